@@ -1,0 +1,231 @@
+"""Browser tests: a real portal server per engine, driven by Debian's Chromium through Playwright.
+
+`live_portal` starts the portal once per engine for the whole session (`[sqlite]`, `[postgres]`): a fresh data
+directory (and a fresh PostgreSQL database), a loopback SMTP server, `portal migrate`, `portal seed-demo`
+(skipped with `E2E_DEMO=0`; e2e/seed.py builds the test personas if the database is still empty), then
+`portal serve` on a free port. The `base_url` of pytest-playwright points at it, so `page.goto("/programs")`
+works. Everything here is synchronous: Playwright's sync API must not run inside an event loop, and
+pytest-asyncio keeps a session loop for tests/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+
+import httpx
+import pytest
+
+from e2e.a11y import serious_violations
+from tests.support import (
+    Mailbox,
+    create_pg_database,
+    drop_pg_database,
+    free_port,
+    postgres_unavailable_reason,
+    skip_or_fail,
+    start_smtp,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+PORTAL = str(VENV_BIN / "portal")
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ENGINES = ["sqlite", "postgres"]
+SERVER_START_TIMEOUT_S = 30
+USE_DEMO = os.environ.get("E2E_DEMO", "1") != "0"
+"""`E2E_DEMO=0` skips `portal seed-demo`: the tests then run on the test personas' world (e2e/seed.py)."""
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Mark browser tests `e2e` and run them last: once Playwright's sync API is up, an event loop runs in the
+    main thread until the session ends, and pytest-asyncio could not run tests/ after it."""
+    here = Path(__file__).parent
+    browser_tests = [item for item in items if Path(str(item.path)).is_relative_to(here)]
+    for item in browser_tests:
+        item.add_marker(pytest.mark.e2e)
+    chosen = {id(item) for item in browser_tests}
+    items[:] = [item for item in items if id(item) not in chosen] + browser_tests
+
+
+def run_async(coro):
+    """Run a coroutine to its end in a thread of its own: Playwright's sync API keeps an event loop running in
+    this thread once the browser is up (when the session moves on to the next engine)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@dataclass
+class LivePortal:
+    """A running portal server: where it answers, its mail, its engine, and how it was configured."""
+
+    base_url: str
+    mailbox: Mailbox
+    engine: str
+    env: dict[str, str]
+    data_dir: Path
+    applicant: dict | None = None
+    """Email and password of an applicant with a city (a demo account, or the factories' persona)."""
+    seed_source: str = ""
+    """`demo` if `portal seed-demo` loaded data, `factories` if e2e/seed.py had to build the personas' world."""
+    log_path: Path = field(default=Path())
+
+    def wait_for_mail(self, address: str, subject_contains: str = "", timeout: float = 10.0) -> Message:
+        """The first message to `address` whose subject contains the text (the server's outbox sends it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.mailbox.to(address):
+                if subject_contains.lower() in str(message["Subject"]).lower():
+                    return message
+            time.sleep(0.1)
+        subjects = [(m["X-Envelope-To"], m["Subject"]) for m in self.mailbox.messages]
+        raise AssertionError(f"no mail to {address} about {subject_contains!r}; got {subjects}")
+
+
+def _run(args: list[str], env: dict[str, str]) -> str:
+    result = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def _wait_until_up(server: subprocess.Popen, url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"portal serve exited with {server.returncode}:\n{log_path.read_text()}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"portal serve did not answer {url} in {SERVER_START_TIMEOUT_S} s:\n{log_path.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def e2e_smtp():
+    controller, mailbox = start_smtp()
+    yield controller, mailbox
+    controller.stop()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def live_portal(request, e2e_smtp, tmp_path_factory):
+    """The portal served on one engine for the whole session, with the demo data (or the test personas)."""
+    engine = request.param
+    controller, mailbox = e2e_smtp
+    data_dir = tmp_path_factory.mktemp(f"e2e-{engine}")
+    pg_name = None
+    if engine == "postgres":
+        reason = run_async(postgres_unavailable_reason())
+        if reason:
+            skip_or_fail(reason)
+        pg_name, db_url = run_async(create_pg_database())
+    else:
+        db_url = f"sqlite:///{data_dir / 'portal.sqlite3'}"
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PICCOLO_CONF": "portal.piccolo_conf",
+        "PORTAL_DATA_DIR": str(data_dir),
+        "DATABASE_URL": db_url,
+        "PORTAL_SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(controller.port),
+        "PORTAL_PUBLIC_URL": base_url,
+        "LOGIN_ATTEMPTS_PER_15MIN": "1000",
+        "PYTHONPATH": str(ROOT),
+    }
+    server = None
+    log_path = data_dir / "server.log"
+    try:
+        _run([PORTAL, "migrate"], env)
+        if USE_DEMO:
+            _run([PORTAL, "seed-demo"], env)
+        seeded = json.loads(_run([sys.executable, "-m", "e2e.seed"], env).strip().splitlines()[-1])
+        with log_path.open("w") as log:
+            server = subprocess.Popen([PORTAL, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                                      cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        _wait_until_up(server, f"{base_url}/programs", log_path)
+        yield LivePortal(base_url=base_url, mailbox=mailbox, engine=engine, env=env, data_dir=data_dir,
+                         applicant=seeded["applicant"], seed_source=seeded["source"], log_path=log_path)
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        if pg_name:
+            run_async(drop_pg_database(pg_name))
+
+
+@pytest.fixture(scope="session")
+def base_url(live_portal) -> str:
+    """pytest-playwright's base URL: relative `page.goto("/programs")` reaches the live portal."""
+    return live_portal.base_url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium (Playwright cannot download its own browser here), headless, no network chatter."""
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture
+def mailbox(live_portal) -> Mailbox:
+    live_portal.mailbox.clear()
+    return live_portal.mailbox
+
+
+@pytest.fixture
+def applicant(live_portal) -> dict:
+    """Credentials of an applicant with a city; skips if the demo names none (it then should)."""
+    if not live_portal.applicant:
+        pytest.fail("the demo data has no account whose role names an applicant or a city", pytrace=False)
+    return live_portal.applicant
+
+
+@pytest.fixture
+def axe():
+    """`axe(page)` asserts that axe-core finds no serious or critical violation on the page as it is now."""
+
+    def check(page) -> None:
+        found = serious_violations(page)
+        assert found == [], f"serious/critical accessibility violations on {page.url}:\n" + "\n".join(
+            f"- {v['id']} ({v['impact']}): {v['help']} — {', '.join(v['targets'])}" for v in found)
+
+    return check
+
+
+
+@pytest.fixture
+def sign_in_as(new_context):
+    """`sign_in_as(email, password)` opens a browser context of its own (its own session cookie, downloads
+    accepted), signs in there and returns the page, on the dashboard: one person per context, several at once."""
+    from e2e.pages import SignInPage
+
+    def open_as(email: str, password: str):
+        page = new_context(accept_downloads=True).new_page()
+        SignInPage(page).sign_in(email, password)
+        return page
+
+    return open_as

@@ -1,0 +1,372 @@
+"""Page objects: what a person does on each page, found by `data-testid`, role and label.
+
+Each object wraps a Playwright `Page` whose context has the live portal as its base URL.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+
+def tick(input_: Locator) -> None:
+    """Check a USWDS checkbox or radio as a person does, by clicking its label: USWDS moves the input itself
+    off screen and draws the box in the label, so Playwright cannot click the input."""
+    input_id = input_.get_attribute("id")
+    input_.page.locator(f'label[for="{input_id}"]').click()
+    expect(input_).to_be_checked()
+
+
+class PortalPage:
+    """What every page has: the header navigation and the error summary of a form."""
+
+    path = "/"
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def open(self):
+        self.page.goto(self.path)
+        return self
+
+    @property
+    def heading(self) -> Locator:
+        return self.page.get_by_role("heading", level=1)
+
+    @property
+    def error_summary(self) -> Locator:
+        return self.page.get_by_test_id("error-summary")
+
+    @property
+    def sign_out_button(self) -> Locator:
+        return self.page.get_by_test_id("sign-out")
+
+    @property
+    def sign_in_link(self) -> Locator:
+        return self.page.get_by_test_id("nav-sign-in")
+
+    def sign_out(self) -> "SignInPage":
+        self.sign_out_button.click()
+        self.page.wait_for_url("**/login?signed_out=1")
+        return SignInPage(self.page)
+
+
+class SignInPage(PortalPage):
+    path = "/login"
+
+    @property
+    def email(self) -> Locator:
+        return self.page.get_by_label("Email address")
+
+    @property
+    def password(self) -> Locator:
+        return self.page.get_by_label("Password")
+
+    @property
+    def submit_button(self) -> Locator:
+        return self.page.get_by_test_id("sign-in")
+
+    def sign_in(self, email: str, password: str) -> "DashboardPage":
+        self.open()
+        self.email.fill(email)
+        self.password.fill(password)
+        self.submit_button.click()
+        self.page.wait_for_url("**/dashboard")
+        return DashboardPage(self.page)
+
+    def submit_empty(self) -> "SignInPage":
+        self.open()
+        self.submit_button.click()
+        expect(self.error_summary).to_be_visible()
+        return self
+
+
+class RegisterPage(PortalPage):
+    path = "/register"
+
+    def register(self, name: str, email: str, password: str) -> "DashboardPage":
+        self.open()
+        self.page.get_by_label("Full name").fill(name)
+        self.page.get_by_label("Email address").fill(email)
+        self.page.locator("#field-password").fill(password)
+        self.page.locator("#field-password_confirm").fill(password)
+        self.page.get_by_test_id("register").click()
+        self.page.wait_for_url("**/dashboard")
+        return DashboardPage(self.page)
+
+
+class ProgramsPage(PortalPage):
+    path = "/programs"
+
+    @property
+    def cards(self) -> Locator:
+        return self.page.get_by_test_id("program-card")
+
+    def open_program(self, index: int = 0) -> "ProgramPage":
+        card = self.cards.nth(index)
+        card.get_by_role("heading").get_by_role("link").click()
+        self.page.wait_for_url("**/programs/*")
+        return ProgramPage(self.page)
+
+    def first_program_path(self) -> str:
+        href = self.cards.first.get_by_role("heading").get_by_role("link").get_attribute("href")
+        assert href, "the first program card has no link"
+        return href
+
+
+class ProgramPage(PortalPage):
+    def __init__(self, page: Page, slug: str = "") -> None:
+        super().__init__(page)
+        self.path = f"/programs/{slug}"
+
+    @property
+    def deadline(self) -> Locator:
+        return self.page.get_by_test_id("deadline")
+
+    @property
+    def start_application_button(self) -> Locator:
+        return self.page.get_by_test_id("start-application")
+
+
+class DashboardPage(PortalPage):
+    path = "/dashboard"
+
+    @property
+    def empty_notice(self) -> Locator:
+        return self.page.get_by_test_id("dashboard-empty")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The journey: applicant, staff, reviewer, funder (e2e/test_journey.py)
+
+class ApplicationPage(PortalPage):
+    """An application as its city sees it: the form while a draft, the receipt once submitted."""
+
+    def __init__(self, page: Page, application_id: int | None = None) -> None:
+        super().__init__(page)
+        self.path = f"/applications/{application_id}" if application_id else page.url
+
+    @property
+    def application_id(self) -> int:
+        return int(self.page.url.split("/applications/")[1].split("?")[0].split("#")[0])
+
+    @property
+    def form(self) -> Locator:
+        return self.page.get_by_test_id("application-form")
+
+    @property
+    def status(self) -> Locator:
+        return self.page.get_by_test_id("application-status")
+
+    @property
+    def notice(self) -> Locator:
+        return self.page.get_by_test_id("notice")
+
+    @property
+    def receipt_number(self) -> Locator:
+        return self.page.get_by_test_id("receipt-number")
+
+    def field(self, key: str) -> Locator:
+        """The input of a form field, by the id formfields.html gives it."""
+        return self.page.locator(f"#field-{key}")
+
+    def answer(self, key: str) -> Locator:
+        return self.page.get_by_test_id(f"answer-{key}")
+
+    def save_draft(self) -> "ApplicationPage":
+        self.page.get_by_test_id("save-draft").click()
+        self.page.wait_for_url("**/applications/*?done=saved")
+        return self
+
+    def upload(self, key: str, path: str) -> "ApplicationPage":
+        self.field(key).set_input_files(path)
+        self.page.get_by_test_id(f"upload-{key}").click()
+        self.page.wait_for_url("**/applications/*?done=uploaded*")
+        return self
+
+    def submit(self) -> "ApplicationPage":
+        self.page.get_by_test_id("submit-application").click()
+        self.page.wait_for_url("**/applications/*?done=submitted")
+        return self
+
+
+class StaffHomePage(PortalPage):
+    path = "/staff"
+
+    def program_row(self, title: str) -> Locator:
+        return self.page.get_by_test_id("staff-program-row").filter(has_text=title)
+
+    def open_program(self, title: str) -> "StaffProgramPage":
+        self.program_row(title).get_by_role("link", name=title).click()
+        self.page.wait_for_url("**/staff/programs/*")
+        return StaffProgramPage(self.page)
+
+
+class StaffProgramPage(PortalPage):
+    """A program's applications by rank, with their weighted mean scores."""
+
+    @property
+    def rows(self) -> Locator:
+        return self.page.get_by_test_id("staff-application-row")
+
+    def row(self, city_name: str) -> Locator:
+        return self.rows.filter(has_text=city_name)
+
+    def weighted_means(self) -> list[float | None]:
+        """Every row's weighted mean, None where there is no score yet."""
+        texts = self.page.get_by_test_id("weighted-mean").all_inner_texts()
+        return [float(t) if t.strip().replace(".", "", 1).isdigit() else None for t in texts]
+
+    def open_application(self, city_name: str) -> "StaffApplicationPage":
+        self.row(city_name).get_by_role("link").click()
+        self.page.wait_for_url("**/staff/applications/*")
+        return StaffApplicationPage(self.page)
+
+
+class StaffApplicationPage(PortalPage):
+    """One application for staff: scores, reviews, and the reviewers assigned."""
+
+    @property
+    def score_summary(self) -> Locator:
+        return self.page.get_by_test_id("score-summary")
+
+    @property
+    def assignments(self) -> Locator:
+        return self.page.get_by_test_id("assignment")
+
+    def assign(self, reviewer_label: str) -> "StaffApplicationPage":
+        self.page.get_by_label("Assign a reviewer").select_option(label=reviewer_label)
+        self.page.get_by_test_id("assign").click()
+        expect(self.assignments.filter(has_text=reviewer_label.split(" (")[0])).to_be_visible()
+        return self
+
+    def decide(self) -> "DecisionPage":
+        self.page.get_by_test_id("decide").click()
+        self.page.wait_for_url("**/staff/applications/*/decision")
+        return DecisionPage(self.page)
+
+
+class DecisionPage(PortalPage):
+    @property
+    def facts(self) -> Locator:
+        return self.page.get_by_test_id("decision-facts")
+
+    @property
+    def decision_made(self) -> Locator:
+        return self.page.get_by_test_id("decision-made")
+
+    def award(self, dollars: str) -> "AwardPage":
+        """Award the amount with the prefilled conditions and dates; the portal shows the new award."""
+        self.page.get_by_label("Amount (US dollars)").fill(dollars)
+        self.page.get_by_test_id("award-submit").click()
+        self.page.wait_for_url(re.compile(r"/awards/\d+$"))
+        return AwardPage(self.page)
+
+
+class ReviewsPage(PortalPage):
+    path = "/reviews"
+
+    def row(self, title: str) -> Locator:
+        return self.page.get_by_test_id("review-row").filter(has_text=title)
+
+    def open_review(self, title: str) -> "ReviewPage":
+        self.row(title).get_by_role("link", name=title).click()
+        self.page.wait_for_url("**/reviews/*")
+        return ReviewPage(self.page)
+
+
+class ReviewPage(PortalPage):
+    """One assignment: the application read-only beside the scoring form."""
+
+    @property
+    def application(self) -> Locator:
+        return self.page.get_by_test_id("application-answers")
+
+    @property
+    def criteria(self) -> Locator:
+        return self.page.get_by_test_id("criterion")
+
+    @property
+    def status(self) -> Locator:
+        return self.page.get_by_test_id("review-status")
+
+    def score(self, criterion: str, value: int, comment: str) -> "ReviewPage":
+        fieldset = self.criteria.filter(has=self.page.get_by_text(criterion, exact=True))
+        tick(fieldset.get_by_label(str(value), exact=True))
+        fieldset.get_by_label(f"Comment on {criterion}").fill(comment)
+        return self
+
+    def submit(self, overall_comment: str) -> "ReviewPage":
+        self.page.get_by_label("Overall comment").fill(overall_comment)
+        self.page.get_by_test_id("submit-review").click()
+        expect(self.status).to_have_text("Submitted")
+        return self
+
+
+class AwardPage(PortalPage):
+    @property
+    def amount(self) -> Locator:
+        return self.page.get_by_test_id("award-amount")
+
+    @property
+    def status(self) -> Locator:
+        return self.page.get_by_test_id("award-status")
+
+    @property
+    def reports(self) -> Locator:
+        return self.page.get_by_test_id("award-reports")
+
+    def open_report(self, kind: str) -> "ReportPage":
+        self.reports.get_by_role("link", name=f"{kind} report").click()
+        self.page.wait_for_url("**/reports/*")
+        return ReportPage(self.page)
+
+
+class ReportPage(PortalPage):
+    """A follow-up report: the form while a draft, the answers once submitted."""
+
+    @property
+    def status(self) -> Locator:
+        return self.page.get_by_test_id("report-status")
+
+    @property
+    def notice(self) -> Locator:
+        return self.page.get_by_test_id("notice")
+
+    def field(self, key: str) -> Locator:
+        return self.page.locator(f"#field-{key}")
+
+    def submit(self) -> "ReportPage":
+        self.page.get_by_test_id("submit-report").click()
+        self.page.wait_for_url("**/reports/*?done=submitted")
+        return self
+
+
+class FunderPage(PortalPage):
+    """The funder summary: one section of figures per program the organisation funds."""
+
+    path = "/funder"
+
+    def program(self, title: str) -> Locator:
+        return self.page.get_by_test_id("funder-program").filter(
+            has=self.page.get_by_role("heading", name=title))
+
+    def figures(self, title: str) -> dict[str, str]:
+        section = self.program(title)
+        return {key: section.get_by_test_id(key).inner_text().strip()
+                for key in ("applications", "awards", "awarded", "reports", "pledged")}
+
+    def open_program(self, title: str) -> "FunderProgramPage":
+        self.program(title).get_by_role("heading", name=title).get_by_role("link").click()
+        self.page.wait_for_url("**/funder/programs/*")
+        return FunderProgramPage(self.page)
+
+
+class FunderProgramPage(PortalPage):
+    @property
+    def awards_by_city(self) -> Locator:
+        return self.page.get_by_test_id("awards-by-city")
+
+    def award_row(self, city_name: str) -> Locator:
+        return self.awards_by_city.get_by_role("row").filter(has_text=city_name)

@@ -1,0 +1,50 @@
+"""Make sure the live portal under test has something to show, and name an applicant to sign in as.
+
+Run by e2e/conftest.py after `portal migrate` and `portal seed-demo`, in a process of its own (with the same
+environment as the server), as `python -m e2e.seed`. It prints one JSON line:
+`{"source": "demo" | "factories", "applicant": {"email": ..., "password": ...} | null}`.
+
+With the demo loaded, the applicant is the first demo account whose role names an applicant or a city. With an
+empty database (the demo data not written yet), it builds the test personas' world (tests/factories) instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+
+os.environ.setdefault("PICCOLO_CONF", "portal.piccolo_conf")
+
+
+def demo_applicant() -> dict | None:
+    from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    for role, email, _name in DEMO_ACCOUNTS:
+        if any(word in role.lower() for word in ("applicant", "city")):
+            return {"email": email, "password": DEMO_PASSWORD}
+    return None
+
+
+async def main() -> dict:
+    from portal import db
+    from portal.programs.tables import Program
+    from portal.settings import load_settings
+
+    settings = load_settings()
+    engine = db.engine_for(settings.database)
+    db.use_engine(engine)
+    await db.open_engine(engine, 2)
+    try:
+        if await Program.count() > 0:
+            return {"source": "demo", "applicant": demo_applicant()}
+        from tests.factories import PASSWORD, PERSONAS, build_world
+
+        await build_world()
+        return {"source": "factories", "applicant": {"email": PERSONAS["applicant"], "password": PASSWORD}}
+    finally:
+        await db.close_engine(engine)
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main())))

@@ -1,0 +1,127 @@
+"""Sign-in, registration, sign-out, password reset and invitations."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+
+from portal.accounts import forms, services
+from portal.core.errors import Invalid
+from portal.web.auth import actor, current_user
+from portal.web.forms import read_form, text
+from portal.web.render import redirect, render
+from portal.web.sessions import state_of
+
+
+def safe_next(target: str) -> str:
+    """Only local paths: never redirect off-site after sign-in."""
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc or "\\" in target:
+        return "/dashboard"
+    return target
+
+
+@get("/login", name="accounts:login")
+async def login_page(request: Request) -> Response:
+    if state_of(request).user:
+        return redirect(request, safe_next(request.query_params.get("next", "")))
+    return render(request, "accounts/login.html", {"values": {}, "errors": {}, "next": request.query_params.get("next", "")})
+
+
+@post("/login", name="accounts:login-post")
+async def login(request: Request) -> Response:
+    data = await read_form(request)
+    target = safe_next(text(data, "next", 500))
+    try:
+        values = forms.sign_in(data)
+        user_id = await services.authenticate(actor(request), values["email"], values["password"],
+                                              request.app.state.settings.login_attempts_per_15min)
+    except Invalid as exc:
+        return render(request, "accounts/login.html", {"values": {"email": text(data, "email", 320)},
+                                                       "errors": exc.errors, "next": target}, status_code=422)
+    await state_of(request).sign_in(user_id)
+    return redirect(request, target)
+
+
+@post("/logout", name="accounts:logout")
+async def logout(request: Request) -> Response:
+    await services.record_sign_out(actor(request))
+    await state_of(request).sign_out()
+    return redirect(request, "/login?signed_out=1")
+
+
+@get("/register", name="accounts:register")
+async def register_page(request: Request) -> Response:
+    return render(request, "accounts/register.html", {"values": {}, "errors": {}})
+
+
+@post("/register", name="accounts:register-post")
+async def register(request: Request) -> Response:
+    data = await read_form(request)
+    try:
+        values = forms.registration(data)
+        user_id = await services.register_user(actor(request), values["name"], values["email"], values["password"])
+    except Invalid as exc:
+        kept = {k: text(data, k, 320) for k in ("name", "email")}
+        return render(request, "accounts/register.html", {"values": kept, "errors": exc.errors}, status_code=422)
+    await state_of(request).sign_in(user_id)
+    return redirect(request, "/dashboard")
+
+
+@get("/reset", name="accounts:reset-request")
+async def reset_request_page(request: Request) -> Response:
+    return render(request, "accounts/reset_request.html", {"values": {}, "errors": {}, "sent": False})
+
+
+@post("/reset", name="accounts:reset-request-post")
+async def reset_request(request: Request) -> Response:
+    data = await read_form(request)
+    try:
+        email = forms.email_only(data)
+    except Invalid as exc:
+        return render(request, "accounts/reset_request.html",
+                      {"values": {"email": text(data, "email", 320)}, "errors": exc.errors, "sent": False}, status_code=422)
+    await services.request_password_reset(actor(request), email, request.app.state.settings.public_url)
+    return render(request, "accounts/reset_request.html", {"values": {}, "errors": {}, "sent": True})
+
+
+@get("/reset/{token:str}", name="accounts:reset")
+async def reset_page(request: Request, token: FromPath[str]) -> Response:
+    valid = await services.find_reset(token) is not None
+    return render(request, "accounts/reset.html", {"token": token, "valid": valid, "errors": {}},
+                  status_code=200 if valid else 404)
+
+
+@post("/reset/{token:str}", name="accounts:reset-post")
+async def reset(request: Request, token: FromPath[str]) -> Response:
+    data = await read_form(request)
+    try:
+        password = forms.new_password(data)
+    except Invalid as exc:
+        return render(request, "accounts/reset.html", {"token": token, "valid": True, "errors": exc.errors}, status_code=422)
+    user_id = await services.reset_password(actor(request), token, password)
+    await state_of(request).sign_in(user_id)
+    return redirect(request, "/dashboard")
+
+
+@get("/invitations/{token:str}", name="accounts:invitation")
+async def invitation_page(request: Request, token: FromPath[str]) -> Response:
+    invitation = await services.find_invitation(token)
+    if invitation is None:
+        return render(request, "accounts/invitation.html", {"invitation": None, "token": token}, status_code=404)
+    return render(request, "accounts/invitation.html", {"invitation": invitation, "token": token})
+
+
+@post("/invitations/{token:str}", name="accounts:invitation-accept")
+async def invitation_accept(request: Request, token: FromPath[str]) -> Response:
+    user = current_user(request)
+    await services.accept_invitation(actor(request), token, user.id)
+    # The user's roles changed: a fresh session id, as at every privilege change.
+    await state_of(request).sign_in(user.id)
+    return redirect(request, "/dashboard")
+
+
+ROUTES = [login_page, login, logout, register_page, register, reset_request_page, reset_request, reset_page, reset,
+          invitation_page, invitation_accept]

@@ -1,0 +1,73 @@
+"""Validation of the account forms. Each returns the cleaned values or raises `Invalid` with every error."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from portal.core.errors import Invalid
+from portal.web.forms import text
+
+EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+
+
+def clean_email(value: str) -> str | None:
+    value = value.strip().lower()
+    return value if len(value) <= 320 and EMAIL_RE.match(value) else None
+
+
+def _password_errors(password: str, errors: dict[str, str], field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD:
+        errors[field] = f"Use at least {MIN_PASSWORD} characters."
+    elif len(password) > MAX_PASSWORD:
+        errors[field] = f"Use at most {MAX_PASSWORD} characters."
+
+
+def registration(data: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    name = text(data, "name", 200)
+    email = clean_email(text(data, "email", 400))
+    password = text(data, "password", 1000)
+    if not name:
+        errors["name"] = "Enter your full name."
+    if email is None:
+        errors["email"] = "Enter an email address like name@city.gov."
+    _password_errors(password, errors)
+    if password and text(data, "password_confirm", 1000) != password and "password" not in errors:
+        errors["password_confirm"] = "The two passwords do not match."
+    if errors:
+        raise Invalid(errors)
+    return {"name": name, "email": email or "", "password": password}
+
+
+def sign_in(data: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    email = text(data, "email", 400).lower()
+    password = text(data, "password", 1000)
+    if not email:
+        errors["email"] = "Enter your email address."
+    if not password:
+        errors["password"] = "Enter your password."
+    if errors:
+        raise Invalid(errors)
+    return {"email": email, "password": password}
+
+
+def new_password(data: dict[str, Any]) -> str:
+    errors: dict[str, str] = {}
+    password = text(data, "password", 1000)
+    _password_errors(password, errors)
+    if "password" not in errors and text(data, "password_confirm", 1000) != password:
+        errors["password_confirm"] = "The two passwords do not match."
+    if errors:
+        raise Invalid(errors)
+    return password
+
+
+def email_only(data: dict[str, Any]) -> str:
+    email = clean_email(text(data, "email", 400))
+    if email is None:
+        raise Invalid({"email": "Enter an email address like name@city.gov."})
+    return email

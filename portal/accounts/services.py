@@ -1,0 +1,191 @@
+"""Account state changes. Each function says what it writes, audits and sends."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from portal.accounts import sessions
+from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, User
+from portal.core import audit, clock
+from portal.core.actor import Actor
+from portal.core.errors import Conflict, Invalid, TooManyRequests
+from portal.core.mail import queue_email
+from portal.core.security import hash_password_async, new_token, token_hash, verify_password_async
+from portal.db import Duplicate, write_transaction
+from portal.programs.tables import ProgramRole
+
+RESET_VALID_FOR = timedelta(hours=1)
+INVITATION_VALID_FOR = timedelta(days=14)
+ATTEMPT_WINDOW = timedelta(minutes=15)
+
+
+async def register_user(actor: Actor, name: str, email: str, password: str) -> int:
+    """Create a user. Writes: user; audit `user.registered`. Raises Invalid if the email is taken."""
+    password_hash = await hash_password_async(password)
+    try:
+        async with write_transaction():
+            rows = await User.insert(
+                User(email=email, name=name, password_hash=password_hash, created_at=clock.now())
+            ).returning(User.id)
+            user_id = rows[0]["id"]
+            await audit.record(actor, "user.registered", "user", user_id)
+    except Duplicate:
+        raise Invalid({"email": "An account with this email already exists. Sign in, or reset your password."})
+    return user_id
+
+
+async def create_user(actor: Actor, name: str, email: str, password: str, is_admin: bool = False) -> int:
+    """Create a user directly (CLI, demo seed). Writes: user; audit `user.created`."""
+    password_hash = await hash_password_async(password)
+    async with write_transaction():
+        rows = await User.insert(
+            User(email=email.lower(), name=name, password_hash=password_hash, is_admin=is_admin,
+                 created_at=clock.now())
+        ).returning(User.id)
+        await audit.record(actor, "user.created", "user", rows[0]["id"], is_admin=is_admin)
+    return rows[0]["id"]
+
+
+async def authenticate(actor: Actor, email: str, password: str, limit: int) -> int:
+    """The user id for a correct email and password.
+
+    Failed attempts are counted per email and per client address over 15 minutes (in the database, so
+    every worker process shares the count); past `limit` sign-in is refused with TooManyRequests.
+    Writes: a login_attempt row per failure; audit `user.signed_in` on success.
+    """
+    since = clock.now() - ATTEMPT_WINDOW
+    by_email = await LoginAttempt.count().where((LoginAttempt.email == email) & (LoginAttempt.at > since))
+    by_ip = await LoginAttempt.count().where((LoginAttempt.ip_address == actor.ip) & (LoginAttempt.at > since))
+    if by_email >= limit or by_ip >= limit * 3:
+        raise TooManyRequests("Too many failed sign-in attempts. Wait 15 minutes, or reset your password.")
+    user = await User.select(User.id, User.password_hash, User.is_active).where(User.email == email).first()
+    if not await verify_password_async(user["password_hash"] if user else None, password) or not user["is_active"]:
+        await LoginAttempt.insert(LoginAttempt(email=email[:320], ip_address=actor.ip[:64], at=clock.now()))
+        raise Invalid({"email": "The email or password is not right."})
+    async with write_transaction():
+        await LoginAttempt.delete().where(LoginAttempt.email == email)
+        await audit.record(actor, "user.signed_in", "user", user["id"])
+    return user["id"]
+
+
+async def record_sign_out(actor: Actor) -> None:
+    """Writes: audit `user.signed_out` (the session itself is ended by the web layer)."""
+    if actor.user_id is not None:
+        await audit.record(actor, "user.signed_out", "user", actor.user_id)
+
+
+async def request_password_reset(actor: Actor, email: str, public_url: str) -> None:
+    """Email a one-time reset link valid for an hour, if the account exists (the answer is the same either way).
+    Writes: password_reset; audit `user.password_reset_requested`; email `password_reset`."""
+    user = await User.select(User.id, User.name).where((User.email == email) & (User.is_active == True)).first()  # noqa: E712
+    if user is None:
+        return
+    token = new_token()
+    async with write_transaction():
+        await PasswordReset.insert(
+            PasswordReset(token_hash=token_hash(token), user=user["id"], created_at=clock.now(),
+                          expires_at=clock.now() + RESET_VALID_FOR)
+        )
+        await audit.record(actor, "user.password_reset_requested", "user", user["id"])
+        await queue_email(email, "password_reset", {"name": user["name"], "link": f"{public_url}/reset/{token}",
+                                                    "hours": 1})
+
+
+async def find_reset(token: str) -> dict[str, Any] | None:
+    """The unused, unexpired reset for `token`, or None."""
+    return await PasswordReset.select().where(
+        (PasswordReset.token_hash == token_hash(token))
+        & (PasswordReset.used_at.is_null())
+        & (PasswordReset.expires_at > clock.now())
+    ).first()
+
+
+async def reset_password(actor: Actor, token: str, password: str) -> int:
+    """Set a new password through a reset link, once. Writes: user password, reset used_at; ends every session
+    of the user; audit `user.password_reset`. Raises Conflict if the link is used or expired."""
+    password_hash = await hash_password_async(password)
+    async with write_transaction():
+        reset = await find_reset(token)
+        if reset is None:
+            raise Conflict("This reset link has expired or was already used. Ask for a new one.")
+        claimed = await PasswordReset.update({PasswordReset.used_at: clock.now()}).where(
+            (PasswordReset.id == reset["id"]) & (PasswordReset.used_at.is_null())
+        ).returning(PasswordReset.id)
+        if not claimed:
+            raise Conflict("This reset link was already used. Ask for a new one.")
+        await User.update({User.password_hash: password_hash}).where(User.id == reset["user"])
+        await sessions.end_sessions_of(reset["user"])
+        await audit.record(actor, "user.password_reset", "user", reset["user"])
+    return reset["user"]
+
+
+async def add_membership(actor: Actor, user_id: int, organisation_id: int, role: str) -> None:
+    """Writes: membership (once); audit `membership.added`."""
+    async with write_transaction():
+        exists = await Membership.exists().where((Membership.user == user_id) & (Membership.organisation == organisation_id))
+        if exists:
+            return
+        await Membership.insert(Membership(user=user_id, organisation=organisation_id, role=role, created_at=clock.now()))
+        await audit.record(actor, "membership.added", "organisation", organisation_id, user_id=user_id, role=role)
+
+
+async def create_organisation(actor: Actor, kind: str, name: str, slug: str, **fields: Any) -> int:
+    """Writes: organisation; audit `organisation.created`."""
+    async with write_transaction():
+        rows = await Organisation.insert(
+            Organisation(kind=kind, name=name, slug=slug, created_at=clock.now(), **fields)
+        ).returning(Organisation.id)
+        await audit.record(actor, "organisation.created", "organisation", rows[0]["id"], kind=kind)
+    return rows[0]["id"]
+
+
+async def invite(actor: Actor, email: str, role: str, public_url: str, *, organisation_id: int | None = None,
+                 program_id: int | None = None, context: dict[str, Any] | None = None) -> int:
+    """Invite `email` to a role (reviewer on a program, funder or staff of an organisation, city member).
+    Writes: invitation; audit `invitation.sent`; email `invitation` with a 14-day accept link."""
+    token = new_token()
+    async with write_transaction():
+        rows = await Invitation.insert(
+            Invitation(token_hash=token_hash(token), email=email, role=role, organisation=organisation_id,
+                       program_id=program_id, invited_by=actor.user_id, created_at=clock.now(),
+                       expires_at=clock.now() + INVITATION_VALID_FOR)
+        ).returning(Invitation.id)
+        await audit.record(actor, "invitation.sent", "invitation", rows[0]["id"], email=email, role=role,
+                           program_id=program_id, organisation_id=organisation_id)
+        await queue_email(email, "invitation", {"role": role, "link": f"{public_url}/invitations/{token}",
+                                                "inviter": actor.user.name if actor.user else "The portal",
+                                                **(context or {})})
+    return rows[0]["id"]
+
+
+async def find_invitation(token: str) -> dict[str, Any] | None:
+    return await Invitation.select().where(
+        (Invitation.token_hash == token_hash(token))
+        & (Invitation.accepted_at.is_null())
+        & (Invitation.expires_at > clock.now())
+    ).first()
+
+
+async def accept_invitation(actor: Actor, token: str, user_id: int) -> dict[str, Any]:
+    """Take the role an invitation offers, once. Writes: membership or program role; invitation accepted;
+    audit `invitation.accepted`. Raises Conflict if used or expired."""
+    async with write_transaction():
+        invitation = await find_invitation(token)
+        if invitation is None:
+            raise Conflict("This invitation has expired or was already used. Ask for a new one.")
+        await Invitation.update({Invitation.accepted_at: clock.now(), Invitation.accepted_by: user_id}).where(
+            Invitation.id == invitation["id"]
+        )
+        if invitation["role"] == "reviewer" and invitation["program_id"]:
+            already = await ProgramRole.exists().where(
+                (ProgramRole.program == invitation["program_id"]) & (ProgramRole.user == user_id)
+                & (ProgramRole.role == "reviewer")
+            )
+            if not already:
+                await ProgramRole.insert(ProgramRole(program=invitation["program_id"], user=user_id, role="reviewer",
+                                                     created_at=clock.now()))
+        elif invitation["organisation"]:
+            await add_membership(actor, user_id, invitation["organisation"], invitation["role"])
+        await audit.record(actor, "invitation.accepted", "invitation", invitation["id"], user_id=user_id)
+    return invitation

@@ -1,0 +1,115 @@
+"""Server-side sessions: create (with a fresh id, so a planted id never survives sign-in), load, end.
+
+The cookie carries a random token; the table holds only its SHA-256, the user and the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from portal.accounts.tables import Membership, Session, User
+from portal.core import clock
+from portal.core.actor import Principal
+from portal.core.security import new_token, token_hash
+
+
+@dataclass
+class LoadedSession:
+    id: int
+    user_id: int | None
+    csrf_token: str
+    principal: Principal | None = None
+
+
+async def create_session(user_id: int | None, ip: str, hours: int) -> tuple[str, LoadedSession]:
+    """A new session row and the token for its cookie."""
+    token = new_token()
+    now = clock.now()
+    csrf = new_token()
+    rows = await Session.insert(
+        Session(
+            token_hash=token_hash(token),
+            user=user_id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+            ip_address=ip[:64],
+        )
+    ).returning(Session.id)
+    return token, LoadedSession(id=rows[0]["id"], user_id=user_id, csrf_token=csrf)
+
+
+# The two queries below run on every signed-in request, so they are plain SQL: building them with Piccolo's
+# join machinery cost more than running them.
+SESSION_SQL = """
+SELECT s.id, s."user" AS user_id, s.csrf_token, s.expires_at, u.email, u.name, u.is_admin, u.is_active
+FROM web_session s LEFT JOIN portal_user u ON u.id = s."user"
+WHERE s.token_hash = {} AND s.expires_at > {}
+"""
+
+ROLES_SQL = """
+SELECT 'org' AS source, m.organisation AS ref, m.role AS role, o.kind AS kind
+FROM membership m JOIN organisation o ON o.id = m.organisation WHERE m."user" = {}
+UNION ALL
+SELECT 'program', pr.program, pr.role, '' FROM program_role pr WHERE pr."user" = {} AND pr.role = 'reviewer'
+"""
+
+
+async def load_session(token: str, hours: int) -> LoadedSession | None:
+    """The live session for a cookie token, with its user (if signed in) in `principal`."""
+    if not token or len(token) > 200:
+        return None
+    now = clock.now()
+    rows = await Session.raw(SESSION_SQL, token_hash(token), now)
+    if not rows:
+        return None
+    row = rows[0]
+    # Slide the expiry, but write at most once per hour of use.
+    if clock.as_utc(_as_datetime(row["expires_at"])) - now < timedelta(hours=hours) - timedelta(hours=1):
+        await Session.update({Session.expires_at: now + timedelta(hours=hours)}).where(Session.id == row["id"])
+    loaded = LoadedSession(id=row["id"], user_id=row["user_id"], csrf_token=row["csrf_token"])
+    if row["user_id"] is not None and row["is_active"]:
+        loaded.principal = await _principal(row)
+    return loaded
+
+
+def _as_datetime(value: object) -> datetime:
+    # PostgreSQL returns datetimes; SQLite returns the stored ISO text for a column read through a join.
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+async def _principal(user: dict) -> Principal:
+    roles = await Membership.raw(ROLES_SQL, user["user_id"], user["user_id"])
+    orgs = [r for r in roles if r["source"] == "org"]
+    return Principal(
+        id=user["user_id"],
+        email=user["email"],
+        name=user["name"],
+        is_admin=bool(user["is_admin"]),
+        org_roles={r["ref"]: r["role"] for r in orgs},
+        org_kinds={r["ref"]: r["kind"] for r in orgs},
+        reviewer_programs=frozenset(r["ref"] for r in roles if r["source"] == "program"),
+    )
+
+
+async def end_session(session_id: int) -> None:
+    await Session.delete().where(Session.id == session_id)
+
+
+async def end_sessions_of(user_id: int) -> None:
+    """Sign a user out everywhere (after a password reset)."""
+    await Session.delete().where(Session.user == user_id)
+
+
+async def load_principal(user_id: int) -> Principal | None:
+    """The user with their roles (after sign-in, or a role change); None if unknown or deactivated."""
+    user = await User.select(User.id.as_alias("user_id"), User.email, User.name, User.is_admin, User.is_active).where(
+        User.id == user_id).first()
+    if user is None or not user["is_active"]:
+        return None
+    return await _principal(user)
+
+
+async def purge_expired() -> None:
+    await Session.delete().where(Session.expires_at < clock.now())

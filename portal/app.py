@@ -1,0 +1,118 @@
+"""Builds the Litestar application: routes from each domain, the session middleware, error pages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from litestar import Litestar, Request
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.exceptions import HTTPException
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+
+from portal import db
+from portal.accounts.controllers import ROUTES as ACCOUNT_ROUTES
+from portal.applications.controllers import ROUTES as APPLICATION_ROUTES
+from portal.awards.controllers import ROUTES as AWARD_ROUTES
+from portal.core import mail
+from portal.core.errors import DomainError, NotFound
+from portal.dashboards.controllers import ROUTES as DASHBOARD_ROUTES
+from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
+from portal.programs.staff_controllers import ROUTES as STAFF_ROUTES
+from portal.reporting.controllers import ROUTES as REPORTING_ROUTES
+from portal.reviews.controllers import ROUTES as REVIEW_ROUTES
+from portal.settings import ROOT, Settings, load_settings
+from portal.web.errors import handle_domain_error, handle_http_exception, handle_server_error
+from portal.web.headers import add_security_headers
+from portal.web.sessions import CsrfFailed, SessionMiddleware
+
+MAX_BODY_BYTES = 60 * 1024 * 1024  # the largest application's files in one request, with room for the form
+
+
+MAX_PATH_TEXT = 200
+MAX_ID = 2**31 - 1  # ids are SERIAL (int4) on PostgreSQL; SQLite refuses ints past 64 bits with a crash
+
+
+async def check_request(request: Request) -> None:
+    """Before any handler: refuse a failed CSRF check (found by the session middleware), and answer 404 for
+    integer path parameters no row can have, so that no handler ever sends them to the database."""
+    if request.scope.get("csrf_failed"):
+        raise CsrfFailed()
+    for value in request.path_params.values():
+        if isinstance(value, int) and not 0 < value <= MAX_ID:
+            raise NotFound()
+        if isinstance(value, str) and ("\x00" in value or len(value) > MAX_PATH_TEXT):
+            raise NotFound()  # no slug or token is that long, and PostgreSQL text cannot hold NUL
+
+
+async def kick_outbox(_: object) -> None:
+    mail.kick()
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    engine = db.engine_for(settings.database)
+    db.use_engine(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.open_engine(engine, settings.database.pool_size)
+        stop = asyncio.Event()
+        worker = asyncio.create_task(mail.run_outbox_worker(settings, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            mail.kick(force=True)
+            await asyncio.wait([worker], timeout=5)
+            await db.close_engine(engine)
+
+    static = [
+        create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", include_in_schema=False),
+        create_static_files_router(path="/vendor/htmx", directories=[ROOT / "node_modules/htmx.org/dist"],
+                                   name="vendor-htmx", include_in_schema=False),
+        create_static_files_router(path="/vendor/uswds", directories=[ROOT / "node_modules/@uswds/uswds/dist"],
+                                   name="vendor-uswds", include_in_schema=False),
+    ]
+    allowed_hosts = None
+    if settings.production:
+        from urllib.parse import urlsplit
+
+        allowed_hosts = AllowedHostsConfig(allowed_hosts=[urlsplit(settings.public_url).hostname or "localhost"])
+
+    app = Litestar(
+        route_handlers=[
+            *PROGRAM_ROUTES,
+            *STAFF_ROUTES,
+            *ACCOUNT_ROUTES,
+            *APPLICATION_ROUTES,
+            *REVIEW_ROUTES,
+            *AWARD_ROUTES,
+            *REPORTING_ROUTES,
+            *DASHBOARD_ROUTES,
+            *static,
+        ],
+        middleware=[SessionMiddleware(settings)],
+        plugins=[HTMXPlugin()],
+        before_request=check_request,
+        after_request=add_security_headers,
+        after_response=kick_outbox,
+        exception_handlers={
+            DomainError: handle_domain_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_server_error,
+        },
+        lifespan=[lifespan],
+        allowed_hosts=allowed_hosts,
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=None,
+        debug=False,
+        logging_config=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app

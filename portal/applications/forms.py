@@ -1,0 +1,42 @@
+"""Reading the application pages' forms: the draft's version token, the answers, the upload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.datastructures import UploadFile
+
+from portal.core.errors import Invalid
+from portal.programs import formdef
+from portal.web.forms import text
+
+
+def base_version(data: dict[str, Any]) -> int | None:
+    """The version the page was loaded at (the hidden `version` field); None if absent or garbled."""
+    raw = text(data, "version", 12)
+    return int(raw) if raw.isdigit() else None
+
+
+def draft_input(schema: dict[str, Any], data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """(base version, answers) of a posted draft; Invalid with every malformed value at once. The typed
+    values are in `exc.answers` so that the page shown again keeps them."""
+    answers, errors = formdef.validate_draft(schema, data)
+    version = base_version(data)
+    if version is None:
+        errors = {"version": "This form is out of date: reload the page."} | errors
+    if errors:
+        exc = Invalid(errors)
+        exc.answers = answers  # type: ignore[attr-defined]
+        raise exc
+    assert version is not None
+    return version, answers
+
+
+def upload_input(data: dict[str, Any]) -> tuple[str, UploadFile | None]:
+    """(field key, the uploaded file or None if none was chosen)."""
+    upload = data.get("file")
+    if isinstance(upload, list):
+        upload = next((u for u in upload if isinstance(u, UploadFile)), None)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        upload = None
+    return text(data, "field_key", 80), upload

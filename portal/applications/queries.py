@@ -1,0 +1,74 @@
+"""Reading applications: my cities' applications, one city's, and an application's files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.accounts.tables import Organisation
+from portal.applications.tables import Application, ApplicationFile
+from portal.db import placeholders, to_datetime
+
+LIST_COLUMNS = (
+    Application.id, Application.status, Application.title, Application.requested_cents, Application.updated_at,
+    Application.submitted_at, Application.receipt_number, Application.organisation,
+    Application.organisation.name.as_alias("city_name"),
+    Application.program.as_alias("program_id"),
+    Application.program.title.as_alias("program_title"),
+    Application.program.slug.as_alias("program_slug"),
+    Application.program.status.as_alias("program_status"),
+    Application.program.opens_at.as_alias("opens_at"),
+    Application.program.deadline_at.as_alias("deadline_at"),
+    Application.program.timezone.as_alias("timezone"),
+)
+
+FILE_COLUMNS = (
+    ApplicationFile.id, ApplicationFile.application, ApplicationFile.field_key, ApplicationFile.stored_name,
+    ApplicationFile.original_name, ApplicationFile.content_type, ApplicationFile.size_bytes, ApplicationFile.sha256,
+    ApplicationFile.uploaded_at,
+)
+
+
+# On every city member's dashboard and list: plain SQL (the same columns as LIST_COLUMNS).
+CITY_LIST_SQL = """
+SELECT ap.id, ap.status, ap.title, ap.requested_cents, ap.updated_at, ap.submitted_at, ap.receipt_number,
+       ap.organisation, o.name AS city_name, p.id AS program_id, p.title AS program_title, p.slug AS program_slug,
+       p.status AS program_status, p.opens_at AS opens_at, p.deadline_at AS deadline_at, p.timezone AS timezone
+FROM application ap JOIN organisation o ON o.id = ap.organisation JOIN program p ON p.id = ap.program
+WHERE ap.organisation IN ({cities})
+"""
+
+
+async def list_applications_for_cities(city_ids: list[int]) -> list[dict[str, Any]]:
+    """Applications of these cities, open drafts first, then by deadline."""
+    if not city_ids:
+        return []
+    rows = await Application.raw(CITY_LIST_SQL.format(cities=placeholders(city_ids)), *[int(c) for c in city_ids])
+    for row in rows:
+        for key in ("updated_at", "submitted_at", "opens_at", "deadline_at"):
+            row[key] = to_datetime(row[key])
+    rows.sort(key=lambda r: (r["status"] != "draft", r["deadline_at"], r["id"]))
+    return rows
+
+
+async def find_application_id(program_id: int, organisation_id: int) -> int | None:
+    row = await Application.select(Application.id).where(
+        (Application.program == program_id) & (Application.organisation == organisation_id)).first()
+    return row["id"] if row else None
+
+
+async def list_files(application_id: int) -> list[dict[str, Any]]:
+    return await ApplicationFile.select(*FILE_COLUMNS).where(
+        ApplicationFile.application == application_id).order_by(ApplicationFile.id)
+
+
+async def get_file(application_id: int, file_id: int) -> dict[str, Any] | None:
+    """A file of this application (never another's, whatever id the client sends)."""
+    return await ApplicationFile.select(*FILE_COLUMNS).where(
+        (ApplicationFile.id == file_id) & (ApplicationFile.application == application_id)).first()
+
+
+async def list_cities(city_ids: list[int]) -> list[dict[str, Any]]:
+    if not city_ids:
+        return []
+    return await Organisation.select(Organisation.id, Organisation.name, Organisation.state).where(
+        Organisation.id.is_in(city_ids)).order_by(Organisation.name)

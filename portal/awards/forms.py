@@ -1,0 +1,98 @@
+"""The decision form: award (amount in dollars, conditions, dates) or decline (a note)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from portal.core.errors import Invalid
+from portal.core.templating import money
+
+MAX_CONDITIONS_CHARS = 8000
+MAX_NOTE_CHARS = 4000
+_DOLLARS = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
+
+LABELS = {"amount": "Amount", "conditions": "Conditions", "start_date": "Start date", "end_date": "End date",
+          "note": "Note to the city"}
+
+
+@dataclass(frozen=True)
+class AwardInput:
+    amount_cents: int
+    conditions: str
+    start_date: date | None
+    end_date: date | None
+
+
+def _text(data: dict[str, Any], key: str, limit: int) -> str:
+    value = data.get(key, "")
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return value.replace("\r\n", "\n").strip()[:limit + 1] if isinstance(value, str) else ""
+
+
+def dollars_to_cents(raw: str) -> int | None:
+    """`1,234.5` or `$1234.50` -> 123450; None if it is not an amount of dollars and cents."""
+    cleaned = raw.strip().removeprefix("$").replace(",", "").replace(" ", "")
+    if not _DOLLARS.match(cleaned):
+        return None
+    whole, _, frac = cleaned.partition(".")
+    return int(whole) * 100 + int((frac + "00")[:2])
+
+
+def _date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
+    except ValueError:
+        return None
+
+
+def award_input(data: dict[str, Any], budget_left_cents: int) -> AwardInput:
+    """Validate the award form; Invalid with every error at once."""
+    errors: dict[str, str] = {}
+    raw_amount = _text(data, "amount", 40)
+    cents = dollars_to_cents(raw_amount) if raw_amount else None
+    if not raw_amount:
+        errors["amount"] = "Enter the amount to award, in dollars."
+    elif cents is None:
+        errors["amount"] = "Enter the amount in dollars, like 25000 or 25,000.50."
+    elif cents <= 0:
+        errors["amount"] = "The amount must be more than $0."
+    elif cents > budget_left_cents:
+        errors["amount"] = f"The amount is more than the program's budget left ({money(max(budget_left_cents, 0))})."
+    conditions = _text(data, "conditions", MAX_CONDITIONS_CHARS)
+    if len(conditions) > MAX_CONDITIONS_CHARS:
+        errors["conditions"] = f"Keep the conditions under {MAX_CONDITIONS_CHARS:,} characters."
+    start_raw, end_raw = _text(data, "start_date", 20), _text(data, "end_date", 20)
+    start, end = _date(start_raw), _date(end_raw)
+    if not start_raw:
+        errors["start_date"] = "Enter the date the award starts."
+    elif start is None:
+        errors["start_date"] = "Enter the start date as a real date (YYYY-MM-DD)."
+    if not end_raw:
+        errors["end_date"] = "Enter the date the award ends."
+    elif end is None:
+        errors["end_date"] = "Enter the end date as a real date (YYYY-MM-DD)."
+    elif start is not None and end < start:
+        errors["end_date"] = "The end date must be on or after the start date."
+    if errors:
+        raise Invalid(errors)
+    assert cents is not None
+    return AwardInput(amount_cents=cents, conditions=conditions, start_date=start, end_date=end)
+
+
+def decline_input(data: dict[str, Any]) -> str:
+    """The note sent with a decline; Invalid if missing or too long."""
+    note = _text(data, "note", MAX_NOTE_CHARS)
+    if not note:
+        raise Invalid({"note": "Write a short note to the city: it is sent with the decision."})
+    if len(note) > MAX_NOTE_CHARS:
+        raise Invalid({"note": f"Keep the note under {MAX_NOTE_CHARS:,} characters."})
+    return note
+
+
+def kept_values(data: dict[str, Any]) -> dict[str, str]:
+    """What the user typed (the fields the form sent), to show again beside the errors."""
+    return {key: _text(data, key, MAX_CONDITIONS_CHARS) for key in LABELS if key in data}

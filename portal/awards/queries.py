@@ -1,0 +1,91 @@
+"""Reading awards: budget left, one award with what its page and letter show, a city's awards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.accounts.tables import Membership, Organisation
+from portal.applications.tables import Application
+from portal.awards.tables import Award
+from portal.db import placeholders, to_date
+from portal.programs.tables import Program
+
+AWARD_COLUMNS = (
+    Award.id, Award.application, Award.amount_cents, Award.conditions, Award.start_date, Award.end_date,
+    Award.status, Award.decided_at, Award.letter_file, Award.letter_sha256,
+    Award.application.organisation.as_alias("city_id"),
+    Award.application.organisation.name.as_alias("city_name"),
+    Award.application.organisation.state.as_alias("city_state"),
+    Award.application.title.as_alias("application_title"),
+    Award.application.status.as_alias("application_status"),
+    Award.application.program.as_alias("program_id"),
+    Award.application.program.title.as_alias("program_title"),
+    Award.application.program.slug.as_alias("program_slug"),
+    Award.application.program.network.as_alias("network_id"),
+    Award.application.program.network.name.as_alias("network_name"),
+    Award.application.program.offer_kind.as_alias("offer_kind"),
+    Award.application.program.offer_text.as_alias("offer_text"),
+    Award.application.program.letter_signatory.as_alias("letter_signatory"),
+    Award.application.program.contact_email.as_alias("contact_email"),
+    Award.application.program.timezone.as_alias("program_timezone"),
+)
+
+
+async def committed_cents(program_id: int) -> int:
+    """The sum of every award of the program (summed here: SQLite's SUM would be a float)."""
+    rows = await Award.select(Award.amount_cents).where(Award.application.program == program_id)
+    return sum(int(r["amount_cents"]) for r in rows)
+
+
+async def budget_left_cents(program_id: int) -> int:
+    program = await Program.select(Program.budget_cents).where(Program.id == program_id).first()
+    if program is None:
+        return 0
+    return int(program["budget_cents"]) - await committed_cents(program_id)
+
+
+async def get_award(award_id: int) -> dict[str, Any] | None:
+    return await Award.select(*AWARD_COLUMNS).where(Award.id == award_id).first()
+
+
+async def award_for_application(application_id: int) -> dict[str, Any] | None:
+    return await Award.select(*AWARD_COLUMNS).where(Award.application == application_id).first()
+
+
+# On every city member's dashboard: plain SQL, as Piccolo took longer to build this join than to run it.
+CITY_AWARDS_SQL = """
+SELECT a.id, a.amount_cents, a.start_date, a.end_date, a.status, o.name AS city_name,
+       p.title AS program_title, p.offer_kind AS offer_kind, p.offer_text AS offer_text
+FROM award a JOIN application ap ON ap.id = a.application JOIN organisation o ON o.id = ap.organisation
+JOIN program p ON p.id = ap.program
+WHERE ap.organisation IN ({cities}) ORDER BY a.decided_at DESC
+"""
+
+
+async def list_awards_for_cities(city_ids: list[int]) -> list[dict[str, Any]]:
+    if not city_ids:
+        return []
+    rows = await Award.raw(CITY_AWARDS_SQL.format(cities=placeholders(city_ids)), *[int(c) for c in city_ids])
+    for row in rows:
+        row["start_date"], row["end_date"] = to_date(row["start_date"]), to_date(row["end_date"])
+    return rows
+
+
+async def get_city(org_id: int) -> dict[str, Any] | None:
+    return await Organisation.select(Organisation.id, Organisation.name, Organisation.state).where(
+        Organisation.id == org_id
+    ).first()
+
+
+async def city_member_emails(org_id: int) -> list[dict[str, Any]]:
+    """Active owners and members of a city, to be told of a decision."""
+    return await Membership.select(Membership.user.email.as_alias("email"), Membership.user.name.as_alias("name")).where(
+        (Membership.organisation == org_id) & Membership.role.is_in(["owner", "member"])
+        & (Membership.user.is_active == True)  # noqa: E712 (a SQL expression)
+    ).order_by(Membership.user.email)
+
+
+async def application_status(application_id: int) -> str | None:
+    row = await Application.select(Application.status).where(Application.id == application_id).first()
+    return row["status"] if row else None
+

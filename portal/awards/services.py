@@ -1,0 +1,193 @@
+"""Award decisions and their letters.
+
+A decision (award or decline) is one write transaction: the Award row (unique per application, so a
+double submit makes one award), the application's status change, the follow-up reports, one audit row
+and the emails to the city. The letter PDF is made after the commit (slow, and a file on disk), and
+again on demand if it is ever missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from portal.applications.rules import STATUS_LABELS, check_transition
+from portal.applications.tables import Application
+from portal.awards import queries
+from portal.awards.forms import AwardInput
+from portal.awards.tables import Award
+from portal.core import audit, clock, pdf
+from portal.core.actor import Actor
+from portal.core.errors import Conflict, Invalid, NotFound
+from portal.core.mail import queue_email
+from portal.core.templating import money, render
+from portal.db import Duplicate, current_engine, write_transaction
+from portal.programs.tables import Program
+from portal.reporting.queries import list_reports_for_award
+from portal.reporting.services import schedule_reports
+
+log = logging.getLogger(__name__)
+
+LETTERS_DIR = "letters"
+
+OFFER_LABELS = {
+    "cash": "Cash grant",
+    "cohort_seat": "Seat in the program's cohort",
+    "ta_hours": "Technical assistance",
+    "travel": "Travel stipend",
+}
+
+
+async def _lock(table: type, row_id: int) -> None:
+    """On PostgreSQL, lock the row until the transaction ends (SQLite's IMMEDIATE transaction already
+    serialises writers), so that two decisions on one application or one budget queue up."""
+    if isinstance(current_engine(), PostgresEngine):
+        await table.raw(f"SELECT id FROM {table._meta.tablename} WHERE id = {{}} FOR UPDATE", row_id)
+
+
+async def _submitted_application(application_id: int) -> dict[str, Any]:
+    """The application, locked, if it is waiting for a decision; Conflict otherwise."""
+    await _lock(Application, application_id)
+    application = await Application.select(
+        Application.id, Application.status, Application.program, Application.organisation, Application.title,
+        Application.version,
+    ).where(Application.id == application_id).first()
+    if application is None:
+        raise NotFound()
+    if application["status"] != "submitted":
+        raise Conflict(undecidable_message(application["status"]))
+    return application
+
+
+def undecidable_message(status: str) -> str:
+    if status == "draft":
+        return "This application is still a draft: it can be decided once the city submits it."
+    if status in {"awarded", "declined"}:
+        return f"This application has already been decided ({STATUS_LABELS[status].lower()})."
+    return f"This application is {STATUS_LABELS.get(status, status).lower()} and cannot be decided."
+
+
+async def _set_status(application: dict[str, Any], new: str, note: str = "") -> None:
+    check_transition(application["status"], new)
+    await Application.update({
+        Application.status: new,
+        Application.decision_note: note,
+        Application.updated_at: clock.now(),
+        Application.version: Application.version + 1,
+    }).where(Application.id == application["id"])
+
+
+async def decide_award(actor: Actor, application_id: int, award: AwardInput, public_url: str,
+                       files_dir: Path) -> int:
+    """Award a submitted application; returns the award id.
+
+    Side effects, in one transaction: an Award row (`offered`); the application `submitted` -> `awarded`;
+    the interim and final reports scheduled (reporting.services.schedule_reports); one audit row
+    `award.decided`; an email `award_made` to each owner and member of the city, with the letter link.
+    After the commit: the letter PDF is made and stored (see `generate_letter`; a failure there is
+    logged and the letter is made on demand at download).
+    Raises Conflict unless the application is submitted (a second submit of the same decision
+    included), Invalid if the amount is more than the program's budget left.
+    """
+    try:
+        async with write_transaction():
+            application = await _submitted_application(application_id)
+            await _lock(Program, application["program"])
+            left = await queries.budget_left_cents(application["program"])
+            if award.amount_cents > left:
+                raise Invalid({"amount": f"The amount is more than the program's budget left ({money(max(left, 0))})."})
+            rows = await Award.insert(Award(
+                application=application_id, amount_cents=award.amount_cents, conditions=award.conditions,
+                start_date=award.start_date, end_date=award.end_date, status="offered",
+                decided_by=actor.user_id, decided_at=clock.now(),
+            )).returning(Award.id)
+            award_id = rows[0]["id"]
+            await _set_status(application, "awarded")
+            await schedule_reports(actor, award_id)
+            await audit.record(actor, "award.decided", "award", award_id, application_id=application_id,
+                               amount_cents=award.amount_cents)
+            details = await queries.get_award(award_id)
+            assert details is not None
+            for member in await queries.city_member_emails(application["organisation"]):
+                await queue_email(member["email"], "award_made", {
+                    "name": member["name"], "award": details,
+                    "award_link": f"{public_url}/awards/{award_id}",
+                    "letter_link": f"{public_url}/awards/{award_id}/letter.pdf",
+                })
+    except Duplicate as exc:
+        raise Conflict(undecidable_message("awarded")) from exc
+    try:
+        await generate_letter(actor, award_id, files_dir)
+    except Exception:  # the decision stands; the letter is made again when first downloaded
+        log.exception("award letter %s could not be made", award_id)
+    return award_id
+
+
+async def decline_application(actor: Actor, application_id: int, note: str, public_url: str) -> None:
+    """Decline a submitted application with a note to the city.
+
+    Side effects, in one transaction: the application `submitted` -> `declined` with the note kept as
+    its decision note; one audit row `application.declined`; an email `decision_declined` with the note
+    to each owner and member of the city. Raises Conflict unless the application is submitted.
+    """
+    async with write_transaction():
+        application = await _submitted_application(application_id)
+        await _set_status(application, "declined", note)
+        await audit.record(actor, "application.declined", "application", application_id)
+        program = await Program.select(Program.title, Program.network.name.as_alias("network_name"),
+                                       Program.contact_email).where(Program.id == application["program"]).first()
+        for member in await queries.city_member_emails(application["organisation"]):
+            await queue_email(member["email"], "decision_declined", {
+                "name": member["name"], "program": program, "application_title": application["title"],
+                "note": note, "link": f"{public_url}/dashboard",
+            })
+
+
+def letter_html(award: dict[str, Any], reports: list[dict[str, Any]]) -> str:
+    """The award letter as HTML (templates/pdf/award_letter.html); everything in it is escaped by Jinja."""
+    return render("pdf/award_letter.html", {
+        "award": award, "reports": reports,
+        "offer_label": OFFER_LABELS.get(award["offer_kind"], award["offer_kind"]),
+        "letter_date": clock.as_utc(award["decided_at"]).astimezone(clock.zone(award["program_timezone"])).date(),
+    })
+
+
+async def generate_letter(actor: Actor, award_id: int, files_dir: Path) -> str:
+    """Make the award letter PDF and keep it; returns its stored name.
+
+    Side effects: a file files_dir/letters/<random>.pdf; Award.letter_file and letter_sha256 set; one
+    audit row `award.letter_made`. If another request made the letter meanwhile, that one is kept and
+    this file is removed.
+    """
+    award = await queries.get_award(award_id)
+    if award is None:
+        raise NotFound()
+    html = letter_html(award, await list_reports_for_award(award_id))
+    content = await asyncio.to_thread(pdf.render_pdf, html)
+    name, sha256 = await asyncio.to_thread(pdf.store_pdf, files_dir, LETTERS_DIR, content)
+    async with write_transaction():
+        updated = await Award.update({Award.letter_file: name, Award.letter_sha256: sha256}).where(
+            (Award.id == award_id) & (Award.letter_file == award["letter_file"])
+        ).returning(Award.id)
+        if updated:
+            await audit.record(actor, "award.letter_made", "award", award_id, sha256=sha256)
+    if not updated:
+        (files_dir / LETTERS_DIR / name).unlink(missing_ok=True)
+        current = await queries.get_award(award_id)
+        return current["letter_file"] if current else name
+    return name
+
+
+async def letter_path(actor: Actor, award: dict[str, Any], files_dir: Path) -> Path:
+    """The stored letter of an award, made now if it was never made or its file is gone."""
+    path = pdf.stored_path(files_dir, LETTERS_DIR, award["letter_file"])
+    if path is None:
+        name = await generate_letter(actor, award["id"], files_dir)
+        path = pdf.stored_path(files_dir, LETTERS_DIR, name)
+    if path is None:
+        raise NotFound("The letter could not be made. Please try again in a moment.")
+    return path

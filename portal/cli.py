@@ -1,0 +1,123 @@
+"""The `portal` command: migrate, seed the demo, create a staff user, serve, or all of it (`portal demo`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import click
+
+os.environ.setdefault("PICCOLO_CONF", "portal.piccolo_conf")
+
+
+def _settings():
+    from portal.settings import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+async def _with_engine(settings, work):
+    from portal import db
+
+    engine = db.engine_for(settings.database)
+    db.use_engine(engine)
+    await db.open_engine(engine, 2)
+    try:
+        return await work()
+    finally:
+        await db.close_engine(engine)
+
+
+@click.group()
+def main() -> None:
+    """City Grants Portal."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply every pending database migration."""
+    from portal import db
+
+    asyncio.run(_with_engine(_settings(), db.migrate))
+    click.echo("Database is up to date.")
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo programs, cities and people (only into an empty database)."""
+    from portal.demo import print_accounts, seed
+
+    settings = _settings()
+    created = asyncio.run(_with_engine(settings, lambda: seed(settings)))
+    click.echo("Demo data loaded." if created else "The database already has data; demo not loaded again.")
+    print_accounts()
+
+
+@main.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--network", "network_slug", required=True, help="Slug of the network organisation the staff member runs programs for.")
+@click.option("--admin", is_flag=True, help="Also make the user an administrator.")
+@click.password_option()
+def create_staff(email: str, name: str, network_slug: str, admin: bool, password: str) -> None:
+    """Create a program staff user in a network."""
+    from portal.accounts import services
+    from portal.accounts.forms import MIN_PASSWORD, clean_email
+    from portal.accounts.tables import Organisation
+    from portal.core.actor import Actor
+    from portal.db import Duplicate
+
+    clean = clean_email(email)
+    if clean is None:
+        raise click.ClickException("That is not a valid email address.")
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"The password needs at least {MIN_PASSWORD} characters.")
+
+    async def work() -> None:
+        network = await Organisation.select(Organisation.id).where(
+            (Organisation.slug == network_slug) & (Organisation.kind == "network")).first()
+        if network is None:
+            raise click.ClickException(f"No network with slug {network_slug!r}.")
+        system = Actor(user=None, ip="cli")
+        try:
+            user_id = await services.create_user(system, name, clean, password, is_admin=admin)
+        except Duplicate:
+            raise click.ClickException(f"A user with the email {clean} already exists.") from None
+        await services.add_membership(system, user_id, network["id"], "staff")
+
+    asyncio.run(_with_engine(_settings(), work))
+    click.echo(f"Staff user {clean} created.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", default=1, show_default=True)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the portal with Granian."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian("portal.app:create_app", factory=True, address=host, port=port, workers=workers,
+            interface=Interfaces.ASGI, log_access=False).serve()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int) -> None:
+    """Migrate, load the demo data if the database is empty, print the demo accounts, and serve."""
+    ctx.invoke(migrate)
+    ctx.invoke(seed_demo)
+    click.echo(f"\nThe portal is at http://{host}:{port}  (Ctrl+C stops it)\n")
+    sys.stdout.flush()
+    ctx.invoke(serve, host=host, port=port, workers=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""Cross-domain records: the audit trail and the outbox of every email sent."""
+
+from piccolo.columns import JSON, Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """One append-only row per state change: who, what, which object, when (UTC), from where."""
+
+    at = Timestamptz(index=True)
+    actor_id = Integer(null=True, index=True)  # user id; null for the system or an anonymous visitor
+    action = Varchar(length=80)
+    object_type = Varchar(length=40)
+    object_id = Integer(null=True)
+    ip_address = Varchar(length=64, default="")
+    detail = JSON(default="{}")
+
+
+class OutboundEmail(Table, tablename="outbound_email"):
+    """Every email the portal sends, kept so that none is silently dropped (the staff outbox)."""
+
+    created_at = Timestamptz(index=True)
+    to_address = Varchar(length=320, index=True)
+    subject = Varchar(length=300)
+    body_text = Text()
+    status = Varchar(length=16, default="queued")  # queued | sent | failed | not_configured
+    sent_at = Timestamptz(null=True, default=None)
+    error = Text(default="")
+    attempts = Integer(default=0)

@@ -1,0 +1,65 @@
+"""The one Jinja environment, shared by pages, emails and PDF letters (no web framework here)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from portal.core import clock
+from portal.settings import ROOT
+
+TEMPLATES_DIR = ROOT / "templates"
+
+
+def money(cents: int | None) -> str:
+    """Whole cents to `$1,234.56`; whole dollars drop the cents."""
+    if cents is None:
+        return "—"
+    sign = "-" if cents < 0 else ""
+    dollars, rest = divmod(abs(int(cents)), 100)
+    return f"{sign}${dollars:,}" if rest == 0 else f"{sign}${dollars:,}.{rest:02d}"
+
+
+def local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%B %-d, %Y at %-I:%M %p %Z") -> str:
+    if value is None:
+        return "—"
+    return clock.as_utc(value).astimezone(clock.zone(tz)).strftime(fmt)
+
+
+def long_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.strftime("%B %-d, %Y")
+
+
+def iso_utc(value: datetime | None) -> str:
+    return clock.as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+def humanize(value: str | None) -> str:
+    return (value or "").replace("_", " ").capitalize()
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(money=money, local_time=local_time, long_date=long_date, iso_utc=iso_utc, humanize=humanize)
+    return env
+
+
+def render(template_name: str, context: dict[str, Any], block: str | None = None) -> str:
+    template = environment().get_template(template_name)
+    if block is None:
+        return template.render(context)
+    block_render = template.blocks[block]
+    return "".join(block_render(template.new_context(dict(context))))

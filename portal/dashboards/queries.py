@@ -1,0 +1,131 @@
+"""Funder summaries: what happened in the programs a funder funds, and nothing about any other program.
+
+Every query takes program ids that the caller has already limited to the funder's own programs
+(`funded_programs`). Money is summed in Python: SQLite's SUM returns floats.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from piccolo.query.functions.aggregate import Count
+
+from portal.applications.tables import Application
+from portal.awards.tables import Award
+from portal.core.actor import Principal
+from portal.core.errors import Forbidden, NotFound
+from portal.programs.tables import ProgramFunder
+from portal.reporting.tables import Report
+
+NOT_SUBMITTED = ("draft", "withdrawn")
+# An award the city turned down is not money committed.
+COUNTED_AWARD_STATUSES = ("offered", "accepted")
+
+
+async def funded_programs(funder_ids: list[int], program_id: int | None = None) -> list[dict[str, Any]]:
+    """The programs any of `funder_ids` funds (or just `program_id`, if they fund it), each once, with the
+    amount those funders pledged."""
+    if not funder_ids:
+        return []
+    query = ProgramFunder.select(
+        ProgramFunder.program.as_alias("id"),
+        ProgramFunder.program.title.as_alias("title"),
+        ProgramFunder.program.slug.as_alias("slug"),
+        ProgramFunder.program.status.as_alias("status"),
+        ProgramFunder.program.offer_kind.as_alias("offer_kind"),
+        ProgramFunder.program.budget_cents.as_alias("budget_cents"),
+        ProgramFunder.program.network.name.as_alias("network_name"),
+        ProgramFunder.funder.name.as_alias("funder_name"),
+        ProgramFunder.pledged_cents,
+    ).where(ProgramFunder.funder.is_in(funder_ids)).order_by(ProgramFunder.program.title)
+    if program_id is not None:
+        query = query.where(ProgramFunder.program == program_id)
+    rows = await query
+    programs: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        program = programs.setdefault(row["id"], {
+            "id": row["id"], "title": row["title"], "slug": row["slug"], "status": row["status"],
+            "offer_kind": row["offer_kind"], "budget_cents": int(row["budget_cents"]),
+            "network_name": row["network_name"], "funder_names": [], "pledged_cents": 0,
+        })
+        program["funder_names"].append(row["funder_name"])
+        program["pledged_cents"] += int(row["pledged_cents"])
+    return list(programs.values())
+
+
+async def count_submitted_applications(program_ids: list[int]) -> dict[int, int]:
+    """Applications that reached staff (submitted, awarded, declined), per program."""
+    if not program_ids:
+        return {}
+    rows = await Application.select(Application.program, Count(Application.id, alias="n")).where(
+        Application.program.is_in(program_ids) & Application.status.not_in(list(NOT_SUBMITTED))
+    ).group_by(Application.program)
+    return {r["program"]: int(r["n"]) for r in rows}
+
+
+async def list_awards(program_ids: list[int]) -> list[dict[str, Any]]:
+    """Every award of the programs, with its city: largest first."""
+    if not program_ids:
+        return []
+    rows = await Award.select(
+        Award.id, Award.amount_cents, Award.status, Award.start_date, Award.end_date, Award.decided_at,
+        Award.application.program.as_alias("program_id"),
+        Award.application.organisation.name.as_alias("city_name"),
+        Award.application.organisation.state.as_alias("city_state"),
+    ).where(Award.application.program.is_in(program_ids))
+    for row in rows:
+        row["amount_cents"] = int(row["amount_cents"])
+    rows.sort(key=lambda r: (-r["amount_cents"], r["city_name"]))
+    return rows
+
+
+async def count_reports_received(program_ids: list[int]) -> dict[int, int]:
+    """Submitted follow-up reports, per program."""
+    if not program_ids:
+        return {}
+    rows = await Report.select(Report.award.application.program.as_alias("program_id"),
+                               Count(Report.id, alias="n")).where(
+        Report.award.application.program.is_in(program_ids) & (Report.status == "submitted")
+    ).group_by(Report.award.application.program)
+    return {r["program_id"]: int(r["n"]) for r in rows}
+
+
+async def summaries(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each program with its figures: applications, awards, total awarded, awards by city, reports.
+
+    Four queries whatever the number of programs.
+    """
+    ids = [p["id"] for p in programs]
+    applications = await count_submitted_applications(ids)
+    reports = await count_reports_received(ids)
+    awards_by_program: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for award in await list_awards(ids):
+        awards_by_program[award["program_id"]].append(award)
+    out = []
+    for program in programs:
+        awards = awards_by_program[program["id"]]
+        counted = [a for a in awards if a["status"] in COUNTED_AWARD_STATUSES]
+        out.append({
+            **program,
+            "applications": applications.get(program["id"], 0),
+            "awards": awards,
+            "award_count": len(counted),
+            "awarded_cents": sum(a["amount_cents"] for a in counted),
+            "reports_received": reports.get(program["id"], 0),
+        })
+    return out
+
+
+async def get_funded_program_for(user: Principal, program_id: int) -> dict[str, Any]:
+    """One program the user's funder organisations fund, with its figures.
+
+    Forbidden (403) for a signed-in user who is no funder; NotFound (404) for a program none of the
+    user's funder organisations funds, whether or not it exists.
+    """
+    if not user.is_funder:
+        raise Forbidden("This page is for the funders of a program.")
+    programs = await funded_programs(user.funder_ids, program_id)
+    if not programs:
+        raise NotFound()
+    return (await summaries(programs))[0]

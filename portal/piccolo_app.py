@@ -1,0 +1,43 @@
+"""The Piccolo app: every table of the portal and the one migration history in `migrations/`."""
+
+from piccolo.conf.apps import AppConfig
+
+from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, Session, User
+from portal.applications.tables import Application, ApplicationFile
+from portal.awards.tables import Award
+from portal.core.tables import AuditEvent, OutboundEmail
+from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
+from portal.reporting.tables import Report
+from portal.reviews.tables import Assignment, Score
+from portal.settings import ROOT
+
+ALL_TABLES = [
+    User,
+    Organisation,
+    Membership,
+    Session,
+    PasswordReset,
+    Invitation,
+    LoginAttempt,
+    AuditEvent,
+    OutboundEmail,
+    Program,
+    ProgramFunder,
+    ProgramRole,
+    FormVersion,
+    Criterion,
+    Application,
+    ApplicationFile,
+    Assignment,
+    Score,
+    Award,
+    Report,
+]
+
+APP_CONFIG = AppConfig(
+    app_name="portal",
+    migrations_folder_path=str(ROOT / "migrations"),
+    table_classes=ALL_TABLES,
+    migration_dependencies=[],
+    commands=[],
+)

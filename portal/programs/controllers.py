@@ -1,0 +1,37 @@
+"""Public pages: the list of programs and one page per program."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from portal.core.errors import NotFound
+from portal.programs import queries
+from portal.programs.rules import is_accepting
+from portal.web.render import render
+
+
+@get("/", name="home", sync_to_thread=False)
+def home() -> Redirect:
+    return Redirect("/programs")
+
+
+@get("/programs", name="programs:list")
+async def program_list(request: Request) -> Response:
+    programs = await queries.list_public_programs()
+    return render(request, "programs/list.html", {"programs": programs})
+
+
+@get("/programs/{slug:str}", name="programs:detail")
+async def program_detail(request: Request, slug: FromPath[str]) -> Response:
+    program = await queries.get_program_by_slug(slug)
+    if program is None or program["status"] == "draft":
+        raise NotFound()
+    funders = await queries.list_funder_names(program["id"])
+    return render(request, "programs/detail.html", {
+        "program": program, "funders": funders, "accepting": is_accepting(program),
+    })
+
+
+ROUTES = [home, program_list, program_detail]

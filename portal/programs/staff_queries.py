@@ -1,0 +1,138 @@
+"""Reading for the program staff area, with its access checks.
+
+Program staff are staff members of the network that runs a program (and administrators). Anyone signed in
+who is not staff anywhere gets Forbidden on every staff page, before anything is loaded (so the answer says
+nothing about what exists); staff of another network get NotFound for this network's programs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.applications.access import get_application_for
+from portal.applications.tables import Application
+from portal.core.actor import Principal
+from portal.core.errors import Forbidden, NotFound
+from portal.core.tables import OutboundEmail
+from portal.programs.rules import can_manage_program
+from portal.programs.tables import Program, ProgramFunder
+from portal.reviews import queries as review_queries
+from portal.reviews import rules as review_rules
+from portal.reviews.tables import Assignment
+
+OUTBOX_PAGE_SIZE = 50
+
+
+def require_staff(user: Principal) -> None:
+    if not user.is_staff:
+        raise Forbidden("This page is for program staff.")
+
+
+async def get_program_for_staff(user: Principal, program_id: int) -> dict[str, Any]:
+    """The program if `user` runs it: Forbidden for non-staff, NotFound for other networks' staff."""
+    require_staff(user)
+    program = await Program.select(
+        Program.id, Program.title, Program.slug, Program.status, Program.network, Program.network.name,
+        Program.deadline_at, Program.timezone, Program.budget_cents, Program.contact_email,
+    ).where(Program.id == program_id).first()
+    if program is None or not can_manage_program(user, program):
+        raise NotFound()
+    return program
+
+
+async def get_application_for_staff(user: Principal, application_id: int) -> dict[str, Any]:
+    """An application (submitted or later: drafts stay private to the city) of a program `user` runs, as
+    reviewers read it (reviews.queries.application_for_review)."""
+    require_staff(user)
+    await get_application_for(user, application_id, "staff")
+    application = await review_queries.application_for_review(application_id)
+    if application is None or application["status"] not in review_queries.REVIEWABLE_STATUSES:
+        raise NotFound()
+    return application
+
+
+async def get_assignment_for_staff(user: Principal, assignment_id: int) -> dict[str, Any]:
+    require_staff(user)
+    assignment = await Assignment.select(
+        Assignment.id, Assignment.application, Assignment.status, Assignment.application.program.network,
+    ).where(Assignment.id == assignment_id).first()
+    if assignment is None or not can_manage_program(user, {"network": assignment["application.program.network"]}):
+        raise NotFound()
+    return assignment
+
+
+async def list_staff_programs(user: Principal) -> list[dict[str, Any]]:
+    """The programs of the user's networks (every program for admins) with application counts:
+    drafts, submitted (submitted or later), reviewed (at least one submitted review) and awarded."""
+    query = Program.select(Program.id, Program.title, Program.status, Program.deadline_at, Program.timezone,
+                           Program.network.name).order_by(Program.deadline_at)
+    if not user.is_admin:
+        if not user.network_ids:
+            return []
+        query = query.where(Program.network.is_in(user.network_ids))
+    programs = await query
+    ids = [p["id"] for p in programs]
+    counts: dict[int, dict[str, int]] = {pid: {"drafts": 0, "submitted": 0, "reviewed": 0, "awarded": 0} for pid in ids}
+    if ids:
+        apps = await Application.select(Application.program, Application.status).where(Application.program.is_in(ids))
+        for a in apps:
+            c = counts[a["program"]]
+            if a["status"] == "draft":
+                c["drafts"] += 1
+            elif a["status"] in review_queries.REVIEWABLE_STATUSES:
+                c["submitted"] += 1
+            if a["status"] == "awarded":
+                c["awarded"] += 1
+        reviewed = await Assignment.select(Assignment.application, Assignment.application.program).where(
+            Assignment.application.program.is_in(ids) & (Assignment.status == "submitted")
+        )
+        seen = {(r["application.program"], r["application"]) for r in reviewed}
+        for program_id, _ in seen:
+            counts[program_id]["reviewed"] += 1
+    for p in programs:
+        p["counts"] = counts[p["id"]]
+    return programs
+
+
+async def list_program_applications(program_id: int) -> list[dict[str, Any]]:
+    """The program's applications submitted or later, with scores and rank, best rank first."""
+    rows = await Application.select(
+        Application.id, Application.title, Application.status, Application.requested_cents,
+        Application.submitted_at, Application.organisation.name, Application.organisation.state,
+    ).where((Application.program == program_id) & Application.status.is_in(list(review_queries.REVIEWABLE_STATUSES)))
+    scores = await review_queries.scores_for_program(program_id)
+    empty = {"weighted_mean": None, "reviews_done": 0, "reviews_assigned": 0, "rank": None}
+    for row in rows:
+        row.update(scores.get(row["id"], empty))
+    rows.sort(key=lambda r: review_rules.rank_order_key(r["rank"], r["organisation.name"] + r["title"]))
+    return rows
+
+
+async def list_program_funders(program_id: int) -> list[dict[str, Any]]:
+    rows = await ProgramFunder.select(ProgramFunder.funder.id, ProgramFunder.funder.name).where(
+        ProgramFunder.program == program_id
+    ).order_by(ProgramFunder.funder.name)
+    return [{"id": r["funder.id"], "name": r["funder.name"]} for r in rows]
+
+
+async def reviewer_choices(program_id: int, application: dict[str, Any]) -> list[dict[str, Any]]:
+    """The program's reviewers, each marked `conflicted` against this application's city."""
+    reviewers = await review_queries.list_program_reviewers(program_id)
+    for r in reviewers:
+        r["conflicted"] = review_rules.is_conflicted(r["email"], r["city_ids"], application["organisation"],
+                                                     application["organisation.email_domain"])
+    return reviewers
+
+
+async def list_outbox(page: int) -> tuple[list[dict[str, Any]], int, int]:
+    """One page (from 1, clamped to the pages there are) of every email the portal queued, newest first;
+    returns (messages, page, pages)."""
+    total = await OutboundEmail.count()
+    pages = max(1, -(-total // OUTBOX_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = await OutboundEmail.select(
+        OutboundEmail.id, OutboundEmail.to_address, OutboundEmail.subject, OutboundEmail.status,
+        OutboundEmail.created_at, OutboundEmail.sent_at, OutboundEmail.body_text, OutboundEmail.error,
+    ).order_by(OutboundEmail.id, ascending=False).limit(OUTBOX_PAGE_SIZE).offset((page - 1) * OUTBOX_PAGE_SIZE)
+    return rows, page, pages
+

@@ -1,0 +1,71 @@
+"""Validation of the scoring form: a score and a comment per criterion, and an overall comment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from portal.core.errors import Invalid
+from portal.reviews import rules
+from portal.web.forms import text
+
+MAX_COMMENT = 5000
+
+
+@dataclass
+class ReviewInput:
+    values: dict[int, float | None] = field(default_factory=dict)  # criterion id -> score (None: not scored)
+    comments: dict[int, str] = field(default_factory=dict)  # criterion id -> comment
+    overall: str = ""
+
+
+def score_field(criterion_id: int) -> str:
+    return f"score_{criterion_id}"
+
+
+def comment_field(criterion_id: int) -> str:
+    return f"comment_{criterion_id}"
+
+
+def review(data: dict[str, Any], criteria: list[dict[str, Any]], *, require_all: bool) -> ReviewInput:
+    """The review as entered; raises Invalid with every error (field names score_<id>) at once.
+
+    A draft (`require_all=False`) may leave scores out; any score given must be a number on its scale.
+    """
+    result = ReviewInput(overall=text(data, "comment", MAX_COMMENT))
+    errors: dict[str, str] = {}
+    for criterion in criteria:
+        cid = criterion["id"]
+        raw = text(data, score_field(cid), 20)
+        result.comments[cid] = text(data, comment_field(cid), MAX_COMMENT)
+        if not raw:
+            result.values[cid] = None
+            if result.comments[cid]:
+                # A score row carries its comment: a comment alone would be lost, so say so instead.
+                errors[score_field(cid)] = f"Choose a score for “{criterion['name']}” to save its comment."
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            errors[score_field(cid)] = f"The score for “{criterion['name']}” must be a number."
+            result.values[cid] = None
+            continue
+        if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities
+            errors[score_field(cid)] = f"The score for “{criterion['name']}” must be a number."
+            result.values[cid] = None
+            continue
+        result.values[cid] = value
+    for cid, message in rules.missing_or_invalid(result.values, criteria, require_all).items():
+        errors.setdefault(score_field(cid), message)
+    if errors:
+        raise Invalid(errors)
+    return result
+
+
+def entered(data: dict[str, Any], criteria: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the reviewer typed, to show again beside the errors."""
+    kept: dict[str, Any] = {"comment": text(data, "comment", MAX_COMMENT)}
+    for criterion in criteria:
+        kept[score_field(criterion["id"])] = text(data, score_field(criterion["id"]), 20)
+        kept[comment_field(criterion["id"])] = text(data, comment_field(criterion["id"]), MAX_COMMENT)
+    return kept

@@ -1,0 +1,151 @@
+"""Reading assignments, reviews and the scores staff rank applications by."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.accounts.tables import Membership
+from portal.applications.tables import Application, ApplicationFile
+from portal.programs.tables import Criterion, FormVersion, ProgramRole
+from portal.reviews import rules
+from portal.reviews.tables import Assignment, Score
+
+# Applications that have left the draft stage can be reviewed and ranked.
+REVIEWABLE_STATUSES = ("submitted", "awarded", "declined")
+
+
+async def list_criteria(program_id: int) -> list[dict[str, Any]]:
+    return await Criterion.select().where(Criterion.program == program_id).order_by(Criterion.position)
+
+
+async def scores_for_program(program_id: int) -> dict[int, dict[str, Any]]:
+    """Per application of the program (submitted or later): weighted mean of its submitted reviews
+    (None without any), reviews done and assigned, and rank (None when unscored). Three queries."""
+    criteria = await list_criteria(program_id)
+    applications = await Application.select(Application.id).where(
+        (Application.program == program_id) & Application.status.is_in(list(REVIEWABLE_STATUSES))
+    )
+    assignments = await Assignment.select(Assignment.id, Assignment.application, Assignment.status).where(
+        Assignment.application.program == program_id
+    )
+    submitted_ids = [a["id"] for a in assignments if a["status"] == "submitted"]
+    values = await _values_by_assignment(submitted_ids)
+    result: dict[int, dict[str, Any]] = {
+        a["id"]: {"review_scores": [], "reviews_done": 0, "reviews_assigned": 0} for a in applications
+    }
+    for assignment in assignments:
+        entry = result.get(assignment["application"])
+        if entry is None:
+            continue
+        entry["reviews_assigned"] += 1
+        if assignment["status"] == "submitted":
+            entry["reviews_done"] += 1
+            entry["review_scores"].append(rules.review_score(values.get(assignment["id"], {}), criteria))
+    means = {app_id: rules.weighted_mean(entry.pop("review_scores")) for app_id, entry in result.items()}
+    ranks = rules.rank(means)
+    for app_id, entry in result.items():
+        entry["weighted_mean"] = means[app_id]
+        entry["rank"] = ranks[app_id]
+    return result
+
+
+async def _values_by_assignment(assignment_ids: list[int]) -> dict[int, dict[int, float]]:
+    if not assignment_ids:
+        return {}
+    rows = await Score.select(Score.assignment, Score.criterion, Score.value).where(
+        Score.assignment.is_in(assignment_ids)
+    )
+    values: dict[int, dict[int, float]] = {}
+    for row in rows:
+        values.setdefault(row["assignment"], {})[row["criterion"]] = row["value"]
+    return values
+
+
+async def get_assignment(assignment_id: int) -> dict[str, Any] | None:
+    return await Assignment.select(
+        Assignment.id, Assignment.application, Assignment.reviewer, Assignment.status, Assignment.comment,
+        Assignment.assigned_at, Assignment.submitted_at, Assignment.application.program,
+        Assignment.application.title, Assignment.application.program.title,
+    ).where(Assignment.id == assignment_id).first()
+
+
+async def scores_of(assignment_id: int) -> dict[int, dict[str, Any]]:
+    """criterion id -> {"value", "comment"} of one review."""
+    rows = await Score.select(Score.criterion, Score.value, Score.comment).where(Score.assignment == assignment_id)
+    return {r["criterion"]: {"value": r["value"], "comment": r["comment"]} for r in rows}
+
+
+async def list_assignments_of_reviewer(user_id: int) -> list[dict[str, Any]]:
+    """A reviewer's own assignments, to do first, newest first within."""
+    rows = await Assignment.select(
+        Assignment.id, Assignment.status, Assignment.assigned_at, Assignment.submitted_at,
+        Assignment.application.title, Assignment.application.program.title,
+        Assignment.application.program.deadline_at, Assignment.application.program.timezone,
+    ).where(Assignment.reviewer == user_id).order_by(Assignment.assigned_at, ascending=False)
+    rows.sort(key=lambda r: r["status"] == "submitted")
+    return rows
+
+
+async def count_open_assignments(user_id: int) -> int:
+    return await Assignment.count().where((Assignment.reviewer == user_id) & (Assignment.status == "assigned"))
+
+
+async def reviews_of_application(application_id: int, criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every assignment of an application with its reviewer, scores and weighted score (two queries)."""
+    rows = await Assignment.select(
+        Assignment.id, Assignment.status, Assignment.comment, Assignment.assigned_at, Assignment.submitted_at,
+        Assignment.reviewer, Assignment.reviewer.name, Assignment.reviewer.email,
+    ).where(Assignment.application == application_id).order_by(Assignment.assigned_at)
+    scores = await Score.select(Score.assignment, Score.criterion, Score.value, Score.comment).where(
+        Score.assignment.is_in([r["id"] for r in rows] or [0])
+    )
+    by_assignment: dict[int, dict[int, dict[str, Any]]] = {}
+    for s in scores:
+        by_assignment.setdefault(s["assignment"], {})[s["criterion"]] = {"value": s["value"], "comment": s["comment"]}
+    for row in rows:
+        row["scores"] = by_assignment.get(row["id"], {})
+        row["weighted_score"] = (
+            rules.review_score({k: v["value"] for k, v in row["scores"].items()}, criteria)
+            if row["status"] == "submitted" else None
+        )
+    return rows
+
+
+async def list_program_reviewers(program_id: int) -> list[dict[str, Any]]:
+    """The program's reviewer panel: id, name, email, and the cities each belongs to (for conflicts)."""
+    rows = await ProgramRole.select(ProgramRole.user.id, ProgramRole.user.name, ProgramRole.user.email).where(
+        (ProgramRole.program == program_id) & (ProgramRole.role == "reviewer")
+    ).order_by(ProgramRole.user.name)
+    reviewers = [{"id": r["user.id"], "name": r["user.name"], "email": r["user.email"], "city_ids": []} for r in rows]
+    if reviewers:
+        memberships = await Membership.select(Membership.user, Membership.organisation).where(
+            Membership.user.is_in([r["id"] for r in reviewers]) & (Membership.organisation.kind == "city")
+        )
+        cities: dict[int, list[int]] = {}
+        for m in memberships:
+            cities.setdefault(m["user"], []).append(m["organisation"])
+        for r in reviewers:
+            r["city_ids"] = cities.get(r["id"], [])
+    return reviewers
+
+
+async def application_for_review(application_id: int) -> dict[str, Any] | None:
+    """An application as reviewers and staff read it: its answers, its form's schema, its city and files."""
+    application = await Application.select(
+        Application.id, Application.title, Application.status, Application.answers, Application.requested_cents,
+        Application.submitted_at, Application.receipt_number, Application.program, Application.program.title,
+        Application.program.network, Application.program.timezone, Application.organisation,
+        Application.organisation.name, Application.organisation.state, Application.organisation.email_domain,
+        Application.form_version,
+    ).where(Application.id == application_id).output(load_json=True).first()
+    if application is None:
+        return None
+    form = await FormVersion.select(FormVersion.schema).where(
+        FormVersion.id == application["form_version"]
+    ).output(load_json=True).first()
+    application["schema"] = form["schema"] if form else {"sections": []}
+    application["files"] = await ApplicationFile.select(
+        ApplicationFile.id, ApplicationFile.field_key, ApplicationFile.original_name, ApplicationFile.content_type,
+        ApplicationFile.size_bytes,
+    ).where(ApplicationFile.application == application_id).order_by(ApplicationFile.id)
+    return application

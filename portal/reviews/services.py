@@ -1,0 +1,138 @@
+"""Review state changes: assigning reviewers, saving and submitting reviews. Each says what it writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.accounts.tables import Membership, User
+from portal.applications.tables import Application
+from portal.core import audit, clock
+from portal.core.actor import Actor
+from portal.core.errors import Conflict, Invalid, NotFound
+from portal.core.mail import queue_email
+from portal.db import Duplicate, write_transaction
+from portal.programs.tables import ProgramRole
+from portal.reviews import queries, rules
+from portal.reviews.forms import ReviewInput
+from portal.reviews.tables import Assignment, Score
+
+
+async def assign_reviewer(actor: Actor, application_id: int, reviewer_id: int, public_url: str) -> int:
+    """Assign a reviewer of the program's panel to an application (submitted or later).
+
+    Refuses (Invalid, field `reviewer`) someone not on the panel, a conflicted reviewer (a member of the
+    applicant city, or sharing its email domain) and a second assignment of the same reviewer.
+    Writes: review_assignment; audit `review.assigned`; email `review_assigned` to the reviewer.
+    """
+    try:
+        async with write_transaction():
+            application = await Application.select(
+                Application.id, Application.title, Application.status, Application.program,
+                Application.program.title, Application.organisation, Application.organisation.email_domain,
+            ).where(Application.id == application_id).first()
+            if application is None:
+                raise NotFound()
+            if application["status"] not in queries.REVIEWABLE_STATUSES:
+                raise Conflict("Only submitted applications can be reviewed.")
+            on_panel = await ProgramRole.exists().where(
+                (ProgramRole.program == application["program"]) & (ProgramRole.user == reviewer_id)
+                & (ProgramRole.role == "reviewer")
+            )
+            reviewer = await User.select(User.id, User.name, User.email).where(User.id == reviewer_id).first()
+            if not on_panel or reviewer is None:
+                raise Invalid({"reviewer": "Choose a reviewer from this program's panel."})
+            city_rows = await Membership.select(Membership.organisation).where(
+                (Membership.user == reviewer_id) & (Membership.organisation.kind == "city")
+            )
+            if rules.is_conflicted(reviewer["email"], [r["organisation"] for r in city_rows],
+                                   application["organisation"], application["organisation.email_domain"]):
+                raise Invalid({"reviewer": f"{reviewer['name']} has a conflict of interest with this city "
+                                           "(a member of it, or the same email domain) and cannot review it."})
+            rows = await Assignment.insert(Assignment(
+                application=application_id, reviewer=reviewer_id, assigned_by=actor.user_id, assigned_at=clock.now(),
+            )).returning(Assignment.id)
+            assignment_id = rows[0]["id"]
+            await audit.record(actor, "review.assigned", "review_assignment", assignment_id,
+                               application_id=application_id, reviewer_id=reviewer_id)
+            await queue_email(reviewer["email"], "review_assigned", {
+                "name": reviewer["name"], "program_title": application["program.title"],
+                "application_title": application["title"] or "Untitled application",
+                "link": f"{public_url}/reviews/{assignment_id}",
+            })
+    except Duplicate:
+        raise Invalid({"reviewer": "This reviewer is already assigned to this application."})
+    return assignment_id
+
+
+async def remove_assignment(actor: Actor, assignment_id: int) -> int:
+    """Take an assignment back, while its review is not submitted. Returns the application id.
+    Writes: deletes the assignment and its draft scores; audit `review.unassigned`.
+    Raises Conflict once the review is submitted (submitted reviews are kept)."""
+    async with write_transaction():
+        assignment = await Assignment.select(Assignment.id, Assignment.application, Assignment.reviewer,
+                                             Assignment.status).where(Assignment.id == assignment_id).first()
+        if assignment is None:
+            raise NotFound()
+        if assignment["status"] != "assigned":
+            raise Conflict("This review is submitted; a submitted review cannot be removed.")
+        await Score.delete().where(Score.assignment == assignment_id)
+        deleted = await Assignment.delete().where(
+            (Assignment.id == assignment_id) & (Assignment.status == "assigned")
+        ).returning(Assignment.id)
+        if not deleted:
+            raise Conflict("This review was submitted meanwhile; it cannot be removed.")
+        await audit.record(actor, "review.unassigned", "review_assignment", assignment_id,
+                           application_id=assignment["application"], reviewer_id=assignment["reviewer"])
+    return assignment["application"]
+
+
+async def _write_review(assignment_id: int, entry: ReviewInput, updates: dict[Any, Any]) -> None:
+    """Claim the still-open assignment (so a submitted review is never changed) and replace its scores."""
+    claimed = await Assignment.update({Assignment.comment: entry.overall, **updates}).where(
+        (Assignment.id == assignment_id) & (Assignment.status == "assigned")
+    ).returning(Assignment.id)
+    if not claimed:
+        raise Conflict("This review is already submitted and can no longer be changed.")
+    await Score.delete().where(Score.assignment == assignment_id)
+    rows = [
+        Score(assignment=assignment_id, criterion=cid, value=value, comment=entry.comments.get(cid, ""))
+        for cid, value in entry.values.items() if value is not None
+    ]
+    if rows:
+        await Score.insert(*rows)
+
+
+async def save_review(actor: Actor, assignment_id: int, entry: ReviewInput) -> None:
+    """Save a draft review (scores may be missing). Writes: review_score rows (replaced), the overall comment;
+    audit `review.saved`. Raises Conflict if the review is already submitted."""
+    async with write_transaction():
+        await _write_review(assignment_id, entry, {})
+        await audit.record(actor, "review.saved", "review_assignment", assignment_id,
+                           scored=sum(v is not None for v in entry.values.values()))
+
+
+async def submit_review(actor: Actor, assignment_id: int, entry: ReviewInput, criteria: list[dict[str, Any]],
+                        public_url: str) -> None:
+    """Submit a review: every criterion scored within its scale, then read-only.
+    Writes: review_score rows, assignment status `submitted` and submitted_at; audit `review.submitted`;
+    email `review_submitted` to the program's contact address, if it has one.
+    Raises Invalid if a score is missing or off the scale, Conflict if already submitted."""
+    errors = rules.missing_or_invalid(entry.values, criteria, require_all=True)
+    if errors:
+        raise Invalid({f"score_{cid}": message for cid, message in errors.items()})
+    async with write_transaction():
+        await _write_review(assignment_id, entry, {Assignment.status: "submitted", Assignment.submitted_at: clock.now()})
+        info = await Assignment.select(
+            Assignment.application, Assignment.application.title, Assignment.reviewer.name,
+            Assignment.application.program.title, Assignment.application.program.contact_email,
+        ).where(Assignment.id == assignment_id).first()
+        score = rules.review_score(entry.values, criteria)
+        await audit.record(actor, "review.submitted", "review_assignment", assignment_id,
+                           application_id=info["application"], weighted_score=score)
+        if info["application.program.contact_email"]:
+            await queue_email(info["application.program.contact_email"], "review_submitted", {
+                "reviewer": info["reviewer.name"], "program_title": info["application.program.title"],
+                "application_title": info["application.title"] or "Untitled application",
+                "weighted_score": score, "link": f"{public_url}/staff/applications/{info['application']}",
+            })
+

@@ -1,0 +1,168 @@
+"""Typed settings, read once from the environment.
+
+Every setting has a default that runs the demo on SQLite with nothing else installed. In production
+(`PORTAL_ENV=production`) the secret key and a public URL must be given explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str
+    """`sqlite:///path/to/file.db` (the default, under the data directory) or `postgresql://user@host/db`."""
+    pool_size: int = 10
+    """Connections per process in the PostgreSQL pool."""
+
+    @property
+    def engine(self) -> str:
+        return "postgres" if self.url.startswith(("postgres://", "postgresql://")) else "sqlite"
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str = ""
+    """SMTP server host. Empty: mail is kept in the outbox (visible to staff) and not delivered."""
+    port: int = 25
+    """SMTP server port."""
+    username: str = ""
+    """SMTP user name, if the server requires authentication."""
+    password: str = ""
+    """SMTP password."""
+    use_tls: bool = False
+    """Use STARTTLS after connecting."""
+    sender: str = "City Grants Portal <no-reply@portal.localhost>"
+    """The From: address of every email."""
+
+
+@dataclass(frozen=True)
+class StripeSettings:
+    secret_key: str = ""
+    """Stripe secret API key (sk_...). Empty: the Stripe rail is off."""
+    webhook_secret: str = ""
+    """Signing secret of the webhook endpoint (whsec_...)."""
+    api_base: str = ""
+    """Override of Stripe's API address, used by the tests to reach a local Stripe server."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    """`development` (default) or `production`."""
+    secret_key: str
+    """Keys the signing of tokens; generated and kept in the data directory for the demo."""
+    data_dir: Path
+    """Where the SQLite database, uploaded files and generated letters are kept."""
+    public_url: str
+    """The address users reach the portal at; used in emailed links."""
+    database: DatabaseSettings
+    mail: MailSettings = field(default_factory=MailSettings)
+    stripe: StripeSettings = field(default_factory=StripeSettings)
+    session_hours: int = 12
+    """How long a session lives without being renewed."""
+    secure_cookies: bool = False
+    """Send cookies with `Secure` and the `__Host-` prefix; on by default in production."""
+    login_attempts_per_15min: int = 10
+    """Failed sign-ins allowed per email address or client address in 15 minutes."""
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+
+def _env(environ: dict[str, str], name: str, default: str = "") -> str:
+    return environ.get(name, default).strip()
+
+
+def _int(environ: dict[str, str], name: str, default: int) -> int:
+    raw = _env(environ, name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _bool(environ: dict[str, str], name: str, default: bool) -> bool:
+    raw = _env(environ, name).lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _demo_secret(data_dir: Path) -> str:
+    """The demo's secret key: generated once and kept beside its database."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings from the environment (`os.environ` unless given)."""
+    environ = dict(os.environ if environ is None else environ)
+    env = _env(environ, "PORTAL_ENV", "development")
+    if env not in {"development", "production"}:
+        raise SettingsError(f"PORTAL_ENV must be development or production, not {env!r}")
+    production = env == "production"
+    data_dir = Path(_env(environ, "PORTAL_DATA_DIR", str(ROOT / "data"))).resolve()
+    secret_key = _env(environ, "PORTAL_SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise SettingsError("PORTAL_SECRET_KEY is required when PORTAL_ENV=production")
+        secret_key = _demo_secret(data_dir)
+    elif len(secret_key) < 32:
+        raise SettingsError("PORTAL_SECRET_KEY must be at least 32 characters")
+    public_url = _env(environ, "PORTAL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    if production and not public_url.startswith("https://"):
+        raise SettingsError("PORTAL_PUBLIC_URL must be an https:// address in production")
+    db_url = _env(environ, "DATABASE_URL", f"sqlite:///{data_dir / 'portal.sqlite3'}")
+    if not db_url.startswith(("sqlite:///", "postgres://", "postgresql://")):
+        raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
+    return Settings(
+        env=env,
+        secret_key=secret_key,
+        data_dir=data_dir,
+        public_url=public_url,
+        database=DatabaseSettings(url=db_url, pool_size=_int(environ, "DATABASE_POOL_SIZE", 10)),
+        mail=MailSettings(
+            host=_env(environ, "SMTP_HOST"),
+            port=_int(environ, "SMTP_PORT", 25),
+            username=_env(environ, "SMTP_USERNAME"),
+            password=_env(environ, "SMTP_PASSWORD"),
+            use_tls=_bool(environ, "SMTP_STARTTLS", False),
+            sender=_env(environ, "MAIL_FROM", MailSettings.sender),
+        ),
+        stripe=StripeSettings(
+            secret_key=_env(environ, "STRIPE_SECRET_KEY"),
+            webhook_secret=_env(environ, "STRIPE_WEBHOOK_SECRET"),
+            api_base=_env(environ, "STRIPE_API_BASE"),
+        ),
+        session_hours=_int(environ, "SESSION_HOURS", 12),
+        secure_cookies=_bool(environ, "SECURE_COOKIES", production),
+        login_attempts_per_15min=_int(environ, "LOGIN_ATTEMPTS_PER_15MIN", 10),
+    )

@@ -1,0 +1,77 @@
+"""HTML error pages (and fragments for HTMX requests) for every error; no JSON or trace reaches a browser."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.plugins.htmx import HTMXRequest
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from portal.core.errors import DomainError
+from portal.web.render import render
+
+log = logging.getLogger("portal.errors")
+
+TITLES = {
+    400: "This request could not be understood",
+    401: "Please sign in",
+    403: "You do not have permission to do this",
+    404: "Page not found",
+    405: "This action is not available here",
+    409: "This changed since you loaded it",
+    413: "That upload is too large",
+    422: "Please correct the errors below",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+
+MESSAGES = {
+    400: "The request was malformed. Go back and try again; nothing you entered has been changed.",
+    404: "There is nothing here, or you do not have access to it.",
+    405: "This address does not accept that kind of request.",
+    413: "The file or form you sent is larger than the portal accepts.",
+    500: "The error has been logged. Nothing you saved before this is lost; please try again in a moment.",
+}
+
+
+def error_response(request: Request, status: int, message: str = "", title: str = "") -> Response:
+    ctx = {
+        "status": status,
+        "title": title or TITLES.get(status, "Something is wrong with this request"),
+        "message": message or MESSAGES.get(status, ""),
+    }
+    headers = {}
+    if isinstance(request, HTMXRequest) and request.htmx:
+        # Show the message in the page's alert region instead of replacing the target.
+        headers = {"HX-Retarget": "#page-alerts", "HX-Reswap": "innerHTML"}
+    return render(request, "errors/error.html", ctx, block="alert", status_code=status, headers=headers)
+
+
+def handle_domain_error(request: Request, exc: DomainError) -> Response:
+    return error_response(request, exc.status_code, exc.message, exc.title)
+
+
+def handle_http_exception(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException) or status == 401:
+        return sign_in_redirect(request)
+    if isinstance(exc, ValidationException):
+        return error_response(request, 400)
+    detail = exc.detail if status < 500 and exc.detail and exc.detail not in TITLES.values() else ""
+    return error_response(request, status, detail if len(detail) < 300 else "")
+
+
+def handle_server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def sign_in_redirect(request: Request) -> Response:
+    from urllib.parse import quote
+
+    target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    if isinstance(request, HTMXRequest) and request.htmx:
+        return Response(content="", status_code=401, headers={"HX-Redirect": target, "Vary": "HX-Request"})
+    return Response(content="", status_code=303, headers={"Location": target, "Vary": "HX-Request"})

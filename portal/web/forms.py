@@ -1,0 +1,43 @@
+"""Reading submitted forms safely: malformed bodies become empty forms, never 500s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import UploadFile
+
+MAX_FIELD_CHARS = 100_000
+
+
+async def read_form(request: Request) -> dict[str, Any]:
+    """The form as a dict: single values as str, repeated names as lists, files as UploadFile."""
+    try:
+        form = await request.form()
+    except Exception:  # a malformed body reads as an empty form; validation then says what is missing
+        return {}
+    data: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if not isinstance(value, (str, UploadFile)):
+            continue
+        if isinstance(value, str):
+            value = value.replace("\x00", "")[:MAX_FIELD_CHARS]
+        if key in data:
+            existing = data[key]
+            data[key] = (existing if isinstance(existing, list) else [existing]) + [value]
+        else:
+            data[key] = value
+    return data
+
+
+def text(data: dict[str, Any], key: str, limit: int = 1000) -> str:
+    value = data.get(key, "")
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def values(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key, [])
+    items = value if isinstance(value, list) else [value]
+    return [v for v in items if isinstance(v, str)]

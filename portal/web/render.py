@@ -1,0 +1,49 @@
+"""The one render helper: a whole page, or one named block of it for HTMX requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.plugins.htmx import HTMXRequest
+
+from portal.core.templating import render as render_template
+from portal.web.sessions import state_of
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    state = state_of(request) if "auth" in request.scope else None
+    return {
+        "request": request,
+        "user": state.user if state else None,
+        "csrf_token": state.csrf_token if state else (lambda: ""),
+        "path": request.url.path,
+        "flash": request.scope.get("flash"),
+    }
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Render `template`; for an HTMX request with `block` set, only that block. Always `Vary: HX-Request`."""
+    ctx = page_context(request) | (context or {})
+    is_htmx = isinstance(request, HTMXRequest) and bool(request.htmx)
+    html = render_template(template, ctx, block=block if (block and is_htmx) else None)
+    response = Response(content=html, media_type=MediaType.HTML, status_code=status_code, headers=headers or {})
+    response.headers["Vary"] = "HX-Request"
+    response.headers["Cache-Control"] = "no-store" if ctx["user"] else "no-cache"
+    return response
+
+
+def redirect(request: Request, url: str) -> Response:
+    """After a successful POST: 303 to `url`, or `HX-Location` for an HTMX request."""
+    if isinstance(request, HTMXRequest) and request.htmx:
+        return Response(content="", status_code=200, headers={"HX-Location": url, "Vary": "HX-Request"})
+    return Response(content="", status_code=303, headers={"Location": url, "Vary": "HX-Request"})

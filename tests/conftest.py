@@ -1,0 +1,171 @@
+"""Fixtures for unit and integration tests.
+
+Integration tests run once per engine: `[sqlite]` on a file in a temporary directory, `[postgres]` on a
+database created for the run on the local server (with CI=true a missing PostgreSQL fails the run).
+Tables are emptied after every test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PICCOLO_CONF", "portal.piccolo_conf")
+
+from portal import db  # noqa: E402
+from portal.settings import load_settings  # noqa: E402
+from tests.support import (  # noqa: E402
+    Client,
+    create_pg_database,
+    drop_pg_database,
+    postgres_unavailable_reason,
+    skip_or_fail,
+    start_smtp,
+)
+
+ENGINES = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    controller, mailbox = start_smtp()
+    yield controller, mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    _, box = smtp_server
+    box.clear()
+    return box
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+async def app(request, smtp_server, tmp_path_factory):
+    """The portal on one engine, migrated, with its lifespan running (outbox worker included)."""
+    controller, _ = smtp_server
+    data_dir: Path = tmp_path_factory.mktemp(f"data-{request.param}")
+    pg_name = None
+    if request.param == "postgres":
+        reason = await postgres_unavailable_reason()
+        if reason:
+            skip_or_fail(reason)
+        pg_name, url = await create_pg_database()
+    else:
+        url = f"sqlite:///{data_dir / 'test.sqlite3'}"
+    settings = load_settings({
+        "PORTAL_DATA_DIR": str(data_dir),
+        "PORTAL_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "DATABASE_URL": url,
+        "DATABASE_POOL_SIZE": "10",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(controller.port),
+        "PORTAL_PUBLIC_URL": "http://testserver",
+        "LOGIN_ATTEMPTS_PER_15MIN": "5",
+    })
+    from portal.app import create_app
+
+    application = create_app(settings)
+    application.state.engine_name = request.param
+    async with running(application):
+        await db.migrate()
+        yield application
+    if pg_name:
+        await drop_pg_database(pg_name)
+
+
+@asynccontextmanager
+async def running(application):
+    """Run the app's lifespan in a task of its own: pytest-asyncio finalises fixtures in another task, and
+    the lifespan's cancel scope must be exited in the task that entered it."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with application.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold())
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()  # the lifespan failed to start: raise its error here
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+@pytest.fixture
+async def portal(app):
+    """The app for one test; every table is emptied afterwards."""
+    db.use_engine(app.state.engine)
+    yield app
+    await empty_tables(app.state.engine_name)
+
+
+async def empty_tables(engine_name: str) -> None:
+    from portal.piccolo_app import ALL_TABLES
+
+    names = [t._meta.tablename for t in ALL_TABLES]
+    first = ALL_TABLES[0]
+    if engine_name == "postgres":
+        await first.raw(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+    else:
+        for name in reversed(names):
+            await first.raw(f"DELETE FROM {name}")
+
+
+@pytest.fixture
+async def client(portal):
+    c = Client(portal)
+    yield c
+    await c.aclose()
+
+
+@pytest.fixture
+async def make_client(portal):
+    """Clients for more personas in one test: `alice = await make_client()`."""
+    clients: list[Client] = []
+
+    async def make() -> Client:
+        c = Client(portal)
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        await c.aclose()
+
+
+@pytest.fixture
+async def world(portal):
+    """The standard personas and programs (tests/factories/__init__.py: World)."""
+    from portal.db import write_transaction
+    from tests.factories import build_world
+
+    async with write_transaction():  # one commit instead of fifty: the world is built in a few milliseconds
+        return await build_world()
+
+
+@pytest.fixture
+async def as_persona(portal, world):
+    """A signed-in client for a persona key of the world, or an anonymous one for "anonymous"."""
+    from tests.factories import PASSWORD, PERSONAS
+
+    clients: list[Client] = []
+
+    async def sign_in(key: str) -> Client:
+        c = Client(portal)
+        clients.append(c)
+        if key != "anonymous":
+            await c.login(PERSONAS[key], PASSWORD)
+        return c
+
+    yield sign_in
+    for c in clients:
+        await c.aclose()

@@ -1,0 +1,177 @@
+"""Test support shared by tests/ and e2e/: the engines to run on, a loopback SMTP server, a CSRF-aware client."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+
+import asyncpg
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+async def postgres_unavailable_reason() -> str | None:
+    """None if a PostgreSQL server answers at TEST_POSTGRES_URL, else why not."""
+    try:
+        conn = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
+        await conn.close()
+    except Exception as exc:  # any failure to connect means: no PostgreSQL here
+        return f"no PostgreSQL at {PG_ADMIN_URL}: {exc.__class__.__name__}: {exc}"
+    return None
+
+
+def skip_or_fail(reason: str) -> None:
+    """With CI=true nothing may be skipped: fail loudly instead."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+async def create_pg_database() -> tuple[str, str]:
+    name = f"portal_test_{os.getpid()}_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return name, f"{base}/{name}"
+
+
+async def drop_pg_database(name: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@dataclass
+class Mailbox:
+    """Messages received by the loopback SMTP server."""
+
+    messages: list[Message] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        message = message_from_bytes(envelope.content)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 OK"
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if address.lower() in m["X-Envelope-To"].lower()]
+
+    async def wait_for(self, address: str, subject_contains: str = "", timeout: float = 10.0) -> Message:
+        """The first message to `address` whose subject contains the text; fails after `timeout` seconds."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for message in self.to(address):
+                if subject_contains.lower() in str(message["Subject"]).lower():
+                    return message
+            if asyncio.get_running_loop().time() > deadline:
+                subjects = [(m["X-Envelope-To"], m["Subject"]) for m in self.messages]
+                raise AssertionError(f"no mail to {address} about {subject_contains!r}; got {subjects}")
+            await asyncio.sleep(0.05)
+
+
+def body_of(message: Message) -> str:
+    payload = message.get_payload(decode=True)
+    return payload.decode() if isinstance(payload, bytes) else str(message.get_payload())
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_smtp() -> tuple[Controller, Mailbox]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return controller, mailbox
+
+
+CSRF_RE = re.compile(r'name="_csrf" value="([^"]+)"')
+
+
+class Client:
+    """An httpx client on the app with cookies, that finds and sends the CSRF token like a browser form."""
+
+    def __init__(self, app) -> None:
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                                      follow_redirects=False)
+        self.csrf = ""
+
+    async def get(self, url: str, **kwargs) -> httpx.Response:
+        response = await self.http.get(url, **kwargs)
+        self._remember_csrf(response)
+        return response
+
+    async def refresh_csrf(self) -> None:
+        """Read the token of the current session from a page with a form, as a browser would have it."""
+        self.csrf = ""
+        response = await self.get("/login")
+        if response.status_code == 303:  # signed in: the sign-out form carries the token
+            await self.get("/dashboard")
+
+    async def post(self, url: str, data: dict | list | None = None, *, csrf: bool = True, files=None,
+                   headers: dict | None = None) -> httpx.Response:
+        if csrf and not self.csrf:
+            await self.refresh_csrf()
+        items = list(data.items()) if isinstance(data, dict) else list(data or [])
+        if csrf:
+            items.append(("_csrf", self.csrf))
+        response = await self.http.post(url, data=_flatten(items), files=files, headers=headers)
+        self._remember_csrf(response)
+        if "portal_session=" in response.headers.get("set-cookie", ""):
+            self.csrf = ""  # a new (or ended) session has a new token: fetch it before the next post
+        return response
+
+    async def htmx(self, method: str, url: str, data: dict | None = None, headers: dict | None = None) -> httpx.Response:
+        if not self.csrf:
+            await self.refresh_csrf()
+        hx = {"HX-Request": "true", "X-CSRF-Token": self.csrf, **(headers or {})}
+        response = await self.http.request(method, url, data=data, headers=hx)
+        self._remember_csrf(response)
+        return response
+
+    async def login(self, email: str, password: str) -> None:
+        await self.get("/login")
+        response = await self.post("/login", {"email": email, "password": password})
+        assert response.status_code == 303, f"sign-in as {email} failed: {response.status_code}"
+        await self.get("/dashboard")
+
+    def _remember_csrf(self, response: httpx.Response) -> None:
+        if "text/html" in response.headers.get("content-type", ""):
+            match = CSRF_RE.search(response.text)
+            if match:
+                self.csrf = match.group(1)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+def _flatten(items: list) -> dict:
+    """httpx takes repeated form names as lists."""
+    out: dict = {}
+    for key, value in items:
+        if key in out:
+            out[key] = (out[key] if isinstance(out[key], list) else [out[key]]) + [value]
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,108 @@
+"""Score arithmetic (portal/reviews/rules.py), with worked examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.reviews import rules
+
+# A rubric like the demo's: Need weighs 40, Plan weighs 60, both on 1..5.
+CRITERIA = [
+    {"id": 1, "name": "Need", "weight": 40, "scale_min": 1, "scale_max": 5},
+    {"id": 2, "name": "Plan", "weight": 60, "scale_min": 1, "scale_max": 5},
+]
+
+
+def test_review_score_is_weighted_by_criteria():
+    # (4 × 40 + 5 × 60) / (40 + 60) = (160 + 300) / 100 = 4.6
+    assert rules.review_score({1: 4, 2: 5}, CRITERIA) == pytest.approx(4.6)
+
+
+def test_review_score_with_weights_not_adding_to_100():
+    criteria = [{"id": 1, "weight": 1}, {"id": 2, "weight": 3}]
+    # (2 × 1 + 4 × 3) / 4 = 14 / 4 = 3.5
+    assert rules.review_score({1: 2, 2: 4}, criteria) == pytest.approx(3.5)
+
+
+def test_review_score_partial_counts_scored_criteria_only():
+    assert rules.review_score({2: 3}, CRITERIA) == pytest.approx(3.0)
+
+
+def test_review_score_nothing_scored_is_none():
+    assert rules.review_score({}, CRITERIA) is None
+    assert rules.review_score({1: None}, CRITERIA) is None
+
+
+def test_review_score_zero_weights_is_none():
+    assert rules.review_score({1: 5}, [{"id": 1, "weight": 0}]) is None
+
+
+def test_weighted_mean_of_reviews():
+    # reviews 4.6 and 3.4 -> (4.6 + 3.4) / 2 = 4.0
+    assert rules.weighted_mean([4.6, 3.4]) == pytest.approx(4.0)
+
+
+def test_weighted_mean_without_reviews_is_none():
+    assert rules.weighted_mean([]) is None
+    assert rules.weighted_mean([None]) is None
+
+
+def test_rank_is_competition_ranking_with_ties():
+    means = {10: 4.0, 11: 4.6, 12: 4.0, 13: 2.5}
+    assert rules.rank(means) == {11: 1, 10: 2, 12: 2, 13: 4}
+
+
+def test_rank_float_noise_does_not_split_a_tie():
+    # 0.1 + 0.2 is 0.30000000000000004 in floating point
+    assert rules.rank({1: 0.1 + 0.2, 2: 0.3}) == {1: 1, 2: 1}
+
+
+def test_rank_unscored_applications_have_no_rank():
+    assert rules.rank({1: None, 2: 3.0, 3: None}) == {2: 1, 1: None, 3: None}
+
+
+def test_rank_order_key_puts_unranked_last():
+    rows = [("b", None), ("a", 2), ("c", 1), ("d", None)]
+    ordered = sorted(rows, key=lambda r: rules.rank_order_key(r[1], r[0]))
+    assert [r[0] for r in ordered] == ["c", "a", "b", "d"]
+
+
+def test_worked_example_three_applications():
+    # Application 1: reviews (4, 5) -> 4.6 and (3, 4) -> 3.6; mean 4.1
+    # Application 2: review (5, 4) -> 4.4 and (4, 4) -> 4.0; mean 4.2
+    # Application 3: no submitted review
+    a1 = rules.weighted_mean([rules.review_score({1: 4, 2: 5}, CRITERIA), rules.review_score({1: 3, 2: 4}, CRITERIA)])
+    a2 = rules.weighted_mean([rules.review_score({1: 5, 2: 4}, CRITERIA), rules.review_score({1: 4, 2: 4}, CRITERIA)])
+    assert a1 == pytest.approx(4.1)
+    assert a2 == pytest.approx(4.2)
+    assert rules.rank({1: a1, 2: a2, 3: None}) == {2: 1, 1: 2, 3: None}
+
+
+def test_missing_or_invalid_requires_every_criterion_on_submit():
+    errors = rules.missing_or_invalid({1: 4}, CRITERIA, require_all=True)
+    assert list(errors) == [2]
+
+
+def test_missing_or_invalid_allows_partial_drafts():
+    assert rules.missing_or_invalid({1: 4}, CRITERIA, require_all=False) == {}
+
+
+def test_missing_or_invalid_refuses_out_of_scale():
+    errors = rules.missing_or_invalid({1: 0, 2: 6}, CRITERIA, require_all=False)
+    assert sorted(errors) == [1, 2]
+
+
+def test_conflict_member_of_the_city():
+    assert rules.is_conflicted("ann@experts.org", [7], 7, "springfield.gov") is True
+
+
+def test_conflict_same_email_domain():
+    assert rules.is_conflicted("bob@Springfield.gov", [], 7, "springfield.gov") is True
+
+
+def test_no_conflict_for_outside_expert():
+    assert rules.is_conflicted("eve@experts.org", [8], 7, "springfield.gov") is False
+
+
+def test_no_conflict_when_city_has_no_domain():
+    assert rules.is_conflicted("eve@experts.org", [], 7, "") is False
