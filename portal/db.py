@@ -49,11 +49,17 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._opened = 0
         self._available: asyncio.Condition | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        """After `close_pool` (the app shut down) a connection is closed after each use instead of kept: each
+        aiosqlite connection runs in a non-daemon thread, and one left open keeps the process from exiting."""
 
     async def _acquire(self) -> aiosqlite.Connection:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new event loop (CLI commands, tests): start afresh
+            stale = self._idle
             self._loop, self._idle, self._opened, self._available = loop, [], 0, asyncio.Condition()
+            for connection in stale:
+                await connection.close()
         assert self._available is not None
         async with self._available:
             while not self._idle and self._opened >= self._pool_size:
@@ -75,6 +81,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         async with self._available:
             if connection is None:
                 self._opened -= 1
+            elif self._closed:
+                self._opened -= 1
+                await connection.close()
             else:
                 self._idle.append(connection)
             self._available.notify()
@@ -98,7 +107,11 @@ class PooledSQLiteEngine(SQLiteEngine):
         await self._release(connection)
         return rows
 
+    def open_pool(self) -> None:
+        self._closed = False
+
     async def close_pool(self) -> None:
+        self._closed = True
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.close()
@@ -135,6 +148,8 @@ async def open_engine(engine: Engine, pool_size: int) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=pool_size)
     elif isinstance(engine, SQLiteEngine):
+        if isinstance(engine, PooledSQLiteEngine):
+            engine.open_pool()
         # WAL lets readers run beside the one writer; the mode is kept in the database file.
         with sqlite3.connect(engine.path) as conn:
             conn.execute("PRAGMA journal_mode=WAL")

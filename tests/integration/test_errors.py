@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from litestar import get
 
+from portal import db
 from portal.app import create_app
 
 HOSTILE_PATHS = [
@@ -63,21 +64,26 @@ async def test_unhandled_error_is_an_html_500_page(portal):
     async def explode() -> str:
         raise RuntimeError("boom")
 
-    app = create_app(portal.state.settings)
+    app = create_app(portal.state.settings)  # a second app: it switches the current engine to its own
     app.register(explode)
+    from tests.conftest import running
     from tests.support import Client
 
-    client = Client(app)
-    response = await client.get("/explode")
-    assert response.status_code == 500
-    assert "text/html" in response.headers["content-type"]
-    assert "boom" not in response.text and "Traceback" not in response.text
-    assert "Something went wrong on our side" in response.text
-    response = await client.http.get("/explode", headers={"HX-Request": "true"})
-    assert response.status_code == 500
-    assert response.headers["HX-Retarget"] == "#page-alerts"
-    assert "<html" not in response.text
-    await client.aclose()
+    try:
+        async with running(app):  # its lifespan closes its connections (an open one would hang the run's exit)
+            client = Client(app)
+            response = await client.get("/explode")
+            assert response.status_code == 500
+            assert "text/html" in response.headers["content-type"]
+            assert "boom" not in response.text and "Traceback" not in response.text
+            assert "Something went wrong on our side" in response.text
+            response = await client.http.get("/explode", headers={"HX-Request": "true"})
+            assert response.status_code == 500
+            assert response.headers["HX-Retarget"] == "#page-alerts"
+            assert "<html" not in response.text
+            await client.aclose()
+    finally:
+        db.use_engine(portal.state.engine)
 
 
 async def test_htmx_error_is_a_fragment_for_the_alert_region(as_persona, world):
