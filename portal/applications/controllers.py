@@ -36,6 +36,7 @@ async def page_context(request: Request, application: dict[str, Any], **override
         "blind": not ({"edit", "staff"} & set(rights)), "answers": application["answers"], "errors": {},
         "version": application["version"], "conflict": None, "mine": None,
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),
+        "step": request.query_params.get("step", ""),
         "next_step": rules.next_step(application, is_accepting(program)),
     } | overrides
 
@@ -78,22 +79,22 @@ async def save(request: Request, application_id: FromPath[int]) -> Response:
     application = await get_application_for(current_user(request), application_id, "edit")
     ctx = await page_context(request, application)
     try:
-        version, answers = forms.draft_input(ctx["schema"], data)
+        version, answers = forms.draft_input(ctx["schema"], data, ctx["answers"])
         await services.save_draft(actor(request), application_id, version, answers, ctx["schema"])
     except Invalid as exc:
         return render(request, "applications/detail.html", ctx | {"answers": getattr(exc, "answers", {}),
-                                                                  "errors": exc.errors}, block="form", status_code=422)
+                      "errors": exc.errors, "step": text(data, "step", 80)}, block="form", status_code=422)
     except services.StaleEdit as exc:
         return render(request, "applications/detail.html", conflict_context(ctx, exc, data), block="form",
                       status_code=409)
-    return redirect(request, f"/applications/{application_id}?done=saved")
+    return redirect(request, f"/applications/{application_id}?done=saved{forms.step_query(ctx['schema'], data)}")
 
 
 def conflict_context(ctx: dict[str, Any], exc: services.StaleEdit, data: dict[str, Any]) -> dict[str, Any]:
     """The page after a stale save: the newest saved answers in the form, the user's own entries beside."""
     mine = {key: text(data, key, 100_000) for key in ctx["labels"] if text(data, key, 100_000)}
     return ctx | {"answers": exc.current["answers"], "version": exc.current["version"], "conflict": exc.message,
-                  "mine": mine}
+                  "mine": mine, "step": text(data, "step", 80)}
 
 
 @post("/applications/{application_id:int}/submit", name="applications:submit")
@@ -103,14 +104,14 @@ async def submit(request: Request, application_id: FromPath[int]) -> Response:
     ctx = await page_context(request, application)
     edit = None
     try:
-        edit = forms.draft_input(ctx["schema"], data) if "version" in data else None
+        edit = forms.draft_input(ctx["schema"], data, ctx["answers"]) if "version" in data else None
         await services.submit_application(actor(request), application_id, request.app.state.settings.public_url, edit)
     except services.AlreadySubmitted:
         return redirect(request, f"/applications/{application_id}")
     except Invalid as exc:
         return render(request, "applications/detail.html", ctx | {
             "answers": getattr(exc, "answers", None) or (edit[1] if edit else ctx["answers"]), "errors": exc.errors,
-            "submit_failed": exc.message}, block="form", status_code=422)
+            "submit_failed": exc.message, "step": "review"}, block="form", status_code=422)
     except services.StaleEdit as exc:
         return render(request, "applications/detail.html", conflict_context(ctx, exc, data), block="form",
                       status_code=409)
@@ -134,15 +135,17 @@ async def upload(request: Request, application_id: FromPath[int]) -> Response:
                                    request.app.state.settings.files_dir)
     except Invalid as exc:
         ctx = await page_context(request, application)
-        return render(request, "applications/detail.html", ctx | {"errors": exc.errors}, status_code=422)
-    return redirect(request, f"/applications/{application_id}?done=uploaded#field-{field_key}")
+        return render(request, "applications/detail.html", ctx | {"errors": exc.errors, "step": text(data, "step", 80)},
+                      status_code=422)
+    return redirect(request, f"/applications/{application_id}?done=uploaded{forms.step_query(None, data)}#field-{field_key}")
 
 
 @post("/applications/{application_id:int}/files/{file_id:int}/delete", name="applications:remove_file")
 async def remove_file(request: Request, application_id: FromPath[int], file_id: FromPath[int]) -> Response:
+    data = await read_form(request)
     await get_application_for(current_user(request), application_id, "edit")
     await services.remove_file(actor(request), application_id, file_id, request.app.state.settings.files_dir)
-    return redirect(request, f"/applications/{application_id}?done=removed")
+    return redirect(request, f"/applications/{application_id}?done=removed{forms.step_query(None, data)}")
 
 
 @get("/applications/{application_id:int}/files/{file_id:int}", name="applications:file")
