@@ -151,9 +151,10 @@ FORMS: dict[str, dict[str, Any]] = {
         {"key": "about", "title": "About your city", "help": "Who we should write to about this application.",
          "fields": [
             _f("about_intro", "instructions", "Before you start",
-               text="This application has six steps. Your answers are saved as a draft whenever you press Save, "
-                    "and you can come back to any step before you submit.\n\nOnly the authorised signer named "
-                    "in the last step can submit the application."),
+               text="This application has six steps and a last one to review your answers and submit. Your "
+                    "answers are saved as a draft whenever you press Save, and you can come back to any step "
+                    "before you submit.\n\nOnly the authorised signer named in the last step can submit the "
+                    "application."),
             _f("project_title", "short_text", "Project title", required=True, max_chars=120),
             _f("contact_name", "short_text", "Project contact", required=True, identifying=True, max_chars=120),
             _f("contact_email", "email", "Contact email", required=True, identifying=True),

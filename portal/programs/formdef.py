@@ -46,7 +46,7 @@ NO_ANSWER_TYPES = frozenset({"file", "instructions"})
 BOX_TYPES = frozenset({"attestation", "checkbox"})  # `checkbox` is the older name of `attestation`
 # Form names the pages post beside the fields: a field may not use them as its key.
 RESERVED_KEYS = frozenset({"version", "action", "field_key", "file", "step", "csrf"})
-KEY_RE = re.compile(r"^[a-z0-9_]{1,80}$")
+KEY_RE = re.compile(r"^[a-z0-9_]{1,80}$", re.ASCII)
 DEFAULT_SHORT_CHARS = 200
 DEFAULT_LONG_CHARS = 20_000
 DEFAULT_FILE_TYPES = ("application/pdf",)
@@ -55,13 +55,14 @@ DEFAULT_MAX_ROWS = {"budget": 50, "group": 20}
 MAX_ROW_INDEX = 999  # posted row numbers above this are ignored
 TRUE_VALUES = frozenset({"on", "yes", "true", "1", "y"})
 FALSE_VALUES = frozenset({"no", "false", "0", "n", "off"})
-MONEY_RE = re.compile(r"^\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
-NUMBER_RE = re.compile(r"^-?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
-EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
-ZIP_RE = re.compile(r"^(\d{5})(?:[- ]?(\d{4}))?$")
-PHONE_CHARS_RE = re.compile(r"^[0-9\s().+\-]+$")
-HOST_RE = re.compile(r"^[A-Za-z0-9.-]+$")
-ROW_NAME_RE = re.compile(r"^(\d{1,3})\.([a-z0-9_]{1,80})$")
+MONEY_RE = re.compile(r"^\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$", re.ASCII)
+NUMBER_RE = re.compile(r"^-?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$", re.ASCII)
+EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$", re.ASCII)
+ZIP_RE = re.compile(r"^(\d{5})(?:[- ]?(\d{4}))?$", re.ASCII)
+PHONE_CHARS_RE = re.compile(r"^[0-9\s().+\-]+$", re.ASCII)
+BARE_HOST_RE = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+([/?#]|$)")
+HOST_RE = re.compile(r"^[A-Za-z0-9.-]+$", re.ASCII)
+ROW_NAME_RE = re.compile(r"^(\d{1,3})\.([a-z0-9_]{1,80})$", re.ASCII)
 MAX_EMAIL_CHARS = 254
 MAX_URL_CHARS = 2000
 ADDRESS_PARTS = ("street", "street2", "city", "state", "zip")
@@ -186,7 +187,7 @@ def check_schema(schema: Schema) -> list[str]:
             problems.append("Every section needs a key, a title and a list of fields.")
             continue
         skey = str(section.get("key", ""))
-        if not KEY_RE.match(skey) or skey == "review":
+        if not KEY_RE.fullmatch(skey) or skey == "review":
             problems.append(f"Section key {skey!r} must be lower-case letters, digits and _ (and not 'review').")
         if skey in section_keys:
             problems.append(f"Section key {skey!r} is used twice.")
@@ -198,7 +199,7 @@ def check_schema(schema: Schema) -> list[str]:
                 problems.append(f"Section {skey!r} has a field that is not an object.")
                 continue
             key = str(field.get("key", ""))
-            if not KEY_RE.match(key) or key in RESERVED_KEYS:
+            if not KEY_RE.fullmatch(key) or key in RESERVED_KEYS:
                 problems.append(f"Field key {key!r} must be lower-case letters, digits and _ (and not a reserved name).")
             if key in seen:
                 problems.append(f"Field key {key!r} is used twice.")
@@ -242,7 +243,7 @@ def _field_problems(field: Field, key: str) -> list[str]:
             problems.append(f"Repeating group {key!r} uses a sub-field key twice.")
         for sub in subs:
             skey = str(sub.get("key", ""))
-            if not KEY_RE.match(skey):
+            if not KEY_RE.fullmatch(skey):
                 problems.append(f"Sub-field key {key}.{skey} must be lower-case letters, digits and _.")
             if sub.get("type") not in GROUP_SUB_TYPES:
                 problems.append(f"Sub-field {key}.{skey} has a type a group cannot hold: {sub.get('type')!r}.")
@@ -354,7 +355,7 @@ def _all(value: Any) -> list[str]:
 
 def parse_currency(raw: str) -> int:
     """Dollars as typed ("$25,000", "1250.5") -> integer cents; _Malformed otherwise."""
-    match = MONEY_RE.match(raw.strip()) if len(raw) <= 40 else None
+    match = MONEY_RE.fullmatch(raw.strip()) if len(raw) <= 40 else None
     if not match:
         raise _Malformed("Enter an amount in dollars, like 25000 or 25,000.50")
     whole, fraction = match.group(1).replace(",", ""), (match.group(2) or "").ljust(2, "0")
@@ -363,7 +364,7 @@ def parse_currency(raw: str) -> int:
 
 def parse_number(raw: str, integer: bool) -> int | float:
     text = raw.strip()
-    if len(text) > 40 or not NUMBER_RE.match(text):
+    if len(text) > 40 or not NUMBER_RE.fullmatch(text):
         raise _Malformed("Enter a whole number" if integer else "Enter a number")
     try:
         value = Decimal(text.replace(",", ""))
@@ -401,7 +402,7 @@ def parse_date(raw: str) -> str:
 
 def parse_email(raw: str) -> str:
     text = raw.strip()
-    if len(text) > MAX_EMAIL_CHARS or not EMAIL_RE.match(text) or ".." in text:
+    if len(text) > MAX_EMAIL_CHARS or not EMAIL_RE.fullmatch(text) or ".." in text:
         raise _Malformed("Enter an email address, like name@city.gov")
     local, domain = text.rsplit("@", 1)
     return f"{local}@{domain.lower()}"
@@ -410,8 +411,8 @@ def parse_email(raw: str) -> str:
 def parse_phone(raw: str) -> str:
     """A US phone number in any common format -> "+1 555 123 4567"."""
     text = raw.strip()
-    digits = re.sub(r"\D", "", text)
-    if len(text) > 30 or not PHONE_CHARS_RE.match(text):
+    digits = re.sub(r"[^0-9]", "", text)
+    if len(text) > 30 or not PHONE_CHARS_RE.fullmatch(text):
         raise _Malformed("Enter a US phone number, like (555) 123-4567")
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
@@ -423,7 +424,7 @@ def parse_phone(raw: str) -> str:
 def parse_url(raw: str) -> str:
     """An http or https address; "city.gov/plan" gets https://. Anything else (javascript:, data:) is refused."""
     text = raw.strip()
-    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text) and re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+([/?#]|$)", text):
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text) and BARE_HOST_RE.match(text):
         text = "https://" + text
     try:
         parts = urlsplit(text)
@@ -431,13 +432,13 @@ def parse_url(raw: str) -> str:
     except ValueError:
         raise _Malformed("Enter a web address starting with https://") from None
     if (len(text) > MAX_URL_CHARS or parts.scheme.lower() not in {"http", "https"} or "." not in host
-            or not HOST_RE.match(host) or any(ch.isspace() or not ch.isprintable() for ch in text)):
+            or not HOST_RE.fullmatch(host) or any(ch.isspace() or not ch.isprintable() for ch in text)):
         raise _Malformed("Enter a web address starting with https://, like https://www.city.gov")
     return text
 
 
 def parse_zip(raw: str) -> str:
-    match = ZIP_RE.match(raw.strip())
+    match = ZIP_RE.fullmatch(raw.strip())
     if not match:
         raise _Malformed("Enter a 5-digit ZIP code, or 9 digits like 12345-6789")
     return match.group(1) + (f"-{match.group(2)}" if match.group(2) else "")
@@ -495,7 +496,7 @@ def _rows(form_data: dict[str, Any], key: str, parts: tuple[str, ...] | list[str
     for name, value in form_data.items():
         if not isinstance(name, str) or not name.startswith(prefix):
             continue
-        match = ROW_NAME_RE.match(name[len(prefix):])
+        match = ROW_NAME_RE.fullmatch(name[len(prefix):])
         if match and match.group(2) in parts and int(match.group(1)) <= MAX_ROW_INDEX:
             found.setdefault(int(match.group(1)), {})[match.group(2)] = _last(value)
     return [row for _, row in sorted(found.items()) if any(v.strip() for v in row.values())]
@@ -697,7 +698,7 @@ def _address_error(field: Field, value: Any) -> str | None:
         return "Enter the " + _and(missing)
     if value.get("state") not in STATE_CODES:
         return "Choose a state from the list"
-    if not isinstance(value.get("zip"), str) or not ZIP_RE.match(value["zip"]):
+    if not isinstance(value.get("zip"), str) or not ZIP_RE.fullmatch(value["zip"]):
         return "Enter a 5-digit ZIP code, or 9 digits like 12345-6789"
     return None
 
@@ -708,6 +709,7 @@ def _and(items: list[str]) -> str:
 
 def _rows_error(field: Field, value: Any) -> str | None:
     noun = "line" if field.get("type") == "budget" else "row"
+    value = [] if value is None else value
     if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
         return f"Enter the {noun}s again"
     wanted = max(min_rows(field), 1 if field.get("required") else 0)
@@ -791,7 +793,8 @@ def submission_errors(schema: Schema, answers: dict[str, Any], files: list[dict[
                 errors[key] = "Upload only one file here: remove the others"
             continue
         value = answers.get(key)
-        if _is_empty(value) and not (kind in {"budget", "group"} and min_rows(field)):
+        empty = value is None if kind == "yes_no" else _is_empty(value)
+        if empty and not (kind in {"budget", "group"} and min_rows(field)):
             if field.get("required"):
                 errors[key] = _empty_message(kind)
             continue
