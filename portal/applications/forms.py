@@ -28,7 +28,7 @@ def step_query(schema: dict[str, Any] | None, data: dict[str, Any]) -> str:
     else the step posted; "" when there is none. Keys are checked, so the URL stays clean."""
     for name in ("go", "step"):
         step = text(data, name, 80)
-        if formdef.KEY_RE.match(step) and (schema is None or step == "review"
+        if formdef.KEY_RE.fullmatch(step) and (schema is None or step == "review"
                                            or any(s.get("key") == step for s in formdef.sections(schema))):
             return f"&step={step}"
     return ""
