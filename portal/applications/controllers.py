@@ -92,7 +92,7 @@ async def save(request: Request, application_id: FromPath[int]) -> Response:
 
 def conflict_context(ctx: dict[str, Any], exc: services.StaleEdit, data: dict[str, Any]) -> dict[str, Any]:
     """The page after a stale save: the newest saved answers in the form, the user's own entries beside."""
-    mine = {key: text(data, key, 100_000) for key in ctx["labels"] if text(data, key, 100_000)}
+    mine = formdef.typed_entries(ctx["schema"], data)
     return ctx | {"answers": exc.current["answers"], "version": exc.current["version"], "conflict": exc.message,
                   "mine": mine, "step": text(data, "step", 80)}
 

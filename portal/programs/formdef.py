@@ -837,6 +837,28 @@ def requested_cents(schema: Schema, answers: dict[str, Any]) -> int:
     return 0
 
 
+def typed_entries(schema: Schema, form_data: dict[str, Any]) -> dict[str, str]:
+    """What a post typed, as "label (part)" -> text, for showing someone their own entries after a save that was
+    refused (an edit conflict): every answer field's inputs, compound ones included, in form order."""
+    entries: dict[str, str] = {}
+    if not isinstance(form_data, dict):
+        return entries
+    for field in answer_fields(schema):
+        key, label = field["key"], str(field.get("label", field["key"]))
+        for name, value in form_data.items():
+            if not isinstance(name, str) or (name != key and not name.startswith(key + ".")):
+                continue
+            text = ", ".join(v.strip() for v in _all(value) if v.strip())[:100_000]
+            if text:
+                part = name[len(key) + 1:]
+                row = ROW_NAME_RE.fullmatch(part)
+                if row:
+                    part = f"row {int(row.group(1)) + 1}, {row.group(2)}"
+                part = part.replace("_", " ")
+                entries[f"{label} ({part})" if part else label] = text
+    return entries
+
+
 def display_title(schema: Schema, answers: dict[str, Any], default: str = "") -> str:
     """A title for lists: the first short text answer (the project's title in every demo form)."""
     for field in iter_fields(schema):

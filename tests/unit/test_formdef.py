@@ -659,3 +659,10 @@ def render_macro(template: str, macro: str, *args, **kwargs) -> str:
     """Call one macro of a components template with these arguments."""
     source = f'{{% from "{template}" import {macro} with context %}}{{{{ {macro}(*args, **kwargs) }}}}'
     return render(source, args=args, kwargs=kwargs)
+
+
+def test_typed_entries_lists_every_input_with_its_label():
+    data = {"name": " Ann ", "address.city": "X", "budget.0.amount": "5", "areas": ["a", "c"], "version": "2",
+            "intro": "x", "rate": ""}
+    assert formdef.typed_entries(FULL, data) == {"Name": "Ann", "Address (city)": "X", "Areas": "a, c",
+                                                 "Budget (row 1, amount)": "5"}
