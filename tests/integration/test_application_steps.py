@@ -151,3 +151,33 @@ async def test_complete_application_submits_from_the_review_step(draft):
     assert response.status_code == 303
     row = await application_row(app_id)
     assert (row["status"], row["requested_cents"], row["answers"]["child_poverty_rate"]) == ("submitted", 4_000_050, 18.5)
+
+
+async def test_stale_step_save_is_409_and_lists_the_editors_compound_entries(draft):
+    client, app_id = draft
+    version = (await application_row(app_id))["version"]
+    await post_step(client, app_id, "about", project_title="Saved first")
+    response = await client.post(f"/applications/{app_id}", {"version": str(version), "step": "about", **ABOUT})
+    assert response.status_code == 409
+    assert "City hall mailing address (city)" in response.text and "Springfield" in response.text
+
+
+async def test_rows_and_addresses_render_escaped(draft):
+    client, app_id = draft
+    xss = '"><script>alert(1)</script>'
+    await post_step(client, app_id, "plan", **{"partners.0.name": xss, "partners.0.role": xss})
+    await post_step(client, app_id, "budget", **{"budget.0.description": xss})
+    await post_step(client, app_id, "about", **{"city_address.street": xss})
+    for step in ("plan", "budget", "about", "review"):
+        page = (await client.get(f"/applications/{app_id}?step={step}")).text
+        assert "<script>alert(1)" not in page and "&lt;script&gt;" in page, step
+
+
+async def test_hostile_posts_never_500(draft):
+    client, app_id = draft
+    names = ["budget.0.amount", "budget.999.category", "budget.99999.amount", "partners.0.type", "city_address.zip",
+             "also_touches", "has_partners", "child_poverty_rate", "contact_phone", "city_website", "step", "go"]
+    for value in ("x" * 5000, "\x00", "１２", "javascript:alert(1)", "-1", "1e999"):
+        response = await client.post(f"/applications/{app_id}",
+                                     [("version", "1")] + [(name, value) for name in names] + [(names[0], "2")])
+        assert response.status_code in (303, 409, 422), value
