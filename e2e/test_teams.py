@@ -21,7 +21,7 @@ COLLEAGUE = ("casey.morgan@dayton.example", "Casey Morgan")
 LINK_RE = re.compile(r"https?://\S+(/team-invitations/[A-Za-z0-9_-]+)")
 
 
-def test_owner_invites_colleague_who_edits_and_signer_submits(live_portal, sign_in_as, new_context):
+def test_owner_invites_colleague_who_edits_and_signer_submits(live_portal, sign_in_as, new_context, axe):
     if live_portal.seed_source != "demo":
         pytest.skip("follows the demo data (E2E_DEMO=0 loads the test personas instead)")
 
@@ -31,6 +31,10 @@ def test_owner_invites_colleague_who_edits_and_signer_submits(live_portal, sign_
     program.start_application_button.click()
     owner.wait_for_url(f"**/programs/{PROGRAM[0]}/eligibility")
     eligibility = EligibilityPage(owner)
+    owner.get_by_test_id("check-eligibility").click()  # nothing answered: every question's error at once
+    expect(eligibility.error_summary).to_be_visible()
+    expect(eligibility.error_summary.get_by_role("listitem")).to_have_count(5)
+    axe(owner)
     eligibility.choose("Is the applicant a municipal government (a city, town or village)?", "Yes")
     eligibility.fill("Population of the city (latest census estimate)", "137644")
     eligibility.choose("State", "Ohio")
@@ -46,6 +50,7 @@ def test_owner_invites_colleague_who_edits_and_signer_submits(live_portal, sign_
     expect(team.signer).to_contain_text(f"{OWNER[1]} (the owner)")
     team.invite(COLLEAGUE[0], "Editor")
     expect(team.pending).to_contain_text(COLLEAGUE[0])
+    axe(owner)
     mail = live_portal.wait_for_mail(COLLEAGUE[0], "Invitation")
     link = LINK_RE.search(body_of(mail)).group(1)
 
@@ -53,6 +58,7 @@ def test_owner_invites_colleague_who_edits_and_signer_submits(live_portal, sign_
     colleague = new_context().new_page()
     colleague.goto(link)
     expect(colleague.get_by_test_id("invitation-text")).to_contain_text("City of Dayton")
+    axe(colleague)
     colleague.get_by_test_id("register-to-accept").click()
     colleague.wait_for_url(re.compile(r"/register\?next=/team-invitations/"))
     colleague.get_by_label("Full name").fill(COLLEAGUE[1])
@@ -95,6 +101,7 @@ def test_owner_invites_colleague_who_edits_and_signer_submits(live_portal, sign_
     colleague.get_by_test_id("submit-application").click()
     expect(signer.error_summary).to_be_visible()
     expect(colleague.locator("#error-signature_name")).to_contain_text(COLLEAGUE[1])
+    axe(colleague)
     expect(signer.field("project_title")).to_have_value("Dayton Open Doors for Young Firms")
     colleague.locator("#field-signature_name").fill(COLLEAGUE[1])
     signer.submit()
