@@ -104,3 +104,16 @@ async def list_team_applications(user_id: int) -> list[dict[str, Any]]:
 
 async def list_signatures(application_id: int) -> list[dict[str, Any]]:
     return await Signature.select().where(Signature.application == application_id).order_by(Signature.id)
+
+
+async def list_invitations_for(email: str) -> list[dict[str, Any]]:
+    """Pending team invitations sent to `email` (for the invitee's dashboard; the link itself is in the email)."""
+    return await TeamInvitation.select(
+        TeamInvitation.id, TeamInvitation.role, TeamInvitation.expires_at,
+        TeamInvitation.invited_by.name.as_alias("invited_by_name"),
+        TeamInvitation.application.organisation.name.as_alias("city_name"),
+        TeamInvitation.application.program.title.as_alias("program_title"),
+    ).where(
+        (TeamInvitation.email == email.lower()) & TeamInvitation.accepted_at.is_null()
+        & TeamInvitation.revoked_at.is_null() & (TeamInvitation.expires_at > clock.now())
+    ).order_by(TeamInvitation.id)

@@ -303,3 +303,15 @@ async def test_signer_may_be_named_back_to_the_owner(world, as_persona):
     response = await owner.post(f"/applications/{world['application_b']}/team/signer", {"signer": str(world["stranger"])})
     assert response.status_code == 303
     assert await TeamMember.count().where(TeamMember.is_signer == True) == 0  # noqa: E712
+
+
+async def test_dashboard_shows_team_applications_and_waiting_invitations(world, as_persona, make_client):
+    owner = await as_persona("stranger")
+    await invite(owner, world["application_b"], "dash@partner.org", "viewer")
+    invitee = await client_as(make_client, "dash@partner.org")
+    page = await invitee.get("/dashboard")
+    assert "Shelbyville" in page.text.split('data-testid="dashboard-team-invitations"')[1]
+    assert (await invitee.post(await invitation_link("dash@partner.org"))).status_code == 303
+    page = await invitee.get("/dashboard")
+    assert 'data-testid="dashboard-team-invitations"' not in page.text
+    assert f'data-testid="dashboard-application-{world["application_b"]}"' in page.text
