@@ -8,18 +8,31 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import File
 
-from portal.applications import forms, queries, rules, services
+from portal.applications import forms, lifecycle, queries, rules, services
 from portal.applications.access import get_application_for
+from portal.core import clock
 from portal.core.errors import Invalid, NotFound
 from portal.programs import formdef
 from portal.programs import queries as programs
-from portal.programs.rules import is_accepting
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
 
 MESSAGES = {"saved": "Your draft is saved.", "uploaded": "The file is uploaded.", "removed": "The file is removed.",
-            "submitted": "Your application is submitted. A confirmation email is on its way."}
+            "submitted": "Your application is submitted. A confirmation email is on its way.",
+            "withdrawn": "Your application is withdrawn. Your team gets an email confirming it."}
+
+
+def deadline_context(program: dict[str, Any], application: dict[str, Any]) -> dict[str, Any]:
+    """The deadline as the application page shows it: the extension, or the program's published deadline
+    (its countdown), and whether the server would take a submission now (grace period included)."""
+    now = clock.now()
+    extended = application.get("extended_deadline_at")
+    shown = clock.as_utc(extended or program["deadline_at"])
+    effective = rules.effective_deadline(program, extended)
+    accepting = rules.may_submit_at(program, extended, now)
+    return {"deadline": shown, "effective_deadline": effective, "countdown": rules.countdown(shown, now),
+            "accepting": accepting, "in_grace": accepting and extended is None and now >= shown}
 
 
 async def page_context(request: Request, application: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -29,15 +42,18 @@ async def page_context(request: Request, application: dict[str, Any], **override
     assert form is not None
     rights = application["rights"]
     editing = application["status"] == "draft" and "edit" in rights
+    deadlines = deadline_context(program, application)
     return {
         "application": application, "program": program, "schema": form["schema"],
         "labels": formdef.labels(form["schema"]), "files": await queries.list_files(application["id"]),
-        "accepting": is_accepting(program), "editing": editing, "can_submit": editing and "submit" in rights,
+        "editing": editing, "can_submit": editing and "submit" in rights,
         "blind": not ({"edit", "staff"} & set(rights)), "answers": application["answers"], "errors": {},
         "version": application["version"], "conflict": None, "mine": None,
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),
-        "next_step": rules.next_step(application, is_accepting(program)),
-    } | overrides
+        "next_step": rules.next_step(application, deadlines["accepting"]),
+        "can_withdraw": "edit" in rights and rules.can_transition(application["status"], "withdrawn"),
+        "withdraw_errors": {}, "withdraw_reason": "",
+    } | deadlines | overrides
 
 
 @post("/programs/{slug:str}/apply", name="applications:start")
@@ -61,8 +77,12 @@ async def start(request: Request, slug: FromPath[str]) -> Response:
 async def application_list(request: Request) -> Response:
     user = current_user(request)
     rows = await queries.list_applications_for_cities(user.city_ids)
+    now = clock.now()
     for row in rows:
-        row["next_step"] = rules.next_step(row, is_accepting({**row, "status": row["program_status"]}))
+        program = {**row, "status": row["program_status"]}
+        row["deadline_shown"] = clock.as_utc(row["extended_deadline_at"] or row["deadline_at"])
+        row["countdown"] = rules.countdown(row["deadline_shown"], now) if row["status"] == "draft" else ""
+        row["next_step"] = rules.next_step(row, rules.may_submit_at(program, row["extended_deadline_at"], now))
     return render(request, "applications/list.html", {"applications": rows, "has_city": bool(user.city_ids)})
 
 
@@ -121,6 +141,20 @@ async def submit(request: Request, application_id: FromPath[int]) -> Response:
     return redirect(request, f"/applications/{application_id}?done=submitted")
 
 
+@post("/applications/{application_id:int}/withdraw", name="applications:withdraw")
+async def withdraw(request: Request, application_id: FromPath[int]) -> Response:
+    data = await read_form(request)
+    application = await get_application_for(current_user(request), application_id, "edit")
+    try:
+        reason = forms.reason_input(data, "withdrawal")
+    except Invalid as exc:
+        ctx = await page_context(request, application, withdraw_errors=exc.errors,
+                                 withdraw_reason=text(data, "reason", forms.MAX_REASON_CHARS))
+        return render(request, "applications/detail.html", ctx, status_code=422)
+    await lifecycle.withdraw_application(actor(request), application_id, reason, request.app.state.settings.public_url)
+    return redirect(request, f"/applications/{application_id}?done=withdrawn")
+
+
 @post("/applications/{application_id:int}/files", name="applications:upload")
 async def upload(request: Request, application_id: FromPath[int]) -> Response:
     data = await read_form(request)
@@ -159,4 +193,4 @@ async def download(request: Request, application_id: FromPath[int], file_id: Fro
                 headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 
-ROUTES = [start, application_list, detail, save, submit, upload, remove_file, download]
+ROUTES = [start, application_list, detail, save, submit, upload, remove_file, download, withdraw]

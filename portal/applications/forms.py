@@ -40,3 +40,16 @@ def upload_input(data: dict[str, Any]) -> tuple[str, UploadFile | None]:
     if not isinstance(upload, UploadFile) or not upload.filename:
         upload = None
     return text(data, "field_key", 80), upload
+
+
+MAX_REASON_CHARS = 2000
+
+
+def reason_input(data: dict[str, Any], what: str) -> str:
+    """The required reason of a withdrawal, reopening or extension; Invalid if blank or too long."""
+    value = text(data, "reason", MAX_REASON_CHARS + 1)
+    if not value:
+        raise Invalid({"reason": f"Give the reason for the {what}."})
+    if len(value) > MAX_REASON_CHARS:
+        raise Invalid({"reason": f"Keep the reason under {MAX_REASON_CHARS} characters."})
+    return value

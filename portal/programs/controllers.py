@@ -6,6 +6,8 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from portal.applications.rules import countdown
+from portal.core import clock
 from portal.core.errors import NotFound
 from portal.programs import queries
 from portal.programs.rules import is_accepting
@@ -31,6 +33,7 @@ async def program_detail(request: Request, slug: FromPath[str]) -> Response:
     funders = await queries.list_funder_names(program["id"])
     return render(request, "programs/detail.html", {
         "program": program, "funders": funders, "accepting": is_accepting(program),
+        "countdown": countdown(clock.as_utc(program["deadline_at"]), clock.now()) if is_accepting(program) else "",
     })
 
 
