@@ -148,7 +148,7 @@ async def withdraw(request: Request, application_id: FromPath[int]) -> Response:
     try:
         reason = forms.reason_input(data, "withdrawal")
     except Invalid as exc:
-        ctx = await page_context(request, application, withdraw_errors=exc.errors,
+        ctx = await page_context(request, application, withdraw_errors={"withdraw-reason": exc.errors["reason"]},
                                  withdraw_reason=text(data, "reason", forms.MAX_REASON_CHARS))
         return render(request, "applications/detail.html", ctx, status_code=422)
     await lifecycle.withdraw_application(actor(request), application_id, reason, request.app.state.settings.public_url)

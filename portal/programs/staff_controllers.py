@@ -170,7 +170,8 @@ async def staff_reopen(request: Request, application_id: FromPath[int]) -> Respo
     try:
         reason = application_forms.reason_input(data, "reopening")
     except Invalid as exc:
-        ctx = await _deadline_page(application, reopen_errors=exc.errors, reopen_reason=text(data, "reason", 2000))
+        ctx = await _deadline_page(application, reopen_errors={"reopen-reason": exc.errors["reason"]},
+                                   reopen_reason=text(data, "reason", 2000))
         return render(request, "staff/deadline.html", ctx, status_code=422)
     await lifecycle.reopen_application(actor(request), application_id, reason, request.app.state.settings.public_url)
     return redirect(request, f"/staff/applications/{application_id}/deadline?done=reopened")

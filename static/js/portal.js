@@ -9,7 +9,8 @@ document.addEventListener("DOMContentLoaded", function () {
   if (summary) { summary.focus(); }
 });
 
-// Deadlines (templates/components/deadline.html): show the viewer's own time beside the program's, and keep
+// Deadlines (templates/components/deadline.html): add the viewer's own time beside the program's and UTC (unless
+// the viewer is in one of those zones), and keep
 // the countdown current. Screen readers hear only coarse changes (a day, an hour, the last minutes), never
 // every second: the visible text is not a live region; a hidden one gets a message when it changes.
 (function () {
@@ -44,8 +45,16 @@ document.addEventListener("DOMContentLoaded", function () {
       box.dataset.deadlineReady = "1";
       var at = new Date(box.querySelector("time").getAttribute("datetime"));
       if (isNaN(at.getTime())) { return; }
+      var viewerZone = "";
+      try { viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { viewerZone = ""; }
       var other = box.querySelector("[data-deadline-other]");
-      if (other) { other.textContent = "(your time: " + yourTime(at) + ")"; }
+      if (other && viewerZone !== box.dataset.tz && viewerZone !== "UTC" && viewerZone !== "Etc/UTC") {
+        var mine = document.createElement("span");
+        mine.className = "portal-deadline__yours";
+        mine.setAttribute("data-testid", "your-time");
+        mine.textContent = " (your time: " + yourTime(at) + ")";
+        other.after(mine);
+      }
       var text = box.querySelector("[data-countdown-text]"), live = box.querySelector("[data-countdown-live]");
       if (!text) { return; }
       var said = coarse(at - Date.now());

@@ -196,7 +196,8 @@ async def test_withdraw_without_a_reason_is_422_and_changes_nothing(world, as_pe
         response = await post_from_page(client, f"/applications/{world['application_a']}",
                                         f"/applications/{world['application_a']}/withdraw", data)
         assert response.status_code == 422
-        assert 'id="error-reason"' in response.text and 'data-testid="error-summary"' in response.text
+        assert 'id="error-withdraw-reason"' in response.text and 'data-testid="error-summary"' in response.text
+        assert 'href="#field-withdraw-reason"' in response.text
     assert (await application_row(world["application_a"]))["status"] == "submitted"
     assert "application.withdrawn" not in await actions(world["application_a"])
 
@@ -251,7 +252,7 @@ async def test_reopen_without_a_reason_is_422(world, as_persona):
     for data in ({}, {"reason": " "}, {"reason": "y" * 2001}):
         response = await post_from_page(staff, f"{url}/deadline", f"{url}/reopen", data)
         assert response.status_code == 422
-        assert 'id="error-reopen-reason"' in response.text
+        assert 'id="error-reopen-reason"' in response.text and 'href="#field-reopen-reason"' in response.text
     assert (await application_row(world["application_a"]))["status"] == "submitted"
 
 
