@@ -79,10 +79,8 @@ async def application_list(request: Request) -> Response:
     rows = await queries.list_applications_for_cities(user.city_ids)
     now = clock.now()
     for row in rows:
-        program = {**row, "status": row["program_status"]}
-        row["deadline_shown"] = clock.as_utc(row["extended_deadline_at"] or row["deadline_at"])
-        row["countdown"] = rules.countdown(row["deadline_shown"], now) if row["status"] == "draft" else ""
-        row["next_step"] = rules.next_step(row, rules.may_submit_at(program, row["extended_deadline_at"], now))
+        row.update(rules.list_row_deadline(row, now))
+        row["next_step"] = rules.next_step(row, row["accepting"])
     return render(request, "applications/list.html", {"applications": rows, "has_city": bool(user.city_ids)})
 
 

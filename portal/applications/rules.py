@@ -116,3 +116,12 @@ def time_left(deadline: datetime, at: datetime) -> str:
 def countdown(deadline: datetime, at: datetime) -> str:
     """The countdown shown in the last 7 days before a deadline, or ""."""
     return time_left(deadline, at) if timedelta(0) < deadline - at <= REMINDERS["7d"] else ""
+
+
+def list_row_deadline(row: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """For a row of queries.list_applications_for_cities: the deadline to show (its extension, or the
+    program's), the countdown (drafts only) and whether a submission would be taken at `at`."""
+    program = {**row, "status": row["program_status"]}
+    shown = clock.as_utc(row["extended_deadline_at"] or row["deadline_at"])
+    return {"deadline_shown": shown, "countdown": countdown(shown, at) if row["status"] == "draft" else "",
+            "accepting": may_submit_at(program, row["extended_deadline_at"], at)}

@@ -135,3 +135,14 @@ def test_receipt_number_is_unique_per_submission():
     assert receipt_number("healthy-babies", 2026, 123) == "HB-2026-000123"
     assert receipt_number("healthy-babies", 2026, 123, 1) == "HB-2026-000123"
     assert receipt_number("healthy-babies", 2026, 123, 2) == "HB-2026-000123-2"
+
+
+def test_list_row_deadline_shows_the_extension_and_counts_down_for_drafts_only():
+    from portal.applications.rules import list_row_deadline
+
+    row = program(program_status="open", status="draft", extended_deadline_at=DEADLINE + timedelta(days=2))
+    at = DEADLINE + timedelta(hours=1)
+    assert list_row_deadline(row, at) == {"deadline_shown": DEADLINE + timedelta(days=2),
+                                          "countdown": "1 day 23 hours left", "accepting": True}
+    assert list_row_deadline(row | {"status": "submitted"}, at)["countdown"] == ""
+    assert list_row_deadline(row | {"extended_deadline_at": None}, at)["accepting"] is False
