@@ -155,7 +155,7 @@ async def staff_extend(request: Request, application_id: FromPath[int]) -> Respo
     try:
         deadline, reason = staff_forms.extension(data, application["program"]["timezone"], clock.now())
     except Invalid as exc:
-        values = {"deadline": text(data, "deadline", 40), "reason": text(data, "reason", 2000)}
+        values = {"deadline": text(data, "deadline", 40), "reason": text(data, "reason", application_forms.MAX_REASON_CHARS)}
         ctx = await _deadline_page(application, errors=exc.errors, values=values)
         return render(request, "staff/deadline.html", ctx, status_code=422)
     await lifecycle.extend_deadline(actor(request), application_id, deadline, reason,
@@ -171,7 +171,7 @@ async def staff_reopen(request: Request, application_id: FromPath[int]) -> Respo
         reason = application_forms.reason_input(data, "reopening")
     except Invalid as exc:
         ctx = await _deadline_page(application, reopen_errors={"reopen-reason": exc.errors["reason"]},
-                                   reopen_reason=text(data, "reason", 2000))
+                                   reopen_reason=text(data, "reason", application_forms.MAX_REASON_CHARS))
         return render(request, "staff/deadline.html", ctx, status_code=422)
     await lifecycle.reopen_application(actor(request), application_id, reason, request.app.state.settings.public_url)
     return redirect(request, f"/staff/applications/{application_id}/deadline?done=reopened")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from portal.applications.lifecycle import send_deadline_reminders
+from portal.applications.lifecycle import run_reminder_worker, send_deadline_reminders
 from portal.applications.tables import Application, DeadlineReminder
 from portal.core import clock, mail
 from portal.core.audit import list_for
@@ -312,6 +312,16 @@ async def test_reminder_for_a_grace_period_counts_from_the_effective_deadline(wo
     assert await send_deadline_reminders(clock.now()) == 1
     kinds = [r["kind"] for r in await DeadlineReminder.select(DeadlineReminder.kind)]
     assert kinds == ["7d"]  # 1 day 90 minutes before the effective deadline: not yet the last day
+
+
+async def test_reminder_worker_sends_due_reminders_until_stopped(world, portal, mailbox):
+    await Program.update({Program.deadline_at: clock.now() + timedelta(days=3)}).where(Program.id == world["program"])
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_reminder_worker("http://testserver", 3600, stop))
+    await mailbox.wait_for("stranger@shelbyville.gov", "In a week")  # the worker kicks the outbox itself
+    stop.set()
+    await asyncio.wait_for(worker, timeout=5)
+    assert [r["kind"] for r in await DeadlineReminder.select(DeadlineReminder.kind)] == ["7d"]
 
 
 # --- the deadline as shown ---------------------------------------------------------------------------
