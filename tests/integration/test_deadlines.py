@@ -279,10 +279,10 @@ async def test_reminders_are_sent_7_days_and_1_day_before_each_once(world, porta
     assert [(r["application"], r["kind"]) for r in rows] == [(world["application_b"], "7d"),
                                                               (world["application_b"], "1d")]
     mail.kick(force=True)
-    week = await mailbox.wait_for("stranger@shelbyville.gov", "In a week")
+    week = await mailbox.wait_for("stranger@shelbyville.gov", "Due within a week")
     assert local_time(deadline, "America/Chicago") in body_of(week)
     assert f"/applications/{world['application_b']}" in body_of(week)
-    await mailbox.wait_for("stranger@shelbyville.gov", "Tomorrow")
+    await mailbox.wait_for("stranger@shelbyville.gov", "Due within a day")
     assert mailbox.to("applicant@springfield.gov") == []
 
 
@@ -318,7 +318,7 @@ async def test_reminder_worker_sends_due_reminders_until_stopped(world, portal, 
     await Program.update({Program.deadline_at: clock.now() + timedelta(days=3)}).where(Program.id == world["program"])
     stop = asyncio.Event()
     worker = asyncio.create_task(run_reminder_worker("http://testserver", 3600, stop))
-    await mailbox.wait_for("stranger@shelbyville.gov", "In a week")  # the worker kicks the outbox itself
+    await mailbox.wait_for("stranger@shelbyville.gov", "Due within a week")  # the worker kicks the outbox itself
     stop.set()
     await asyncio.wait_for(worker, timeout=5)
     assert [r["kind"] for r in await DeadlineReminder.select(DeadlineReminder.kind)] == ["7d"]
