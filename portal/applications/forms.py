@@ -42,6 +42,32 @@ def upload_input(data: dict[str, Any]) -> tuple[str, UploadFile | None]:
     return text(data, "field_key", 80), upload
 
 
+def _top_key(name: str) -> str:
+    """`budget.0.amount` and `address.city` belong to the fields `budget` and `address`."""
+    return name.split(".", 1)[0]
+
+
+def fields_to_save(schema: dict[str, Any], data: dict[str, Any]) -> list[str]:
+    """The fields a page's Save button saves: those of the posted step (`step`, a section key), or the whole
+    form when no step is named. A checkbox left unticked is not posted but is still on the page: it is saved
+    as unticked."""
+    step = text(data, "step", 80)
+    sections = schema.get("sections", [])
+    chosen = [s for s in sections if s.get("key") == step] or sections
+    return [f["key"] for s in chosen for f in s.get("fields", []) if f.get("type") not in {"file", "instructions"}]
+
+
+def autosave_input(schema: dict[str, Any], data: dict[str, Any]) -> tuple[int | None, list[str], dict[str, Any],
+                                                                          dict[str, str]]:
+    """(base version, the fields posted, their parsed values, errors by field) of one autosave: the page
+    posts only the field(s) that changed, each under its own name (an unticked checkbox posts "")."""
+    known = {f["key"] for f in formdef.iter_fields(schema) if f.get("type") not in {"file", "instructions"}}
+    keys = sorted({_top_key(name) for name in data if _top_key(name) in known})
+    answers, errors = formdef.validate_draft(schema, data)
+    return (base_version(data), keys, {k: v for k, v in answers.items() if k in keys},
+            {k: v for k, v in errors.items() if k in keys})
+
+
 MAX_REASON_CHARS = 2000
 
 
