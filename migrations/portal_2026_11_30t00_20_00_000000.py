@@ -9,7 +9,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
-ID = "2026-11-29T23:50:00:000000"
+ID = "2026-11-30T00:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "grace period, extensions, reopen and withdraw reasons, deadline reminders"
 
