@@ -53,6 +53,7 @@ async def page_context(request: Request, application: dict[str, Any], **override
         "blind": not ({"edit", "staff"} & set(rights)), "answers": application["answers"], "errors": {},
         "version": application["version"], "conflict": None, "mine": None, "pending": "",
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),
+        "step": request.query_params.get("step", ""),
         "next_step": rules.next_step(application, deadlines["accepting"]),
         "can_withdraw": "edit" in rights and rules.can_transition(application["status"], "withdrawn"),
         "withdraw_errors": {}, "withdraw_reason": "",
@@ -126,17 +127,17 @@ async def save(request: Request, application_id: FromPath[int]) -> Response:
     ctx = await page_context(request, application)
     keys = forms.fields_to_save(ctx["schema"], data)
     try:
-        version, answers = forms.draft_input(ctx["schema"], data)
+        version, answers = forms.draft_input(ctx["schema"], data, ctx["answers"])
     except Invalid as exc:
         return render(request, "applications/detail.html", ctx | {"answers": getattr(exc, "answers", {}),
-                                                                  "errors": exc.errors}, block="form", status_code=422)
+                      "errors": exc.errors, "step": text(data, "step", 80)}, block="form", status_code=422)
     result = await services.save_fields(actor(request), application_id, version, answers, keys, ctx["schema"],
                                         step=text(data, "step", 80))
     await services.drop_pending_save(current_user(request).id, text(data, "pending", 200))
     if result.conflicts:
         return render(request, "applications/detail.html", fields_conflict_context(ctx, result, data), block="form",
                       status_code=409)
-    return redirect(request, f"/applications/{application_id}?done=saved")
+    return redirect(request, f"/applications/{application_id}?done=saved{forms.step_query(ctx['schema'], data)}")
 
 
 async def keep_for_after_sign_in(request: Request, application_id: int, data: dict[str, Any]) -> Response:
@@ -154,8 +155,10 @@ async def keep_for_after_sign_in(request: Request, application_id: int, data: di
 def fields_conflict_context(ctx: dict[str, Any], result: services.FieldsSaved, data: dict[str, Any]) -> dict[str, Any]:
     """The page after a save in which some fields had been changed by someone else meanwhile: the form shows
     what is saved now (theirs for those fields, the rest saved as typed), the user's own entries beside."""
-    mine = {key: " ".join(values(data, key)) or text(data, key, 100_000) for key in result.conflicts}
-    return ctx | {"answers": result.answers, "version": result.version, "mine": {k: v for k, v in mine.items() if v},
+    crossed = {name: value for name, value in data.items()
+               if isinstance(name, str) and name.split(".", 1)[0] in result.conflicts}
+    mine = formdef.typed_entries(ctx["schema"], crossed)
+    return ctx | {"answers": result.answers, "version": result.version, "mine": mine, "step": text(data, "step", 80),
                   "conflict": "Someone else changed the fields listed below after you opened this page, so your "
                               "entries for them were not saved (everything else was). The form shows their newer "
                               "answers; your own entries are listed under the form. Copy what you need and save again."}
@@ -215,7 +218,7 @@ async def submit(request: Request, application_id: FromPath[int]) -> Response:
     ctx = await page_context(request, application)
     edit = None
     try:
-        edit = (*forms.draft_input(ctx["schema"], data), forms.fields_to_save(ctx["schema"], data)) \
+        edit = (*forms.draft_input(ctx["schema"], data, ctx["answers"]), forms.fields_to_save(ctx["schema"], data)) \
             if "version" in data else None
         await services.submit_application(actor(request), application_id, request.app.state.settings.public_url, edit)
     except services.AlreadySubmitted:
@@ -223,7 +226,7 @@ async def submit(request: Request, application_id: FromPath[int]) -> Response:
     except Invalid as exc:
         return render(request, "applications/detail.html", ctx | {
             "answers": getattr(exc, "answers", None) or (edit[1] if edit else ctx["answers"]), "errors": exc.errors,
-            "submit_failed": exc.message}, block="form", status_code=422)
+            "submit_failed": exc.message, "step": "review"}, block="form", status_code=422)
     except services.FieldsConflict as exc:
         return render(request, "applications/detail.html", fields_conflict_context(ctx, exc.result, data),
                       block="form", status_code=409)
@@ -261,15 +264,17 @@ async def upload(request: Request, application_id: FromPath[int]) -> Response:
                                    request.app.state.settings.files_dir)
     except Invalid as exc:
         ctx = await page_context(request, application)
-        return render(request, "applications/detail.html", ctx | {"errors": exc.errors}, status_code=422)
-    return redirect(request, f"/applications/{application_id}?done=uploaded#field-{field_key}")
+        return render(request, "applications/detail.html", ctx | {"errors": exc.errors, "step": text(data, "step", 80)},
+                      status_code=422)
+    return redirect(request, f"/applications/{application_id}?done=uploaded{forms.step_query(None, data)}#field-{field_key}")
 
 
 @post("/applications/{application_id:int}/files/{file_id:int}/delete", name="applications:remove_file")
 async def remove_file(request: Request, application_id: FromPath[int], file_id: FromPath[int]) -> Response:
+    data = await read_form(request)
     await get_application_for(current_user(request), application_id, "edit")
     await services.remove_file(actor(request), application_id, file_id, request.app.state.settings.files_dir)
-    return redirect(request, f"/applications/{application_id}?done=removed")
+    return redirect(request, f"/applications/{application_id}?done=removed{forms.step_query(None, data)}")
 
 
 @get("/applications/{application_id:int}/files/{file_id:int}", name="applications:file")

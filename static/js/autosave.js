@@ -12,7 +12,7 @@
 
   var DEBOUNCE_MS = 800;
   var KEEP_DAYS = 14;
-  var SKIP = { _csrf: true, version: true, step: true, pending: true, field_key: true, file: true };
+  var SKIP = { _csrf: true, version: true, step: true, go: true, pending: true, field_key: true, file: true };
 
   function topKey(name) { return name.split(".")[0]; }
 
@@ -104,6 +104,12 @@
     var self = this;
     function changed(event, delay) {
       var el = event.target;
+      if (el && !el.name && el.closest) {
+        // A change announced by the form's own scripts on a field's box (a table row added or removed).
+        var box = el.closest("[data-testid^='field-']");
+        if (box && self.form.contains(box)) { self.changed(box.getAttribute("data-testid").slice(6), delay); }
+        return;
+      }
       if (!el || !el.name || SKIP[el.name] || el.type === "file" || el.form !== self.form) { return; }
       self.changed(topKey(el.name), delay);
     }
