@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from portal.applications import queries, rules, team_queries
+from portal.core import clock
 from portal.core.actor import Principal
-from portal.programs.rules import is_accepting
 
 
 async def section(user: Principal) -> tuple[str, dict[str, Any]] | None:
@@ -17,6 +17,8 @@ async def section(user: Principal) -> tuple[str, dict[str, Any]] | None:
     if not user.city_ids and not team_rows and not invitations:
         return None
     rows = await queries.list_applications_for_cities(user.city_ids) + team_rows
+    now = clock.now()
     for row in rows:
-        row["next_step"] = rules.next_step(row, is_accepting({**row, "status": row["program_status"]}))
+        row.update(rules.list_row_deadline(row, now))
+        row["next_step"] = rules.next_step(row, row["accepting"])
     return "applications/_dashboard.html", {"applications": rows, "invitations": invitations}
