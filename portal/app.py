@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from portal import db
 from portal.accounts.controllers import ROUTES as ACCOUNT_ROUTES
 from portal.applications.controllers import ROUTES as APPLICATION_ROUTES
+from portal.applications.export_controllers import ROUTES as EXPORT_ROUTES
 from portal.awards.controllers import ROUTES as AWARD_ROUTES
 from portal.core import mail
 from portal.core.errors import DomainError, NotFound
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *STAFF_ROUTES,
             *ACCOUNT_ROUTES,
             *APPLICATION_ROUTES,
+            *EXPORT_ROUTES,
             *REVIEW_ROUTES,
             *AWARD_ROUTES,
             *REPORTING_ROUTES,
