@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import File
 
-from portal.applications import forms, queries, rules, services
+from portal.applications import dashboard, forms, queries, rules, services
 from portal.applications.access import get_application_for
 from portal.core.errors import Invalid, NotFound
 from portal.programs import formdef
@@ -60,9 +60,7 @@ async def start(request: Request, slug: FromPath[str]) -> Response:
 @get("/applications", name="applications:list")
 async def application_list(request: Request) -> Response:
     user = current_user(request)
-    rows = await queries.list_applications_for_cities(user.city_ids)
-    for row in rows:
-        row["next_step"] = rules.next_step(row, is_accepting({**row, "status": row["program_status"]}))
+    rows = await dashboard.applicant_rows(user)
     return render(request, "applications/list.html", {"applications": rows, "has_city": bool(user.city_ids)})
 
 
