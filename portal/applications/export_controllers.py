@@ -68,7 +68,7 @@ def export_name(application: dict[str, Any], extension: str) -> str:
 async def answers_markdown(request: Request, application_id: FromPath[int]) -> Response:
     application, schema, files = await loaded(request, application_id)
     text = exports.answers_markdown(*export_parts(application, schema, files))
-    return attachment(text.encode(), "text/markdown; charset=utf-8", export_name(application, "md"))
+    return attachment(text.encode(), "text/markdown", export_name(application, "md"))
 
 
 @get("/applications/{application_id:int}/answers.docx", name="applications:docx")
