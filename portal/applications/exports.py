@@ -218,7 +218,7 @@ def show_answer(field: dict[str, Any], value: Any, files: list[dict[str, Any]] =
         mine = tuple({"name": clean(f["original_name"]), "size": _size(int(f.get("size_bytes") or 0)),
                       "sha256": clean(f.get("sha256") or "")} for f in files if f.get("field_key") == field.get("key"))
         return Shown("files", files=mine) if mine else Shown("empty", "No file uploaded")
-    if kind in YES_NO_TYPES and value is None and kind == "checkbox":
+    if kind == "checkbox" and value is None:  # an unticked box is saved as False, or not at all
         return Shown("text", "No")
     if value is None or value == "" or value == [] or value == {}:
         return Shown("empty", NOT_ANSWERED)
