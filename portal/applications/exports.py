@@ -587,10 +587,21 @@ def blank_field(field: dict[str, Any]) -> dict[str, Any]:
     return view | {"lines": _blank_lines(field)}
 
 
+def _blank_field_or_lines(field: dict[str, Any]) -> dict[str, Any]:
+    """blank_field, or a few plain lines when the field's options are malformed (the schema is staff input:
+    a bad limit must not make the public form fail)."""
+    try:
+        return blank_field(field)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return {"key": clean(field.get("key", "")), "label": clean(field.get("label", "")),
+                "help": clean(field.get("help", "")), "required": bool(field.get("required")), "limits": [],
+                "kind": "lines", "lines": 3, "options": [], "columns": [], "rows": [], "parts": [], "text": ""}
+
+
 def blank_form_html(program: dict[str, Any], form: dict[str, Any]) -> str:
     """The program's application form with empty boxes and lines, as the HTML its PDF is made from."""
     sections = [{"title": clean(s.get("title", "")), "help": clean(s.get("help", "")),
-                 "fields": [blank_field(f) for f in s.get("fields", [])]}
+                 "fields": [_blank_field_or_lines(f) for f in s.get("fields", [])]}
                 for s in form["schema"].get("sections", [])]
     return render("pdf/blank_form.html", {
         "program": {"title": clean(program["title"]), "network": clean(program.get("network.name") or ""),

@@ -77,3 +77,15 @@ def test_field_limits_in_words():
                          "requested_amount": True}) == ["In dollars, from $1 to $100,000", "This is the amount you request"]
     assert field_limits({"key": "n", "type": "number", "integer": True, "min": 0}) == ["A whole number", "At least 0"]
     assert field_limits({"key": "l", "type": "long_text", "max_words": 300}) == ["At most 300 words"]
+
+
+def test_blank_form_survives_malformed_field_options():
+    from portal.applications.exports import blank_form_html
+
+    program = {"title": "P", "deadline_at": None, "timezone": "UTC", "slug": "p"}
+    schema = {"sections": [{"title": "S", "fields": [
+        {"key": "a", "type": "currency", "label": "Money", "min_cents": "lots"},
+        {"key": "b", "type": "long_text", "label": "Essay", "max_words": "many"},
+        {"key": "c", "type": "select", "label": "Pick", "options": "xy"}]}]}
+    html = blank_form_html(program, {"schema": schema, "version": 1})
+    assert ("Money" in html, "Essay" in html, "Pick" in html) == (True, True, True)
