@@ -3,7 +3,7 @@
 from piccolo.conf.apps import AppConfig
 
 from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, Session, User
-from portal.applications.tables import Application, ApplicationFile
+from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, PendingSave
 from portal.awards.tables import Award
 from portal.core.tables import AuditEvent, OutboundEmail
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
@@ -28,6 +28,8 @@ ALL_TABLES = [
     Criterion,
     Application,
     ApplicationFile,
+    ApplicationPresence,
+    PendingSave,
     Assignment,
     Score,
     Award,

@@ -48,6 +48,7 @@ NO_ANSWER_TYPES = frozenset({"instructions", "info", "paragraph", "static_text",
 SELECT_TYPES = frozenset({"select", "radio", "multi_select", "multiselect", "multiple_choice", "checkboxes"})
 MULTI_TYPES = frozenset({"multi_select", "multiselect", "multiple_choice", "checkboxes"})
 YES_NO_TYPES = frozenset({"checkbox", "yes_no", "attestation", "boolean"})
+BOX_TYPES = frozenset({"checkbox", "attestation"})  # one box to tick; `statement` is the text beside it
 PERCENT_TYPES = frozenset({"percentage", "percent"})
 # Keys of an address object, in the order they are written on an envelope.
 ADDRESS_ORDER = ("street", "street1", "line1", "address1", "street2", "line2", "address2", "city", "state", "zip",
@@ -83,8 +84,20 @@ class Shown:
     files: tuple[dict[str, str], ...] = ()
 
 
+def budget_parts(field: dict[str, Any]) -> list[dict[str, Any]]:
+    """The columns of a `budget` field (docs/forms.md): category, description, amount, and cost share if asked."""
+    parts = [{"key": "category", "type": "select", "label": "Category", "options": field.get("categories") or []},
+             {"key": "description", "type": "short_text", "label": "Description"},
+             {"key": "amount", "type": "currency", "label": "Amount"}]
+    if field.get("cost_share"):
+        parts.append({"key": "cost_share", "type": "currency", "label": "Cost share"})
+    return parts
+
+
 def subfields(field: dict[str, Any]) -> list[dict[str, Any]]:
     """The parts of a composite field (columns of a budget table, fields of a repeating group or address)."""
+    if field.get("type") == "budget":
+        return budget_parts(field)
     for key in ("fields", "columns", "subfields", "items", "parts"):
         value = field.get(key)
         if isinstance(value, list) and value and all(isinstance(v, dict) and "key" in v for v in value):
@@ -218,7 +231,7 @@ def show_answer(field: dict[str, Any], value: Any, files: list[dict[str, Any]] =
         mine = tuple({"name": clean(f["original_name"]), "size": _size(int(f.get("size_bytes") or 0)),
                       "sha256": clean(f.get("sha256") or "")} for f in files if f.get("field_key") == field.get("key"))
         return Shown("files", files=mine) if mine else Shown("empty", "No file uploaded")
-    if kind == "checkbox" and value is None:  # an unticked box is saved as False, or not at all
+    if kind in BOX_TYPES and value is None:  # an unticked box is saved as False, or not at all
         return Shown("text", "No")
     if value is None or value == "" or value == [] or value == {}:
         return Shown("empty", NOT_ANSWERED)
@@ -243,8 +256,9 @@ def show_answer(field: dict[str, Any], value: Any, files: list[dict[str, Any]] =
 class Item:
     label: str
     key: str
-    help: str
+    help: str  # the form's guidance (the Markdown and Word exports show it, for those still drafting)
     shown: Shown
+    statement: str = ""  # what an attestation box affirms: part of the answer, shown everywhere
 
 
 @dataclass
@@ -258,15 +272,17 @@ def answer_sections(schema: dict[str, Any], answers: dict[str, Any], files: list
                     hide_identifying: bool) -> list[Section]:
     """The form's sections with each answer shown; fields that take no answer (instructions) are left out."""
     sections = []
-    for section in schema.get("sections", []):
+    for section in formdef.sections(schema):
         out = Section(clean(section.get("title", "")), clean(section.get("help", "")))
         for field in section.get("fields", []):
-            if field.get("type") in NO_ANSWER_TYPES:
+            if not isinstance(field, dict) or field.get("type") in NO_ANSWER_TYPES:
                 continue
+            if not formdef.is_shown(schema, field, answers):
+                shown = Shown("empty", "Does not apply")
+            else:
+                shown = show_answer(field, answers.get(field.get("key")), files, hide_identifying=hide_identifying)
             out.items.append(Item(clean(field.get("label", field.get("key", ""))), clean(field.get("key", "")),
-                                  clean(field.get("help", "")),
-                                  show_answer(field, answers.get(field.get("key")), files,
-                                              hide_identifying=hide_identifying)))
+                                  clean(field.get("help", "")), shown, clean(field.get("statement") or "")))
         sections.append(out)
     return sections
 
@@ -365,6 +381,8 @@ def answers_markdown(meta: dict[str, Any], sections: list[Section]) -> str:
             out += [f"### {md_escape(item.label)}", ""]
             if item.help:
                 out += [f"*{md_escape(item.help)}*", ""]
+            if item.statement:
+                out += [md_escape(item.statement), ""]
             out += [_md_shown(item.shown), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -405,6 +423,8 @@ def answers_docx(meta: dict[str, Any], sections: list[Section]) -> bytes:
                 help_run = document.add_paragraph().add_run(item.help)
                 help_run.italic = True
                 help_run.font.size = Pt(9)
+            if item.statement:
+                document.add_paragraph(item.statement)
             _docx_shown(document, item.shown)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -498,6 +518,8 @@ def field_limits(field: dict[str, Any]) -> list[str]:
         notes.append(f"At most {formdef.max_chars(field):,} characters")
     if kind == "long_text" and field.get("max_words"):
         notes.append(f"At most {int(field['max_words']):,} words")
+    if kind in PERCENT_TYPES:
+        notes.append("A percentage, from 0 to 100")
     if kind in ("number", *PERCENT_TYPES):
         if field.get("integer"):
             notes.append("A whole number")
@@ -520,6 +542,20 @@ def field_limits(field: dict[str, Any]) -> list[str]:
             notes.append("In dollars")
         if field.get("requested_amount"):
             notes.append("This is the amount you request")
+    if kind == "budget":
+        low, high = field.get("min_cents"), field.get("max_cents")
+        if low is not None and high is not None:
+            notes.append(f"Total from {money(low)} to {money(high)}")
+        elif high is not None:
+            notes.append(f"Total at most {money(high)}")
+        notes.append("One line per item, amounts in dollars" + (", with the cost share" if field.get("cost_share")
+                                                                else ""))
+        if field.get("requested_amount"):
+            notes.append("The total is the amount you request")
+    if kind == "multi_select":
+        for key, word in (("min_choices", "at least"), ("max_choices", "at most")):
+            if isinstance(field.get(key), int):
+                notes.append(f"Choose {word} {field[key]}")
     if kind == "date":
         notes.append("A date (month, day, year)")
     if kind in MULTI_TYPES:
@@ -539,7 +575,7 @@ def field_limits(field: dict[str, Any]) -> list[str]:
     for key, word in (("min_items", "at least"), ("max_items", "at most"), ("min_rows", "at least"),
                       ("max_rows", "at most")):
         if isinstance(field.get(key), int):
-            notes.append(f"{word.capitalize()} {field[key]} entries")
+            notes.append(f"{word.capitalize()} {field[key]} {'entry' if field[key] == 1 else 'entries'}")
     return notes
 
 
@@ -551,13 +587,29 @@ def _blank_lines(field: dict[str, Any]) -> int:
     return max(4, min(words // 20, 24))
 
 
-def blank_field(field: dict[str, Any]) -> dict[str, Any]:
+def condition_note(field: dict[str, Any], schema: dict[str, Any] | None) -> str:
+    """"Answer only if “Main focus” is Other": a conditional field (`show_if`) in words."""
+    condition = field.get("show_if")
+    if not isinstance(condition, dict) or schema is None:
+        return ""
+    target = formdef.fields_by_key(schema).get(condition.get("field"))  # type: ignore[arg-type]
+    if target is None:
+        return ""
+    labels = dict(options_of(target))
+    wanted = [("Yes" if v else "No") if isinstance(v, bool) else labels.get(str(v), str(v))
+              for v in formdef.condition_values(field)]
+    return f"Answer only if “{clean(target.get('label', target['key']))}” is " + " or ".join(clean(w) for w in wanted)
+
+
+def blank_field(field: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """A field of the blank form: what to draw (ruled lines, boxes to tick, an empty table) and its notes."""
     kind = field.get("type", "")
     parts = subfields(field)
+    condition = condition_note(field, schema)
     view: dict[str, Any] = {
         "key": clean(field.get("key", "")), "label": clean(field.get("label", "")), "help": clean(field.get("help", "")),
-        "required": bool(field.get("required")), "limits": field_limits(field), "kind": "lines", "lines": 1,
+        "required": bool(field.get("required")), "limits": ([condition] if condition else []) + field_limits(field),
+        "kind": "lines", "lines": 1,
         "options": [], "columns": [], "rows": [], "parts": [], "text": "",
     }
     if kind in NO_ANSWER_TYPES:
@@ -566,8 +618,8 @@ def blank_field(field: dict[str, Any]) -> dict[str, Any]:
     if kind == "file":
         return view | {"kind": "file"}
     if kind in YES_NO_TYPES:
-        if kind == "checkbox":
-            return view | {"kind": "choices", "options": [clean(field.get("box_label") or "Yes")]}
+        if kind in BOX_TYPES:
+            return view | {"kind": "choices", "options": [clean(field.get("statement") or "Yes")]}
         return view | {"kind": "choices", "options": ["Yes", "No"]}
     if kind in SELECT_TYPES or field.get("options"):
         return view | {"kind": "choices", "options": [clean(label) for _, label in options_of(field)]}
@@ -587,11 +639,11 @@ def blank_field(field: dict[str, Any]) -> dict[str, Any]:
     return view | {"lines": _blank_lines(field)}
 
 
-def _blank_field_or_lines(field: dict[str, Any]) -> dict[str, Any]:
+def _blank_field_or_lines(field: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     """blank_field, or a few plain lines when the field's options are malformed (the schema is staff input:
     a bad limit must not make the public form fail)."""
     try:
-        return blank_field(field)
+        return blank_field(field, schema)
     except (TypeError, ValueError, KeyError, AttributeError):
         return {"key": clean(field.get("key", "")), "label": clean(field.get("label", "")),
                 "help": clean(field.get("help", "")), "required": bool(field.get("required")), "limits": [],
@@ -601,8 +653,8 @@ def _blank_field_or_lines(field: dict[str, Any]) -> dict[str, Any]:
 def blank_form_html(program: dict[str, Any], form: dict[str, Any]) -> str:
     """The program's application form with empty boxes and lines, as the HTML its PDF is made from."""
     sections = [{"title": clean(s.get("title", "")), "help": clean(s.get("help", "")),
-                 "fields": [_blank_field_or_lines(f) for f in s.get("fields", [])]}
-                for s in form["schema"].get("sections", [])]
+                 "fields": [_blank_field_or_lines(f, form["schema"]) for f in s.get("fields", []) if isinstance(f, dict)]}
+                for s in formdef.sections(form["schema"])]
     return render("pdf/blank_form.html", {
         "program": {"title": clean(program["title"]), "network": clean(program.get("network.name") or ""),
                     "deadline": local_time(program["deadline_at"], program["timezone"]),

@@ -160,28 +160,42 @@ async def test_submission_email_links_the_pdf(world, as_persona, mailbox):
 async def test_long_application_paginates_with_running_header_and_footer(world, as_persona):
     schema = {"sections": [
         {"key": "one", "title": "Every kind of answer", "fields": [
+            {"key": "intro", "type": "instructions", "label": "Before you start", "text": "Read the guide."},
             {"key": "project_title", "type": "short_text", "label": "Project title"},
             {"key": "need", "type": "long_text", "label": "The need", "max_words": 5000},
+            {"key": "families", "type": "number", "label": "Families", "integer": True},
             {"key": "share", "type": "percentage", "label": "Share of families"},
+            {"key": "start", "type": "date", "label": "Start"},
+            {"key": "email", "type": "email", "label": "Email", "identifying": True},
+            {"key": "phone", "type": "phone", "label": "Phone"},
+            {"key": "site", "type": "url", "label": "Website"},
+            {"key": "focus", "type": "select", "label": "Focus", "options": [
+                {"value": "screening", "label": "Developmental screening"}, {"value": "other", "label": "Other"}]},
+            {"key": "other_focus", "type": "short_text", "label": "Which other focus",
+             "show_if": {"field": "focus", "equals": "other"}},
             {"key": "areas", "type": "multi_select", "label": "Areas",
              "options": [{"value": "n", "label": "North side"}, {"value": "s", "label": "South side"}]},
             {"key": "prior", "type": "yes_no", "label": "Funded before"},
             {"key": "address", "type": "address", "label": "City hall"},
-            {"key": "budget", "type": "budget_table", "label": "Budget", "columns": [
-                {"key": "item", "type": "short_text", "label": "Line item"},
-                {"key": "amount", "type": "currency", "label": "Grant"}]},
-            {"key": "partners", "type": "repeating_group", "label": "Partners", "fields": [
+            {"key": "budget", "type": "budget", "label": "Budget", "cost_share": True, "requested_amount": True,
+             "categories": [{"value": "personnel", "label": "Personnel"}, {"value": "supplies", "label": "Supplies"}]},
+            {"key": "partners", "type": "group", "label": "Partners", "row_label": "Partner", "fields": [
                 {"key": "name", "type": "short_text", "label": "Partner name"},
                 {"key": "role", "type": "long_text", "label": "Role"}]},
+            {"key": "attest", "type": "attestation", "label": "Attestation", "statement": "All of this is true."},
         ]}]}
     program = await make_program(world["network"], "long-form", schema=schema)
     answers = {
         "project_title": "A long plan", "need": "\n\n".join(f"Paragraph {i}. " + "Words to fill the page. " * 60
                                                             for i in range(12)),
-        "share": 12.5, "areas": ["n", "s"], "prior": False,
+        "families": 1200, "share": 12.5, "start": "2027-03-01", "email": "ann@springfield.gov",
+        "phone": "+1 217 555 0100", "site": "https://springfield.gov/babies", "focus": "screening",
+        "other_focus": "left over from an earlier choice", "areas": ["n", "s"], "prior": False,
         "address": {"street": "800 E Monroe St", "city": "Springfield", "state": "IL", "zip": "62701"},
-        "budget": [{"item": f"Item {i}", "amount": 100_000 * i} for i in range(1, 30)],
+        "budget": [{"category": "personnel" if i % 2 else "supplies", "description": f"Item {i}",
+                    "amount": 100_000 * i, "cost_share": 1_000} for i in range(1, 30)],
         "partners": [{"name": f"Partner {i}", "role": "Runs the screenings. " * 10} for i in range(10)],
+        "attest": True,
     }
     application = await make_application(program, world["city_a"], world["applicant"], status="submitted",
                                          answers=answers)
@@ -197,9 +211,13 @@ async def test_long_application_paginates_with_running_header_and_footer(world, 
         if number > 1:
             assert "Long Form" in text, number  # the program's title in the running header
     text = flat(pdf_text(response.content))
-    for answer in ("12.5%", "North side", "South side", "Springfield, IL 62701", "Item 29", "$29,000",
-                   "$435,000", "Partner 9", "Paragraph 11."):
+    for answer in ("1,200", "12.5%", "March 1, 2027", "ann@springfield.gov", "+1 217 555 0100",
+                   "https://springfield.gov/babies", "Developmental screening", "Does not apply", "North side",
+                   "South side", "Springfield, IL 62701", "Personnel", "Supplies", "Item 29", "$29,000",
+                   "Cost share", "$435,000", "$290", "Partner 9", "Paragraph 11.", "All of this is true. Yes"):
         assert answer in text, answer
+    assert "left over from an earlier choice" not in text  # the condition is not met: not an answer
+    assert "Read the guide." not in text  # instructions are not answers
 
 
 # --- Markdown and Word exports of the current answers -------------------------------------------------

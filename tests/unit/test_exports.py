@@ -89,3 +89,24 @@ def test_blank_form_survives_malformed_field_options():
         {"key": "c", "type": "select", "label": "Pick", "options": "xy"}]}]}
     html = blank_form_html(program, {"schema": schema, "version": 1})
     assert ("Money" in html, "Essay" in html, "Pick" in html) == (True, True, True)
+
+
+def test_budget_field_of_the_form_engine_is_a_table_with_totals():
+    field = {"key": "b", "type": "budget", "label": "Budget", "cost_share": True,
+             "categories": [{"value": "personnel", "label": "Personnel"}]}
+    rows = [{"category": "personnel", "description": "Nurse", "amount": 2_000_000, "cost_share": 500_000},
+            {"category": "personnel", "description": "Aide", "amount": 1_000_000, "cost_share": 0}]
+    assert show_answer(field, rows) == Shown(
+        "table", columns=("Category", "Description", "Amount", "Cost share"),
+        rows=(("Personnel", "Nurse", "$20,000", "$5,000"), ("Personnel", "Aide", "$10,000", "$0")),
+        footer=("Total", "", "$30,000", "$5,000"))
+
+
+def test_blank_field_says_when_a_conditional_field_applies():
+    schema = {"sections": [{"key": "s", "title": "S", "fields": [
+        {"key": "focus", "type": "select", "label": "Main focus", "options": [{"value": "other", "label": "Other"}]},
+        {"key": "why", "type": "short_text", "label": "Why", "show_if": {"field": "focus", "equals": "other"}},
+        {"key": "ok", "type": "attestation", "label": "Attest", "statement": "It is true."}]}]}
+    fields = schema["sections"][0]["fields"]
+    assert blank_field(fields[1], schema)["limits"][0] == "Answer only if “Main focus” is Other"
+    assert blank_field(fields[2], schema)["options"] == ["It is true."]
