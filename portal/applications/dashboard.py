@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from portal.applications import queries, rules
+from portal.applications import queries, rules, team_queries
 from portal.core import clock
 from portal.core.actor import Principal
 from portal.programs.rules import is_accepting
@@ -17,7 +17,7 @@ SOON_DAYS = 14  # drafts whose deadline is nearer than this show how long is lef
 
 
 def time_left(deadline: datetime, now: datetime) -> str:
-    """"3 days left", "5 hours left", "less than an hour left"; empty when the deadline is far or passed."""
+    """"3 days left", "5 hours left", "less than 2 hours left"; empty when the deadline is far or passed."""
     seconds = (clock.as_utc(deadline) - now).total_seconds()
     if seconds <= 0 or seconds > SOON_DAYS * 86400:
         return ""
@@ -29,9 +29,11 @@ def time_left(deadline: datetime, now: datetime) -> str:
 
 
 async def applicant_rows(user: Principal) -> list[dict[str, Any]]:
-    """My cities' applications, each with `next_step`, `time_left` (open drafts near their deadline) and
-    `reports_due` (the award's reports not yet submitted, soonest first, `overdue` marked)."""
+    """My cities' applications, then those of teams I am on for other cities, each with `next_step`,
+    `time_left` (open drafts near their deadline) and `reports_due` (the award's reports not yet submitted,
+    soonest first, `overdue` marked; for members of the grantee city)."""
     rows = await queries.list_applications_for_cities(user.city_ids)
+    rows += [r for r in await team_queries.list_team_applications(user.id) if r["organisation"] not in user.city_ids]
     grantee_cities = [org for org in user.city_ids if user.org_roles.get(org) in GRANTEE_ROLES]
     due: dict[int, list[dict[str, Any]]] = {}
     now = clock.now()
@@ -47,7 +49,10 @@ async def applicant_rows(user: Principal) -> list[dict[str, Any]]:
 
 
 async def section(user: Principal) -> tuple[str, dict[str, Any]] | None:
-    """For city members: their cities' applications with status, deadline and next step."""
-    if not user.city_ids:
+    """For city members and application teams: the applications with status, deadline, next step and
+    downloads, and team invitations waiting for them."""
+    rows = await applicant_rows(user)
+    invitations = await team_queries.list_invitations_for(user.email)
+    if not user.city_ids and not rows and not invitations:
         return None
-    return "applications/_dashboard.html", {"applications": await applicant_rows(user)}
+    return "applications/_dashboard.html", {"applications": rows, "invitations": invitations}

@@ -30,7 +30,7 @@ def attachment(content: bytes, media_type: str, filename: str) -> Response:
 
 def is_blind(application: dict[str, Any]) -> bool:
     """Readers who may neither edit nor run the program (assigned reviewers) get no identifying answers."""
-    return not ({"edit", "staff"} & set(application["rights"]))
+    return not ({"edit", "staff", "team"} & set(application["rights"]))
 
 
 async def loaded(request: Request, application_id: int) -> tuple[dict[str, Any], dict[str, Any], list[dict]]:

@@ -16,7 +16,7 @@ from portal.applications.services import canonical_json
 from portal.applications.tables import Application
 from portal.core.audit import list_for
 from tests.factories import PASSWORD, VALID_ANSWERS, add_member, make_application, make_org, make_program, make_user
-from tests.factories.applications import application_row
+from tests.factories.applications import application_row, signed
 from tests.factories.awards import make_award, make_report
 from tests.support import body_of
 
@@ -51,7 +51,7 @@ async def submit_b(world, as_persona, answers: dict | None = None):
         await Application.update({Application.answers: answers}).where(Application.id == world["application_b"])
     client = await as_persona("stranger")
     await client.get(f"/applications/{world['application_b']}")
-    response = await client.post(f"/applications/{world['application_b']}/submit", {})
+    response = await client.post(f"/applications/{world['application_b']}/submit", signed("Stranger"))
     assert response.status_code == 303, response.text[:500]
     return client, await application_row(world["application_b"])
 

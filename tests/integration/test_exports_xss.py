@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from portal.applications.tables import Application
 from tests.factories import VALID_ANSWERS
+from tests.factories.applications import signed
 
 PAYLOADS = [
     "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>",
@@ -72,7 +73,7 @@ async def test_hostile_answers_are_text_in_the_pdf(world, as_persona):
     application_id = await hostile_draft(world)
     client = await as_persona("stranger")
     await client.get(f"/applications/{application_id}")
-    assert (await client.post(f"/applications/{application_id}/submit", {})).status_code == 303
+    assert (await client.post(f"/applications/{application_id}/submit", signed("Stranger"))).status_code == 303
     response = await client.get(f"/applications/{application_id}/application.pdf")
     reader = PdfReader(io.BytesIO(response.content))
     text = squeezed("".join(page.extract_text() for page in reader.pages))
