@@ -18,7 +18,11 @@ Every FIELD has `key` (unique in the form, [a-z0-9_]), `type`, `label`, and opti
     date         (ISO yyyy-mm-dd)
     select       options: [{"value": "...", "label": "..."}]
     checkbox     (a single yes box, e.g. an attestation)
-    file         accept: list of MIME types (default PDF only), max_bytes (default 10 MiB), multiple (bool)
+    file         accept: list of MIME types (default PDF only; storage.TYPE_LABELS lists those we can check),
+                 max_bytes (default 10 MiB), multiple (bool)
+
+A schema may set `max_total_bytes` beside `sections`: the most one application's files weigh together
+(default 50 MiB).
 
 Answers (`application.answers`, `report.answers`) are a JSON object keyed by field key: short and long
 text and select as str, number as int or float, currency as int cents, date as "yyyy-mm-dd", checkbox as
@@ -46,6 +50,7 @@ DEFAULT_SHORT_CHARS = 200
 DEFAULT_LONG_CHARS = 20_000
 DEFAULT_FILE_TYPES = ("application/pdf",)
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_TOTAL_BYTES = 50 * 1024 * 1024
 TRUE_VALUES = frozenset({"on", "yes", "true", "1", "y"})
 MONEY_RE = re.compile(r"^\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
 NUMBER_RE = re.compile(r"^-?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
@@ -110,6 +115,11 @@ def accepted_types(field: Field) -> tuple[str, ...]:
 
 def max_bytes(field: Field) -> int:
     return int(field.get("max_bytes") or DEFAULT_MAX_BYTES)
+
+
+def max_total_bytes(schema: Schema) -> int:
+    """The most all of one application's files may weigh together (schema key `max_total_bytes`)."""
+    return int(schema.get("max_total_bytes") or DEFAULT_MAX_TOTAL_BYTES)
 
 
 def word_count(text: str) -> int:
