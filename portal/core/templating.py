@@ -62,4 +62,10 @@ def render(template_name: str, context: dict[str, Any], block: str | None = None
     if block is None:
         return template.render(context)
     block_render = template.blocks[block]
-    return "".join(block_render(template.new_context(dict(context))))
+    ctx = template.new_context(dict(context))
+    # Run the template's top-level statements (its `{% from ... import %}` lines) up to its first output,
+    # so macros imported at the top of the page exist inside the block.
+    top = template.root_render_func(ctx)
+    next(top, None)
+    top.close()
+    return "".join(block_render(ctx))
