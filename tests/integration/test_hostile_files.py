@@ -132,3 +132,11 @@ async def test_uploaded_name_with_markup_is_shown_escaped(world, as_persona):
     page = await client.get(f"/applications/{app_id}")
     assert "<img src=x onerror" not in page.text
     assert str(escape(name)) in page.text
+
+
+async def test_file_fields_name_the_types_they_accept(world, as_persona):
+    client, app_id = await hostile_draft(world, as_persona)
+    page = (await client.get(f"/applications/{app_id}")).text
+    assert "PDF only, up to 0.2 MB." in page
+    assert "Word document, Excel workbook or PDF only, up to 0.2 MB." in page
+    assert "PNG image or JPEG image only, up to 0.2 MB." in page
