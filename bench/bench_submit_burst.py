@@ -163,10 +163,12 @@ def main() -> None:
 
             asyncio.run(drop_pg_database(pg_name))
         shutil.rmtree(data_dir, ignore_errors=True)
-    report = {"when": stamp, "engine": opts.engine, "cpus": os.cpu_count(), "apps": opts.apps,
+    load = os.getloadavg()[0]
+    report = {"when": stamp, "engine": opts.engine, "cpus": os.cpu_count(), "load_average_1min": load, "apps": opts.apps,
               "before_s": opts.before, "after_s": opts.after, "seed": opts.seed, **result}
     lines = [f"Engine {opts.engine}, {opts.apps} applications, first clicks from {opts.before} s before to "
-             f"{opts.after} s after the deadline, granian 1 worker, {os.cpu_count()} CPUs shared with the client.",
+             f"{opts.after} s after the deadline, granian 1 worker, {os.cpu_count()} CPUs shared with the client "
+             f"(load average {load:.1f} at the end).",
              "", "| figure | value |", "|---|---:|"]
     lines += [f"| {name} | {value} |" for name, value in result["figures"].items()]
     lines += ["", "Broken promises: " + (json.dumps(result["problems"]) if result["problems"] else
