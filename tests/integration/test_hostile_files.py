@@ -9,6 +9,7 @@ from markupsafe import escape
 
 from portal.applications.tables import ApplicationFile
 from portal.core import storage
+from portal.core.tables import AuditEvent
 from tests import hostile
 from tests.factories import make_application, make_program
 
@@ -64,6 +65,7 @@ async def test_hostile_upload_is_refused_with_its_message_and_nothing_kept(world
     assert str(escape(case.message)) in response.text
     assert 'class="usa-error-message"' in response.text
     assert await file_rows(app_id) == []
+    assert await AuditEvent.count().where(AuditEvent.action == "application.file_uploaded") == 0
     assert stored_files(portal) == before
 
 
