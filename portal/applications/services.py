@@ -214,10 +214,15 @@ async def upload_file(actor: Actor, application_id: int, field_key: str, origina
                       files_dir: Path) -> int:
     """Keep an uploaded file for a file field of a draft; returns the ApplicationFile id.
 
+    The file is checked by its content against the field's types and size (storage.check_upload), and the
+    application's files together may not exceed the form's `max_total_bytes` (counted in the transaction,
+    so two uploads at once cannot both squeeze under it). The name must be a plain file name whose
+    extension fits the type found (storage.name_problem); the name kept is storage.display_name's.
     Side effects: the file under files_dir/applications with a random name; an ApplicationFile row
     (for a single-file field, the earlier file's row is removed and its file deleted after commit); one
-    audit row `application.file_uploaded`. Raises Invalid (keyed by the field) for an unknown field or a
-    file refused by its content or size, Conflict if the application is not a draft.
+    audit row `application.file_uploaded`. Raises Invalid (keyed by the field) for an unknown field, a
+    file refused by its content or size, or one over the application's total; Conflict if the application
+    is not a draft. Nothing is kept when it raises.
     """
     application = await load_application(application_id)
     if application is None:
@@ -232,6 +237,10 @@ async def upload_file(actor: Actor, application_id: int, field_key: str, origina
                                        formdef.max_bytes(field))
     except storage.Rejected as exc:
         raise Invalid({field_key: str(exc)}) from exc
+    refused_name = storage.name_problem(original_name, kind)
+    if refused_name:
+        raise Invalid({field_key: refused_name})
+    limit = formdef.max_total_bytes(form["schema"])
     stored = storage.store(files_dir, FILES_AREA, content, kind)
     replaced: list[dict[str, Any]] = []
     try:
@@ -239,13 +248,17 @@ async def upload_file(actor: Actor, application_id: int, field_key: str, origina
             application = await _locked(application_id)
             if application["status"] != "draft":
                 raise _not_editable(application)
+            files = await queries.list_files(application_id)
             if not field.get("multiple"):
-                replaced = [f for f in await queries.list_files(application_id) if f["field_key"] == field_key]
-                if replaced:
-                    await ApplicationFile.delete().where(ApplicationFile.id.is_in([f["id"] for f in replaced]))
+                replaced = [f for f in files if f["field_key"] == field_key]
+            kept = sum(f["size_bytes"] for f in files if f not in replaced)
+            if kept + stored.size_bytes > limit:
+                raise Invalid({field_key: total_too_large(kept, stored.size_bytes, limit)})
+            if replaced:
+                await ApplicationFile.delete().where(ApplicationFile.id.is_in([f["id"] for f in replaced]))
             rows = await ApplicationFile.insert(ApplicationFile(
                 application=application_id, field_key=field_key, stored_name=stored.stored_name,
-                original_name=clean_filename(original_name), content_type=stored.content_type,
+                original_name=storage.display_name(original_name), content_type=stored.content_type,
                 size_bytes=stored.size_bytes, sha256=stored.sha256, uploaded_by=actor.user_id,
                 uploaded_at=clock.now(),
             )).returning(ApplicationFile.id)
@@ -259,6 +272,14 @@ async def upload_file(actor: Actor, application_id: int, field_key: str, origina
     for old in replaced:
         storage.remove(files_dir, FILES_AREA, old["stored_name"])
     return file_id
+
+
+def total_too_large(kept: int, size: int, limit: int) -> str:
+    """The message for an upload that would take the application's files over their total limit."""
+    return (f"This file ({storage.size_text(size)}) would bring this application's files to "
+            f"{storage.size_text(kept + size)}, over the {storage.size_text(limit)} allowed in total "
+            f"({storage.size_text(kept)} already uploaded). Remove a file you no longer need, or make this one "
+            "smaller, and upload it again.")
 
 
 async def remove_file(actor: Actor, application_id: int, file_id: int, files_dir: Path) -> None:
@@ -279,13 +300,6 @@ async def remove_file(actor: Actor, application_id: int, file_id: int, files_dir
 
 def file_path(files_dir: Path, file: dict[str, Any]) -> Path | None:
     return storage.path_of(files_dir, FILES_AREA, file["stored_name"])
-
-
-def clean_filename(name: str) -> str:
-    """The name to show: no directories, no control characters, at most 255 characters."""
-    name = re.split(r"[\\/]", name or "")[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip() or "upload.pdf"
-    return name[-255:]
 
 
 async def may_download(application: dict[str, Any], file: dict[str, Any]) -> bool:

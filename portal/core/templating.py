@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from portal.core import clock
+from portal.core import clock, storage
 from portal.programs import formdef
 from portal.settings import ROOT
 
@@ -40,6 +40,12 @@ def iso_utc(value: datetime | None) -> str:
     return clock.as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
 
 
+def file_types(accept: list[str] | None) -> str:
+    """A file field's accepted MIME types in words: "PDF", "PNG image or JPEG image"."""
+    names = [storage.TYPE_LABELS.get(kind, kind) for kind in accept or [storage.PDF]]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
 def humanize(value: str | None) -> str:
     return (value or "").replace("_", " ").capitalize()
 
@@ -54,7 +60,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.filters.update(money=money, local_time=local_time, long_date=long_date, iso_utc=iso_utc, humanize=humanize)
+    env.filters.update(money=money, local_time=local_time, long_date=long_date, iso_utc=iso_utc, humanize=humanize,
+                       file_types=file_types)
     env.globals["formdef"] = formdef  # pure functions the form macros need: conditions, totals, states
     return env
 
@@ -64,4 +71,10 @@ def render(template_name: str, context: dict[str, Any], block: str | None = None
     if block is None:
         return template.render(context)
     block_render = template.blocks[block]
-    return "".join(block_render(template.new_context(dict(context))))
+    ctx = template.new_context(dict(context))
+    # Run the template's top-level statements (its `{% from ... import %}` lines) up to its first output,
+    # so macros imported at the top of the page exist inside the block.
+    top = template.root_render_func(ctx)
+    next(top, None)
+    top.close()
+    return "".join(block_render(ctx))

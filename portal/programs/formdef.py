@@ -16,6 +16,10 @@ Answers (`application.answers`, `report.answers`) are a JSON object keyed by fie
 simple field's input is named by its key; compound fields use `key.sub` (address: `key.street`) and rows
 `key.0.sub`, `key.1.sub` (budget tables, repeating groups).
 
+A schema may set `max_total_bytes` beside `sections`: the most one application's files weigh together
+(default 50 MiB). A file field's `accept` lists MIME types (default PDF only; storage.TYPE_LABELS lists those
+the portal can check by content).
+
 The API:
 - `validate_draft(schema, form_data, keys=None)` parses a posted form into answers (a draft may be
   incomplete but never malformed) and says what is malformed; with `keys`, only those top-level fields.
@@ -53,6 +57,7 @@ DEFAULT_FILE_TYPES = ("application/pdf",)
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_ROWS = {"budget": 50, "group": 20}
 MAX_ROW_INDEX = 999  # posted row numbers above this are ignored
+DEFAULT_MAX_TOTAL_BYTES = 50 * 1024 * 1024
 TRUE_VALUES = frozenset({"on", "yes", "true", "1", "y"})
 FALSE_VALUES = frozenset({"no", "false", "0", "n", "off"})
 MONEY_RE = re.compile(r"^\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$", re.ASCII)
@@ -323,6 +328,11 @@ def accepted_types(field: Field) -> tuple[str, ...]:
 
 def max_bytes(field: Field) -> int:
     return int(field.get("max_bytes") or DEFAULT_MAX_BYTES)
+
+
+def max_total_bytes(schema: Schema) -> int:
+    """The most all of one application's files may weigh together (schema key `max_total_bytes`)."""
+    return int(schema.get("max_total_bytes") or DEFAULT_MAX_TOTAL_BYTES)
 
 
 def word_count(text: str) -> int:

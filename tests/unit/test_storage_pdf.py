@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
 
 import pikepdf
 import pytest
@@ -13,23 +12,10 @@ from pikepdf import Array, Dictionary, Name, String
 
 from portal.core import storage
 from portal.core.storage import Rejected, check_upload, pdf_structure_problem
+from tests.hostile import pdf as make_pdf
 
 ACCEPT = ("application/pdf",)
 MAX = 10 * 1024 * 1024
-
-
-def make_pdf(change: Callable[[pikepdf.Pdf], None] = lambda pdf: None, **save) -> bytes:
-    """A one-page PDF with some text, changed by `change` before it is saved."""
-    pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(612, 792))
-    page = pdf.pages[0]
-    page.obj.Resources = Dictionary(Font=Dictionary(F1=Dictionary(Type=Name.Font, Subtype=Name.Type1,
-                                                                  BaseFont=Name.Helvetica)))
-    page.obj.Contents = pdf.make_stream(b"BT /F1 12 Tf 72 720 Td (Budget table) Tj ET")
-    change(pdf)
-    out = io.BytesIO()
-    pdf.save(out, **save)
-    return out.getvalue()
 
 
 def rejection(content: bytes) -> str:
@@ -135,13 +121,17 @@ def test_check_upload_pdf_that_cannot_be_parsed_is_rejected():
     assert rejection(b"%PDF-1.7\nthis is not really a PDF\n%%EOF\n") == storage.DAMAGED
 
 
-@pytest.mark.parametrize("content", [
-    b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>",
-    b"<html>%PDF-1.7\n</html>",
-    b" %PDF-1.7\n",
+HTML_NOT_PDF = ("The file is not a PDF: it looks like an HTML web page. "
+                "Save or export it as PDF and upload it again.")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>", HTML_NOT_PDF),
+    (b"<html>%PDF-1.7\n</html>", HTML_NOT_PDF),
+    (b" %PDF-1.7\n", storage.NOT_PDF),
 ], ids=["html", "html-then-magic", "magic-not-at-0"])
-def test_check_upload_html_named_pdf_is_rejected(content):
-    assert rejection(content) == storage.NOT_PDF
+def test_check_upload_html_named_pdf_is_rejected(content, message):
+    assert rejection(content) == message
 
 
 def test_check_upload_html_after_the_end_of_the_pdf_is_rejected():
@@ -173,6 +163,6 @@ def test_check_upload_pdf_with_too_many_objects_is_rejected():
 
 
 def test_check_upload_empty_and_oversized_files_are_rejected():
-    assert rejection(b"") == "The file is empty."
-    with pytest.raises(Rejected, match="larger than"):
+    assert rejection(b"") == storage.EMPTY
+    with pytest.raises(Rejected, match=r"^The file is \d+ KB, larger than the 1 KB allowed here\."):
         check_upload(make_pdf(), ACCEPT, 100)
