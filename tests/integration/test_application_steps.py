@@ -150,7 +150,8 @@ async def test_complete_application_submits_from_the_review_step(draft):
     response = await client.post(f"/applications/{app_id}/submit", {"version": str(version), "step": "review"})
     assert response.status_code == 303
     row = await application_row(app_id)
-    assert (row["status"], row["requested_cents"], row["answers"]["child_poverty_rate"]) == ("submitted", 4_000_050, 18.5)
+    assert (row["status"], row["requested_cents"]) == ("submitted", 4_000_050)
+    assert row["answers"]["child_poverty_rate"] == 18.5
 
 
 async def test_stale_step_save_is_409_for_the_crossed_field_and_saves_the_rest(draft):
