@@ -194,13 +194,28 @@ class ApplicationPage(PortalPage):
     def add_row(self, key: str) -> None:
         self.page.get_by_test_id(f"field-{key}").locator("[data-add-row]").click()
 
+    def settle(self) -> "ApplicationPage":
+        """Wait until autosave has sent what was typed (as a person would see "Saved at" before moving on).
+
+        Known race (reported to the lead): a Save pressed while autosaves are pending or in flight posts the page's
+        version, so a field autosaved meanwhile with other values is reported as changed by someone else (409)."""
+        self.page.wait_for_function(
+            """() => { const form = document.querySelector("form[data-autosave-url]");
+                       const saver = form && form.__autosaver;
+                       return !saver || (Object.keys(saver.timers).length === 0
+                                         && !Object.values(saver.inFlight).some(Boolean)); }""",
+            timeout=10_000)
+        return self
+
     def save_draft(self) -> "ApplicationPage":
         """The step's Save button: the page comes back on the same step."""
+        self.settle()
         self.page.get_by_test_id("save-draft").click()
         self.page.wait_for_url("**/applications/*?done=saved*")
         return self
 
     def save_and_continue(self) -> "ApplicationPage":
+        self.settle()
         self.page.get_by_test_id("save-continue").click()
         self.page.wait_for_url("**/applications/*?done=saved&step=*")
         return self

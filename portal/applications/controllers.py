@@ -270,7 +270,8 @@ async def upload(request: Request, application_id: FromPath[int]) -> Response:
         ctx = await page_context(request, application)
         return render(request, "applications/detail.html", ctx | {"errors": exc.errors, "step": text(data, "step", 80)},
                       status_code=422)
-    return redirect(request, f"/applications/{application_id}?done=uploaded{forms.step_query(None, data)}#field-{field_key}")
+    step = forms.step_query(None, data)
+    return redirect(request, f"/applications/{application_id}?done=uploaded{step}#field-{field_key}")
 
 
 @post("/applications/{application_id:int}/files/{file_id:int}/delete", name="applications:remove_file")

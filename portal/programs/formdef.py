@@ -751,10 +751,11 @@ def _rows_error(field: Field, value: Any) -> str | None:
                 problems.append(f"row {number}, {name}: {_lower_first(message)}")
     if not problems and field.get("type") == "budget":
         total = budget_totals(value)["amount"]
+        now = f"(it is ${cents_to_dollars(total)})"
         if _is_int(field.get("min_cents")) and total < field["min_cents"]:
-            return f"The total must be at least ${cents_to_dollars(field['min_cents'])} (it is ${cents_to_dollars(total)})"
+            return f"The total must be at least ${cents_to_dollars(field['min_cents'])} {now}"
         if _is_int(field.get("max_cents")) and total > field["max_cents"]:
-            return f"The total must be at most ${cents_to_dollars(field['max_cents'])} (it is ${cents_to_dollars(total)})"
+            return f"The total must be at most ${cents_to_dollars(field['max_cents'])} {now}"
     return _sentence(problems) if problems else None
 
 

@@ -152,7 +152,8 @@ async def test_complete_application_submits_from_the_review_step(draft):
                                                                      "signature_attest": "yes"})
     assert response.status_code == 303
     row = await application_row(app_id)
-    assert (row["status"], row["requested_cents"], row["answers"]["child_poverty_rate"]) == ("submitted", 4_000_050, 18.5)
+    assert (row["status"], row["requested_cents"]) == ("submitted", 4_000_050)
+    assert row["answers"]["child_poverty_rate"] == 18.5
 
 
 async def test_stale_step_save_is_409_for_the_crossed_field_and_saves_the_rest(draft):
