@@ -18,6 +18,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from email.message import Message
 from pathlib import Path
 
@@ -82,6 +83,28 @@ class LivePortal:
     seed_source: str = ""
     """`demo` if `portal seed-demo` loaded data, `factories` if e2e/seed.py had to build the personas' world."""
     log_path: Path = field(default=Path())
+
+    def expire_sessions(self) -> None:
+        """End every session as if its time had run out (the rows stay, expired), straight in the database."""
+        url = self.env["DATABASE_URL"]
+        if url.startswith("sqlite"):
+            import sqlite3
+
+            with sqlite3.connect(url.split("sqlite:///", 1)[1]) as conn:
+                # Stored as Piccolo writes Timestamptz on SQLite: "YYYY-MM-DD HH:MM:SS.ffffff+00:00".
+                a_minute_ago = datetime.now(timezone.utc) - timedelta(minutes=1)
+                conn.execute("UPDATE web_session SET expires_at = ?", (str(a_minute_ago),))
+        else:
+            async def expire() -> None:
+                import asyncpg
+
+                conn = await asyncpg.connect(url)
+                try:
+                    await conn.execute("UPDATE web_session SET expires_at = now() - interval '1 minute'")
+                finally:
+                    await conn.close()
+
+            run_async(expire())
 
     def wait_for_mail(self, address: str, subject_contains: str = "", timeout: float = 10.0) -> Message:
         """The first message to `address` whose subject contains the text (the server's outbox sends it)."""

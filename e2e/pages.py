@@ -174,9 +174,35 @@ class ApplicationPage(PortalPage):
     def answer(self, key: str) -> Locator:
         return self.page.get_by_test_id(f"answer-{key}")
 
+    @property
+    def step_heading(self) -> Locator:
+        return self.page.get_by_test_id("step-heading")
+
+    def step(self, key: str) -> Locator:
+        """A step of the step indicator (a section of the form, or "review")."""
+        return self.page.get_by_test_id(f"step-{key}")
+
+    def go_to_step(self, key: str) -> "ApplicationPage":
+        self.step(key).get_by_role("link").click()
+        self.page.wait_for_url(f"**/applications/*?step={key}")
+        return self
+
+    def row_input(self, key: str, row: int, sub: str) -> Locator:
+        """An input of a row of a budget table or a repeating group (rows count from 0)."""
+        return self.page.locator(f"#field-{key}-{row}-{sub}")
+
+    def add_row(self, key: str) -> None:
+        self.page.get_by_test_id(f"field-{key}").locator("[data-add-row]").click()
+
     def save_draft(self) -> "ApplicationPage":
+        """The step's Save button: the page comes back on the same step."""
         self.page.get_by_test_id("save-draft").click()
-        self.page.wait_for_url("**/applications/*?done=saved")
+        self.page.wait_for_url("**/applications/*?done=saved*")
+        return self
+
+    def save_and_continue(self) -> "ApplicationPage":
+        self.page.get_by_test_id("save-continue").click()
+        self.page.wait_for_url("**/applications/*?done=saved&step=*")
         return self
 
     def upload(self, key: str, path: str) -> "ApplicationPage":
@@ -192,7 +218,9 @@ class ApplicationPage(PortalPage):
         return self
 
     def submit(self, signer: str = "") -> "ApplicationPage":
-        """Submit; with `signer`, sign with that full name first."""
+        """Submit from the review step (going there first); with `signer`, sign with that full name first."""
+        if not self.page.get_by_test_id("submit-application").count():
+            self.go_to_step("review")
         if signer:
             self.sign(signer)
         self.page.get_by_test_id("submit-application").click()

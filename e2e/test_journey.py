@@ -113,48 +113,102 @@ def test_journey_apply_review_award_report_fund(live_portal, sign_in_as, tmp_pat
     eligibility.choose("State", "Georgia")
     eligibility.choose("What will the grant pay for?", "Developmental screening")
     application = eligibility.check()
-    expect(application.field("focus")).to_have_value("screening")  # filled in from the eligibility answers
     expect(application.heading).to_have_text(PROGRAM)
     expect(applicant.get_by_text(f"Application from {CITY}")).to_be_visible()
     expect(application.status).to_have_text("Draft")
-    application.field("project_title").fill(PROJECT)  # short text
+    # One step at a time: every field type of the demo's richest form.
+    expect(application.step_heading).to_have_text("About your city")
+    expect(application.step("about")).to_have_attribute("aria-current", "step")
+    expect(applicant.get_by_text("Before you start")).to_be_visible()  # instructions
+    application.field("project_title").fill(PROJECT)  # short text, with its live counter
+    expect(applicant.locator('[data-counter-for="field-project_title"]')).to_have_text("20 of 120 characters")
+    application.field("contact_name").fill(APPLICANT[1])
+    application.field("contact_email").fill("denise.walker@savannah.example")  # email
+    application.field("contact_phone").fill("(912) 555-0142")  # phone
+    application.field("city_website").fill("savannahga.example/first-steps")  # url
+    application.field("city_address").fill("2 East Bay Street")  # address
+    application.page.locator("#field-city_address-city").fill("Savannah")
+    application.page.locator("#field-city_address-state").select_option(label="Georgia")
+    application.page.locator("#field-city_address-zip").fill("31401")
+    application.save_and_continue()
+    expect(application.notice).to_have_text("Your draft is saved.")
+    expect(application.step_heading).to_have_text("The need")
+
     application.field("need").fill("One in three families with a child under two runs out of diapers each month; "
                                    "fewer than half of toddlers on Medicaid are screened before age three.")
+    expect(applicant.locator('[data-counter-for="field-need"]')).to_have_text("27 of 400 words")  # live limit
     application.field("families_in_need").fill("2400")  # number
-    application.page.get_by_label("Main focus").select_option(label="Developmental screening")  # select
+    application.field("child_poverty_rate").fill("21.5")  # percentage
+    application.save_and_continue()
+
+    expect(application.field("focus")).to_have_value("screening")  # filled in from the eligibility answers
+    application.field("focus").select_option(label="Developmental screening")  # select
+    expect(application.page.get_by_test_id("field-focus_other")).to_be_hidden()  # its condition is false
+    application.field("focus").select_option(label="Something else")
+    expect(application.page.get_by_test_id("field-focus_other")).to_be_visible()
+    application.field("focus").select_option(label="Developmental screening")
+    tick(application.page.get_by_label("Nutrition"))  # multiple choice
+    tick(application.page.get_by_label("Early learning"))
     application.field("plan").fill("Months 1-3: train library and clinic staff in ASQ-3 screening. "
                                    "Months 4-12: monthly screening days with diaper distribution at three libraries.")
-    application.field("partners").fill("Live Oak Public Libraries; two community health centers.")
     application.field("start_date").fill(START.isoformat())  # date
-    application.field("amount").fill("42,500")  # currency
-    application.field("local_match").fill("12,000")
-    application.field("target_families").fill("650")
-    application.field("target_screenings").fill("480")
-    application.field("contact_name").fill(APPLICANT[1])
-    application.field("signer_name").fill("Mayor of Savannah")
-    tick(application.page.get_by_label("I confirm that this information is accurate"))  # checkbox
+    tick(application.page.locator("#field-has_partners-no"))  # yes/no
+    expect(application.page.get_by_test_id("field-partners")).to_be_hidden()
+    tick(application.field("has_partners"))
+    expect(application.page.get_by_test_id("field-partners")).to_be_visible()
+    application.row_input("partners", 0, "name").fill("Live Oak Public Libraries")  # repeating group
+    application.row_input("partners", 0, "type").select_option(label="Library")
+    application.row_input("partners", 0, "role").fill("Space and outreach")
+    application.row_input("partners", 1, "name").fill("Two community health centers")
+    application.row_input("partners", 1, "type").select_option(label="Health center or clinic")
+    application.save_and_continue()
+
+    expect(application.step_heading).to_have_text("Budget")
+    application.row_input("budget", 0, "category").select_option(label="Personnel")  # budget table
+    application.row_input("budget", 0, "description").fill("Screening coordinator")
+    application.row_input("budget", 0, "amount").fill("30,500")
+    application.row_input("budget", 0, "cost_share").fill("12,000")
+    application.row_input("budget", 1, "category").select_option(label="Supplies")
+    application.row_input("budget", 1, "description").fill("Diapers")
+    application.row_input("budget", 1, "amount").fill("10,000")
+    application.add_row("budget")
+    application.row_input("budget", 2, "category").select_option(label="Supplies")
+    application.row_input("budget", 2, "description").fill("Wipes")
+    application.row_input("budget", 2, "amount").fill("2,000")
+    expect(applicant.get_by_test_id("budget-total-budget")).to_have_text(REQUESTED)  # live total
+    expect(applicant.get_by_test_id("requested-budget")).to_have_text(REQUESTED)
     application.save_draft()
-    expect(application.notice).to_have_text("Your draft is saved.")
-    expect(application.field("amount")).to_have_value("42,500")
-    expect(application.field("focus")).to_have_value("screening")
-    expect(application.field("start_date")).to_have_value(START.isoformat())
-    expect(application.field("attest")).to_be_checked()
+    expect(applicant.get_by_test_id("budget-total-budget")).to_have_text(REQUESTED)  # computed by the server
+    expect(application.row_input("budget", 0, "amount")).to_have_value("30,500")
 
     budget = small_pdf(tmp_path / "budget-table.pdf", "Savannah First Steps: budget table")
     application.upload("budget_table", str(budget))  # file upload
     expect(application.notice).to_have_text("The file is uploaded.")
     expect(applicant.get_by_test_id("files-budget_table")).to_contain_text("budget-table.pdf")
-    expect(application.field("project_title")).to_have_value(PROJECT)
+    expect(application.step_heading).to_have_text("Budget")
+    application.go_to_step("metrics")
+    application.field("target_families").fill("650")
+    application.field("target_screenings").fill("480")
+    application.save_and_continue()
+    application.field("signer_name").fill("Mayor of Savannah")
+    tick(application.page.get_by_label("I confirm that this information is accurate"))  # attestation
+    application.save_and_continue()
+    expect(application.step_heading).to_have_text("Review and submit")
+    expect(application.answer("contact_phone")).to_have_text("+1 912 555 0142")
+    expect(application.answer("city_website")).to_have_text("https://savannahga.example/first-steps")
+    expect(application.answer("focus_other")).to_have_text("Does not apply")
+    expect(application.answer("attest")).to_contain_text("Yes")
+    expect(application.step("plan")).to_contain_text("(complete)")
 
     application.submit(signer=APPLICANT[1])  # the owner signs: nobody else is named signer
     expect(application.notice).to_contain_text("Your application is submitted")
     expect(application.status).to_have_text("Submitted")
     expect(application.receipt_number).to_have_text(re.compile(r"^HB-\d{4}-\d{6}$"))
     receipt = application.receipt_number.inner_text().strip()
-    expect(application.answer("amount")).to_have_text(REQUESTED)
+    expect(application.page.get_by_test_id("answer-budget-total-budget")).to_have_text(REQUESTED)
     expect(application.answer("focus")).to_have_text("Developmental screening")
     expect(application.answer("start_date")).to_have_text(f"February 1, {START.year}")
-    expect(application.answer("attest")).to_have_text("Yes")
+    expect(application.answer("attest")).to_contain_text("Yes")
     expect(application.answer("budget_table")).to_contain_text("budget-table.pdf")
     expect(application.form).to_have_count(0)
     receipt_mail = live_portal.wait_for_mail(APPLICANT[0], f"Received: {PROGRAM} application")

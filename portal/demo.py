@@ -139,20 +139,37 @@ def _f(key: str, type_: str, label: str, **options: Any) -> dict[str, Any]:
     return {"key": key, "type": type_, "label": label, **options}
 
 
-ATTEST = _f("attest", "checkbox", "I confirm that this information is accurate and that the authorised signer "
-            "named above approves this application.", required=True)
+ATTEST = _f("attest", "attestation", "Attestation", required=True,
+            statement="I confirm that this information is accurate and that the authorised signer named above "
+                      "approves this application.")
 SIGNER = _f("signer_name", "short_text", "Authorised signer (mayor or chief administrative officer)", required=True,
             identifying=True, max_chars=120)
 PDF = ["application/pdf"]
 
 FORMS: dict[str, dict[str, Any]] = {
+    # Every field type, several steps, conditional fields, a budget that derives the amount requested.
     "healthy-babies": {"sections": [
-        {"key": "need", "title": "The need", "fields": [
+        {"key": "about", "title": "About your city", "help": "Who we should write to about this application.",
+         "fields": [
+            _f("about_intro", "instructions", "Before you start",
+               text="This application has six steps and a last one to review your answers and submit. Your "
+                    "answers are saved as a draft whenever you press Save, and you can come back to any step "
+                    "before you submit.\n\nOnly the authorised signer named in the last step can submit the "
+                    "application."),
             _f("project_title", "short_text", "Project title", required=True, max_chars=120),
+            _f("contact_name", "short_text", "Project contact", required=True, identifying=True, max_chars=120),
+            _f("contact_email", "email", "Contact email", required=True, identifying=True),
+            _f("contact_phone", "phone", "Contact phone", identifying=True),
+            _f("city_website", "url", "The city's web page for this work (optional)"),
+            _f("city_address", "address", "City hall mailing address", required=True),
+        ]},
+        {"key": "need", "title": "The need", "fields": [
             _f("need", "long_text", "Describe the need among families with babies and toddlers in your city",
                required=True, max_words=400, help="Use local data where you have it."),
             _f("families_in_need", "number", "Families with children under five the project can reach",
                required=True, integer=True, min=0, max=1_000_000),
+            _f("child_poverty_rate", "percentage", "Share of children under five living in poverty",
+               required=True, help="From the latest American Community Survey, for example 18.5."),
         ]},
         {"key": "plan", "title": "Your plan", "fields": [
             _f("focus", "select", "Main focus", required=True, options=[
@@ -160,26 +177,49 @@ FORMS: dict[str, dict[str, Any]] = {
                 {"value": "screening", "label": "Developmental screening"},
                 {"value": "home_visiting", "label": "Home visiting"},
                 {"value": "child_care", "label": "Access to child care"},
-                {"value": "prenatal", "label": "Prenatal care"}]),
+                {"value": "prenatal", "label": "Prenatal care"},
+                {"value": "other", "label": "Something else"}]),
+            _f("focus_other", "short_text", "Describe the main focus", required=True, max_chars=120,
+               show_if={"field": "focus", "equals": "other"}),
+            _f("also_touches", "multi_select", "Other areas the project touches", options=[
+                {"value": "nutrition", "label": "Nutrition"},
+                {"value": "housing", "label": "Housing"},
+                {"value": "maternal_health", "label": "Maternal health"},
+                {"value": "early_learning", "label": "Early learning"}]),
             _f("plan", "long_text", "What will you do, and when?", required=True, max_words=600),
-            _f("partners", "long_text", "Partners and what each will do", max_words=250),
             _f("start_date", "date", "Planned start date", required=True),
+            _f("has_partners", "yes_no", "Will partner organisations help deliver the project?", required=True),
+            _f("partners", "group", "Partners", required=True, row_label="Partner", min_rows=1, max_rows=10,
+               show_if={"field": "has_partners", "equals": True},
+               help="Each organisation that will help, and what it will do.", fields=[
+                   _f("name", "short_text", "Organisation name", required=True, max_chars=160),
+                   _f("type", "select", "Type of organisation", required=True, options=[
+                       {"value": "library", "label": "Library"},
+                       {"value": "health", "label": "Health center or clinic"},
+                       {"value": "nonprofit", "label": "Nonprofit"},
+                       {"value": "school", "label": "School or child care provider"},
+                       {"value": "government", "label": "Other public agency"}]),
+                   _f("role", "short_text", "Role in the project", max_chars=200),
+               ]),
         ]},
-        {"key": "budget", "title": "Budget", "fields": [
-            _f("amount", "currency", "Amount requested", required=True, requested_amount=True,
-               min_cents=1_000_000, max_cents=7_500_000, help="Between $10,000 and $75,000."),
-            _f("local_match", "currency", "Local match (cash or in kind)", min_cents=0),
-            _f("budget_table", "file", "Budget table", accept=PDF, max_bytes=5 * 1024 * 1024,
-               help="One PDF: each line of spending, with what the grant and the match pay for."),
+        {"key": "budget", "title": "Budget",
+         "help": "One line per cost. The amount you request is the total; show any local cost share beside it.",
+         "fields": [
+            _f("budget", "budget", "Budget", required=True, requested_amount=True, cost_share=True,
+               min_cents=1_000_000, max_cents=7_500_000, max_rows=30, categories=[
+                   {"value": "personnel", "label": "Personnel"},
+                   {"value": "supplies", "label": "Supplies"},
+                   {"value": "contractual", "label": "Contractual"},
+                   {"value": "other", "label": "Other"}],
+               help="The grant pays between $10,000 and $75,000 in all."),
+            _f("budget_table", "file", "Budget detail (optional)", accept=PDF, max_bytes=5 * 1024 * 1024,
+               help="One PDF, if your finance office has a more detailed budget."),
         ]},
         {"key": "metrics", "title": "Outcome metrics and targets", "fields": [
             _f("target_families", "number", "Families served (target)", required=True, integer=True, min=0),
             _f("target_screenings", "number", "Developmental screenings done (target)", integer=True, min=0),
         ]},
-        {"key": "sign", "title": "Sign and submit", "fields": [
-            _f("contact_name", "short_text", "Project contact", required=True, identifying=True, max_chars=120),
-            SIGNER, ATTEST,
-        ]},
+        {"key": "sign", "title": "Sign and submit", "fields": [SIGNER, ATTEST]},
     ]},
     "city-innovation-ecosystems": {"sections": [
         {"key": "commitment", "title": "Your public commitment", "fields": [
@@ -631,27 +671,47 @@ def _answers(program: str, city: str, city_name: str, owner: str, complete: bool
     town = city_name.removeprefix("City of ")
     seed = sum(map(ord, city))  # varies the numbers from city to city, the same on every run
     if program == "healthy-babies":
+        total = (40_000 + (seed % 30) * 1_000) * 100
+        state = next(c[2] for c in CITIES if c[0] == city)
         answers: dict[str, Any] = {
             "project_title": f"{town} Strong Starts",
+            "contact_name": owner,
+            "contact_email": f"{owner.split()[0].lower()}@{city}.example",
+            "contact_phone": f"+1 555 {200 + seed % 700} {1000 + seed % 9000}",
+            "city_website": f"https://www.{city}.example/strong-starts",
+            "city_address": {"street": "1 City Hall Plaza", "city": town, "state": state,
+                             "zip": f"{10000 + seed * 37 % 89999:05d}"},
             "need": (f"In {town}, one in three families with a child under two reports running out of diapers "
                      "each month, and fewer than half of toddlers on Medicaid receive a developmental screening "
                      "before age three. Needs are concentrated in four neighborhoods on the city's south side."),
             "families_in_need": 1_800 + seed % 900,
+            "child_poverty_rate": 12 + (seed % 90) / 10,
             "focus": ["screening", "diaper_bank", "home_visiting", "child_care"][seed % 4],
+            "also_touches": ["nutrition", "early_learning"],
             "plan": ("Months 1-3: hire a coordinator and train library and clinic staff to use the ASQ-3 screening. "
                      "Months 4-12: run monthly screening days with diaper distribution at three libraries and two "
                      "community health centers, with follow-up referrals to early intervention."),
-            "partners": "The public library (space and outreach), two community health centers, the county diaper bank.",
             "start_date": f"{clock.now().year + 1}-01-15",
-            "amount": (40_000 + (seed % 30) * 1_000) * 100,
-            "local_match": 1_500_000,
+            "has_partners": True,
+            "partners": [
+                {"name": f"{town} Public Library", "type": "library", "role": "Space and outreach"},
+                {"name": "Two community health centers", "type": "health", "role": "Screenings and referrals"},
+                {"name": "County diaper bank", "type": "nonprofit", "role": "Diapers at every screening day"},
+            ],
+            "budget": [
+                {"category": "personnel", "description": "Project coordinator (half time)", "amount": 2_400_000,
+                 "cost_share": 1_500_000},
+                {"category": "supplies", "description": "Diapers and wipes for screening days",
+                 "amount": total - 2_900_000, "cost_share": 0},
+                {"category": "contractual", "description": "ASQ-3 training for library and clinic staff",
+                 "amount": 500_000, "cost_share": 0},
+            ],
             "target_families": 600 + seed % 200,
             "target_screenings": 450 + seed % 150,
-            "contact_name": owner,
             "signer_name": f"Mayor of {town}",
             "attest": True,
         }
-        drop = ("target_families", "target_screenings", "signer_name", "attest", "partners", "local_match")
+        drop = ("target_families", "target_screenings", "signer_name", "attest", "partners", "budget")
     elif program == "city-innovation-ecosystems":
         answers = {
             "project_title": f"Open Doors {town}",

@@ -3,7 +3,7 @@
 from piccolo.conf.apps import AppConfig
 
 from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, Session, User
-from portal.applications.tables import Application, ApplicationFile
+from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, PendingSave
 from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
 from portal.awards.tables import Award
 from portal.core.tables import AuditEvent, OutboundEmail
@@ -29,6 +29,8 @@ ALL_TABLES = [
     Criterion,
     Application,
     ApplicationFile,
+    ApplicationPresence,
+    PendingSave,
     TeamMember,
     TeamInvitation,
     Signature,

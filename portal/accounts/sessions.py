@@ -111,5 +111,24 @@ async def load_principal(user_id: int) -> Principal | None:
     return await _principal(user)
 
 
+EXPIRED_KEPT_DAYS = 14
+"""An expired session's row is kept this long, so that a form sent after it expired is recognised as the same
+browser's (its CSRF token still matches) and what was typed is kept for after signing in again."""
+
+
+async def load_expired_session(token: str) -> LoadedSession | None:
+    """The session a cookie token named if it has expired (within EXPIRED_KEPT_DAYS); None otherwise. Its
+    user is NOT signed in: the caller may only keep what the request carried for later."""
+    if not token or len(token) > 200:
+        return None
+    now = clock.now()
+    row = await Session.select(Session.id, Session.user, Session.csrf_token).where(
+        (Session.token_hash == token_hash(token)) & (Session.expires_at <= now)
+        & (Session.expires_at > now - timedelta(days=EXPIRED_KEPT_DAYS))).first()
+    if row is None or row["user"] is None:
+        return None
+    return LoadedSession(id=row["id"], user_id=row["user"], csrf_token=row["csrf_token"])
+
+
 async def purge_expired() -> None:
-    await Session.delete().where(Session.expires_at < clock.now())
+    await Session.delete().where(Session.expires_at < clock.now() - timedelta(days=EXPIRED_KEPT_DAYS))

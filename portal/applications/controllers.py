@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, Response, get, post
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath
 from litestar.response import File
 
 from portal.applications import forms, queries, rules, services, signing, team_forms, team_queries
-from portal.applications.access import get_application_for
+from portal.applications.access import get_application_for, load_application
 from portal.core.errors import Invalid, NotFound
 from portal.programs import eligibility, formdef
 from portal.programs import queries as programs
 from portal.programs.rules import is_accepting
-from portal.web.auth import actor, current_user
-from portal.web.forms import read_form, text
-from portal.web.render import redirect, render
+from portal.web.auth import actor, current_user, optional_user as current_user_or_none
+from portal.web.forms import read_form, text, values
+from portal.web.sessions import state_of
+from portal.web.render import fragment, redirect, render
 
 MESSAGES = {"saved": "Your draft is saved.", "uploaded": "The file is uploaded.", "removed": "The file is removed.",
             "submitted": "Your application is submitted. A confirmation email is on its way.",
@@ -35,8 +38,9 @@ async def page_context(request: Request, application: dict[str, Any], **override
         "labels": formdef.labels(form["schema"]), "files": await queries.list_files(application["id"]),
         "accepting": is_accepting(program), "editing": editing, "can_submit": editing and "submit" in rights,
         "blind": not ({"edit", "staff", "team"} & set(rights)), "answers": application["answers"], "errors": {},
-        "version": application["version"], "conflict": None, "mine": None,
+        "version": application["version"], "conflict": None, "mine": None, "pending": "",
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),
+        "step": request.query_params.get("step", ""),
         "next_step": rules.next_step(application, is_accepting(program)),
         "attestation": signing.attestation_text(application["organisation_name"]), "signature_values": {},
     } | overrides
@@ -74,32 +78,125 @@ async def application_list(request: Request) -> Response:
 
 @get("/applications/{application_id:int}", name="applications:detail")
 async def detail(request: Request, application_id: FromPath[int]) -> Response:
-    application = await get_application_for(current_user(request), application_id, "view")
-    return render(request, "applications/detail.html", await page_context(request, application))
+    user = current_user(request)
+    application = await get_application_for(user, application_id, "view")
+    ctx = await page_context(request, application)
+    token = request.query_params.get("pending", "")
+    if token and ctx["editing"]:
+        pending = await services.take_pending_save(user.id, application_id, token)
+        if pending is not None:
+            ctx |= pending_context(ctx, pending, token)
+    return render(request, "applications/detail.html", ctx)
+
+
+def pending_context(ctx: dict[str, Any], pending: dict[str, Any], token: str) -> dict[str, Any]:
+    """The form with what was typed before the session expired filled in, not yet saved; saving it goes
+    through the usual checks against changes made meanwhile (it keeps the version it was typed on)."""
+    answers, errors = formdef.validate_draft(ctx["schema"], pending)
+    merged = dict(ctx["answers"])
+    for key in forms.fields_to_save(ctx["schema"], pending):
+        if key in answers:
+            merged[key] = answers[key]
+        else:
+            merged.pop(key, None)
+    return {"answers": merged, "errors": errors, "pending": token,
+            "version": forms.base_version(pending) or ctx["version"],
+            "notice": "Your session had expired when you last saved, so these changes are not saved yet. "
+                      "They are filled in below: check them and press Save."}
 
 
 @post("/applications/{application_id:int}", name="applications:save")
 async def save(request: Request, application_id: FromPath[int]) -> Response:
+    """The Save button: the fields of the step on the page (the whole form without steps)."""
     data = await read_form(request)
+    if current_user_or_none(request) is None:
+        return await keep_for_after_sign_in(request, application_id, data)
     application = await get_application_for(current_user(request), application_id, "edit")
     ctx = await page_context(request, application)
+    keys = forms.fields_to_save(ctx["schema"], data)
     try:
-        version, answers = forms.draft_input(ctx["schema"], data)
-        await services.save_draft(actor(request), application_id, version, answers, ctx["schema"])
+        version, answers = forms.draft_input(ctx["schema"], data, ctx["answers"])
     except Invalid as exc:
         return render(request, "applications/detail.html", ctx | {"answers": getattr(exc, "answers", {}),
-                                                                  "errors": exc.errors}, block="form", status_code=422)
-    except services.StaleEdit as exc:
-        return render(request, "applications/detail.html", conflict_context(ctx, exc, data), block="form",
+                      "errors": exc.errors, "step": text(data, "step", 80)}, block="form", status_code=422)
+    result = await services.save_fields(actor(request), application_id, version, answers, keys, ctx["schema"],
+                                        step=text(data, "step", 80))
+    await services.drop_pending_save(current_user(request).id, text(data, "pending", 200))
+    if result.conflicts:
+        return render(request, "applications/detail.html", fields_conflict_context(ctx, result, data), block="form",
                       status_code=409)
-    return redirect(request, f"/applications/{application_id}?done=saved")
+    return redirect(request, f"/applications/{application_id}?done=saved{forms.step_query(ctx['schema'], data)}")
 
 
-def conflict_context(ctx: dict[str, Any], exc: services.StaleEdit, data: dict[str, Any]) -> dict[str, Any]:
-    """The page after a stale save: the newest saved answers in the form, the user's own entries beside."""
-    mine = {key: text(data, key, 100_000) for key in ctx["labels"] if text(data, key, 100_000)}
-    return ctx | {"answers": exc.current["answers"], "version": exc.current["version"], "conflict": exc.message,
-                  "mine": mine}
+async def keep_for_after_sign_in(request: Request, application_id: int, data: dict[str, Any]) -> Response:
+    """A save that arrived after the editor's session expired: what they typed is kept (for the same person,
+    recognised by the expired session's CSRF token) and comes back in the form once they have signed in."""
+    expired = state_of(request).expired
+    if expired is None or expired.user_id is None or await load_application(application_id) is None:
+        raise NotAuthorizedException()
+    token = await services.keep_pending_save(expired.user_id, application_id, data)
+    step = text(data, "step", 80)
+    back = f"/applications/{application_id}?pending={token}" + (f"&step={quote(step)}" if step else "")
+    return Response(content="", status_code=303, headers={"Location": "/login?expired=1&next=" + quote(back)})
+
+
+def fields_conflict_context(ctx: dict[str, Any], result: services.FieldsSaved, data: dict[str, Any]) -> dict[str, Any]:
+    """The page after a save in which some fields had been changed by someone else meanwhile: the form shows
+    what is saved now (theirs for those fields, the rest saved as typed), the user's own entries beside."""
+    crossed = {name: value for name, value in data.items()
+               if isinstance(name, str) and name.split(".", 1)[0] in result.conflicts}
+    mine = formdef.typed_entries(ctx["schema"], crossed)
+    return ctx | {"answers": result.answers, "version": result.version, "mine": mine, "step": text(data, "step", 80),
+                  "conflict": "Someone else changed the fields listed below after you opened this page, so your "
+                              "entries for them were not saved (everything else was). The form shows their newer "
+                              "answers; your own entries are listed under the form. Copy what you need and save again."}
+
+
+@post("/applications/{application_id:int}/autosave", name="applications:autosave")
+async def autosave(request: Request, application_id: FromPath[int]) -> Response:
+    """One field (or a few) saved as it is typed, by static/js/autosave.js. Answers with a fragment for the page:
+    200 saved (headers X-Version, X-Saved-At), 422 not a valid value, 409 someone else changed it, 401 signed out."""
+    data = await read_form(request)
+    user = current_user_or_none(request)
+    if user is None:
+        return autosave_fragment(request, {"outcome": "signed_out", "application_id": application_id}, 401)
+    application = await get_application_for(user, application_id, "edit")
+    form = await programs.get_form_version(application["form_version"])
+    assert form is not None
+    schema = form["schema"]
+    version, keys, answers, errors = forms.autosave_input(schema, data)
+    ctx = {"application_id": application_id, "labels": formdef.labels(schema),
+           "timezone": application["program"]["timezone"]}
+    if version is None or not keys or errors:
+        problems = errors or {"version": "This page is out of date: reload it." if version is None else
+                              "Nothing to save: no field of this form was sent."}
+        return autosave_fragment(request, ctx | {"outcome": "invalid", "errors": problems}, 422)
+    result = await services.save_fields(actor(request), application_id, version, answers, keys, schema,
+                                        step=text(data, "step", 80))
+    headers = {"X-Version": str(result.version), "X-Saved-At": result.saved_at.isoformat()}
+    if result.conflicts:
+        return autosave_fragment(request, ctx | {"outcome": "conflict", "conflicts": result.conflicts,
+                                                 "version": result.version}, 409, headers)
+    return autosave_fragment(request, ctx | {"outcome": "saved", "saved_at": result.saved_at}, 200, headers)
+
+
+def autosave_fragment(request: Request, ctx: dict[str, Any], status: int, headers: dict[str, str] | None = None
+                      ) -> Response:
+    return fragment(request, "applications/_autosave.html", "autosave", ctx, status_code=status, headers=headers)
+
+
+@post("/applications/{application_id:int}/presence", name="applications:presence")
+async def presence(request: Request, application_id: FromPath[int]) -> Response:
+    """The open page says it is still open (every 30 s); answers with who else has the application open.
+    Signed out meanwhile: 204, nothing changes on the page (the autosave script deals with signing in)."""
+    data = await read_form(request)
+    user = current_user_or_none(request)
+    if user is None:
+        return Response(content="", status_code=204)
+    await get_application_for(user, application_id, "view")
+    others = await services.mark_present(user.id, application_id, text(data, "step", 80))
+    return fragment(request, "applications/_autosave.html", "presence",
+                    {"others": others, "application_id": application_id})
 
 
 @post("/applications/{application_id:int}/submit", name="applications:submit")
@@ -111,7 +208,8 @@ async def submit(request: Request, application_id: FromPath[int]) -> Response:
     attestation = team_forms.attestation_input(data, application["organisation_name"])
     ctx["signature_values"] = {"name": attestation.typed_name, "attested": attestation.attested}
     try:
-        edit = forms.draft_input(ctx["schema"], data) if "version" in data else None
+        edit = (*forms.draft_input(ctx["schema"], data, ctx["answers"]), forms.fields_to_save(ctx["schema"], data)) \
+            if "version" in data else None
         await services.submit_application(actor(request), application_id, request.app.state.settings.public_url, edit,
                                           attestation)
     except services.AlreadySubmitted:
@@ -119,10 +217,10 @@ async def submit(request: Request, application_id: FromPath[int]) -> Response:
     except Invalid as exc:
         return render(request, "applications/detail.html", ctx | {
             "answers": getattr(exc, "answers", None) or (edit[1] if edit else ctx["answers"]), "errors": exc.errors,
-            "submit_failed": exc.message}, block="form", status_code=422)
-    except services.StaleEdit as exc:
-        return render(request, "applications/detail.html", conflict_context(ctx, exc, data), block="form",
-                      status_code=409)
+            "submit_failed": exc.message, "step": "review"}, block="form", status_code=422)
+    except services.FieldsConflict as exc:
+        return render(request, "applications/detail.html", fields_conflict_context(ctx, exc.result, data),
+                      block="form", status_code=409)
     except services.DeadlinePassed as exc:
         return render(request, "applications/detail.html", ctx | {
             "answers": edit[1] if edit else ctx["answers"], "deadline_message": exc.message}, block="form",
@@ -143,15 +241,17 @@ async def upload(request: Request, application_id: FromPath[int]) -> Response:
                                    request.app.state.settings.files_dir)
     except Invalid as exc:
         ctx = await page_context(request, application)
-        return render(request, "applications/detail.html", ctx | {"errors": exc.errors}, status_code=422)
-    return redirect(request, f"/applications/{application_id}?done=uploaded#field-{field_key}")
+        return render(request, "applications/detail.html", ctx | {"errors": exc.errors, "step": text(data, "step", 80)},
+                      status_code=422)
+    return redirect(request, f"/applications/{application_id}?done=uploaded{forms.step_query(None, data)}#field-{field_key}")
 
 
 @post("/applications/{application_id:int}/files/{file_id:int}/delete", name="applications:remove_file")
 async def remove_file(request: Request, application_id: FromPath[int], file_id: FromPath[int]) -> Response:
+    data = await read_form(request)
     await get_application_for(current_user(request), application_id, "edit")
     await services.remove_file(actor(request), application_id, file_id, request.app.state.settings.files_dir)
-    return redirect(request, f"/applications/{application_id}?done=removed")
+    return redirect(request, f"/applications/{application_id}?done=removed{forms.step_query(None, data)}")
 
 
 @get("/applications/{application_id:int}/files/{file_id:int}", name="applications:file")
@@ -168,4 +268,4 @@ async def download(request: Request, application_id: FromPath[int], file_id: Fro
                 headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 
-ROUTES = [start, application_list, detail, save, submit, upload, remove_file, download]
+ROUTES = [start, application_list, detail, save, autosave, presence, submit, upload, remove_file, download]

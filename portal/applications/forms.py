@@ -17,10 +17,38 @@ def base_version(data: dict[str, Any]) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def draft_input(schema: dict[str, Any], data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def posted_step(schema: dict[str, Any], data: dict[str, Any]) -> str | None:
+    """The section (step) the page posted (the hidden `step` field), or None if absent or unknown."""
+    step = text(data, "step", 80)
+    return step if any(s.get("key") == step for s in formdef.sections(schema)) or step == "review" else None
+
+
+def step_query(schema: dict[str, Any] | None, data: dict[str, Any]) -> str:
+    """"&step=KEY" for the redirect after a post: the step chosen with a "Save and continue" button (`go`),
+    else the step posted; "" when there is none. Keys are checked, so the URL stays clean."""
+    for name in ("go", "step"):
+        step = text(data, name, 80)
+        if formdef.KEY_RE.fullmatch(step) and (schema is None or step == "review"
+                                           or any(s.get("key") == step for s in formdef.sections(schema))):
+            return f"&step={step}"
+    return ""
+
+
+def draft_input(schema: dict[str, Any], data: dict[str, Any],
+                current: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
     """(base version, answers) of a posted draft; Invalid with every malformed value at once. The typed
-    values are in `exc.answers` so that the page shown again keeps them."""
-    answers, errors = formdef.validate_draft(schema, data)
+    values are in `exc.answers` so that the page shown again keeps them.
+
+    A page showing one step posts `step`: then only that step's fields (and any other field the post
+    names) change, and the other answers in `current` are kept; a box or a multiple choice of the step
+    that the browser did not send is saved as empty. Without `step` the post is the whole form."""
+    step = posted_step(schema, data)
+    keys = None
+    if step is not None:
+        keys = set(formdef.section_field_keys(schema, step)) | formdef.posted_field_keys(schema, data)
+    answers, errors = formdef.validate_draft(schema, data, keys)
+    if keys is not None:
+        answers = {k: v for k, v in (current or {}).items() if k not in keys} | answers
     version = base_version(data)
     if version is None:
         errors = {"version": "This form is out of date: reload the page."} | errors
@@ -40,3 +68,24 @@ def upload_input(data: dict[str, Any]) -> tuple[str, UploadFile | None]:
     if not isinstance(upload, UploadFile) or not upload.filename:
         upload = None
     return text(data, "field_key", 80), upload
+
+
+def fields_to_save(schema: dict[str, Any], data: dict[str, Any]) -> list[str]:
+    """The fields a page's Save (or Submit) button saves: those of the posted step and any other field the post
+    names, or the whole form when no step is posted (see draft_input). A box left unticked is not posted but is
+    still on the page: it is saved as unticked."""
+    step = posted_step(schema, data)
+    if step is None:
+        return [f["key"] for f in formdef.answer_fields(schema)]
+    return sorted(set(formdef.section_field_keys(schema, step)) | formdef.posted_field_keys(schema, data))
+
+
+def autosave_input(schema: dict[str, Any], data: dict[str, Any]) -> tuple[int | None, list[str], dict[str, Any],
+                                                                          dict[str, str]]:
+    """(base version, the fields posted, their parsed values, errors by field) of one autosave: the page
+    posts only the field(s) that changed, each under its own name (an unticked box posts "")."""
+    keys = sorted(formdef.posted_field_keys(schema, data))
+    if not keys:
+        return base_version(data), [], {}, {}
+    answers, errors = formdef.validate_draft(schema, data, set(keys))
+    return base_version(data), keys, answers, errors

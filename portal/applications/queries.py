@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.accounts.tables import Organisation
-from portal.applications.tables import Application, ApplicationFile
+from portal.applications.tables import Application, ApplicationFile, ApplicationPresence
 from portal.db import placeholders, to_datetime
 
 LIST_COLUMNS = (
@@ -72,3 +72,14 @@ async def list_cities(city_ids: list[int]) -> list[dict[str, Any]]:
         return []
     return await Organisation.select(Organisation.id, Organisation.name, Organisation.state).where(
         Organisation.id.is_in(city_ids)).order_by(Organisation.name)
+
+
+async def list_present(application_id: int, since: Any, exclude_user: int | None = None) -> list[dict[str, Any]]:
+    """Who has had the application open since `since` (name, step, last_seen), first arrival first."""
+    query = ApplicationPresence.select(
+        ApplicationPresence.user.as_alias("user_id"), ApplicationPresence.user.name.as_alias("name"),
+        ApplicationPresence.step, ApplicationPresence.last_seen,
+    ).where((ApplicationPresence.application == application_id) & (ApplicationPresence.last_seen > since))
+    if exclude_user is not None:
+        query = query.where(ApplicationPresence.user != exclude_user)
+    return await query.order_by(ApplicationPresence.id)

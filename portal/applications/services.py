@@ -1,8 +1,9 @@
 """Changes to applications: start, save a draft, upload and remove files, submit.
 
-Every change is one write transaction with one audit row. Saves are optimistic: the page posts the
-version it was based on, and a save based on an older version is refused (StaleEdit) rather than
-overwriting someone else's work. Submission is decided by the server clock and gives one receipt.
+Every change is one write transaction with one audit row. Saves are optimistic and field by field: the page
+posts the version each field was based on, and a field someone else changed after that version is never
+overwritten silently (save_fields reports it as a conflict; the editor chooses). Submission is decided by the
+server clock and gives one receipt.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import asyncio
 import hashlib
 import json
 import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from piccolo.engine.postgres import PostgresEngine
 
@@ -20,13 +23,14 @@ from portal.applications import queries
 from portal.applications.access import load_application
 from portal.applications.rules import STATUS_LABELS, check_transition
 from portal.applications.signing import Attestation, attestation_errors
-from portal.applications.tables import Application, ApplicationFile
+from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, PendingSave
 from portal.applications.team_services import record_signature
 from portal.core import audit, clock, storage
 from portal.core.actor import Actor
 from portal.core.errors import Conflict, Invalid, NotFound
 from portal.core.mail import queue_email
 from portal.core.templating import local_time
+from portal.core.security import new_token, token_hash
 from portal.db import Duplicate, current_engine, write_transaction
 from portal.programs import formdef
 from portal.programs import queries as programs
@@ -36,22 +40,20 @@ FILES_AREA = "applications"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # read no more than this of one upload; each field has its own limit
 
 
-class StaleEdit(Conflict):
-    """The draft changed since the page was loaded; `current` is the saved application now."""
-
-    def __init__(self, current: dict[str, Any]) -> None:
-        super().__init__("Someone saved this application after you opened it, so your changes were not saved. "
-                         "The form now shows the newest saved answers; your own entries are listed below it. "
-                         "Copy what you need and save again.")
-        self.current = current
-
-
 class AlreadySubmitted(Conflict):
     """A second submission of the same application (a double click, two tabs): the first one stands."""
 
     def __init__(self, receipt: str) -> None:
         super().__init__(f"This application was already submitted (receipt {receipt}).")
         self.receipt = receipt
+
+
+class FieldsConflict(Conflict):
+    """Fields posted with a submission had been changed by someone else meanwhile; `result` says which."""
+
+    def __init__(self, result: "FieldsSaved") -> None:
+        super().__init__("Someone else changed some answers after you opened this page, so nothing was submitted.")
+        self.result = result
 
 
 class DeadlinePassed(Conflict):
@@ -132,46 +134,20 @@ async def start_application(actor: Actor, program_id: int, organisation_id: int,
     return application_id
 
 
-async def save_draft(actor: Actor, application_id: int, base_version: int, answers: dict[str, Any],
-                     schema: dict[str, Any]) -> int:
-    """Save the answers of a draft (already parsed by formdef.validate_draft); returns the new version.
-
-    Side effects: the application's answers, title, requested amount, version (+1) and updated_at; one
-    audit row `application.saved`. Raises StaleEdit if `base_version` is not the saved version, and
-    Conflict if the application is no longer a draft.
-    """
-    async with write_transaction():
-        application = await _locked(application_id)
-        if application["status"] != "draft":
-            raise _not_editable(application)
-        if application["version"] != base_version:
-            raise StaleEdit(application)
-        new_version = application["version"] + 1
-        await Application.update({
-            Application.answers: answers,
-            Application.title: formdef.display_title(schema, answers),
-            Application.requested_cents: formdef.requested_cents(schema, answers),
-            Application.version: new_version,
-            Application.updated_at: clock.now(),
-        }).where((Application.id == application_id) & (Application.version == base_version))
-        await audit.record(actor, "application.saved", "application", application_id, version=new_version,
-                           fields=sorted(answers))
-    return new_version
-
-
 async def submit_application(actor: Actor, application_id: int, public_url: str = "",
-                             edit: tuple[int, dict[str, Any]] | None = None,
+                             edit: tuple[int, dict[str, Any], list[str]] | None = None,
                              attestation: Attestation | None = None) -> dict[str, Any]:
     """Submit a draft: checked against its form, before the deadline by the server clock.
 
-    `edit` (base version, parsed answers) saves the answers on the page first, in the same transaction
-    (see save_draft), so that a failed submission leaves the saved draft exactly as it was.
+    `edit` (base version, parsed answers, the fields on the page) saves the answers on the page first, in the
+    same transaction (see save_fields), so that a failed submission leaves the saved draft exactly as it was;
+    fields someone else changed meanwhile stop the submission (FieldsConflict).
     `attestation` (the web form always sends one): the signer's typed name, checked against their account
     name with the form's problems, and kept as an application_signature row (team_services.record_signature).
     Side effects: status `submitted`, receipt number, submitted_at/by, the SHA-256 of the canonical JSON
     of the answers, version +1; one audit row `application.submitted`; an email `application_submitted`
     to the submitter with the receipt, time and hash. Nothing changes on failure: Invalid (every problem
-    at once), DeadlinePassed, AlreadySubmitted (the first submission stands), StaleEdit, Conflict (other
+    at once), DeadlinePassed, AlreadySubmitted (the first submission stands), FieldsConflict, Conflict (other
     states). Returns the submitted application.
     """
     async with write_transaction():
@@ -190,7 +166,9 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
         form = await programs.get_form_version(application["form_version"])
         assert form is not None
         if edit is not None:
-            await save_draft(actor, application_id, edit[0], edit[1], form["schema"])
+            result = await save_fields(actor, application_id, edit[0], edit[1], edit[2], form["schema"])
+            if result.conflicts:
+                raise FieldsConflict(result)
             application = await _locked(application_id)
         files = await queries.list_files(application_id)
         errors = formdef.submission_errors(form["schema"], application["answers"], files)
@@ -308,3 +286,138 @@ async def may_download(application: dict[str, Any], file: dict[str, Any]) -> boo
     form = await programs.get_form_version(application["form_version"])
     field = formdef.fields_by_key(form["schema"]).get(file["field_key"]) if form else None
     return field is not None and not field.get("identifying")
+
+
+# --- Saving field by field (autosave, one step), who else is in the application, saves across sign-in ---
+
+@dataclass
+class FieldsSaved:
+    """What `save_fields` did: the version now, the fields it changed, and the fields it did not save
+    because someone else changed them after the editor's base version (key -> their value now)."""
+
+    version: int
+    saved: list[str]
+    conflicts: dict[str, Any]
+    answers: dict[str, Any]
+    saved_at: datetime
+
+
+def _json_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        value = json.loads(value or "{}")
+    return value if isinstance(value, dict) else {}
+
+
+def changed_since(field_versions: dict[str, Any], key: str, current_version: int) -> int:
+    """The version that last changed `key`. An application saved before versions were kept per field has
+    none recorded: then any later version may have changed it (the cautious answer)."""
+    if not field_versions:
+        return current_version
+    recorded = field_versions.get(key, 0)
+    return recorded if isinstance(recorded, int) else current_version
+
+
+async def save_fields(actor: Actor, application_id: int, base_version: int, answers: dict[str, Any],
+                      keys: Iterable[str], schema: dict[str, Any], step: str = "") -> FieldsSaved:
+    """Save the fields `keys` of a draft (one field as it is typed, or a whole step) into its saved answers;
+    `answers` holds their parsed values (a key of `keys` missing from it is emptied).
+
+    A field is saved unless someone changed it after `base_version` (the version the editor's copy of that
+    field came from) and the value now differs from the one posted: then it is left as it is and reported in
+    `conflicts`, never overwritten silently. The other fields are saved all the same.
+    Side effects, when anything changed: answers, title, requested amount, version (+1), the changed fields'
+    entries in field_versions, updated_at; one audit row `application.saved` naming the fields. Always: the
+    editor's presence (last seen now, on `step`). Raises Conflict if the application is not a draft.
+    """
+    now = clock.now()
+    async with write_transaction():
+        application = await _locked(application_id)
+        if application["status"] != "draft":
+            raise _not_editable(application)
+        saved_answers = dict(application["answers"])
+        field_versions = _json_dict(application.get("field_versions"))
+        current = application["version"]
+        saved: list[str] = []
+        conflicts: dict[str, Any] = {}
+        for key in sorted(set(keys)):
+            mine, theirs = answers.get(key), saved_answers.get(key)
+            if mine == theirs:
+                continue
+            if changed_since(field_versions, key, current) > base_version:
+                conflicts[key] = theirs
+                continue
+            if mine is None:
+                saved_answers.pop(key, None)
+            else:
+                saved_answers[key] = mine
+            saved.append(key)
+        version = current
+        if saved:
+            version = current + 1
+            field_versions = {**field_versions, **{key: version for key in saved}}
+            await Application.update({
+                Application.answers: saved_answers,
+                Application.field_versions: field_versions,
+                Application.title: formdef.display_title(schema, saved_answers),
+                Application.requested_cents: formdef.requested_cents(schema, saved_answers),
+                Application.version: version,
+                Application.updated_at: now,
+            }).where(Application.id == application_id)
+            await audit.record(actor, "application.saved", "application", application_id, version=version,
+                               fields=saved)
+        if actor.user_id is not None:
+            await _mark_present(application_id, actor.user_id, step, now)
+    return FieldsSaved(version=version, saved=saved, conflicts=conflicts, answers=saved_answers, saved_at=now)
+
+
+PRESENCE_WINDOW = timedelta(seconds=75)
+"""Someone whose page has not been heard from for this long has left (the page reports every 30 s)."""
+
+
+async def _mark_present(application_id: int, user_id: int, step: str, now: datetime) -> None:
+    # An upsert: the same person's other tab may be recording its presence at the same moment.
+    await ApplicationPresence.insert(ApplicationPresence(
+        application=application_id, user=user_id, step=step[:80], last_seen=now,
+    )).on_conflict(target=(ApplicationPresence.application, ApplicationPresence.user), action="DO UPDATE",
+                   values=[ApplicationPresence.step, ApplicationPresence.last_seen])
+
+
+async def mark_present(user_id: int, application_id: int, step: str = "") -> list[dict[str, Any]]:
+    """Record that `user_id` has the application open (on `step`); returns the others who have it open now
+    (name, step, last seen), oldest arrival first. Presence is not audited: it changes nothing."""
+    now = clock.now()
+    async with write_transaction():
+        await _mark_present(application_id, user_id, step, now)
+    return await queries.list_present(application_id, now - PRESENCE_WINDOW, exclude_user=user_id)
+
+
+async def keep_pending_save(user_id: int, application_id: int, form_data: dict[str, Any]) -> str:
+    """Keep answers that arrived after the editor's session expired; returns the token for the link that
+    brings them back after signing in. Side effects: a PendingSave row (form values as posted, text only);
+    no audit row (nothing in the application changed)."""
+    token = new_token()
+    values = {key: value for key, value in form_data.items()
+              if isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))}
+    await PendingSave.insert(PendingSave(token_hash=token_hash(token), application=application_id, user=user_id,
+                                         form_data=values, created_at=clock.now()))
+    return token
+
+
+PENDING_SAVE_DAYS = 14
+
+
+async def take_pending_save(user_id: int, application_id: int, token: str) -> dict[str, Any] | None:
+    """The answers kept by `keep_pending_save` for this person and application (None if unknown, someone
+    else's, or older than two weeks). They stay kept until `drop_pending_save`, so reloading loses nothing."""
+    if not token or len(token) > 200:
+        return None
+    row = await PendingSave.select().where(
+        (PendingSave.token_hash == token_hash(token)) & (PendingSave.user == user_id)
+        & (PendingSave.application == application_id)
+        & (PendingSave.created_at > clock.now() - timedelta(days=PENDING_SAVE_DAYS))).first()
+    return _json_dict(row["form_data"]) if row else None
+
+
+async def drop_pending_save(user_id: int, token: str) -> None:
+    if token and len(token) <= 200:
+        await PendingSave.delete().where((PendingSave.token_hash == token_hash(token)) & (PendingSave.user == user_id))

@@ -24,6 +24,7 @@ class Application(Table, tablename="application"):
     title = Varchar(length=200, default="")
     answers = JSON(default="{}")
     version = Integer(default=1)  # bumped on every save: the optimistic-lock token
+    field_versions = JSON(default="{}")  # field key -> the version that last changed it (per-field conflicts)
     requested_cents = BigInt(default=0)
     created_by = ForeignKey(User, on_delete=OnDelete.restrict)
     created_at = Timestamptz()
@@ -47,3 +48,25 @@ class ApplicationFile(Table, tablename="application_file"):
     sha256 = Varchar(length=64)
     uploaded_by = ForeignKey(User, on_delete=OnDelete.restrict)
     uploaded_at = Timestamptz()
+
+
+class ApplicationPresence(Table, tablename="application_presence"):
+    """Who has an application open: refreshed by the open page every 30 seconds and by each save."""
+
+    application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    step = Varchar(length=80, default="")
+    last_seen = Timestamptz()
+
+    # unique (application, user): a unique index in migrations/
+
+
+class PendingSave(Table, tablename="pending_save"):
+    """Answers posted after the editor's session had expired, kept until the same person signs in again
+    (then shown in the form to save). Only a SHA-256 of the token in the sign-in link is stored."""
+
+    token_hash = Varchar(length=64, unique=True)
+    application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    form_data = JSON()
+    created_at = Timestamptz()

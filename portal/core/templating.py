@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from portal.core import clock
+from portal.programs import formdef
 from portal.settings import ROOT
 
 TEMPLATES_DIR = ROOT / "templates"
@@ -54,6 +55,7 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.filters.update(money=money, local_time=local_time, long_date=long_date, iso_utc=iso_utc, humanize=humanize)
+    env.globals["formdef"] = formdef  # pure functions the form macros need: conditions, totals, states
     return env
 
 

@@ -47,3 +47,13 @@ def redirect(request: Request, url: str) -> Response:
     if isinstance(request, HTMXRequest) and request.htmx:
         return Response(content="", status_code=200, headers={"HX-Location": url, "Vary": "HX-Request"})
     return Response(content="", status_code=303, headers={"Location": url, "Vary": "HX-Request"})
+
+
+def fragment(request: Request, template: str, block: str, context: dict[str, Any] | None = None, *,
+             status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """One named block of `template`, whoever asks (for endpoints that only page scripts call)."""
+    ctx = page_context(request) | (context or {})
+    response = Response(content=render_template(template, ctx, block=block), media_type=MediaType.HTML,
+                        status_code=status_code, headers=headers or {})
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -51,6 +51,9 @@ class SessionState:
     session: sessions.LoadedSession | None = None
     user: Principal | None = None
     anon_id: str = ""
+    expired: sessions.LoadedSession | None = None
+    """On an unsafe request: the session the cookie named if it has expired and the request's CSRF token is
+    that session's (the same browser). The visitor is anonymous; pages may keep what they sent for later."""
     _new_cookie: str | None = None
     _new_anon: bool = False
     _clear: bool = False
@@ -123,7 +126,11 @@ class SessionMiddleware(ASGIMiddleware):
         scope["user"] = state.user
 
         if request.method not in SAFE_METHODS and not CSRF_EXEMPT.match(path):
+            cookie = request.cookies.get(self.session_cookie, "")
+            if state.session is None and cookie:
+                state.expired = await sessions.load_expired_session(cookie)
             if not await self._csrf_ok(request, state):
+                state.expired = None
                 # Raised here, the app's exception handlers are not in reach: render through the app.
                 scope["csrf_failed"] = True
 
@@ -151,6 +158,9 @@ class SessionMiddleware(ASGIMiddleware):
             return False
         if state.session is not None:
             return same(presented, state.session.csrf_token)
+        if state.expired is not None and same(presented, state.expired.csrf_token):
+            return True
+        state.expired = None
         if not state.anon_id:
             return False
         return same(presented, sign(self.settings.secret_key, "anon-csrf:" + state.anon_id))

@@ -90,6 +90,14 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
                                       "admin": 403},
     "/applications/{application_b}/submit": {"default": 404, "anonymous": LOGIN, "stranger": "input", "staff": 403,
                                              "admin": 403},
+    # Autosave answers a signed-out page with 401 and a sign-in prompt (the page keeps the typing); presence
+    # with 204 (nothing to show).
+    "/applications/{application_b}/autosave": {"default": 404, "anonymous": 401, "stranger": "input", "staff": 403,
+                                               "admin": 403},
+    "/applications/{application_a}/presence": {"default": 404, "anonymous": 204, "applicant": "input",
+                                               "colleague": "input", "reviewer": "input", "staff": "input",
+                                               "admin": "input", "editor": "input", "viewer": "input",
+                                               "signer": "input"},
     "/applications/{application_b}/files": {"default": 404, "anonymous": LOGIN, "stranger": "input", "staff": 403,
                                             "admin": 403},
     "/applications/{application_a}/files/{file_a}/delete": {"default": 404, "anonymous": LOGIN,

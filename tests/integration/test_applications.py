@@ -118,13 +118,23 @@ async def test_reviewer_sees_identifying_fields_hidden(world, as_persona):
 
 async def test_save_draft_stores_typed_values_and_bumps_version(world, as_persona):
     client, app_id = await draft_b(world, as_persona)
-    response = await save(client, app_id, 1, **VALID_FORM)
+    response = await save(client, app_id, 1, **(VALID_FORM | {"project_title": "Safe streets", "amount": "30,000"}))
     assert response.status_code == 303
     row = await application_row(app_id)
-    assert (row["version"], row["answers"]["amount"], row["requested_cents"]) == (2, 2_500_000, 2_500_000)
+    assert (row["version"], row["answers"]["amount"], row["requested_cents"]) == (2, 3_000_000, 3_000_000)
     assert row["answers"]["attest"] is True
-    assert row["title"] == VALID_FORM["project_title"]
+    assert row["title"] == "Safe streets"
+    assert row["field_versions"] == {"amount": 2, "project_title": 2}
     assert (await list_for("application", app_id))[-1]["action"] == "application.saved"
+
+
+async def test_save_draft_unchanged_keeps_the_version(world, as_persona):
+    client, app_id = await draft_b(world, as_persona)
+    before = await application_row(app_id)
+    assert (await save(client, app_id, 1, **VALID_FORM)).status_code == 303
+    after = await application_row(app_id)
+    assert (after["version"], after["answers"]) == (1, before["answers"])
+    assert [e["action"] for e in await list_for("application", app_id)] == []
 
 
 async def test_save_draft_malformed_is_422_and_keeps_input(world, as_persona):

@@ -20,7 +20,7 @@ from portal.reviews.tables import Assignment, Score
 
 PROGRAM_SLUGS = {"healthy-babies", "city-innovation-ecosystems", "pedestrian-safety", "national-convening-team",
                  "municipal-investment-fund"}
-FIELD_TYPES = {"short_text", "long_text", "number", "currency", "date", "select", "checkbox", "file"}
+FIELD_TYPES = formdef.FIELD_TYPES  # the demo shows every type
 
 
 async def test_demo_seed_loads_into_an_empty_database(portal):

@@ -271,7 +271,7 @@ async def test_named_signer_alone_may_submit(world, as_persona, make_client):
     assert (await owner.post(f"/applications/{app_id}/team/signer", {"signer": str(mayor_id)})).status_code == 303
     team = await owner.get(f"/applications/{app_id}/team")
     assert 'data-testid="signer-tag"' in team.text.split(f'data-testid="member-{mayor_id}"')[1].split("</tr>")[0]
-    page = await owner.get(f"/applications/{app_id}")
+    page = await owner.get(f"/applications/{app_id}?step=review")
     assert 'data-testid="signer-note"' in page.text and 'data-testid="signature"' not in page.text
     refused = await owner.post(f"/applications/{app_id}/submit", {"signature_name": "Stranger"})
     assert (refused.status_code, "the authorised signer" in refused.text) == (403, True)
@@ -285,7 +285,7 @@ async def test_signer_made_viewer_hands_signing_back_to_the_owner(world, as_pers
     response = await owner.post(f"/applications/{app_id}/team/members/{signer_id}/role", {"role": "viewer"})
     assert response.headers["location"].endswith("done=unsigned")
     assert (await TeamMember.select(TeamMember.is_signer).first())["is_signer"] is False
-    page = await owner.get(f"/applications/{app_id}")
+    page = await owner.get(f"/applications/{app_id}?step=review")
     assert 'data-testid="signature"' in page.text
 
 
