@@ -211,12 +211,81 @@ class ApplicationPage(PortalPage):
         self.page.wait_for_url("**/applications/*?done=uploaded*")
         return self
 
-    def submit(self) -> "ApplicationPage":
-        """Submit from the review step (going there first)."""
+    def sign(self, full_name: str) -> "ApplicationPage":
+        """The signer's typed name and the ticked attestation (only the authorised signer sees them)."""
+        self.page.locator("#field-signature_name").fill(full_name)
+        tick(self.page.locator("#field-signature_attest"))
+        return self
+
+    def submit(self, signer: str = "") -> "ApplicationPage":
+        """Submit from the review step (going there first); with `signer`, sign with that full name first."""
         if not self.page.get_by_test_id("submit-application").count():
             self.go_to_step("review")
+        if signer:
+            self.sign(signer)
         self.page.get_by_test_id("submit-application").click()
         self.page.wait_for_url("**/applications/*?done=submitted")
+        return self
+
+    def open_team(self) -> "TeamPage":
+        self.page.get_by_test_id("team-link").click()
+        self.page.wait_for_url("**/applications/*/team")
+        return TeamPage(self.page)
+
+
+class EligibilityPage(PortalPage):
+    """A program's eligibility questions, before a draft exists."""
+
+    def choose(self, question: str, option: str) -> "EligibilityPage":
+        """Answer a yes/no or choice question by its label and the option's label (radios or a select)."""
+        group = self.page.get_by_role("group", name=question)
+        if group.count():
+            tick(group.get_by_label(option, exact=True))
+        else:
+            self.page.get_by_label(question).select_option(label=option)
+        return self
+
+    def fill(self, question: str, value: str) -> "EligibilityPage":
+        self.page.get_by_label(question).fill(value)
+        return self
+
+    def check(self) -> "ApplicationPage":
+        """Eligible: the draft opens."""
+        self.page.get_by_test_id("check-eligibility").click()
+        self.page.wait_for_url(re.compile(r"/applications/\d+$"))
+        return ApplicationPage(self.page)
+
+
+class TeamPage(PortalPage):
+    """An application's team: members, pending invitations, the authorised signer."""
+
+    @property
+    def members(self) -> Locator:
+        return self.page.get_by_test_id("team-members")
+
+    @property
+    def pending(self) -> Locator:
+        return self.page.get_by_test_id("pending-invitations")
+
+    @property
+    def signer(self) -> Locator:
+        return self.page.get_by_test_id("signer-name")
+
+    @property
+    def notice(self) -> Locator:
+        return self.page.get_by_test_id("notice")
+
+    def invite(self, email: str, role_label: str = "Editor") -> "TeamPage":
+        self.page.get_by_label("Email address").fill(email)
+        tick(self.page.get_by_role("radio", name=re.compile(f"^{role_label}")))
+        self.page.get_by_test_id("send-invitation").click()
+        self.page.wait_for_url("**/team?done=invited")
+        return self
+
+    def name_signer(self, option_label: str) -> "TeamPage":
+        self.page.get_by_label(re.compile("^Who is authorised to sign")).select_option(label=option_label)
+        self.page.get_by_test_id("name-signer").click()
+        self.page.wait_for_url("**/team?done=signer")
         return self
 
 

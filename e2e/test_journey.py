@@ -25,6 +25,7 @@ from e2e.pages import (
     ApplicationPage,
     AwardPage,
     DashboardPage,
+    EligibilityPage,
     FunderPage,
     ProgramPage,
     ReviewsPage,
@@ -105,9 +106,13 @@ def test_journey_apply_review_award_report_fund(live_portal, sign_in_as, tmp_pat
     expect(program.heading).to_have_text(PROGRAM)
     expect(program.deadline).to_contain_text("UTC")
     program.start_application_button.click()
-    applicant.wait_for_url(re.compile(r"/applications/\d+$"))
-
-    application = ApplicationPage(applicant)
+    applicant.wait_for_url("**/programs/healthy-babies/eligibility")  # eligibility first
+    eligibility = EligibilityPage(applicant)
+    eligibility.choose("Is the applicant a municipal government (a city, town or village)?", "Yes")
+    eligibility.fill("Population of the city (latest census estimate)", "147,780")
+    eligibility.choose("State", "Georgia")
+    eligibility.choose("What will the grant pay for?", "Developmental screening")
+    application = eligibility.check()
     expect(application.heading).to_have_text(PROGRAM)
     expect(applicant.get_by_text(f"Application from {CITY}")).to_be_visible()
     expect(application.status).to_have_text("Draft")
@@ -136,6 +141,7 @@ def test_journey_apply_review_award_report_fund(live_portal, sign_in_as, tmp_pat
     application.field("child_poverty_rate").fill("21.5")  # percentage
     application.save_and_continue()
 
+    expect(application.field("focus")).to_have_value("screening")  # filled in from the eligibility answers
     application.field("focus").select_option(label="Developmental screening")  # select
     expect(application.page.get_by_test_id("field-focus_other")).to_be_hidden()  # its condition is false
     application.field("focus").select_option(label="Something else")
@@ -194,7 +200,7 @@ def test_journey_apply_review_award_report_fund(live_portal, sign_in_as, tmp_pat
     expect(application.answer("attest")).to_contain_text("Yes")
     expect(application.step("plan")).to_contain_text("(complete)")
 
-    application.submit()
+    application.submit(signer=APPLICANT[1])  # the owner signs: nobody else is named signer
     expect(application.notice).to_contain_text("Your application is submitted")
     expect(application.status).to_have_text("Submitted")
     expect(application.receipt_number).to_have_text(re.compile(r"^HB-\d{4}-\d{6}$"))

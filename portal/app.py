@@ -17,6 +17,8 @@ from portal import db
 from portal.accounts.controllers import ROUTES as ACCOUNT_ROUTES
 from portal.applications import lifecycle
 from portal.applications.controllers import ROUTES as APPLICATION_ROUTES
+from portal.applications.eligibility_controllers import ROUTES as ELIGIBILITY_ROUTES
+from portal.applications.team_controllers import ROUTES as TEAM_ROUTES
 from portal.awards.controllers import ROUTES as AWARD_ROUTES
 from portal.core import mail
 from portal.core.errors import DomainError, NotFound
@@ -93,6 +95,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *STAFF_ROUTES,
             *ACCOUNT_ROUTES,
             *APPLICATION_ROUTES,
+            *TEAM_ROUTES,
+            *ELIGIBILITY_ROUTES,
             *REVIEW_ROUTES,
             *AWARD_ROUTES,
             *REPORTING_ROUTES,

@@ -26,6 +26,7 @@ from portal.accounts import services as accounts
 from portal.accounts.tables import Organisation, User
 from portal.applications.services import canonical_json, receipt_number
 from portal.applications.tables import Application
+from portal.applications.team_tables import TeamMember
 from portal.awards.tables import Award
 from portal.core import clock
 from portal.core.actor import Actor
@@ -372,6 +373,109 @@ RUBRICS: dict[str, list[tuple[str, str, int]]] = {  # name, description, weight 
         ("Partnership", "Strength of the public–private partnership", 20),
         ("Readiness", "Can construction start on time?", 25),
     ],
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Eligibility questions (as data, see portal/programs/eligibility.py), asked before a draft opens
+
+US_STATES = [  # the 50 states and DC, then the territories (which some programs cannot fund)
+    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"), ("CA", "California"),
+    ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"), ("DC", "District of Columbia"),
+    ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"), ("ID", "Idaho"), ("IL", "Illinois"),
+    ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"), ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"),
+    ("MD", "Maryland"), ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"),
+    ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"), ("NH", "New Hampshire"),
+    ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"), ("NC", "North Carolina"),
+    ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"), ("OR", "Oregon"), ("PA", "Pennsylvania"),
+    ("RI", "Rhode Island"), ("SC", "South Carolina"), ("SD", "South Dakota"), ("TN", "Tennessee"),
+    ("TX", "Texas"), ("UT", "Utah"), ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"),
+    ("WV", "West Virginia"), ("WI", "Wisconsin"), ("WY", "Wyoming"),
+]
+US_TERRITORIES = [("AS", "American Samoa"), ("GU", "Guam"), ("MP", "Northern Mariana Islands"),
+                  ("PR", "Puerto Rico"), ("VI", "U.S. Virgin Islands")]
+
+
+def _q(key: str, type_: str, label: str, **options: Any) -> dict[str, Any]:
+    return {"key": key, "type": type_, "label": label, **options}
+
+
+def _basics(min_population: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The questions every program asks (municipal government, population, state) and their rules."""
+    questions = [
+        _q("municipal", "yes_no", "Is the applicant a municipal government (a city, town or village)?",
+           help="Counties, nonprofits and state agencies cannot apply, but they can be partners."),
+        _q("population", "number", "Population of the city (latest census estimate)"),
+        _q("state", "select", "State", options=[{"value": c, "label": n} for c, n in US_STATES + US_TERRITORIES]),
+    ]
+    rules = [
+        {"question": "municipal", "equals": "yes", "reason": "Only municipal governments can apply; counties, "
+         "nonprofits and state agencies can take part as partners of a city."},
+        {"question": "population", "min": min_population,
+         "reason": f"The program is for cities of {min_population:,} residents or more."},
+    ]
+    return questions, rules
+
+
+def _eligibility(min_population: int, extra: list[dict[str, Any]], rules: list[dict[str, Any]],
+                 prefill: dict[str, str]) -> dict[str, Any]:
+    questions, basic_rules = _basics(min_population)
+    return {"questions": questions + extra, "rules": basic_rules + rules, "prefill": prefill}
+
+
+def _options(form: str, key: str) -> list[dict[str, str]]:
+    field = next(f for section in FORMS[form]["sections"] for f in section["fields"] if f["key"] == key)
+    return list(field["options"])
+
+
+ELIGIBILITY: dict[str, dict[str, Any]] = {
+    "healthy-babies": _eligibility(
+        20_000,
+        [_q("focus", "select", "What will the grant pay for?", options=_options("healthy-babies", "focus") + [
+            {"value": "school_age", "label": "Programs for school-age children"}])],
+        [{"question": "focus", "in": [o["value"] for o in _options("healthy-babies", "focus")],
+          "reason": "The grant funds work for children from conception to pre-K only."}],
+        {"focus": "focus"}),
+    "city-innovation-ecosystems": _eligibility(
+        50_000,
+        [_q("intervention", "select", "Which intervention from the menu will the mayor commit to?",
+            options=_options("city-innovation-ecosystems", "intervention") + [
+                {"value": "other", "label": "Something not on the menu"}]),
+         _q("public_commitment", "yes_no", "Will the mayor announce the commitment in public?")],
+        [{"question": "intervention", "in": [o["value"] for o in _options("city-innovation-ecosystems",
+                                                                          "intervention")],
+          "reason": "Seed funding backs one intervention from the menu; choose the closest one."},
+         {"question": "public_commitment", "equals": "yes",
+          "reason": "Seed funding is given for a public commitment made by the mayor."}],
+        {"intervention": "intervention"}),
+    "pedestrian-safety": _eligibility(
+        30_000,
+        [_q("mayor_attends", "yes_no", "Will the mayor take part in the Institute in person?"),
+         _q("vision_zero", "select", "Does your city have a Vision Zero or safety action plan?",
+            options=_options("pedestrian-safety", "vision_zero"))],
+        [{"question": "mayor_attends", "equals": "yes",
+          "reason": "The Institute is for mayors: the mayor must take part in person."}],
+        {"vision_zero": "vision_zero"}),
+    "national-convening-team": _eligibility(
+        40_000,
+        [_q("partner_kind", "select", "Who is the third member of the team?",
+            options=_options("national-convening-team", "partner_kind") + [
+                {"value": "none", "label": "We do not have a partner yet"}])],
+        [{"question": "partner_kind", "in": ["foundation", "anchor", "chamber"],
+          "reason": "The team must include a partner: a foundation, an anchor institution or a chamber of "
+                    "commerce."}],
+        {"partner_kind": "partner_kind"}),
+    "municipal-investment-fund": _eligibility(
+        50_000,
+        [_q("project_type", "select", "What kind of clean-energy project is it?",
+            options=_options("municipal-investment-fund", "project_type") + [
+                {"value": "other", "label": "Another kind of project"}])],
+        [{"question": "state", "in": [code for code, _ in US_STATES],
+          "reason": "The fund can invest in the 50 states and the District of Columbia only."},
+         {"question": "project_type", "in": [o["value"] for o in _options("municipal-investment-fund",
+                                                                          "project_type")],
+          "reason": "Only the allowable project types can be funded."}],
+        {"project_type": "project_type"}),
 }
 
 
@@ -763,7 +867,7 @@ class _Seeder:
             opens_at=spec.opens_at, deadline_at=spec.deadline_at, timezone=spec.timezone,
             letter_signatory=spec.signatory, letter_conditions=spec.conditions, award_start=spec.award_start,
             award_end=spec.award_end, contact_email=f"grants@{NETWORK_DOMAINS[spec.network]}",
-            created_at=spec.opens_at - timedelta(days=14),
+            created_at=spec.opens_at - timedelta(days=14), eligibility=ELIGIBILITY[spec.slug],
         )).returning(Program.id)
         program_id = rows[0]["id"]
         staff_id = self.users[f"staff@{NETWORK_DOMAINS[spec.network]}"]
@@ -820,6 +924,11 @@ class _Seeder:
                 Application.receipt_number: receipt_number(spec.slug, submitted_at.year, application_id),
             }).where(Application.id == application_id)
         await self.audit(created_at, owner, "application.started", "application", application_id)
+        # The city's member writes it with the owner, as an editor on the team (the owner signs).
+        await TeamMember.insert(TeamMember(application=application_id, user=self.users[city_email(city, "member")],
+                                           role="editor", is_signer=False, added_by=owner, created_at=created_at))
+        await self.audit(created_at, owner, "team.joined", "application", application_id,
+                         user_id=self.users[city_email(city, "member")], role="editor")
         if sent:
             await self.audit(submitted_at, owner, "application.submitted", "application", application_id)
         if status == "withdrawn":

@@ -4,6 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, Session, User
 from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, DeadlineReminder, PendingSave
+from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
 from portal.awards.tables import Award
 from portal.core.tables import AuditEvent, OutboundEmail
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
@@ -30,6 +31,9 @@ ALL_TABLES = [
     ApplicationFile,
     ApplicationPresence,
     PendingSave,
+    TeamMember,
+    TeamInvitation,
+    Signature,
     DeadlineReminder,
     Assignment,
     Score,

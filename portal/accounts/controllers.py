@@ -54,7 +54,8 @@ async def logout(request: Request) -> Response:
 
 @get("/register", name="accounts:register")
 async def register_page(request: Request) -> Response:
-    return render(request, "accounts/register.html", {"values": {}, "errors": {}})
+    return render(request, "accounts/register.html", {"values": {}, "errors": {},
+                                                      "next": request.query_params.get("next", "")})
 
 
 @post("/register", name="accounts:register-post")
@@ -65,9 +66,10 @@ async def register(request: Request) -> Response:
         user_id = await services.register_user(actor(request), values["name"], values["email"], values["password"])
     except Invalid as exc:
         kept = {k: text(data, k, 320) for k in ("name", "email")}
-        return render(request, "accounts/register.html", {"values": kept, "errors": exc.errors}, status_code=422)
+        return render(request, "accounts/register.html", {"values": kept, "errors": exc.errors,
+                                                          "next": text(data, "next", 500)}, status_code=422)
     await state_of(request).sign_in(user_id)
-    return redirect(request, "/dashboard")
+    return redirect(request, safe_next(text(data, "next", 500)))
 
 
 @get("/reset", name="accounts:reset-request")

@@ -1,12 +1,15 @@
 """Loading an application with its access check in one step; every domain that shows one imports this.
 
-Who may do what (`need`):
-- view:   the applicant city's members, the program's staff (and admins), a reviewer assigned to it;
-- edit:   the applicant city's owners and members (drafts only: the services check the status);
-- submit: the applicant city's owners and members;
+Who may do what (`need`), see docs/teams.md:
+- view:   the application's team (owner, editors, viewers), the applying city's other members (colleagues),
+          the program's staff (and admins), a reviewer assigned to it;
+- team:   see the team page: everyone who may view it except reviewers (names identify the city);
+- edit:   the owner (who started it) and editors (drafts only: the services check the status);
+- manage: the owner: invite, change roles, remove, name the signer;
+- submit: the authorised signer only: the member named signer, or the owner when nobody is named;
 - staff:  the program's staff and admins.
 Strangers get NotFound (they may not learn it exists); someone who may view it but lacks `need` gets
-Forbidden.
+Forbidden, with a message saying who may.
 """
 
 from __future__ import annotations
@@ -14,19 +17,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from portal.applications import team_queries
 from portal.applications.tables import Application
 from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
 from portal.programs import queries as programs
 from portal.reviews.tables import Assignment
 
-NEEDS = frozenset({"view", "edit", "submit", "staff"})
-EDITOR_ROLES = frozenset({"owner", "member"})
+NEEDS = frozenset({"view", "team", "edit", "manage", "submit", "staff"})
+TEAM_EDIT_ROLES = frozenset({"owner", "editor"})
 
 FORBIDDEN_MESSAGES = {
-    "edit": "Only members of the applying city can change this application.",
-    "submit": "Only members of the applying city can submit this application.",
+    "edit": "Only the application's owner and editors can change it. Ask its owner to add you as an editor.",
+    "manage": "Only the application's owner can change its team.",
+    "submit": "Only the authorised signer can submit this application.",
     "staff": "Only the program's staff can do this.",
+    "team": "Only the applying city and the program's staff can see who works on this application.",
     "view": "You cannot see this application.",
 }
 
@@ -44,16 +50,26 @@ async def load_application(application_id: int) -> dict[str, Any] | None:
     return row
 
 
-def rights_of(user: Principal, application: dict[str, Any], program: dict[str, Any], assigned: bool) -> set[str]:
-    """The needs `user` has on the application."""
+def rights_of(user: Principal, application: dict[str, Any], program: dict[str, Any], assigned: bool,
+              team_role: str | None = None, signer_id: int | None = None) -> set[str]:
+    """The needs `user` has on the application. `team_role` is the user's role on its team (editor | viewer)
+    and `signer_id` the named signer (None: the owner signs), both from team_queries.team_position."""
     rights: set[str] = set()
+    if application["created_by"] == user.id:
+        team_role = "owner"
     role = user.org_roles.get(application["organisation"])
     if role is not None and user.org_kinds.get(application["organisation"]) == "city":
-        rights.add("view")
-        if role in EDITOR_ROLES:
-            rights |= {"edit", "submit"}
+        rights |= {"view", "team"}  # colleagues in the applying city may read it
+    if team_role is not None:
+        rights |= {"view", "team"}
+    if team_role in TEAM_EDIT_ROLES:
+        rights.add("edit")
+        if user.id == (signer_id or application["created_by"]):
+            rights.add("submit")
+    if team_role == "owner":
+        rights.add("manage")
     if user.is_admin or program["network"] in user.network_ids:
-        rights |= {"view", "staff"}
+        rights |= {"view", "team", "staff"}
     if assigned:
         rights.add("view")
     return rights
@@ -66,7 +82,9 @@ async def is_assigned(user_id: int, application_id: int) -> bool:
 
 async def get_application_for(user: Principal | None, application_id: int, need: str) -> dict[str, Any]:
     """The application (answers as a dict, `organisation_name`, `rights`: the needs `user` has) with its
-    program under "program" (its id under "program_id"), if `user` may `need` it; NotFound for strangers, Forbidden for those who may see it but lack `need`."""
+    program under "program" (its id under "program_id") and `team` (the user's role on the team, the signer's
+    id and name), if `user` may `need` it; NotFound for strangers, Forbidden for those who may see it but lack
+    `need`."""
     if need not in NEEDS:
         raise ValueError(f"unknown need {need!r}")
     if user is None:
@@ -77,14 +95,23 @@ async def get_application_for(user: Principal | None, application_id: int, need:
     program = await programs.get_program(application["program"])
     if program is None:
         raise NotFound()
-    rights = rights_of(user, application, program, assigned=False)
+    team_role, signer_id = await team_queries.team_position(application_id, user.id)
+    rights = rights_of(user, application, program, False, team_role, signer_id)
     if not rights and await is_assigned(user.id, application_id):
-        rights = rights_of(user, application, program, assigned=True)
+        rights = rights_of(user, application, program, True, team_role, signer_id)
     if "view" not in rights:
         raise NotFound()
+    signer = signer_id or application["created_by"]
     if need not in rights:
+        if need == "submit" and "team" in rights:
+            raise Forbidden(f"Only {await team_queries.user_name(signer)}, the authorised signer, can submit this "
+                            "application. The owner can name another signer on the team page.")
         raise Forbidden(FORBIDDEN_MESSAGES[need])
     application["rights"] = sorted(rights)  # for templates: show only what the server would allow
+    application["team"] = {  # for the page: one's role, and who signs (only a member of the team may know)
+        "role": "owner" if application["created_by"] == user.id else team_role, "signer_id": signer,
+        "signer_name": await team_queries.user_name(signer) if "team" in rights else "",
+    }
     application["program_id"] = application["program"]
     application["program"] = program
     return application

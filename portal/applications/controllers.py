@@ -10,11 +10,11 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath
 from litestar.response import File
 
-from portal.applications import forms, lifecycle, queries, rules, services
+from portal.applications import forms, lifecycle, queries, rules, services, signing, team_forms, team_queries
 from portal.applications.access import get_application_for, load_application
 from portal.core import clock
 from portal.core.errors import Invalid, NotFound
-from portal.programs import formdef
+from portal.programs import eligibility, formdef
 from portal.programs import queries as programs
 from portal.web.auth import actor, current_user, optional_user as current_user_or_none
 from portal.web.forms import read_form, text, values
@@ -23,6 +23,7 @@ from portal.web.render import fragment, redirect, render
 
 MESSAGES = {"saved": "Your draft is saved.", "uploaded": "The file is uploaded.", "removed": "The file is removed.",
             "submitted": "Your application is submitted. A confirmation email is on its way.",
+            "joined": "You joined the team of this application.",
             "withdrawn": "Your application is withdrawn. Your team gets an email confirming it."}
 
 
@@ -50,13 +51,14 @@ async def page_context(request: Request, application: dict[str, Any], **override
         "application": application, "program": program, "schema": form["schema"],
         "labels": formdef.labels(form["schema"]), "files": await queries.list_files(application["id"]),
         "editing": editing, "can_submit": editing and "submit" in rights,
-        "blind": not ({"edit", "staff"} & set(rights)), "answers": application["answers"], "errors": {},
+        "blind": not ({"edit", "staff", "team"} & set(rights)), "answers": application["answers"], "errors": {},
         "version": application["version"], "conflict": None, "mine": None, "pending": "",
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),
         "step": request.query_params.get("step", ""),
         "next_step": rules.next_step(application, deadlines["accepting"]),
         "can_withdraw": "edit" in rights and rules.can_transition(application["status"], "withdrawn"),
         "withdraw_errors": {}, "withdraw_reason": "",
+        "attestation": signing.attestation_text(application["organisation_name"]), "signature_values": {},
     } | deadlines | overrides
 
 
@@ -73,6 +75,9 @@ async def start(request: Request, slug: FromPath[str]) -> Response:
     chosen = [c for c in cities if str(c["id"]) == text(data, "organisation", 20)] or cities[:1]
     if len(cities) > 1 and not text(data, "organisation", 20):
         return render(request, "applications/choose_city.html", {"program": program, "cities": cities})
+    if (await queries.find_application_id(program["id"], chosen[0]["id"]) is None
+            and eligibility.has_questions(await programs.get_eligibility(program["id"]))):
+        return redirect(request, f"/programs/{slug}/eligibility")  # eligibility first: no draft without it
     application_id = await services.start_application(actor(request), program["id"], chosen[0]["id"])
     return redirect(request, f"/applications/{application_id}")
 
@@ -81,6 +86,7 @@ async def start(request: Request, slug: FromPath[str]) -> Response:
 async def application_list(request: Request) -> Response:
     user = current_user(request)
     rows = await queries.list_applications_for_cities(user.city_ids)
+    rows += [r for r in await team_queries.list_team_applications(user.id) if r["organisation"] not in user.city_ids]
     now = clock.now()
     for row in rows:
         row.update(rules.list_row_deadline(row, now))
@@ -217,10 +223,13 @@ async def submit(request: Request, application_id: FromPath[int]) -> Response:
     application = await get_application_for(current_user(request), application_id, "submit")
     ctx = await page_context(request, application)
     edit = None
+    attestation = team_forms.attestation_input(data, application["organisation_name"])
+    ctx["signature_values"] = {"name": attestation.typed_name, "attested": attestation.attested}
     try:
         edit = (*forms.draft_input(ctx["schema"], data, ctx["answers"]), forms.fields_to_save(ctx["schema"], data)) \
             if "version" in data else None
-        await services.submit_application(actor(request), application_id, request.app.state.settings.public_url, edit)
+        await services.submit_application(actor(request), application_id, request.app.state.settings.public_url, edit,
+                                          attestation)
     except services.AlreadySubmitted:
         return redirect(request, f"/applications/{application_id}")
     except Invalid as exc:

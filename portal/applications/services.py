@@ -22,7 +22,9 @@ from piccolo.engine.postgres import PostgresEngine
 from portal.applications import queries
 from portal.applications.access import load_application
 from portal.applications.rules import STATUS_LABELS, check_transition, effective_deadline, may_submit_at
+from portal.applications.signing import Attestation, attestation_errors
 from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, PendingSave
+from portal.applications.team_services import record_signature
 from portal.core import audit, clock, storage
 from portal.core.actor import Actor
 from portal.core.errors import Conflict, Invalid, NotFound
@@ -90,10 +92,13 @@ def receipt_number(program_slug: str, year: int, application_id: int, submission
     return f"{initials}-{year}-{application_id:06d}" + (f"-{submission}" if submission > 1 else "")
 
 
-async def start_application(actor: Actor, program_id: int, organisation_id: int) -> int:
+async def start_application(actor: Actor, program_id: int, organisation_id: int,
+                            prefill: dict[str, Any] | None = None, eligibility: dict[str, Any] | None = None) -> int:
     """Start the city's application to the program on its current application form, or return the one
-    it already has (one per program and city). Returns the application id.
+    it already has (one per program and city, left as it is). Returns the application id.
 
+    `prefill`: answers to start with (parsed as the form parses them: see programs/eligibility.prefill);
+    `eligibility`: the eligibility answers given, kept in the audit row.
     Side effects (only when new): an Application row (draft, version 1); one audit row
     `application.started`. Raises Conflict if the program is not accepting applications or has no form.
     """
@@ -109,16 +114,19 @@ async def start_application(actor: Actor, program_id: int, organisation_id: int)
     if form is None:
         raise Conflict("This program's application form is not ready yet.")
     now = clock.now()
+    answers = dict(prefill or {})
     try:
         async with write_transaction():
             rows = await Application.insert(Application(
                 program=program_id, organisation=organisation_id, form_version=form["id"], status="draft",
-                title="", answers={}, version=1, requested_cents=0, created_by=actor.user_id,
+                title=formdef.display_title(form["schema"], answers), answers=answers, version=1,
+                requested_cents=formdef.requested_cents(form["schema"], answers), created_by=actor.user_id,
                 created_at=now, updated_at=now,
             )).returning(Application.id)
             application_id = rows[0]["id"]
             await audit.record(actor, "application.started", "application", application_id, program_id=program_id,
-                               organisation_id=organisation_id, form_version_id=form["id"])
+                               organisation_id=organisation_id, form_version_id=form["id"],
+                               eligibility=eligibility or {}, prefilled=sorted(answers))
     except Duplicate:  # a colleague (or a second click) started it a moment ago
         again = await queries.find_application_id(program_id, organisation_id)
         if again is None:
@@ -128,12 +136,15 @@ async def start_application(actor: Actor, program_id: int, organisation_id: int)
 
 
 async def submit_application(actor: Actor, application_id: int, public_url: str = "",
-                             edit: tuple[int, dict[str, Any], list[str]] | None = None) -> dict[str, Any]:
+                             edit: tuple[int, dict[str, Any], list[str]] | None = None,
+                             attestation: Attestation | None = None) -> dict[str, Any]:
     """Submit a draft: checked against its form, before the deadline by the server clock.
 
     `edit` (base version, parsed answers, the fields on the page) saves the answers on the page first, in the
     same transaction (see save_fields), so that a failed submission leaves the saved draft exactly as it was;
     fields someone else changed meanwhile stop the submission (FieldsConflict).
+    `attestation` (the web form always sends one): the signer's typed name, checked against their account
+    name with the form's problems, and kept as an application_signature row (team_services.record_signature).
     Side effects: status `submitted`, receipt number, submitted_at/by, the SHA-256 of the canonical JSON
     of the answers, version +1; one audit row `application.submitted`; an email `application_submitted`
     to the submitter with the receipt, time and hash. Nothing changes on failure: Invalid (every problem
@@ -163,6 +174,8 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
             application = await _locked(application_id)
         files = await queries.list_files(application_id)
         errors = formdef.submission_errors(form["schema"], application["answers"], files)
+        if attestation is not None:
+            errors |= attestation_errors(attestation, actor.user.name if actor.user else "")
         if errors:
             raise Invalid(errors, "This application cannot be submitted yet: please correct the problems below.")
         submission = application["submission_count"] + 1
@@ -178,8 +191,10 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
             Application.version: application["version"] + 1,
             Application.updated_at: now,
         }).where((Application.id == application_id) & (Application.status == "draft"))
+        signed = await record_signature(actor, application_id, attestation, receipt) if attestation else None
         await audit.record(actor, "application.submitted", "application", application_id, receipt_number=receipt,
-                           content_sha256=digest, files=[f["sha256"] for f in files])
+                           content_sha256=digest, files=[f["sha256"] for f in files],
+                           signature={**signed, "signed_at": signed["signed_at"].isoformat()} if signed else None)
         submitted = {**application, "status": "submitted", "submitted_at": now, "receipt_number": receipt,
                      "content_sha256": digest, "program": program}
         if actor.user is not None:
@@ -270,7 +285,7 @@ def clean_filename(name: str) -> str:
 
 async def may_download(application: dict[str, Any], file: dict[str, Any]) -> bool:
     """Reviewers (who may only view) do not get files of fields marked identifying (blind review)."""
-    if {"edit", "staff"} & set(application["rights"]):
+    if {"edit", "staff", "team"} & set(application["rights"]):
         return True
     form = await programs.get_form_version(application["form_version"])
     field = formdef.fields_by_key(form["schema"]).get(file["field_key"]) if form else None

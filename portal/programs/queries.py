@@ -65,3 +65,10 @@ async def get_form_version(form_version_id: int) -> dict[str, Any] | None:
 
 async def list_criteria(program_id: int) -> list[dict[str, Any]]:
     return await Criterion.select().where(Criterion.program == program_id).order_by(Criterion.position)
+
+
+async def get_eligibility(program_id: int) -> dict[str, Any]:
+    """The program's eligibility questions and rules (portal/programs/eligibility.py); {} if it asks none."""
+    row = await Program.select(Program.eligibility).where(Program.id == program_id).output(load_json=True).first()
+    spec = row["eligibility"] if row else {}
+    return spec if isinstance(spec, dict) else {}

@@ -37,6 +37,8 @@ class Program(Table, tablename="program"):
     award_end = Date(null=True, default=None)
     contact_email = Varchar(length=320, default="")
     created_at = Timestamptz()
+    # Eligibility questions asked before an application opens, as data: see portal/programs/eligibility.py.
+    eligibility = JSON(default="{}")
 
 
 class ProgramFunder(Table, tablename="program_funder"):

@@ -23,6 +23,12 @@ VALID_FORM: dict[str, str] = {
 }
 
 
+def signed(name: str) -> dict[str, str]:
+    """The signature the submit form needs: the signer's full name (a persona's name is its email's local part,
+    title-cased: "Applicant", "Stranger") and the ticked attestation."""
+    return {"signature_name": name, "signature_attest": "yes"}
+
+
 async def set_deadline(program_id: int, delta: timedelta) -> None:
     """Move the program's deadline to now + delta (negative: passed)."""
     await Program.update({Program.deadline_at: clock.now() + delta}).where(Program.id == program_id)

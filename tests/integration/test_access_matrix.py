@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import pytest
 
+from portal.applications.team_tables import TeamInvitation, TeamMember
+from portal.core import clock
 from portal.core.storage import store
 from portal.reviews.tables import Assignment
-from tests.factories import PERSONAS, assign
+from tests.factories import PASSWORD, PERSONAS, assign, make_user
 from tests.factories.applications import PDF_BYTES, add_file
 from tests.factories.awards import make_award, make_report
+from tests.factories.teams import TEAM_PERSONAS, add_team_member, build_team, set_eligibility
 
-PERSONA_KEYS = ["anonymous", *PERSONAS]
+# The team personas are on city A's application: editor and viewer (outside the city), signer (a member of
+# city A, an editor named the authorised signer). The colleague is a member of city A who is not on the team.
+PERSONA_KEYS = ["anonymous", *PERSONAS, *TEAM_PERSONAS]
 OK, LOGIN = 200, 303
 
 # url template -> {persona: status}; personas not named get `default`.
@@ -23,26 +28,38 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "/dashboard": {"default": OK, "anonymous": LOGIN},
     "/applications": {"default": OK, "anonymous": LOGIN},  # one's own cities' applications; empty for others
     "/applications/{application_a}": {"default": 404, "anonymous": LOGIN, "applicant": OK, "colleague": OK,
-                                      "reviewer": OK, "staff": OK, "admin": OK},
+                                      "reviewer": OK, "staff": OK, "admin": OK, "editor": OK, "viewer": OK,
+                                      "signer": OK},
+    # The team (names identify the city): not for reviewers.
+    "/applications/{application_a}/team": {"default": 404, "anonymous": LOGIN, "applicant": OK, "colleague": OK,
+                                           "reviewer": 403, "staff": OK, "admin": OK, "editor": OK, "viewer": OK,
+                                           "signer": OK},
+    # Eligibility (the program asks questions here): for people who may apply for a city.
+    "/programs/{program_slug}/eligibility": {"default": 403, "anonymous": LOGIN, "applicant": OK, "colleague": OK,
+                                             "stranger": OK, "signer": OK},
     "/applications/{application_b}": {"default": 404, "anonymous": LOGIN, "stranger": OK, "staff": OK, "admin": OK},
     "/applications/{application_a}/files/{file_a}": {"default": 404, "anonymous": LOGIN, "applicant": OK,
-                                                      "colleague": OK, "reviewer": OK, "staff": OK, "admin": OK},
+                                                      "colleague": OK, "reviewer": OK, "staff": OK, "admin": OK,
+                                                      "editor": OK, "viewer": OK, "signer": OK},
     "/reviews": {"default": OK, "anonymous": LOGIN},  # one's own assignments; empty for others
     "/reviews/{assignment}": {"default": 404, "anonymous": LOGIN, "reviewer": OK},
     "/staff": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
     "/staff/programs/{program}": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
     "/staff/applications/{application_a}": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
     "/staff/applications/{application_a}/decision": {"default": 404, "anonymous": LOGIN, "staff": OK, "admin": OK,
-                                                     "applicant": 403, "colleague": 403, "reviewer": 403},
+                                                     "applicant": 403, "colleague": 403, "reviewer": 403,
+                                                     "editor": 403, "viewer": 403, "signer": 403},
     "/staff/applications/{application_a}/deadline": {"default": 404, "anonymous": LOGIN, "staff": OK, "admin": OK,
-                                                     "applicant": 403, "colleague": 403, "reviewer": 403},
+                                                     "applicant": 403, "colleague": 403, "reviewer": 403,
+                                                     "editor": 403, "viewer": 403, "signer": 403},
     "/admin/outbox": {"default": 403, "anonymous": LOGIN, "admin": OK},
+    # Awards and reports belong to the city (the signer is a member of city A; editor and viewer are not).
     "/awards/{award}": {"default": 404, "anonymous": LOGIN, "applicant": OK, "colleague": OK, "staff": OK,
-                        "admin": OK},
+                        "admin": OK, "signer": OK},
     "/awards/{award}/letter.pdf": {"default": 404, "anonymous": LOGIN, "applicant": OK, "colleague": OK,
-                                   "staff": OK, "admin": OK},
+                                   "staff": OK, "admin": OK, "signer": OK},
     "/reports/{report}": {"default": 404, "anonymous": LOGIN, "applicant": OK, "colleague": OK, "staff": OK,
-                          "admin": OK},
+                          "admin": OK, "signer": OK},
     "/funder": {"default": 403, "anonymous": LOGIN, "funder": OK, "other_funder": OK},
     "/funder/programs/{program}": {"default": 403, "anonymous": LOGIN, "funder": OK, "other_funder": 404},
 }
@@ -51,7 +68,26 @@ GET_MATRIX: dict[str, dict[str, int]] = {
 # "input" means the persona got past the access check (an error about the input, or the action done).
 POST_MATRIX: dict[str, dict[str, int | str]] = {
     "/programs/{program_slug}/apply": {"default": 403, "anonymous": LOGIN, "applicant": "input",
-                                       "colleague": "input", "stranger": "input"},
+                                       "colleague": "input", "stranger": "input", "signer": "input"},
+    "/programs/{program_slug}/eligibility": {"default": 403, "anonymous": LOGIN, "applicant": "input",
+                                             "colleague": "input", "stranger": "input", "signer": "input"},
+    # Only the owner changes the team; members of it and colleagues in the city get 403.
+    "/applications/{application_a}/team/invitations": {"default": 404, "anonymous": LOGIN, "applicant": "input",
+                                                       "colleague": 403, "reviewer": 403, "staff": 403,
+                                                       "admin": 403, "editor": 403, "viewer": 403, "signer": 403},
+    "/applications/{application_a}/team/invitations/{invitation}/revoke": {
+        "default": 404, "anonymous": LOGIN, "applicant": "input", "colleague": 403, "reviewer": 403, "staff": 403,
+        "admin": 403, "editor": 403, "viewer": 403, "signer": 403},
+    "/applications/{application_a}/team/members/{viewer}/role": {
+        "default": 404, "anonymous": LOGIN, "applicant": "input", "colleague": 403, "reviewer": 403, "staff": 403,
+        "admin": 403, "editor": 403, "viewer": 403, "signer": 403},
+    "/applications/{application_a}/team/signer": {
+        "default": 404, "anonymous": LOGIN, "applicant": "input", "colleague": 403, "reviewer": 403, "staff": 403,
+        "admin": 403, "editor": 403, "viewer": 403, "signer": 403},
+    # On a member made afresh for each persona: a successful removal removes it.
+    "/applications/{application_a}/team/members/{spare_member}/remove": {
+        "default": 404, "anonymous": LOGIN, "applicant": "input", "colleague": 403, "reviewer": 403, "staff": 403,
+        "admin": 403, "editor": 403, "viewer": 403, "signer": 403},
     # Program staff may read a city's application but never write it.
     "/applications/{application_b}": {"default": 404, "anonymous": LOGIN, "stranger": "input", "staff": 403,
                                       "admin": 403},
@@ -62,17 +98,20 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
     "/applications/{application_b}/autosave": {"default": 404, "anonymous": 401, "stranger": "input", "staff": 403,
                                                "admin": 403},
     "/applications/{application_a}/presence": {"default": 404, "anonymous": 204, "applicant": "input",
-                                               "colleague": "input", "reviewer": "input", "staff": "input",
+                                               "colleague": "input", "editor": "input", "viewer": "input",
+                                               "signer": "input", "reviewer": "input", "staff": "input",
                                                "admin": "input"},
     "/applications/{application_b}/files": {"default": 404, "anonymous": LOGIN, "stranger": "input", "staff": 403,
                                             "admin": 403},
     "/applications/{application_a}/files/{file_a}/delete": {"default": 404, "anonymous": LOGIN,
-                                                             "applicant": "input", "colleague": "input",
-                                                             "reviewer": 403, "staff": 403, "admin": 403},
+                                                             "applicant": "input", "colleague": 403,
+                                                             "reviewer": 403, "staff": 403, "admin": 403,
+                                                             "editor": "input", "viewer": 403, "signer": "input"},
     "/applications/{application_b}/withdraw": {"default": 404, "anonymous": LOGIN, "stranger": "input", "staff": 403,
                                                "admin": 403},
     "/applications/{application_a}/withdraw": {"default": 404, "anonymous": LOGIN, "applicant": "input",
-                                               "colleague": "input", "reviewer": 403, "staff": 403, "admin": 403},
+                                               "colleague": 403, "reviewer": 403, "staff": 403, "admin": 403,
+                                               "editor": "input", "viewer": 403, "signer": "input"},
     "/reviews/{assignment}": {"default": 404, "anonymous": LOGIN, "reviewer": "input"},
     "/reviews/{assignment}/submit": {"default": 404, "anonymous": LOGIN, "reviewer": "input"},
     "/staff/programs/{program}/invitations": {"default": 403, "anonymous": LOGIN, "staff": "input",
@@ -81,16 +120,16 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
                                                         "admin": "input"},
     "/staff/applications/{application_a}/decision": {"default": 404, "anonymous": LOGIN, "staff": "input",
                                                      "admin": "input", "applicant": 403, "colleague": 403,
-                                                     "reviewer": 403},
+                                                     "reviewer": 403, "editor": 403, "viewer": 403, "signer": 403},
     "/reports/{report}": {"default": 404, "anonymous": LOGIN, "applicant": "input", "colleague": "input",
-                          "staff": 403, "admin": 403},
+                          "staff": 403, "admin": 403, "signer": "input"},
     "/staff/programs/{program}/grace": {"default": 403, "anonymous": LOGIN, "staff": "input", "admin": "input"},
     "/staff/applications/{application_a}/extension": {"default": 404, "anonymous": LOGIN, "staff": "input",
                                                       "admin": "input", "applicant": 403, "colleague": 403,
-                                                      "reviewer": 403},
+                                                      "reviewer": 403, "editor": 403, "viewer": 403, "signer": 403},
     "/staff/applications/{application_a}/reopen": {"default": 404, "anonymous": LOGIN, "staff": "input",
                                                    "admin": "input", "applicant": 403, "colleague": 403,
-                                                   "reviewer": 403},
+                                                   "reviewer": 403, "editor": 403, "viewer": 403, "signer": 403},
     # Last, and on an assignment made afresh for each persona: a successful delete removes it.
     "/staff/assignments/{spare_assignment}/delete": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                      "admin": "input"},
@@ -98,7 +137,7 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
 
 PUBLIC_OR_SELF = {  # routes every persona may use: public pages, sign-in, tokens checked by the route itself
     "/", "/programs", "/programs/{slug:str}", "/login", "/logout", "/register", "/reset", "/reset/{token:str}",
-    "/invitations/{token:str}", "/static/{file_path:path}", "/vendor/htmx/{file_path:path}",
+    "/invitations/{token:str}", "/team-invitations/{token:str}", "/static/{file_path:path}", "/vendor/htmx/{file_path:path}",
     "/vendor/uswds/{file_path:path}",
 }
 
@@ -113,7 +152,28 @@ async def objects(portal, world):
     ids["award"] = await make_award(world["application_a"], world["staff"])
     ids["report"] = await make_report(ids["award"], world["program"])
     ids["program_slug"] = "healthy-babies"
+    await set_eligibility(world["program"])
+    ids |= await build_team(world)
+    ids["spare"] = await make_user("spare@partner.org")
+    rows = await TeamInvitation.insert(TeamInvitation(
+        token_hash="0" * 64, application=world["application_a"], email="invited@partner.org", role="viewer",
+        invited_by=world["applicant"], created_at=clock.now(), expires_at=clock.now())).returning(TeamInvitation.id)
+    ids["invitation"] = rows[0]["id"]
     return ids
+
+
+@pytest.fixture
+async def sign_in(as_persona, make_client):
+    """A client for any persona of the matrix, the world's and the team's."""
+
+    async def client_for(key: str):
+        if key not in TEAM_PERSONAS:
+            return await as_persona(key)
+        client = await make_client()
+        await client.login(TEAM_PERSONAS[key], PASSWORD)
+        return client
+
+    return client_for
 
 
 def expected(table: dict[str, dict], url: str, persona: str):
@@ -121,8 +181,8 @@ def expected(table: dict[str, dict], url: str, persona: str):
     return row.get(persona, row["default"])
 
 
-async def test_get_routes_for_every_persona(as_persona, objects):
-    clients = {key: await as_persona(key) for key in PERSONA_KEYS}
+async def test_get_routes_for_every_persona(sign_in, objects):
+    clients = {key: await sign_in(key) for key in PERSONA_KEYS}
     outcomes, wanted = [], []
     for template in GET_MATRIX:
         url = template.format(**objects)
@@ -136,16 +196,19 @@ async def test_get_routes_for_every_persona(as_persona, objects):
     assert not mismatches, "\n".join(map(str, mismatches))
 
 
-async def test_unsafe_routes_for_every_persona(as_persona, objects):
+async def test_unsafe_routes_for_every_persona(sign_in, objects):
     outcomes, wanted = [], []
     for template in POST_MATRIX:
-        url = template.format(**objects, spare_assignment=0)
+        url = template.format(**objects, spare_assignment=0, spare_member=objects["spare"])
         for persona in PERSONA_KEYS:
-            client = await as_persona(persona)  # a fresh client each time: some posts change state
+            client = await sign_in(persona)  # a fresh client each time: some posts change state
             if "{spare_assignment}" in template:
                 await Assignment.delete().where(Assignment.reviewer == objects["idle_reviewer"])
                 spare = await assign(objects["application_a"], objects["idle_reviewer"], objects["staff"])
                 url = template.format(spare_assignment=spare)
+            if "{spare_member}" in template:
+                await TeamMember.delete().where(TeamMember.user == objects["spare"])
+                await add_team_member(objects["application_a"], objects["spare"], "viewer")
             response = await client.post(url, {})
             want = expected(POST_MATRIX, template, persona)
             got = response.status_code
@@ -176,9 +239,9 @@ def _shape(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "{}", path)
 
 
-async def test_public_pages_answer_everyone(as_persona, objects):
+async def test_public_pages_answer_everyone(sign_in, objects):
     for persona in PERSONA_KEYS:
-        client = await as_persona(persona)
+        client = await sign_in(persona)
         for url in ("/programs", "/programs/healthy-babies"):
             assert (persona, url, (await client.get(url)).status_code) == (persona, url, OK)
         assert (persona, (await client.get("/programs/no-such-program")).status_code) == (persona, 404)

@@ -147,7 +147,9 @@ async def test_complete_application_submits_from_the_review_step(draft):
     await post_step(client, app_id, "metrics", target_families="600")
     await post_step(client, app_id, "sign", signer_name="Mayor Quimby", attest="yes")
     version = (await application_row(app_id))["version"]
-    response = await client.post(f"/applications/{app_id}/submit", {"version": str(version), "step": "review"})
+    response = await client.post(f"/applications/{app_id}/submit", {"version": str(version), "step": "review",
+                                                                     "signature_name": "Stranger",
+                                                                     "signature_attest": "yes"})
     assert response.status_code == 303
     row = await application_row(app_id)
     assert (row["status"], row["requested_cents"], row["answers"]["child_poverty_rate"]) == ("submitted", 4_000_050, 18.5)

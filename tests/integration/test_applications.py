@@ -12,7 +12,7 @@ import pikepdf
 
 from portal.applications.services import canonical_json
 from portal.core.audit import list_for
-from tests.factories.applications import PDF_BYTES, VALID_FORM, application_row, set_deadline
+from tests.factories.applications import PDF_BYTES, VALID_FORM, application_row, set_deadline, signed
 from tests.support import body_of
 
 
@@ -315,7 +315,7 @@ async def submit_with_file(world, as_persona):
     app_id = int(started.headers["location"].rsplit("/", 1)[1])
     await upload(client, app_id)
     await save(client, app_id, 1, **VALID_FORM)
-    response = await client.post(f"/applications/{app_id}/submit")
+    response = await client.post(f"/applications/{app_id}/submit", signed("Applicant"))
     assert response.status_code == 303
     page = await client.get(f"/applications/{app_id}")
     file_id = int(page.text.split(f"/applications/{app_id}/files/")[1].split('"')[0])
@@ -367,7 +367,8 @@ async def test_submit_incomplete_is_422_with_every_error(world, as_persona):
 async def test_submit_from_the_form_saves_and_submits_at_once(world, as_persona):
     client, app_id = await draft_b(world, as_persona)
     await client.get(f"/applications/{app_id}")
-    response = await client.post(f"/applications/{app_id}/submit", {"version": "1", **VALID_FORM})
+    response = await client.post(f"/applications/{app_id}/submit", {"version": "1", **VALID_FORM,
+                                                                     **signed("Stranger")})
     assert response.status_code == 303
     row = await application_row(app_id)
     assert (row["status"], row["answers"]["amount"]) == ("submitted", 2_500_000)
@@ -402,7 +403,8 @@ async def test_double_submit_gives_one_receipt(world, as_persona, mailbox):
     client, app_id = await draft_b(world, as_persona)
     await save(client, app_id, 1, **VALID_FORM)
     await upload(client, app_id)
-    responses = await asyncio.gather(*[client.post(f"/applications/{app_id}/submit") for _ in range(3)])
+    responses = await asyncio.gather(*[client.post(f"/applications/{app_id}/submit", signed("Stranger"))
+                                       for _ in range(3)])
     assert sorted(r.status_code for r in responses) == [303, 303, 303]
     events = [e for e in await list_for("application", app_id) if e["action"] == "application.submitted"]
     assert len(events) == 1

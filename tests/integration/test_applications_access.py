@@ -8,16 +8,16 @@ from portal.accounts.sessions import load_principal
 from portal.applications.access import get_application_for
 from portal.core.errors import Forbidden, NotFound
 
-EXPECTED = {  # persona -> need -> "ok" | 403 | 404, on city A's submitted application
-    "applicant": {"view": "ok", "edit": "ok", "submit": "ok", "staff": 403},
-    "colleague": {"view": "ok", "edit": "ok", "submit": "ok", "staff": 403},
-    "stranger": {"view": 404, "edit": 404, "submit": 404, "staff": 404},
-    "reviewer": {"view": "ok", "edit": 403, "submit": 403, "staff": 403},
-    "idle_reviewer": {"view": 404, "edit": 404, "submit": 404, "staff": 404},
-    "other_reviewer": {"view": 404, "edit": 404, "submit": 404, "staff": 404},
-    "funder": {"view": 404, "edit": 404, "submit": 404, "staff": 404},
-    "staff": {"view": "ok", "edit": 403, "submit": 403, "staff": "ok"},
-    "admin": {"view": "ok", "edit": 403, "submit": 403, "staff": "ok"},
+EXPECTED = {  # persona -> need -> "ok" | 403 | 404, on city A's submitted application (owner: applicant)
+    "applicant": {"view": "ok", "team": "ok", "edit": "ok", "manage": "ok", "submit": "ok", "staff": 403},
+    "colleague": {"view": "ok", "team": "ok", "edit": 403, "manage": 403, "submit": 403, "staff": 403},
+    "stranger": {"view": 404, "team": 404, "edit": 404, "manage": 404, "submit": 404, "staff": 404},
+    "reviewer": {"view": "ok", "team": 403, "edit": 403, "manage": 403, "submit": 403, "staff": 403},
+    "idle_reviewer": {"view": 404, "team": 404, "edit": 404, "manage": 404, "submit": 404, "staff": 404},
+    "other_reviewer": {"view": 404, "team": 404, "edit": 404, "manage": 404, "submit": 404, "staff": 404},
+    "funder": {"view": 404, "team": 404, "edit": 404, "manage": 404, "submit": 404, "staff": 404},
+    "staff": {"view": "ok", "team": "ok", "edit": 403, "manage": 403, "submit": 403, "staff": "ok"},
+    "admin": {"view": "ok", "team": "ok", "edit": 403, "manage": 403, "submit": 403, "staff": "ok"},
 }
 
 

@@ -139,7 +139,7 @@ async def test_submit_after_autosaves_is_not_a_conflict(world, as_persona):
     tab, _, app_id = await two_tabs(world, as_persona)
     assert (await autosave(tab, app_id, 1, project_title="Autosaved title")).status_code == 200
     response = await tab.post(f"/applications/{app_id}/submit", {"version": "1", **(VALID_FORM | {
-        "project_title": "Autosaved title"})})
+        "project_title": "Autosaved title"}), "signature_name": "Stranger", "signature_attest": "yes"})
     assert response.status_code == 303
     assert (await application_row(app_id))["status"] == "submitted"
 

@@ -1,0 +1,120 @@
+"""Reading application teams: one's place on a team, the members, pending invitations, the signer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.accounts.tables import User
+from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
+from portal.core import clock
+from portal.core.security import token_hash
+from portal.db import to_datetime
+
+# On every application page (inside get_application_for): plain SQL, one trip.
+POSITION_SQL = """
+SELECT m."user" AS user_id, m.role, m.is_signer FROM application_member m
+WHERE m.application = {} AND (m."user" = {} OR m.is_signer = {})
+"""
+
+
+async def team_position(application_id: int, user_id: int) -> tuple[str | None, int | None]:
+    """(the user's role on the team, editor | viewer | None; the id of the named signer, or None when the
+    owner signs by default). The owner is not looked up here: it is `application.created_by`."""
+    rows = await TeamMember.raw(POSITION_SQL, application_id, user_id, True)
+    role = next((r["role"] for r in rows if r["user_id"] == user_id), None)
+    signer = next((r["user_id"] for r in rows if r["is_signer"]), None)
+    return role, signer
+
+
+async def user_name(user_id: int) -> str:
+    row = await User.select(User.name).where(User.id == user_id).first()
+    return row["name"] if row else ""
+
+
+async def list_members(application_id: int) -> list[dict[str, Any]]:
+    """Editors and viewers (not the owner), by name."""
+    return await TeamMember.select(
+        TeamMember.user.as_alias("user_id"), TeamMember.user.name.as_alias("name"),
+        TeamMember.user.email.as_alias("email"), TeamMember.role, TeamMember.is_signer, TeamMember.created_at,
+    ).where(TeamMember.application == application_id).order_by(TeamMember.user.name)
+
+
+async def get_member(application_id: int, user_id: int) -> dict[str, Any] | None:
+    return await TeamMember.select().where(
+        (TeamMember.application == application_id) & (TeamMember.user == user_id)).first()
+
+
+async def get_user(user_id: int) -> dict[str, Any] | None:
+    return await User.select(User.id, User.name, User.email).where(User.id == user_id).first()
+
+
+async def list_pending_invitations(application_id: int) -> list[dict[str, Any]]:
+    """Invitations neither accepted, revoked nor expired, newest first."""
+    return await TeamInvitation.select(
+        TeamInvitation.id, TeamInvitation.email, TeamInvitation.role, TeamInvitation.created_at,
+        TeamInvitation.expires_at, TeamInvitation.invited_by.name.as_alias("invited_by_name"),
+    ).where(
+        (TeamInvitation.application == application_id) & TeamInvitation.accepted_at.is_null()
+        & TeamInvitation.revoked_at.is_null() & (TeamInvitation.expires_at > clock.now())
+    ).order_by(TeamInvitation.id, ascending=False)
+
+
+async def find_invitation(token: str) -> dict[str, Any] | None:
+    """The invitation for `token` whatever its state (the page explains used, revoked and expired ones)."""
+    if not token or len(token) > 200:
+        return None
+    return await TeamInvitation.select(
+        *TeamInvitation.all_columns(), TeamInvitation.invited_by.name.as_alias("invited_by_name"),
+        TeamInvitation.application.organisation.name.as_alias("city_name"),
+        TeamInvitation.application.program.title.as_alias("program_title"),
+    ).where(TeamInvitation.token_hash == token_hash(token)).first()
+
+
+def invitation_state(invitation: dict[str, Any] | None) -> str:
+    """pending | accepted | revoked | expired | missing."""
+    if invitation is None:
+        return "missing"
+    if invitation["accepted_at"] is not None:
+        return "accepted"
+    if invitation["revoked_at"] is not None:
+        return "revoked"
+    if clock.as_utc(to_datetime(invitation["expires_at"])) <= clock.now():
+        return "expired"
+    return "pending"
+
+
+# The applications of teams one belongs to without being a member of the applying city.
+TEAM_LIST_SQL = """
+SELECT ap.id, ap.status, ap.title, ap.requested_cents, ap.updated_at, ap.submitted_at, ap.receipt_number,
+       ap.organisation, o.name AS city_name, p.id AS program_id, p.title AS program_title, p.slug AS program_slug,
+       p.status AS program_status, p.opens_at AS opens_at, p.deadline_at AS deadline_at, p.timezone AS timezone,
+       p.grace_minutes AS grace_minutes, ap.extended_deadline_at AS extended_deadline_at
+FROM application ap JOIN organisation o ON o.id = ap.organisation JOIN program p ON p.id = ap.program
+WHERE ap.created_by = {} OR ap.id IN (SELECT m.application FROM application_member m WHERE m."user" = {})
+"""
+
+
+async def list_team_applications(user_id: int) -> list[dict[str, Any]]:
+    """Applications `user_id` owns or is on the team of (the same columns as queries.CITY_LIST_SQL)."""
+    rows = await TeamMember.raw(TEAM_LIST_SQL, user_id, user_id)
+    for row in rows:
+        for key in ("updated_at", "submitted_at", "opens_at", "deadline_at", "extended_deadline_at"):
+            row[key] = to_datetime(row[key])
+    return rows
+
+
+async def list_signatures(application_id: int) -> list[dict[str, Any]]:
+    return await Signature.select().where(Signature.application == application_id).order_by(Signature.id)
+
+
+async def list_invitations_for(email: str) -> list[dict[str, Any]]:
+    """Pending team invitations sent to `email` (for the invitee's dashboard; the link itself is in the email)."""
+    return await TeamInvitation.select(
+        TeamInvitation.id, TeamInvitation.role, TeamInvitation.expires_at,
+        TeamInvitation.invited_by.name.as_alias("invited_by_name"),
+        TeamInvitation.application.organisation.name.as_alias("city_name"),
+        TeamInvitation.application.program.title.as_alias("program_title"),
+    ).where(
+        (TeamInvitation.email == email.lower()) & TeamInvitation.accepted_at.is_null()
+        & TeamInvitation.revoked_at.is_null() & (TeamInvitation.expires_at > clock.now())
+    ).order_by(TeamInvitation.id)
