@@ -17,6 +17,7 @@ from portal import db
 from portal.accounts.controllers import ROUTES as ACCOUNT_ROUTES
 from portal.applications import lifecycle
 from portal.applications.controllers import ROUTES as APPLICATION_ROUTES
+from portal.applications.export_controllers import ROUTES as EXPORT_ROUTES
 from portal.applications.eligibility_controllers import ROUTES as ELIGIBILITY_ROUTES
 from portal.applications.team_controllers import ROUTES as TEAM_ROUTES
 from portal.awards.controllers import ROUTES as AWARD_ROUTES
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *STAFF_ROUTES,
             *ACCOUNT_ROUTES,
             *APPLICATION_ROUTES,
+            *EXPORT_ROUTES,
             *TEAM_ROUTES,
             *ELIGIBILITY_ROUTES,
             *REVIEW_ROUTES,

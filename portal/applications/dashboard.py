@@ -1,4 +1,5 @@
-"""This domain's part of the signed-in dashboard (see portal/dashboards/controllers.py)."""
+"""This domain's part of the signed-in dashboard (see portal/dashboards/controllers.py), and the rows of the
+applicant's list of applications: status, deadline in the program's time zone, what comes next, reports due."""
 
 from __future__ import annotations
 
@@ -7,18 +8,35 @@ from typing import Any
 from portal.applications import queries, rules, team_queries
 from portal.core import clock
 from portal.core.actor import Principal
+from portal.reporting.access import GRANTEE_ROLES
+from portal.reporting.queries import list_due_reports_for_cities
 
 
-async def section(user: Principal) -> tuple[str, dict[str, Any]] | None:
-    """For city members and application teams: the applications with status, deadline and next step, and
-    team invitations waiting for them."""
-    team_rows = [r for r in await team_queries.list_team_applications(user.id) if r["organisation"] not in user.city_ids]
-    invitations = await team_queries.list_invitations_for(user.email)
-    if not user.city_ids and not team_rows and not invitations:
-        return None
-    rows = await queries.list_applications_for_cities(user.city_ids) + team_rows
+async def applicant_rows(user: Principal) -> list[dict[str, Any]]:
+    """My cities' applications, then those of teams I am on for other cities, each with the deadline to show
+    (`deadline_shown`: its extension or the program's; `countdown` in the last days of a draft), `accepting`,
+    `next_step` and `reports_due` (the award's reports not yet submitted, soonest first, `overdue` marked; for
+    members of the grantee city)."""
+    rows = await queries.list_applications_for_cities(user.city_ids)
+    rows += [r for r in await team_queries.list_team_applications(user.id) if r["organisation"] not in user.city_ids]
+    grantee_cities = [org for org in user.city_ids if user.org_roles.get(org) in GRANTEE_ROLES]
+    due: dict[int, list[dict[str, Any]]] = {}
     now = clock.now()
+    for report in await list_due_reports_for_cities(grantee_cities) if rows else []:
+        report["overdue"] = report["due_on"] < now.date()
+        due.setdefault(report["application_id"], []).append(report)
     for row in rows:
         row.update(rules.list_row_deadline(row, now))
         row["next_step"] = rules.next_step(row, row["accepting"])
+        row["reports_due"] = due.get(row["id"], [])
+    return rows
+
+
+async def section(user: Principal) -> tuple[str, dict[str, Any]] | None:
+    """For city members and application teams: the applications with status, deadline, next step and
+    downloads, and team invitations waiting for them."""
+    rows = await applicant_rows(user)
+    invitations = await team_queries.list_invitations_for(user.email)
+    if not user.city_ids and not rows and not invitations:
+        return None
     return "applications/_dashboard.html", {"applications": rows, "invitations": invitations}

@@ -60,7 +60,7 @@ async def list_reports_for_cities(city_ids: list[int]) -> list[dict[str, Any]]:
 
 # On every grantee's dashboard: plain SQL, and only the drafts (the page lists what is still to file).
 DUE_FOR_CITIES_SQL = """
-SELECT r.id, r.kind, r.due_on, p.title AS program_title, o.name AS city_name
+SELECT r.id, r.kind, r.due_on, p.title AS program_title, o.name AS city_name, ap.id AS application_id
 FROM report r JOIN award a ON a.id = r.award JOIN application ap ON ap.id = a.application
 JOIN program p ON p.id = ap.program JOIN organisation o ON o.id = ap.organisation
 WHERE r.status = 'draft' AND ap.organisation IN ({cities})

@@ -1,0 +1,96 @@
+"""Downloads made from applications: the submitted application as a PDF, the current answers as Markdown or
+Word for colleagues who draft offline, and a program's blank form as a PDF (see exports.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.params import FromPath
+
+from portal.applications import exports, queries
+from portal.applications.access import get_application_for
+from portal.core import clock
+from portal.core.errors import Conflict, NotFound
+from portal.programs import queries as programs
+from portal.web.auth import actor, current_user
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def attachment(content: bytes, media_type: str, filename: str) -> Response:
+    """A download that no browser renders inline, sniffs, or keeps in a shared cache."""
+    return Response(content=content, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    })
+
+
+def is_blind(application: dict[str, Any]) -> bool:
+    """Readers who may neither edit nor run the program (assigned reviewers) get no identifying answers."""
+    return not ({"edit", "staff", "team"} & set(application["rights"]))
+
+
+async def loaded(request: Request, application_id: int) -> tuple[dict[str, Any], dict[str, Any], list[dict]]:
+    application = await get_application_for(current_user(request), application_id, "view")
+    form = await programs.get_form_version(application["form_version"])
+    if form is None:
+        raise NotFound()
+    return application, form["schema"], await queries.list_files(application_id)
+
+
+@get("/applications/{application_id:int}/application.pdf", name="applications:pdf")
+async def application_pdf(request: Request, application_id: FromPath[int]) -> Response:
+    application, schema, files = await loaded(request, application_id)
+    if application["status"] == "draft" or not application["receipt_number"]:
+        raise Conflict("This application has not been submitted, so it has no receipt yet. "
+                       "Export the draft as a Word or Markdown file instead.")
+    content = await exports.application_pdf(actor(request), application, schema, files,
+                                            request.app.state.settings.files_dir, blind=is_blind(application))
+    name = exports.safe_filename("application", application["receipt_number"], extension="pdf")
+    return attachment(content, "application/pdf", name)
+
+
+def export_parts(application: dict[str, Any], schema: dict[str, Any], files: list[dict]) -> tuple[dict, list]:
+    blind = is_blind(application)
+    meta = exports.document_meta(application, hide_identifying=blind, now=clock.now())
+    return meta, exports.answer_sections(schema, application["answers"], files, hide_identifying=blind)
+
+
+def export_name(application: dict[str, Any], extension: str) -> str:
+    program = application["program"]
+    return exports.safe_filename(program["slug"], "answers", application["id"], extension=extension)
+
+
+@get("/applications/{application_id:int}/answers.md", name="applications:markdown")
+async def answers_markdown(request: Request, application_id: FromPath[int]) -> Response:
+    application, schema, files = await loaded(request, application_id)
+    text = exports.answers_markdown(*export_parts(application, schema, files))
+    return attachment(text.encode(), "text/markdown", export_name(application, "md"))
+
+
+@get("/applications/{application_id:int}/answers.docx", name="applications:docx")
+async def answers_docx(request: Request, application_id: FromPath[int]) -> Response:
+    application, schema, files = await loaded(request, application_id)
+    content = await asyncio.to_thread(exports.answers_docx, *export_parts(application, schema, files))
+    return attachment(content, DOCX_TYPE, export_name(application, "docx"))
+
+
+@get("/programs/{slug:str}/form.pdf", name="programs:blank_form")
+async def blank_form(request: Request, slug: FromPath[str]) -> Response:
+    program = await programs.get_program_by_slug(slug)
+    if program is None or program["status"] == "draft":
+        raise NotFound()
+    form = await programs.current_form(program["id"], "application")
+    if form is None:
+        raise NotFound()
+    content = await asyncio.to_thread(exports.blank_form_pdf, program, form, request.app.state.settings.files_dir)
+    response = attachment(content, "application/pdf", exports.safe_filename(slug, "application-form",
+                                                                            extension="pdf"))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+ROUTES = [application_pdf, answers_markdown, answers_docx, blank_form]
