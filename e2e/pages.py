@@ -468,3 +468,31 @@ class FunderProgramPage(PortalPage):
 
     def award_row(self, city_name: str) -> Locator:
         return self.awards_by_city.get_by_role("row").filter(has_text=city_name)
+
+
+class DeadlineBox:
+    """A deadline as templates/components/deadline.html shows it: the program's zone, UTC, the viewer's own
+    time (added by the script) and the countdown."""
+
+    def __init__(self, root: Locator) -> None:
+        self.root = root
+
+    @property
+    def local(self) -> Locator:
+        return self.root.locator("time")
+
+    @property
+    def utc(self) -> Locator:
+        return self.root.locator("[data-deadline-other]")
+
+    @property
+    def your_time(self) -> Locator:
+        return self.root.get_by_test_id("your-time")
+
+    @property
+    def countdown(self) -> Locator:
+        return self.root.locator("[data-countdown-text]")
+
+    @property
+    def announcer(self) -> Locator:
+        return self.root.locator("[data-countdown-live]")

@@ -15,6 +15,7 @@ from litestar.static_files import create_static_files_router
 
 from portal import db
 from portal.accounts.controllers import ROUTES as ACCOUNT_ROUTES
+from portal.applications import lifecycle
 from portal.applications.controllers import ROUTES as APPLICATION_ROUTES
 from portal.applications.export_controllers import ROUTES as EXPORT_ROUTES
 from portal.applications.eligibility_controllers import ROUTES as ELIGIBILITY_ROUTES
@@ -64,13 +65,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.open_engine(engine, settings.database.pool_size)
         stop = asyncio.Event()
-        worker = asyncio.create_task(mail.run_outbox_worker(settings, stop))
+        workers = [asyncio.create_task(mail.run_outbox_worker(settings, stop))]
+        if settings.reminder_interval_seconds > 0:
+            workers.append(asyncio.create_task(lifecycle.run_reminder_worker(
+                settings.public_url, settings.reminder_interval_seconds, stop)))
         try:
             yield
         finally:
             stop.set()
             mail.kick(force=True)
-            await asyncio.wait([worker], timeout=5)
+            await asyncio.wait(workers, timeout=5)
             await db.close_engine(engine)
 
     static = [

@@ -93,6 +93,17 @@ def create_staff(email: str, name: str, network_slug: str, admin: bool, password
     click.echo(f"Staff user {clean} created.")
 
 
+@main.command("send-reminders")
+def send_reminders() -> None:
+    """Queue the deadline reminders now due (7 days and 1 day before; each at most once per application)."""
+    from portal.applications.lifecycle import send_deadline_reminders
+    from portal.core import clock
+
+    settings = _settings()
+    sent = asyncio.run(_with_engine(settings, lambda: send_deadline_reminders(clock.now(), settings.public_url)))
+    click.echo(f"{sent} deadline reminder(s) queued.")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)

@@ -3,7 +3,7 @@
 from piccolo.conf.apps import AppConfig
 
 from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, Session, User
-from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, PendingSave
+from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, DeadlineReminder, PendingSave
 from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
 from portal.awards.tables import Award
 from portal.core.tables import AuditEvent, OutboundEmail
@@ -34,6 +34,7 @@ ALL_TABLES = [
     TeamMember,
     TeamInvitation,
     Signature,
+    DeadlineReminder,
     Assignment,
     Score,
     Award,

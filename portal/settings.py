@@ -75,6 +75,9 @@ class Settings:
     """Send cookies with `Secure` and the `__Host-` prefix; on by default in production."""
     login_attempts_per_15min: int = 10
     """Failed sign-ins allowed per email address or client address in 15 minutes."""
+    reminder_interval_seconds: int = 900
+    """How often each process looks for deadline reminders to send (0: never; `portal send-reminders` still
+    sends them, e.g. from cron)."""
 
     @property
     def production(self) -> bool:
@@ -165,4 +168,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         session_hours=_int(environ, "SESSION_HOURS", 12),
         secure_cookies=_bool(environ, "SECURE_COOKIES", production),
         login_attempts_per_15min=_int(environ, "LOGIN_ATTEMPTS_PER_15MIN", 10),
+        reminder_interval_seconds=_int(environ, "REMINDER_INTERVAL_SECONDS", 900),
     )

@@ -66,6 +66,7 @@ async def app(request, smtp_server, tmp_path_factory):
         "SMTP_PORT": str(controller.port),
         "PORTAL_PUBLIC_URL": "http://testserver",
         "LOGIN_ATTEMPTS_PER_15MIN": "5",
+        "REMINDER_INTERVAL_SECONDS": "0",  # tests call send_deadline_reminders with the time they set
     })
     from portal.app import create_app
 

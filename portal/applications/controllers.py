@@ -10,12 +10,12 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath
 from litestar.response import File
 
-from portal.applications import dashboard, forms, queries, rules, services, signing, team_forms
+from portal.applications import dashboard, forms, lifecycle, queries, rules, services, signing, team_forms
 from portal.applications.access import get_application_for, load_application
+from portal.core import clock
 from portal.core.errors import Invalid, NotFound
 from portal.programs import eligibility, formdef
 from portal.programs import queries as programs
-from portal.programs.rules import is_accepting
 from portal.web.auth import actor, current_user, optional_user as current_user_or_none
 from portal.web.forms import read_form, text, values
 from portal.web.sessions import state_of
@@ -23,7 +23,20 @@ from portal.web.render import fragment, redirect, render
 
 MESSAGES = {"saved": "Your draft is saved.", "uploaded": "The file is uploaded.", "removed": "The file is removed.",
             "submitted": "Your application is submitted. A confirmation email is on its way.",
-            "joined": "You joined the team of this application."}
+            "joined": "You joined the team of this application.",
+            "withdrawn": "Your application is withdrawn. Your team gets an email confirming it."}
+
+
+def deadline_context(program: dict[str, Any], application: dict[str, Any]) -> dict[str, Any]:
+    """The deadline as the application page shows it: the extension, or the program's published deadline
+    (its countdown), and whether the server would take a submission now (grace period included)."""
+    now = clock.now()
+    extended = application.get("extended_deadline_at")
+    shown = clock.as_utc(extended or program["deadline_at"])
+    effective = rules.effective_deadline(program, extended)
+    accepting = rules.may_submit_at(program, extended, now)
+    return {"deadline": shown, "effective_deadline": effective, "countdown": rules.countdown(shown, now),
+            "accepting": accepting, "in_grace": accepting and extended is None and now >= shown}
 
 
 async def page_context(request: Request, application: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -33,17 +46,20 @@ async def page_context(request: Request, application: dict[str, Any], **override
     assert form is not None
     rights = application["rights"]
     editing = application["status"] == "draft" and "edit" in rights
+    deadlines = deadline_context(program, application)
     return {
         "application": application, "program": program, "schema": form["schema"],
         "labels": formdef.labels(form["schema"]), "files": await queries.list_files(application["id"]),
-        "accepting": is_accepting(program), "editing": editing, "can_submit": editing and "submit" in rights,
+        "editing": editing, "can_submit": editing and "submit" in rights,
         "blind": not ({"edit", "staff", "team"} & set(rights)), "answers": application["answers"], "errors": {},
         "version": application["version"], "conflict": None, "mine": None, "pending": "",
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),
         "step": request.query_params.get("step", ""),
-        "next_step": rules.next_step(application, is_accepting(program)),
+        "next_step": rules.next_step(application, deadlines["accepting"]),
+        "can_withdraw": "edit" in rights and rules.can_transition(application["status"], "withdrawn"),
+        "withdraw_errors": {}, "withdraw_reason": "",
         "attestation": signing.attestation_text(application["organisation_name"]), "signature_values": {},
-    } | overrides
+    } | deadlines | overrides
 
 
 @post("/programs/{slug:str}/apply", name="applications:start")
@@ -225,6 +241,20 @@ async def submit(request: Request, application_id: FromPath[int]) -> Response:
     return redirect(request, f"/applications/{application_id}?done=submitted")
 
 
+@post("/applications/{application_id:int}/withdraw", name="applications:withdraw")
+async def withdraw(request: Request, application_id: FromPath[int]) -> Response:
+    data = await read_form(request)
+    application = await get_application_for(current_user(request), application_id, "edit")
+    try:
+        reason = forms.reason_input(data, "withdrawal")
+    except Invalid as exc:
+        ctx = await page_context(request, application, withdraw_errors={"withdraw-reason": exc.errors["reason"]},
+                                 withdraw_reason=text(data, "reason", forms.MAX_REASON_CHARS))
+        return render(request, "applications/detail.html", ctx, status_code=422)
+    await lifecycle.withdraw_application(actor(request), application_id, reason, request.app.state.settings.public_url)
+    return redirect(request, f"/applications/{application_id}?done=withdrawn")
+
+
 @post("/applications/{application_id:int}/files", name="applications:upload")
 async def upload(request: Request, application_id: FromPath[int]) -> Response:
     data = await read_form(request)
@@ -265,4 +295,4 @@ async def download(request: Request, application_id: FromPath[int], file_id: Fro
                 headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 
-ROUTES = [start, application_list, detail, save, autosave, presence, submit, upload, remove_file, download]
+ROUTES = [start, application_list, detail, save, autosave, presence, submit, upload, remove_file, download, withdraw]

@@ -1,37 +1,22 @@
 """This domain's part of the signed-in dashboard (see portal/dashboards/controllers.py), and the rows of the
-applicant's list of applications: status, deadline in the program's time zone, what comes next, reports due."""
+applicant's list of applications: status, deadline in the program's time zone (an extension if granted, the
+countdown in the last days), what comes next, reports due, downloads."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from portal.applications import queries, rules, team_queries
 from portal.core import clock
 from portal.core.actor import Principal
-from portal.programs.rules import is_accepting
 from portal.reporting.access import GRANTEE_ROLES
 from portal.reporting.queries import list_due_reports_for_cities
 
-SOON_DAYS = 14  # drafts whose deadline is nearer than this show how long is left
-
-
-def time_left(deadline: datetime, now: datetime) -> str:
-    """"3 days left", "5 hours left", "less than 2 hours left"; empty when the deadline is far or passed."""
-    seconds = (clock.as_utc(deadline) - now).total_seconds()
-    if seconds <= 0 or seconds > SOON_DAYS * 86400:
-        return ""
-    if seconds >= 2 * 86400:
-        return f"{int(seconds // 86400)} days left"
-    if seconds >= 2 * 3600:
-        return f"{int(seconds // 3600)} hours left"
-    return "less than 2 hours left"
-
 
 async def applicant_rows(user: Principal) -> list[dict[str, Any]]:
-    """My cities' applications, then those of teams I am on for other cities, each with `next_step`,
-    `time_left` (open drafts near their deadline) and `reports_due` (the award's reports not yet submitted,
-    soonest first, `overdue` marked; for members of the grantee city)."""
+    """My cities' applications, then those of teams I am on for other cities, each with the deadline fields of
+    rules.list_row_deadline, `next_step` and `reports_due` (the award's reports not yet submitted, soonest
+    first, `overdue` marked; for members of the grantee city)."""
     rows = await queries.list_applications_for_cities(user.city_ids)
     rows += [r for r in await team_queries.list_team_applications(user.id) if r["organisation"] not in user.city_ids]
     grantee_cities = [org for org in user.city_ids if user.org_roles.get(org) in GRANTEE_ROLES]
@@ -41,9 +26,8 @@ async def applicant_rows(user: Principal) -> list[dict[str, Any]]:
         report["overdue"] = report["due_on"] < now.date()
         due.setdefault(report["application_id"], []).append(report)
     for row in rows:
-        accepting = is_accepting({**row, "status": row["program_status"]})
-        row["next_step"] = rules.next_step(row, accepting)
-        row["time_left"] = time_left(row["deadline_at"], now) if row["status"] == "draft" and accepting else ""
+        row.update(rules.list_row_deadline(row, now))
+        row["next_step"] = rules.next_step(row, row["accepting"])
         row["reports_due"] = due.get(row["id"], [])
     return rows
 

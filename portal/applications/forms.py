@@ -89,3 +89,16 @@ def autosave_input(schema: dict[str, Any], data: dict[str, Any]) -> tuple[int | 
         return base_version(data), [], {}, {}
     answers, errors = formdef.validate_draft(schema, data, set(keys))
     return base_version(data), keys, answers, errors
+
+
+MAX_REASON_CHARS = 2000
+
+
+def reason_input(data: dict[str, Any], what: str) -> str:
+    """The required reason of a withdrawal, reopening or extension; Invalid if blank or too long."""
+    value = text(data, "reason", MAX_REASON_CHARS + 1)
+    if not value:
+        raise Invalid({"reason": f"Give the reason for the {what}."})
+    if len(value) > MAX_REASON_CHARS:
+        raise Invalid({"reason": f"Keep the reason under {MAX_REASON_CHARS} characters."})
+    return value

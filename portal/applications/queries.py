@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.accounts.tables import Organisation
+from portal.accounts.tables import Membership, Organisation
 from portal.applications.tables import Application, ApplicationFile, ApplicationPresence
+from portal.core.tables import AuditEvent
 from portal.db import placeholders, to_datetime
 
 LIST_COLUMNS = (
@@ -19,6 +20,7 @@ LIST_COLUMNS = (
     Application.program.opens_at.as_alias("opens_at"),
     Application.program.deadline_at.as_alias("deadline_at"),
     Application.program.timezone.as_alias("timezone"),
+    Application.program.grace_minutes.as_alias("grace_minutes"), Application.extended_deadline_at,
 )
 
 FILE_COLUMNS = (
@@ -32,7 +34,8 @@ FILE_COLUMNS = (
 CITY_LIST_SQL = """
 SELECT ap.id, ap.status, ap.title, ap.requested_cents, ap.updated_at, ap.submitted_at, ap.receipt_number,
        ap.organisation, o.name AS city_name, p.id AS program_id, p.title AS program_title, p.slug AS program_slug,
-       p.status AS program_status, p.opens_at AS opens_at, p.deadline_at AS deadline_at, p.timezone AS timezone
+       p.status AS program_status, p.opens_at AS opens_at, p.deadline_at AS deadline_at, p.timezone AS timezone,
+       p.grace_minutes AS grace_minutes, ap.extended_deadline_at AS extended_deadline_at
 FROM application ap JOIN organisation o ON o.id = ap.organisation JOIN program p ON p.id = ap.program
 WHERE ap.organisation IN ({cities})
 """
@@ -44,7 +47,7 @@ async def list_applications_for_cities(city_ids: list[int]) -> list[dict[str, An
         return []
     rows = await Application.raw(CITY_LIST_SQL.format(cities=placeholders(city_ids)), *[int(c) for c in city_ids])
     for row in rows:
-        for key in ("updated_at", "submitted_at", "opens_at", "deadline_at"):
+        for key in ("updated_at", "submitted_at", "opens_at", "deadline_at", "extended_deadline_at"):
             row[key] = to_datetime(row[key])
     rows.sort(key=lambda r: (r["status"] != "draft", r["deadline_at"], r["id"]))
     return rows
@@ -83,3 +86,34 @@ async def list_present(application_id: int, since: Any, exclude_user: int | None
     if exclude_user is not None:
         query = query.where(ApplicationPresence.user != exclude_user)
     return await query.order_by(ApplicationPresence.id)
+
+
+async def list_team_emails(organisation_id: int) -> list[dict[str, Any]]:
+    """The people who work on the city's applications (its owners and members): email and name."""
+    rows = await Membership.select(Membership.user.email.as_alias("email"), Membership.user.name.as_alias("name")).where(
+        (Membership.organisation == organisation_id) & Membership.role.is_in(["owner", "member"])
+        & (Membership.user.is_active == True)  # noqa: E712 (a Piccolo expression)
+    ).order_by(Membership.user.email)
+    return rows
+
+
+async def list_program_drafts(program_id: int) -> list[dict[str, Any]]:
+    """The program's drafts (for staff: city, last saved, any extension), by city."""
+    return await Application.select(
+        Application.id, Application.updated_at, Application.extended_deadline_at, Application.status_reason,
+        Application.organisation.name.as_alias("city_name"),
+    ).where((Application.program == program_id) & (Application.status == "draft")).order_by(
+        Application.organisation.name)
+
+
+STATUS_HISTORY_ACTIONS = ("application.submitted", "application.reopened", "application.withdrawn",
+                          "application.deadline_extended", "application.reminder_sent")
+
+
+async def list_status_history(application_id: int) -> list[dict[str, Any]]:
+    """The application's submissions, reopenings, withdrawals, extensions and reminders, oldest first, from
+    the audit trail (where each submission's receipt is kept)."""
+    return await AuditEvent.select(AuditEvent.at, AuditEvent.action, AuditEvent.detail).where(
+        (AuditEvent.object_type == "application") & (AuditEvent.object_id == application_id)
+        & AuditEvent.action.is_in(list(STATUS_HISTORY_ACTIONS))
+    ).order_by(AuditEvent.id).output(load_json=True)

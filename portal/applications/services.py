@@ -1,4 +1,4 @@
-"""Changes to applications: start, save a draft, upload and remove files, submit.
+"""Changes to applications: start, save a draft, upload and remove files, submit, withdraw, reopen, extend.
 
 Every change is one write transaction with one audit row. Saves are optimistic and field by field: the page
 posts the version each field was based on, and a field someone else changed after that version is never
@@ -21,7 +21,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from portal.applications import queries
 from portal.applications.access import load_application
-from portal.applications.rules import STATUS_LABELS, check_transition
+from portal.applications.rules import STATUS_LABELS, check_transition, effective_deadline, may_submit_at
 from portal.applications.signing import Attestation, attestation_errors
 from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, PendingSave
 from portal.applications.team_services import record_signature
@@ -85,10 +85,11 @@ def canonical_json(answers: dict[str, Any]) -> bytes:
     return json.dumps(answers, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def receipt_number(program_slug: str, year: int, application_id: int) -> str:
-    """e.g. "HB-2026-000123": the program's initials, the year, the application id (hence unique)."""
+def receipt_number(program_slug: str, year: int, application_id: int, submission: int = 1) -> str:
+    """e.g. "HB-2026-000123": the program's initials, the year, the application id (hence unique); a second
+    submission after staff reopened the application gets "HB-2026-000123-2", and so on."""
     initials = "".join(part[0] for part in re.split(r"[-_]+", program_slug) if part)[:4].upper() or "APP"
-    return f"{initials}-{year}-{application_id:06d}"
+    return f"{initials}-{year}-{application_id:06d}" + (f"-{submission}" if submission > 1 else "")
 
 
 async def start_application(actor: Actor, program_id: int, organisation_id: int,
@@ -158,10 +159,11 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
         program = await programs.get_program(application["program"])
         assert program is not None
         now = clock.now()
-        if not is_accepting(program, now):
+        if not may_submit_at(program, application["extended_deadline_at"], now):
+            deadline = effective_deadline(program, application["extended_deadline_at"])
             raise DeadlinePassed(
-                f"The deadline for {program['title']} was {local_time(program['deadline_at'], program['timezone'])}, "
-                "so this application can no longer be submitted. Your draft is kept as it was; "
+                f"The deadline for this application was {local_time(deadline, program['timezone'])}, "
+                "so it can no longer be submitted. Your draft is kept as it was; "
                 f"write to {program['contact_email'] or 'the program team'} if you think this is wrong.")
         form = await programs.get_form_version(application["form_version"])
         assert form is not None
@@ -176,7 +178,8 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
             errors |= attestation_errors(attestation, actor.user.name if actor.user else "")
         if errors:
             raise Invalid(errors, "This application cannot be submitted yet: please correct the problems below.")
-        receipt = receipt_number(program["slug"], now.year, application_id)
+        submission = application["submission_count"] + 1
+        receipt = receipt_number(program["slug"], now.year, application_id, submission)
         digest = hashlib.sha256(canonical_json(application["answers"])).hexdigest()
         await Application.update({
             Application.status: "submitted",
@@ -184,6 +187,7 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
             Application.submitted_by: actor.user_id,
             Application.receipt_number: receipt,
             Application.content_sha256: digest,
+            Application.submission_count: submission,
             Application.version: application["version"] + 1,
             Application.updated_at: now,
         }).where((Application.id == application_id) & (Application.status == "draft"))

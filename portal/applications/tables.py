@@ -34,6 +34,11 @@ class Application(Table, tablename="application"):
     receipt_number = Varchar(length=32, null=True, default=None, unique=True)
     content_sha256 = Varchar(length=64, default="")
     decision_note = Text(default="")
+    # Deadlines and what happens around submission (see applications/rules.py):
+    extended_deadline_at = Timestamptz(null=True, default=None)  # an extension staff gave this application
+    extension_reason = Text(default="")
+    submission_count = Integer(default=0)  # a reopened application's next receipt ends in -2, -3, ...
+    status_reason = Text(default="")  # why it was last withdrawn or reopened
 
     # unique (program, organisation): a unique index in migrations/ (SQLite cannot add constraints)
 
@@ -70,3 +75,15 @@ class PendingSave(Table, tablename="pending_save"):
     user = ForeignKey(User, on_delete=OnDelete.cascade)
     form_data = JSON()
     created_at = Timestamptz()
+
+
+class DeadlineReminder(Table, tablename="deadline_reminder"):
+    """A deadline reminder sent for a draft: written in the transaction that queues the email, so that each
+    kind ("7d", "1d") goes out at most once per application."""
+
+    application = ForeignKey(Application, on_delete=OnDelete.cascade)
+    kind = Varchar(length=8)
+    deadline_at = Timestamptz()  # the effective deadline the reminder named
+    sent_at = Timestamptz()
+
+    # unique (application, kind): a unique index in migrations/

@@ -87,7 +87,8 @@ def invitation_state(invitation: dict[str, Any] | None) -> str:
 TEAM_LIST_SQL = """
 SELECT ap.id, ap.status, ap.title, ap.requested_cents, ap.updated_at, ap.submitted_at, ap.receipt_number,
        ap.organisation, o.name AS city_name, p.id AS program_id, p.title AS program_title, p.slug AS program_slug,
-       p.status AS program_status, p.opens_at AS opens_at, p.deadline_at AS deadline_at, p.timezone AS timezone
+       p.status AS program_status, p.opens_at AS opens_at, p.deadline_at AS deadline_at, p.timezone AS timezone,
+       p.grace_minutes AS grace_minutes, ap.extended_deadline_at AS extended_deadline_at
 FROM application ap JOIN organisation o ON o.id = ap.organisation JOIN program p ON p.id = ap.program
 WHERE ap.created_by = {} OR ap.id IN (SELECT m.application FROM application_member m WHERE m."user" = {})
 """
@@ -97,7 +98,7 @@ async def list_team_applications(user_id: int) -> list[dict[str, Any]]:
     """Applications `user_id` owns or is on the team of (the same columns as queries.CITY_LIST_SQL)."""
     rows = await TeamMember.raw(TEAM_LIST_SQL, user_id, user_id)
     for row in rows:
-        for key in ("updated_at", "submitted_at", "opens_at", "deadline_at"):
+        for key in ("updated_at", "submitted_at", "opens_at", "deadline_at", "extended_deadline_at"):
             row[key] = to_datetime(row[key])
     return rows
 

@@ -11,7 +11,7 @@ from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunde
 PUBLIC_COLUMNS = (
     Program.id, Program.slug, Program.title, Program.summary, Program.offer_kind, Program.offer_text,
     Program.max_award_cents, Program.budget_cents, Program.status, Program.opens_at, Program.deadline_at,
-    Program.timezone, Program.network.name,
+    Program.timezone, Program.network.name, Program.grace_minutes,
 )
 
 

@@ -8,6 +8,12 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
+from portal.applications import forms as application_forms
+from portal.applications import lifecycle
+from portal.applications import queries as application_queries
+from portal.applications import rules as application_rules
+from portal.applications.access import get_application_for
+from portal.core import clock
 from portal.core.errors import Forbidden, Invalid
 from portal.core.actor import Principal
 from portal.programs import staff_forms, staff_queries, staff_services
@@ -35,6 +41,8 @@ async def _program_page(program: dict[str, Any], **extra: Any) -> dict[str, Any]
         "reviewers": await review_queries.list_program_reviewers(program["id"]),
         "method": SCORING_METHOD, "roles": staff_forms.INVITABLE_ROLES,
         "values": {}, "errors": {}, "invited": "",
+        "drafts": await application_queries.list_program_drafts(program["id"]),
+        "grace_errors": {}, "grace_value": str(program["grace_minutes"]),
     } | extra
 
 
@@ -59,6 +67,19 @@ async def staff_invite(request: Request, program_id: FromPath[int]) -> Response:
     await staff_services.invite_to_program(actor(request), program, values["email"], values["role"],
                                            values["funder_id"], request.app.state.settings.public_url)
     return redirect(request, f"/staff/programs/{program_id}?invited={values['email']}#invite")
+
+
+@post("/staff/programs/{program_id:int}/grace", name="staff:grace")
+async def staff_grace(request: Request, program_id: FromPath[int]) -> Response:
+    program = await staff_queries.get_program_for_staff(current_user(request), program_id)
+    data = await read_form(request)
+    try:
+        minutes = staff_forms.grace_period(data)
+    except Invalid as exc:
+        ctx = await _program_page(program, grace_errors=exc.errors, grace_value=text(data, "grace_minutes", 12))
+        return render(request, "staff/program.html", ctx, block="grace", status_code=422)
+    await staff_services.set_grace_period(actor(request), program_id, minutes)
+    return redirect(request, f"/staff/programs/{program_id}?grace=saved#grace")
 
 
 async def _application_page(user: Principal, application: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -101,6 +122,61 @@ async def staff_unassign(request: Request, assignment_id: FromPath[int]) -> Resp
     return redirect(request, f"/staff/applications/{application_id}#assignments")
 
 
+DEADLINE_NOTICES = {"extended": "The new deadline is set and the city's team is told.",
+                    "reopened": "The application is a draft again and the city's team is told."}
+
+
+async def _deadline_page(application: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The staff page of one application's deadline and status: its extension, reopening, and history."""
+    program = application["program"]
+    extended = application["extended_deadline_at"]
+    return {
+        "application": application, "program": program,
+        "deadline": application_rules.effective_deadline(program, extended),
+        "accepting": application_rules.may_submit_at(program, extended, clock.now()),
+        "can_reopen": application_rules.can_transition(application["status"], "draft"),
+        "can_extend": application["status"] in lifecycle.EXTENDABLE,
+        "history": await application_queries.list_status_history(application["id"]),
+        "errors": {}, "values": {}, "reopen_errors": {}, "reopen_reason": "", "notice": "",
+    } | extra
+
+
+@get("/staff/applications/{application_id:int}/deadline", name="staff:deadline")
+async def staff_deadline(request: Request, application_id: FromPath[int]) -> Response:
+    application = await get_application_for(current_user(request), application_id, "staff")
+    notice = DEADLINE_NOTICES.get(request.query_params.get("done", ""), "")
+    return render(request, "staff/deadline.html", await _deadline_page(application, notice=notice))
+
+
+@post("/staff/applications/{application_id:int}/extension", name="staff:extend")
+async def staff_extend(request: Request, application_id: FromPath[int]) -> Response:
+    application = await get_application_for(current_user(request), application_id, "staff")
+    data = await read_form(request)
+    try:
+        deadline, reason = staff_forms.extension(data, application["program"]["timezone"], clock.now())
+    except Invalid as exc:
+        values = {"deadline": text(data, "deadline", 40), "reason": text(data, "reason", application_forms.MAX_REASON_CHARS)}
+        ctx = await _deadline_page(application, errors=exc.errors, values=values)
+        return render(request, "staff/deadline.html", ctx, status_code=422)
+    await lifecycle.extend_deadline(actor(request), application_id, deadline, reason,
+                                    request.app.state.settings.public_url)
+    return redirect(request, f"/staff/applications/{application_id}/deadline?done=extended")
+
+
+@post("/staff/applications/{application_id:int}/reopen", name="staff:reopen")
+async def staff_reopen(request: Request, application_id: FromPath[int]) -> Response:
+    application = await get_application_for(current_user(request), application_id, "staff")
+    data = await read_form(request)
+    try:
+        reason = application_forms.reason_input(data, "reopening")
+    except Invalid as exc:
+        ctx = await _deadline_page(application, reopen_errors={"reopen-reason": exc.errors["reason"]},
+                                   reopen_reason=text(data, "reason", application_forms.MAX_REASON_CHARS))
+        return render(request, "staff/deadline.html", ctx, status_code=422)
+    await lifecycle.reopen_application(actor(request), application_id, reason, request.app.state.settings.public_url)
+    return redirect(request, f"/staff/applications/{application_id}/deadline?done=reopened")
+
+
 @get("/admin/outbox", name="admin:outbox")
 async def staff_outbox(request: Request) -> Response:
     # Administrators only: the outbox holds password-reset and invitation links, which are credentials.
@@ -111,4 +187,5 @@ async def staff_outbox(request: Request) -> Response:
     return render(request, "staff/outbox.html", {"messages": messages, "page": page, "pages": pages})
 
 
-ROUTES = [staff_home, staff_program, staff_invite, staff_application, staff_assign, staff_unassign, staff_outbox]
+ROUTES = [staff_home, staff_program, staff_invite, staff_application, staff_assign, staff_unassign, staff_outbox,
+          staff_grace, staff_deadline, staff_extend, staff_reopen]

@@ -34,6 +34,7 @@ async def get_program_for_staff(user: Principal, program_id: int) -> dict[str, A
     program = await Program.select(
         Program.id, Program.title, Program.slug, Program.status, Program.network, Program.network.name,
         Program.deadline_at, Program.timezone, Program.budget_cents, Program.contact_email,
+        Program.grace_minutes, Program.opens_at,
     ).where(Program.id == program_id).first()
     if program is None or not can_manage_program(user, program):
         raise NotFound()

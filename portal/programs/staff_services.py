@@ -6,7 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from portal.accounts import services as accounts
+from portal.applications.rules import MAX_GRACE_MINUTES
+from portal.core import audit
 from portal.core.actor import Actor
+from portal.db import write_transaction
+from portal.programs.tables import Program
 
 
 async def invite_to_program(actor: Actor, program: dict[str, Any], email: str, role: str, funder_id: int | None,
@@ -19,3 +23,16 @@ async def invite_to_program(actor: Actor, program: dict[str, Any], email: str, r
         return await accounts.invite(actor, email, "reviewer", public_url, program_id=program["id"], context=context)
     return await accounts.invite(actor, email, "funder", public_url, organisation_id=funder_id,
                                  program_id=program["id"], context=context)
+
+
+async def set_grace_period(actor: Actor, program_id: int, minutes: int) -> None:
+    """How long after its deadline the program still takes submissions (0 to 24 hours; the server clock
+    decides, see applications/rules.py: effective_deadline). Writes program.grace_minutes; audit
+    `program.grace_period_set` with the old and new value."""
+    if not 0 <= minutes <= MAX_GRACE_MINUTES:
+        raise ValueError(f"grace period out of range: {minutes}")
+    async with write_transaction():
+        row = await Program.select(Program.grace_minutes).where(Program.id == program_id).first()
+        await Program.update({Program.grace_minutes: minutes}).where(Program.id == program_id)
+        await audit.record(actor, "program.grace_period_set", "program", program_id,
+                           previous=row["grace_minutes"] if row else None, minutes=minutes)

@@ -30,6 +30,7 @@ class Program(Table, tablename="program"):
     opens_at = Timestamptz()
     deadline_at = Timestamptz()  # UTC
     timezone = Varchar(length=64, default="America/New_York")
+    grace_minutes = Integer(default=0)  # submissions are still taken this long after deadline_at
     letter_signatory = Varchar(length=200, default="")
     letter_conditions = Text(default="")
     award_start = Date(null=True, default=None)

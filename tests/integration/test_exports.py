@@ -304,7 +304,7 @@ async def test_dashboard_lists_applications_with_downloads_and_reports_due(world
     assert f'data-testid="report-due-{report}"' in listing
 
 
-async def test_dashboard_draft_shows_time_left_and_no_pdf(world, as_persona):
+async def test_dashboard_draft_shows_countdown_and_no_pdf(world, as_persona):
     from datetime import timedelta
 
     from tests.factories.applications import set_deadline
@@ -312,7 +312,7 @@ async def test_dashboard_draft_shows_time_left_and_no_pdf(world, as_persona):
     await set_deadline(world["program"], timedelta(days=3, hours=2))
     client = await as_persona("stranger")
     page = (await client.get("/dashboard")).text
-    assert f'data-testid="time-left-{world["application_b"]}">3 days left' in page
+    assert f'data-testid="deadline-{world["application_b"]}-countdown"><span data-countdown-text>3 days 1 hour left' in page
     assert f'/applications/{world["application_b"]}/application.pdf' not in page
     assert f'href="/applications/{world["application_b"]}/answers.md"' in page
 
