@@ -133,7 +133,7 @@ async def save(request: Request, application_id: FromPath[int]) -> Response:
         return render(request, "applications/detail.html", ctx | {"answers": getattr(exc, "answers", {}),
                       "errors": exc.errors, "step": text(data, "step", 80)}, block="form", status_code=422)
     result = await services.save_fields(actor(request), application_id, version, answers, keys, ctx["schema"],
-                                        step=text(data, "step", 80))
+                                        step=text(data, "step", 80), bases=forms.field_bases(data))
     await services.drop_pending_save(current_user(request).id, text(data, "pending", 200))
     if result.conflicts:
         return render(request, "applications/detail.html", fields_conflict_context(ctx, result, data), block="form",
@@ -221,10 +221,10 @@ async def submit(request: Request, application_id: FromPath[int]) -> Response:
     attestation = team_forms.attestation_input(data, application["organisation_name"])
     ctx["signature_values"] = {"name": attestation.typed_name, "attested": attestation.attested}
     try:
-        edit = (*forms.draft_input(ctx["schema"], data, ctx["answers"]), forms.fields_to_save(ctx["schema"], data)) \
-            if "version" in data else None
+        edit = (*forms.draft_input(ctx["schema"], data, ctx["answers"]), forms.fields_to_save(ctx["schema"], data),
+                forms.field_bases(data)) if "version" in data else None
         await services.submit_application(actor(request), application_id, request.app.state.settings.public_url, edit,
-                                          attestation)
+                                          attestation, received_at=request.scope.get("received_at"))
     except services.AlreadySubmitted:
         return redirect(request, f"/applications/{application_id}")
     except Invalid as exc:

@@ -14,9 +14,10 @@ from portal.reporting.queries import list_due_reports_for_cities
 
 
 async def applicant_rows(user: Principal) -> list[dict[str, Any]]:
-    """My cities' applications, then those of teams I am on for other cities, each with the deadline fields of
-    rules.list_row_deadline, `next_step` and `reports_due` (the award's reports not yet submitted, soonest
-    first, `overdue` marked; for members of the grantee city)."""
+    """My cities' applications, then those of teams I am on for other cities, each with the deadline to show
+    (`deadline_shown`: its extension or the program's; `countdown` in the last days of a draft), `accepting`,
+    `next_step` and `reports_due` (the award's reports not yet submitted, soonest first, `overdue` marked; for
+    members of the grantee city)."""
     rows = await queries.list_applications_for_cities(user.city_ids)
     rows += [r for r in await team_queries.list_team_applications(user.id) if r["organisation"] not in user.city_ids]
     grantee_cities = [org for org in user.city_ids if user.org_roles.get(org) in GRANTEE_ROLES]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from litestar.datastructures import UploadFile
@@ -78,6 +79,20 @@ def fields_to_save(schema: dict[str, Any], data: dict[str, Any]) -> list[str]:
     if step is None:
         return [f["key"] for f in formdef.answer_fields(schema)]
     return sorted(set(formdef.section_field_keys(schema, step)) | formdef.posted_field_keys(schema, data))
+
+
+def field_bases(data: dict[str, Any]) -> dict[str, int]:
+    """The version each field on the page was last saved at by its autosave (`field_versions`, JSON written by
+    static/js/autosave.js as the form is sent); {} without JavaScript or when garbled."""
+    raw = text(data, "field_versions", 20_000)
+    try:
+        parsed = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(parsed, dict):
+        return {}
+    return {str(k)[:80]: int(v) for k, v in parsed.items() if isinstance(v, (int, str)) and str(v).isdigit()
+            and len(str(v)) < 10}
 
 
 def autosave_input(schema: dict[str, Any], data: dict[str, Any]) -> tuple[int | None, list[str], dict[str, Any],

@@ -136,15 +136,19 @@ async def start_application(actor: Actor, program_id: int, organisation_id: int,
 
 
 async def submit_application(actor: Actor, application_id: int, public_url: str = "",
-                             edit: tuple[int, dict[str, Any], list[str]] | None = None,
-                             attestation: Attestation | None = None) -> dict[str, Any]:
+                             edit: tuple[Any, ...] | None = None,
+                             attestation: Attestation | None = None,
+                             received_at: datetime | None = None) -> dict[str, Any]:
     """Submit a draft: checked against its form, before the deadline by the server clock.
 
-    `edit` (base version, parsed answers, the fields on the page) saves the answers on the page first, in the
+    `edit` (base version, parsed answers, the fields on the page, optionally their own base versions) saves the answers on the page first, in the
     same transaction (see save_fields), so that a failed submission leaves the saved draft exactly as it was;
     fields someone else changed meanwhile stop the submission (FieldsConflict).
     `attestation` (the web form always sends one): the signer's typed name, checked against their account
     name with the form's problems, and kept as an application_signature row (team_services.record_signature).
+    `received_at`: when the server received the submission (the web layer stamps each request as it arrives);
+    it decides the deadline and is the submission time, so that waiting behind other submissions in the last
+    seconds never makes an on-time submission late. Defaults to now.
     Side effects: status `submitted`, receipt number, submitted_at/by, the SHA-256 of the canonical JSON
     of the answers, version +1; one audit row `application.submitted`; an email `application_submitted`
     to the submitter with the receipt, time and hash. Nothing changes on failure: Invalid (every problem
@@ -158,7 +162,7 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
         check_transition(application["status"], "submitted")
         program = await programs.get_program(application["program"])
         assert program is not None
-        now = clock.now()
+        now = min(received_at, clock.now()) if received_at else clock.now()
         if not may_submit_at(program, application["extended_deadline_at"], now):
             deadline = effective_deadline(program, application["extended_deadline_at"])
             raise DeadlinePassed(
@@ -168,7 +172,8 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
         form = await programs.get_form_version(application["form_version"])
         assert form is not None
         if edit is not None:
-            result = await save_fields(actor, application_id, edit[0], edit[1], edit[2], form["schema"])
+            result = await save_fields(actor, application_id, edit[0], edit[1], edit[2], form["schema"],
+                                       bases=edit[3] if len(edit) > 3 else None)
             if result.conflicts:
                 raise FieldsConflict(result)
             application = await _locked(application_id)
@@ -322,12 +327,13 @@ def changed_since(field_versions: dict[str, Any], key: str, current_version: int
 
 
 async def save_fields(actor: Actor, application_id: int, base_version: int, answers: dict[str, Any],
-                      keys: Iterable[str], schema: dict[str, Any], step: str = "") -> FieldsSaved:
+                      keys: Iterable[str], schema: dict[str, Any], step: str = "",
+                      bases: dict[str, int] | None = None) -> FieldsSaved:
     """Save the fields `keys` of a draft (one field as it is typed, or a whole step) into its saved answers;
     `answers` holds their parsed values (a key of `keys` missing from it is emptied).
 
-    A field is saved unless someone changed it after `base_version` (the version the editor's copy of that
-    field came from) and the value now differs from the one posted: then it is left as it is and reported in
+    A field is saved unless someone changed it after its base version (`bases[key]` when the page knows it,
+    e.g. a field its autosave already saved; else `base_version`, the version the page was loaded at) and the value now differs from the one posted: then it is left as it is and reported in
     `conflicts`, never overwritten silently. The other fields are saved all the same.
     Side effects, when anything changed: answers, title, requested amount, version (+1), the changed fields'
     entries in field_versions, updated_at; one audit row `application.saved` naming the fields. Always: the
@@ -347,7 +353,7 @@ async def save_fields(actor: Actor, application_id: int, base_version: int, answ
             mine, theirs = answers.get(key), saved_answers.get(key)
             if mine == theirs:
                 continue
-            if changed_since(field_versions, key, current) > base_version:
+            if changed_since(field_versions, key, current) > (bases or {}).get(key, base_version):
                 conflicts[key] = theirs
                 continue
             if mine is None:

@@ -12,7 +12,8 @@
 
   var DEBOUNCE_MS = 800;
   var KEEP_DAYS = 14;
-  var SKIP = { _csrf: true, version: true, step: true, go: true, pending: true, field_key: true, file: true };
+  var SKIP = { _csrf: true, version: true, step: true, go: true, pending: true, field_key: true, file: true,
+               field_versions: true };
 
   function topKey(name) { return name.split(".")[0]; }
 
@@ -121,7 +122,21 @@
       var el = e.target;
       if (el && el.name && self.timers[topKey(el.name)]) { self.flush(topKey(el.name)); }
     });
-    this.form.addEventListener("submit", function () { self.flushAll(true); });
+    // The Save and Submit buttons post every field of the step: first let autosaves on their way finish, then
+    // tell the server which version each field was last saved at (field_versions), so that a field this page
+    // itself just autosaved is not taken for someone else's change.
+    this.form.addEventListener("submit", function (event) {
+      Object.keys(self.timers).forEach(function (key) { clearTimeout(self.timers[key]); delete self.timers[key]; });
+      self.writeBases();
+      if (self.releasing || !self.busy()) { return; }
+      event.preventDefault();
+      var submitter = event.submitter;
+      self.whenIdle(function () {
+        self.writeBases();
+        self.releasing = true;
+        if (submitter && self.form.requestSubmit) { self.form.requestSubmit(submitter); } else { self.form.submit(); }
+      });
+    });
     window.addEventListener("pagehide", function () { self.flushAll(true); });
     this.form.addEventListener("click", function (e) {
       var keep = e.target.closest("[data-autosave-keep]");
@@ -129,6 +144,32 @@
       if (keep) { self.keepMine(keep.getAttribute("data-autosave-keep"), keep); }
       if (theirs) { self.useTheirs(theirs.getAttribute("data-autosave-theirs")); }
     });
+  };
+
+  Autosaver.prototype.busy = function () {
+    var self = this;
+    return Object.keys(this.inFlight).some(function (key) { return self.inFlight[key]; });
+  };
+
+  Autosaver.prototype.whenIdle = function (then) {
+    var self = this;
+    var waited = 0;
+    (function check() {
+      if (!self.busy() || waited > 10000) { then(); return; }
+      waited += 50;
+      setTimeout(check, 50);
+    })();
+  };
+
+  Autosaver.prototype.writeBases = function () {
+    var input = this.form.querySelector("input[name=field_versions]");
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "field_versions";
+      this.form.appendChild(input);
+    }
+    input.value = JSON.stringify(this.base);
   };
 
   Autosaver.prototype.changed = function (key, delay) {

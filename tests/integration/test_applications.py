@@ -420,3 +420,26 @@ async def test_submit_by_stranger_is_404_and_by_reviewer_403(world, as_persona):
     reviewer = await as_persona("reviewer")
     await reviewer.get("/dashboard")
     assert (await reviewer.post(f"/applications/{world['application_a']}/submit")).status_code == 403
+
+
+async def test_submission_received_before_the_deadline_counts_even_if_handled_after(world, as_persona):
+    """In a burst at the deadline a submission may wait behind others: the time it reached the server decides."""
+    import pytest
+
+    from portal.accounts.sessions import load_principal
+    from portal.applications.services import DeadlinePassed, submit_application
+    from portal.core import clock
+    from portal.core.actor import Actor
+
+    client, app_id = await draft_b(world, as_persona)
+    await save(client, app_id, 1, **VALID_FORM)
+    await client.post(f"/applications/{app_id}/files", {"field_key": "budget_file"},
+                      files={"file": ("budget.pdf", PDF_BYTES, "application/pdf")})
+    owner = Actor(user=await load_principal(world["stranger"]), ip="127.0.0.1")
+    await set_deadline(world["program"], timedelta(seconds=-1))
+    with pytest.raises(DeadlinePassed):
+        await submit_application(owner, app_id, received_at=clock.now() - timedelta(milliseconds=1))
+    arrived = clock.now() - timedelta(seconds=2)
+    submitted = await submit_application(owner, app_id, received_at=arrived)
+    row = await application_row(app_id)
+    assert (row["status"], submitted["submitted_at"]) == ("submitted", arrived)

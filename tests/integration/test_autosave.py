@@ -220,3 +220,22 @@ async def test_save_with_a_forged_token_after_expiry_is_refused(world, as_person
     response = await tab.post(f"/applications/{app_id}", {"version": "1", "need": "x"})
     assert response.status_code == 403
     assert await PendingSave.count() == 0
+
+
+async def test_save_button_after_own_autosave_is_not_a_conflict(world, as_persona):
+    """The page autosaved a field a moment ago (version 2), then its Save button posts the whole form on the
+    version the page was loaded at (1): the field's own version, sent along, shows the change was this page's."""
+    tab, _, app_id = await two_tabs(world, as_persona)
+    assert (await autosave(tab, app_id, 1, need="Half a sent")).status_code == 200
+    form = {"version": "1", **(VALID_FORM | {"need": "Half a sentence, then the rest"})}
+    response = await tab.post(f"/applications/{app_id}", form | {"field_versions": '{"need": "2"}'})
+    assert response.status_code == 303
+    assert (await application_row(app_id))["answers"]["need"] == "Half a sentence, then the rest"
+
+
+async def test_garbled_field_versions_are_ignored(world, as_persona):
+    tab, _, app_id = await two_tabs(world, as_persona)
+    for garbage in ("not json", "[1, 2]", '{"need": "x"}', '{"need": 99999999999}'):
+        response = await tab.post(f"/applications/{app_id}", {"version": "1", "field_versions": garbage,
+                                                               **(VALID_FORM | {"need": garbage})})
+        assert response.status_code in (303, 409), garbage

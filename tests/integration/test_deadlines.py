@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import string
 import subprocess
 import sys
 from datetime import timedelta
@@ -374,7 +375,8 @@ async def test_every_page_still_answers_after_reopening_and_withdrawal(world, as
         for persona in [key for key in PERSONA_KEYS if key not in TEAM_PERSONAS]:  # the world's people
             client = await as_persona(persona)
             for template in GET_MATRIX:
-                if "{award}" in template or "{report}" in template or "{file_a}" in template:
-                    continue
+                needs = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+                if needs - ids.keys() or needs & {"award", "report", "file_a"}:
+                    continue  # objects this world does not make, or rows the reopening does not touch
                 response = await client.get(template.format(**ids))
                 assert (status, persona, template, response.status_code < 500) == (status, persona, template, True)
