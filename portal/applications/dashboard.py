@@ -1,5 +1,6 @@
 """This domain's part of the signed-in dashboard (see portal/dashboards/controllers.py), and the rows of the
-applicant's list of applications: status, deadline in the program's time zone, what comes next, reports due."""
+applicant's list of applications: status, deadline in the program's time zone (an extension if granted, the
+countdown in the last days), what comes next, reports due, downloads."""
 
 from __future__ import annotations
 

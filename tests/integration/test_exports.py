@@ -304,7 +304,7 @@ async def test_dashboard_lists_applications_with_downloads_and_reports_due(world
     assert f'data-testid="report-due-{report}"' in listing
 
 
-async def test_dashboard_draft_shows_time_left_and_no_pdf(world, as_persona):
+async def test_dashboard_draft_shows_countdown_and_no_pdf(world, as_persona):
     from datetime import timedelta
 
     from tests.factories.applications import set_deadline
