@@ -34,11 +34,13 @@ def focused_matches(page: Page, selector: str) -> bool:
 
 def tab_to(page: Page, selector: str) -> None:
     """Press Tab until the element matching `selector` has the focus (from wherever the focus is now)."""
+    seen = []
     for _ in range(MAX_TABS):
         if focused_matches(page, selector):
             return
+        seen.append(page.evaluate("() => { const e = document.activeElement; return e ? e.tagName + '#' + e.id : '' }"))
         page.keyboard.press("Tab")
-    raise AssertionError(f"{selector} is not reachable with the Tab key on {page.url}")
+    raise AssertionError(f"{selector} is not reachable with the Tab key on {page.url}; focus went {seen[:12]}")
 
 
 def type_into(page: Page, selector: str, text: str) -> None:
@@ -48,13 +50,9 @@ def type_into(page: Page, selector: str, text: str) -> None:
 
 
 def choose(page: Page, selector: str, label: str) -> None:
-    """A <select>: arrow down through its options until the wanted one is selected."""
+    """A <select>: typing the option's label selects it (as a keyboard user would)."""
     tab_to(page, selector)
-    options = page.eval_on_selector(selector, "s => Array.from(s.options).map(o => o.text.trim())")
-    target = options.index(label)
-    page.keyboard.press("Home")
-    for _ in range(target):
-        page.keyboard.press("ArrowDown")
+    page.keyboard.type(label)  # a focused select picks the option whose label starts with what is typed
     assert page.eval_on_selector(selector, "s => s.options[s.selectedIndex].text.trim()") == label
 
 
@@ -78,7 +76,9 @@ def test_application_completed_with_the_keyboard_alone(page: Page, demo_password
     expect(page.locator("#field-municipal-1")).to_be_checked()
     type_into(page, "#field-population", "560,218")
     choose(page, "#field-state", "New Mexico")
-    choose(page, "#field-partner_kind", "A foundation")
+    tab_to(page, "#field-partner_kind-1")  # a short choice is a radio group: its first option, "A foundation"
+    page.keyboard.press("Space")
+    expect(page.locator("#field-partner_kind-1")).to_be_checked()
     tab_to(page, "[data-testid=check-eligibility]")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/applications/\d+"))

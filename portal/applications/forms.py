@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar.datastructures import UploadFile
 
+from portal.applications.services import LATEST
 from portal.core.errors import Invalid
 from portal.programs import formdef
 from portal.web.forms import text
@@ -91,8 +92,10 @@ def field_bases(data: dict[str, Any]) -> dict[str, int]:
         return {}
     if not isinstance(parsed, dict):
         return {}
-    return {str(k)[:80]: int(v) for k, v in parsed.items() if isinstance(v, (int, str)) and str(v).isdigit()
-            and len(str(v)) < 10}
+    bases = {str(k)[:80]: int(v) for k, v in parsed.items() if isinstance(v, (int, str)) and str(v).isdigit()
+             and len(str(v)) < 10}
+    # "latest": the page's own autosave of that field was still on its way when the form was sent.
+    return bases | {str(k)[:80]: LATEST for k, v in parsed.items() if v == "latest"}
 
 
 def autosave_input(schema: dict[str, Any], data: dict[str, Any]) -> tuple[int | None, list[str], dict[str, Any],

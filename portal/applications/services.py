@@ -367,7 +367,8 @@ async def save_fields(actor: Actor, application_id: int, base_version: int, answ
             mine, theirs = answers.get(key), saved_answers.get(key)
             if mine == theirs:
                 continue
-            if changed_since(field_versions, key, current) > (bases or {}).get(key, base_version):
+            base = (bases or {}).get(key, base_version)
+            if base != LATEST and changed_since(field_versions, key, current) > base:
                 conflicts[key] = theirs
                 continue
             if mine is None:
@@ -393,6 +394,9 @@ async def save_fields(actor: Actor, application_id: int, base_version: int, answ
             await _mark_present(application_id, actor.user_id, step, now)
     return FieldsSaved(version=version, saved=saved, conflicts=conflicts, answers=saved_answers, saved_at=now)
 
+
+LATEST = -1
+"""A field's base version meaning "whatever is saved now is my own" (its autosave was still on its way)."""
 
 PRESENCE_WINDOW = timedelta(seconds=75)
 """Someone whose page has not been heard from for this long has left (the page reports every 30 s)."""

@@ -122,20 +122,14 @@
       var el = e.target;
       if (el && el.name && self.timers[topKey(el.name)]) { self.flush(topKey(el.name)); }
     });
-    // The Save and Submit buttons post every field of the step: first let autosaves on their way finish, then
-    // tell the server which version each field was last saved at (field_versions), so that a field this page
-    // itself just autosaved is not taken for someone else's change.
+    // The Save and Submit buttons post every field of the step, so pending autosaves are dropped (the post carries
+    // the same values) and the server is told which version each field was last saved at (field_versions), so
+    // that a field this page itself autosaved is not taken for someone else's change. A field whose autosave is
+    // still on its way is marked "latest": its newest version is this page's own.
     this.form.addEventListener("submit", function (event) {
+      if (event.target !== self.form) { return; }
       Object.keys(self.timers).forEach(function (key) { clearTimeout(self.timers[key]); delete self.timers[key]; });
       self.writeBases();
-      if (self.releasing || !self.busy()) { return; }
-      event.preventDefault();
-      var submitter = event.submitter;
-      self.whenIdle(function () {
-        self.writeBases();
-        self.releasing = true;
-        if (submitter && self.form.requestSubmit) { self.form.requestSubmit(submitter); } else { self.form.submit(); }
-      });
     });
     window.addEventListener("pagehide", function () { self.flushAll(true); });
     this.form.addEventListener("click", function (e) {
@@ -146,21 +140,6 @@
     });
   };
 
-  Autosaver.prototype.busy = function () {
-    var self = this;
-    return Object.keys(this.inFlight).some(function (key) { return self.inFlight[key]; });
-  };
-
-  Autosaver.prototype.whenIdle = function (then) {
-    var self = this;
-    var waited = 0;
-    (function check() {
-      if (!self.busy() || waited > 10000) { then(); return; }
-      waited += 50;
-      setTimeout(check, 50);
-    })();
-  };
-
   Autosaver.prototype.writeBases = function () {
     var input = this.form.querySelector("input[name=field_versions]");
     if (!input) {
@@ -169,7 +148,11 @@
       input.name = "field_versions";
       this.form.appendChild(input);
     }
-    input.value = JSON.stringify(this.base);
+    var bases = {};
+    var self = this;
+    Object.keys(this.base).forEach(function (key) { bases[key] = self.base[key]; });
+    Object.keys(this.inFlight).forEach(function (key) { if (self.inFlight[key]) { bases[key] = "latest"; } });
+    input.value = JSON.stringify(bases);
   };
 
   Autosaver.prototype.changed = function (key, delay) {
@@ -285,6 +268,10 @@
     Object.keys(all).forEach(function (key) {
       var entry = all[key];
       if (!entry || !entry.pairs || Date.now() - (entry.at || 0) > KEEP_DAYS * 86400000) { self.forget(key); return; }
+      if (self.elementsOf(key).length && JSON.stringify(self.pairsOf(key)) === JSON.stringify(entry.pairs)) {
+        self.forget(key);  // the page already shows exactly this (a Save sent it): nothing left to send
+        return;
+      }
       entry.pairs.forEach(function (pair) { self.fill(pair[0], pair[1], entry.pairs); });
       self.base[key] = entry.base;
       restored += 1;

@@ -239,3 +239,13 @@ async def test_garbled_field_versions_are_ignored(world, as_persona):
         response = await tab.post(f"/applications/{app_id}", {"version": "1", "field_versions": garbage,
                                                                **(VALID_FORM | {"need": garbage})})
         assert response.status_code in (303, 409), garbage
+
+
+async def test_save_button_while_own_autosave_is_on_its_way_is_not_a_conflict(world, as_persona):
+    """The page's autosave of a field had not answered yet when Save was pressed: the page marks the field
+    "latest", so the newest saved value counts as its own."""
+    tab, _, app_id = await two_tabs(world, as_persona)
+    assert (await autosave(tab, app_id, 1, need="Sent by autosave")).status_code == 200
+    form = {"version": "1", "field_versions": '{"need": "latest"}', **(VALID_FORM | {"need": "Sent by Save"})}
+    assert (await tab.post(f"/applications/{app_id}", form)).status_code == 303
+    assert (await application_row(app_id))["answers"]["need"] == "Sent by Save"
