@@ -153,7 +153,7 @@ FORMS: dict[str, dict[str, Any]] = {
          "fields": [
             _f("about_intro", "instructions", "Before you start",
                text="This application has six steps and a last one to review your answers and submit. Your "
-                    "answers are saved as a draft whenever you press Save, and you can come back to any step "
+                    "answers are saved as you type (and whenever you press Save), and you can come back to any step "
                     "before you submit.\n\nOnly the authorised signer named in the last step can submit the "
                     "application."),
             _f("project_title", "short_text", "Project title", required=True, max_chars=120),
