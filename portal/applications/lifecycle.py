@@ -38,8 +38,9 @@ EXTENDABLE = frozenset({"draft", "submitted"})  # a submitted one may be reopene
 
 async def _email_team(application: dict[str, Any], program: dict[str, Any], template: str, public_url: str,
                       **context: Any) -> int:
-    """Queue `template` to every owner and member of the applying city; returns how many were queued."""
-    team = await queries.list_team_emails(application["organisation"])
+    """Queue `template` to the applying city's owners and members and the application's team; returns how many
+    were queued."""
+    team = await queries.list_application_people(application["id"], application["organisation"])
     link = f"{public_url}/applications/{application['id']}"
     for person in team:
         await queue_email(person["email"], template, {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.accounts.tables import Membership, Organisation
+from portal.accounts.tables import Organisation
 from portal.applications.tables import Application, ApplicationFile, ApplicationPresence
 from portal.core.tables import AuditEvent
 from portal.db import placeholders, to_datetime
@@ -88,13 +88,23 @@ async def list_present(application_id: int, since: Any, exclude_user: int | None
     return await query.order_by(ApplicationPresence.id)
 
 
-async def list_team_emails(organisation_id: int) -> list[dict[str, Any]]:
-    """The people who work on the city's applications (its owners and members): email and name."""
-    rows = await Membership.select(Membership.user.email.as_alias("email"), Membership.user.name.as_alias("name")).where(
-        (Membership.organisation == organisation_id) & Membership.role.is_in(["owner", "member"])
-        & (Membership.user.is_active == True)  # noqa: E712 (a Piccolo expression)
-    ).order_by(Membership.user.email)
-    return rows
+APPLICATION_PEOPLE_SQL = """
+SELECT u.email AS email, u.name AS name FROM membership m JOIN portal_user u ON u.id = m."user"
+WHERE m.organisation = {} AND m.role IN ('owner', 'member') AND u.is_active = {}
+UNION
+SELECT u.email, u.name FROM application ap JOIN portal_user u ON u.id = ap.created_by WHERE ap.id = {} AND u.is_active = {}
+UNION
+SELECT u.email, u.name FROM application_member am JOIN portal_user u ON u.id = am."user"
+WHERE am.application = {} AND u.is_active = {}
+ORDER BY 1
+"""
+
+
+async def list_application_people(application_id: int, organisation_id: int) -> list[dict[str, Any]]:
+    """Everyone who works on the application: the applying city's owners and members, and the application's
+    team (its owner and every editor and viewer, who may come from elsewhere); email and name, once each."""
+    return await Application.raw(APPLICATION_PEOPLE_SQL, organisation_id, True, application_id, True,
+                                 application_id, True)
 
 
 async def list_program_drafts(program_id: int) -> list[dict[str, Any]]:

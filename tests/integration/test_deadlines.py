@@ -175,6 +175,12 @@ async def test_extension_and_reopen_by_others_are_refused(world, as_persona):
 # --- withdrawal --------------------------------------------------------------------------------------
 
 async def test_withdraw_a_submitted_application_with_a_reason(world, as_persona, mailbox):
+    from tests.factories import make_user
+    from tests.factories.teams import add_team_member
+
+    # An editor from outside the city, on the application's team: told too.
+    partner = await make_user("editor@partner.org", "Pat Partner")
+    await add_team_member(world["application_a"], partner, "editor")
     client = await as_persona("applicant")  # the owner (city colleagues not on the team only read it)
     response = await post_from_page(client, f"/applications/{world['application_a']}",
                                     f"/applications/{world['application_a']}/withdraw",
@@ -186,9 +192,10 @@ async def test_withdraw_a_submitted_application_with_a_reason(world, as_persona,
     assert [(e["detail"]["reason"], e["detail"]["previous_status"]) for e in events] == [
         ("We could not find a partner <b>in time</b>", "submitted")]
     mail.kick(force=True)
-    for address in CITY_A_TEAM:
+    for address in (*CITY_A_TEAM, "editor@partner.org"):
         message = await mailbox.wait_for(address, "Withdrawn")
         assert "We could not find a partner" in body_of(message)
+    assert len([m for m in mailbox.messages if "Withdrawn" in str(m["Subject"])]) == len(CITY_A_TEAM) + 1
     page = await client.get(f"/applications/{world['application_a']}")
     assert "&lt;b&gt;in time&lt;/b&gt;" in page.text and "<b>in time</b>" not in page.text
     assert 'data-testid="withdraw-form"' not in page.text
