@@ -24,14 +24,13 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
 
-from bench.bench_pages import RESULTS, ROOT, VENV_BIN, free_port, pinned, run, start, stop, wait_until_up
+from bench.bench_pages import RESULTS, VENV_BIN, fresh_portal, run, start, stop, wait_until_up
 
 CSRF_RE = re.compile(r'name="_csrf" value="([^"]+)"')
 VERSION_RE = re.compile(r'data-version="(\d+)"')
@@ -151,21 +150,8 @@ def main() -> None:
     server_cpu = 0 if two_cpus else None
     if two_cpus:
         os.sched_setaffinity(0, {1})
-    data_dir = Path(tempfile.mkdtemp(prefix=f"bench-autosave-{opts.engine}-"))
-    pg_name = None
-    sys.path.insert(0, str(ROOT))
-    if opts.engine == "postgres":
-        from tests.support import create_pg_database, drop_pg_database
-
-        pg_name, db_url = asyncio.run(create_pg_database())
-    else:
-        db_url = f"sqlite:///{data_dir / 'portal.sqlite3'}"
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PICCOLO_CONF": "portal.piccolo_conf", "PORTAL_DATA_DIR": str(data_dir),
-           "DATABASE_URL": db_url, "PORTAL_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
-           "PORTAL_PUBLIC_URL": base_url, "LOGIN_ATTEMPTS_PER_15MIN": "100000", "PYTHONPATH": str(ROOT),
-           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(free_port())}
+    data_dir, pg_name, base_url, env = fresh_portal(opts.engine, "bench-autosave")
+    port = base_url.rsplit(":", 1)[1]
     server = None
     try:
         run([str(VENV_BIN / "portal"), "migrate"], env)
@@ -180,6 +166,8 @@ def main() -> None:
     finally:
         stop(server)
         if pg_name:
+            from tests.support import drop_pg_database
+
             asyncio.run(drop_pg_database(pg_name))
 
     saved, crossed, page_stats = percentiles(typed["saved"]), percentiles(typed["conflict"]), percentiles(page)

@@ -59,6 +59,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def fresh_portal(engine: str, prefix: str) -> tuple[Path, str | None, str, dict[str, str]]:
+    """A fresh data directory (and for PostgreSQL a fresh database) for a portal under benchmark:
+    (data dir, PostgreSQL database name or None, base URL on a free port, the server's environment). Mail stays
+    in the outbox (no SMTP host); sign-in is not throttled."""
+    data_dir = Path(tempfile.mkdtemp(prefix=f"{prefix}-{engine}-"))
+    pg_name = None
+    if engine == "postgres":
+        sys.path.insert(0, str(ROOT))
+        from tests.support import create_pg_database
+
+        pg_name, db_url = asyncio.run(create_pg_database())
+    else:
+        db_url = f"sqlite:///{data_dir / 'portal.sqlite3'}"
+    base_url = f"http://127.0.0.1:{free_port()}"
+    env = {**os.environ, "PICCOLO_CONF": "portal.piccolo_conf", "PORTAL_DATA_DIR": str(data_dir),
+           "DATABASE_URL": db_url, "PORTAL_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
+           "PORTAL_PUBLIC_URL": base_url, "PYTHONPATH": str(ROOT), "LOGIN_ATTEMPTS_PER_15MIN": "100000"}
+    env.pop("SMTP_HOST", None)
+    return data_dir, pg_name, base_url, env
+
+
 def pinned(cpu: int | None, args: list[str]) -> list[str]:
     return ["taskset", "-c", str(cpu), *args] if cpu is not None else args
 

@@ -26,7 +26,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -37,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PICCOLO_CONF", "portal.piccolo_conf")
 
-from bench.bench_pages import CSRF_RE, RESULTS, VENV_BIN, free_port, run, start, stop, wait_until_up  # noqa: E402
+from bench.bench_pages import CSRF_RE, RESULTS, VENV_BIN, fresh_portal, run, start, stop, wait_until_up  # noqa: E402
 
 
 async def sign_in(base_url: str, email: str, password: str) -> httpx.AsyncClient:
@@ -131,20 +130,8 @@ def main() -> None:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out_dir = RESULTS / f"{stamp}-burst-{opts.engine}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    data_dir = Path(tempfile.mkdtemp(prefix=f"burst-{opts.engine}-"))
-    pg_name = None
-    if opts.engine == "postgres":
-        from tests.support import create_pg_database
-
-        pg_name, db_url = asyncio.run(create_pg_database())
-    else:
-        db_url = f"sqlite:///{data_dir / 'portal.sqlite3'}"
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PICCOLO_CONF": "portal.piccolo_conf", "PORTAL_DATA_DIR": str(data_dir),
-           "DATABASE_URL": db_url, "PORTAL_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
-           "PORTAL_PUBLIC_URL": base_url, "PYTHONPATH": str(ROOT), "LOGIN_ATTEMPTS_PER_15MIN": "100000"}
-    env.pop("SMTP_HOST", None)  # mail stays in the outbox
+    data_dir, pg_name, base_url, env = fresh_portal(opts.engine, "burst")  # mail stays in the outbox
+    port = int(base_url.rsplit(":", 1)[1])
     os.environ.update({k: env[k] for k in ("PORTAL_DATA_DIR", "DATABASE_URL", "PORTAL_SECRET_KEY", "PORTAL_PUBLIC_URL")})
 
     def start_server() -> subprocess.Popen:

@@ -22,7 +22,7 @@ from portal.applications.rules import (
     reminder_due,
     time_left,
 )
-from portal.applications.services import _locked
+from portal.applications.services import lock_application
 from portal.applications.tables import Application, DeadlineReminder
 from portal.core import audit, clock, mail
 from portal.core.actor import Actor
@@ -56,7 +56,7 @@ async def withdraw_application(actor: Actor, application_id: int, reason: str, p
     Conflict if the transitions table does not allow it (already withdrawn, decided).
     """
     async with write_transaction():
-        application = await _locked(application_id)
+        application = await lock_application(application_id)
         check_transition(application["status"], "withdrawn")
         program = await programs.get_program(application["program"])
         assert program is not None
@@ -82,7 +82,7 @@ async def reopen_application(actor: Actor, application_id: int, reason: str, pub
     the reason and the deadline that applies. Raises Conflict unless the application is submitted.
     """
     async with write_transaction():
-        application = await _locked(application_id)
+        application = await lock_application(application_id)
         check_transition(application["status"], "draft")
         program = await programs.get_program(application["program"])
         assert program is not None
@@ -112,7 +112,7 @@ async def extend_deadline(actor: Actor, application_id: int, new_deadline: datet
     application.
     """
     async with write_transaction():
-        application = await _locked(application_id)
+        application = await lock_application(application_id)
         if application["status"] not in EXTENDABLE:
             status = STATUS_LABELS.get(application["status"], application["status"]).lower()
             raise Conflict(f"This application is {status}: its deadline can no longer be changed.")

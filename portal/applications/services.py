@@ -67,7 +67,8 @@ async def _lock(application_id: int) -> None:
         await Application.raw("SELECT id FROM application WHERE id = {} FOR UPDATE", application_id)
 
 
-async def _locked(application_id: int) -> dict[str, Any]:
+async def lock_application(application_id: int) -> dict[str, Any]:
+    """The application, locked for the rest of the write transaction (NotFound if there is none)."""
     await _lock(application_id)
     application = await load_application(application_id)
     if application is None:
@@ -156,7 +157,7 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
     states). Returns the submitted application.
     """
     async with write_transaction():
-        application = await _locked(application_id)
+        application = await lock_application(application_id)
         if application["status"] == "submitted":
             raise AlreadySubmitted(application["receipt_number"] or "")
         check_transition(application["status"], "submitted")
@@ -176,7 +177,7 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
                                        bases=edit[3] if len(edit) > 3 else None)
             if result.conflicts:
                 raise FieldsConflict(result)
-            application = await _locked(application_id)
+            application = await lock_application(application_id)
         files = await queries.list_files(application_id)
         errors = formdef.submission_errors(form["schema"], application["answers"], files)
         if attestation is not None:
@@ -245,7 +246,7 @@ async def upload_file(actor: Actor, application_id: int, field_key: str, origina
     replaced: list[dict[str, Any]] = []
     try:
         async with write_transaction():
-            application = await _locked(application_id)
+            application = await lock_application(application_id)
             if application["status"] != "draft":
                 raise _not_editable(application)
             files = await queries.list_files(application_id)
@@ -286,7 +287,7 @@ async def remove_file(actor: Actor, application_id: int, file_id: int, files_dir
     """Remove a file from a draft. Side effects: the ApplicationFile row and, after commit, the stored
     file; one audit row `application.file_removed`. Raises Conflict unless the application is a draft."""
     async with write_transaction():
-        application = await _locked(application_id)
+        application = await lock_application(application_id)
         if application["status"] != "draft":
             raise _not_editable(application)
         file = await queries.get_file(application_id, file_id)
@@ -355,7 +356,7 @@ async def save_fields(actor: Actor, application_id: int, base_version: int, answ
     """
     now = clock.now()
     async with write_transaction():
-        application = await _locked(application_id)
+        application = await lock_application(application_id)
         if application["status"] != "draft":
             raise _not_editable(application)
         saved_answers = dict(application["answers"])
