@@ -9,7 +9,16 @@ from portal.awards.tables import Award
 from portal.core.tables import AuditEvent, OutboundEmail
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
 from portal.reporting.tables import Report
-from portal.reviews.tables import Assignment, Score
+from portal.reviews.tables import (
+    Assignment,
+    PanelMember,
+    PanelOutcome,
+    ReviewConflict,
+    ReviewPanel,
+    ReviewPreference,
+    ReviewRevision,
+    Score,
+)
 from portal.settings import ROOT
 
 ALL_TABLES = [
@@ -35,8 +44,14 @@ ALL_TABLES = [
     TeamInvitation,
     Signature,
     DeadlineReminder,
+    ReviewPanel,
+    PanelMember,
+    ReviewConflict,
+    ReviewPreference,
     Assignment,
     Score,
+    ReviewRevision,
+    PanelOutcome,
     Award,
     Report,
 ]

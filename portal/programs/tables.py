@@ -3,10 +3,12 @@
 from piccolo.columns import (
     JSON,
     BigInt,
+    Boolean,
     Date,
     ForeignKey,
     Integer,
     OnDelete,
+    Real,
     Text,
     Timestamptz,
     Varchar,
@@ -83,5 +85,8 @@ class Criterion(Table, tablename="criterion"):
     weight = Integer()  # relative weight, e.g. 30 for 30 %
     scale_min = Integer(default=1)
     scale_max = Integer(default=5)
+    scale_step = Real(default=1.0)  # 1: whole points; 0.5: half points (e.g. 0–5 in halves)
+    lower_is_better = Boolean(default=False)  # NIH-style 1–9, where 1 is exceptional
+    threshold = Real(null=True, default=None)  # a review's score on this criterion must reach it (None: no threshold)
 
     # unique (program, position): a unique index in migrations/ (SQLite cannot add constraints)

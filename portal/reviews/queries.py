@@ -8,7 +8,7 @@ from portal.accounts.tables import Membership
 from portal.applications.tables import Application, ApplicationFile
 from portal.programs.tables import Criterion, FormVersion, ProgramRole
 from portal.reviews import rules
-from portal.reviews.tables import Assignment, Score
+from portal.reviews.tables import Assignment, PanelMember, ReviewPanel, Score
 
 # Applications that have left the draft stage can be reviewed and ranked.
 REVIEWABLE_STATUSES = ("submitted", "awarded", "declined")
@@ -149,3 +149,13 @@ async def application_for_review(application_id: int) -> dict[str, Any] | None:
         ApplicationFile.size_bytes,
     ).where(ApplicationFile.application == application_id).order_by(ApplicationFile.id)
     return application
+
+
+async def get_panel(program_id: int) -> dict[str, Any] | None:
+    """The program's review panel (a program has at most one), or None."""
+    return await ReviewPanel.select().where(ReviewPanel.program == program_id).output(load_json=True).first()
+
+
+async def panel_member_ids(panel_id: int) -> list[int]:
+    rows = await PanelMember.select(PanelMember.user).where(PanelMember.panel == panel_id)
+    return [r["user"] for r in rows]

@@ -139,7 +139,8 @@ class World:
     Emails of the personas: applicant@springfield.gov (owner, city A, with a submitted application),
     colleague@springfield.gov (member, city A), stranger@shelbyville.gov (member of city B, its own draft),
     reviewer@experts.org (reviewer on `program`, assigned to A's application), idle.reviewer@experts.org
-    (reviewer on `program`, not assigned), other.reviewer@experts.org (reviewer on `other_program` only),
+    (reviewer on `program`, not assigned), other.reviewer@experts.org (reviewer on `other_program` only;
+    each program has a review panel, `panel` and `other_panel`, holding its reviewers),
     funder@foundation.org (funds `program`), other.funder@trust.org (funds `other_program` only),
     staff@network.org (staff of the network that runs both programs), admin@portal.org (administrator).
     """
@@ -184,9 +185,10 @@ async def build_world() -> World:
     ids["other_program"] = await make_program(ids["network"], "clean-energy-fund")
     await ProgramFunder.insert(ProgramFunder(program=ids["program"], funder=ids["foundation"], pledged_cents=10_000_000),
                                ProgramFunder(program=ids["other_program"], funder=ids["trust"], pledged_cents=5_000_000))
-    await add_reviewer(ids["program"], ids["reviewer"])
-    await add_reviewer(ids["program"], ids["idle_reviewer"])
-    await add_reviewer(ids["other_program"], ids["other_reviewer"])
+    from tests.factories.reviews import make_panel
+
+    ids["panel"] = await make_panel(ids["program"], members=[ids["reviewer"], ids["idle_reviewer"]])
+    ids["other_panel"] = await make_panel(ids["other_program"], members=[ids["other_reviewer"]])
     ids["application_a"] = await make_application(ids["program"], ids["city_a"], ids["applicant"], status="submitted")
     ids["application_b"] = await make_application(ids["program"], ids["city_b"], ids["stranger"], status="draft")
     ids["assignment"] = await assign(ids["application_a"], ids["reviewer"], ids["staff"])

@@ -39,3 +39,31 @@ async def other_network_staff(email: str = "staff@othernetwork.org") -> int:
     network_id = await make_org("network", "National Resource Network")
     await add_member(user_id, network_id, "staff")
     return user_id
+
+
+async def make_panel(program_id: int, *, blind: bool = False, k: int = 3, name: str = "Review panel",
+                     members: list[int] = (), due_at=None, **columns) -> int:
+    """A review panel for the program, with `members` on it (each also gets the program's reviewer role)."""
+    from portal.programs.tables import ProgramRole
+    from portal.reviews.tables import PanelMember, ReviewPanel
+
+    rows = await ReviewPanel.insert(ReviewPanel(program=program_id, name=name, blind=blind,
+                                                reviews_per_application=k, due_at=due_at, created_at=clock.now(),
+                                                **columns)).returning(ReviewPanel.id)
+    panel_id = rows[0]["id"]
+    for user_id in members:
+        await add_panel_member(panel_id, program_id, user_id)
+    return panel_id
+
+
+async def add_panel_member(panel_id: int, program_id: int, user_id: int, *, capacity: int = 10,
+                           expertise: str = "", home_city: str = "") -> None:
+    from portal.programs.tables import ProgramRole
+    from portal.reviews.tables import PanelMember
+
+    await PanelMember.insert(PanelMember(panel=panel_id, user=user_id, capacity=capacity, expertise=expertise,
+                                         home_city=home_city, joined_at=clock.now()))
+    if not await ProgramRole.exists().where((ProgramRole.program == program_id) & (ProgramRole.user == user_id)
+                                            & (ProgramRole.role == "reviewer")):
+        await ProgramRole.insert(ProgramRole(program=program_id, user=user_id, role="reviewer",
+                                             created_at=clock.now()))

@@ -106,3 +106,11 @@ def test_no_conflict_for_outside_expert():
 
 def test_no_conflict_when_city_has_no_domain():
     assert rules.is_conflicted("eve@experts.org", [], 7, "") is False
+
+
+def test_city_key_normalises_spacing_and_case():
+    from portal.reviews.conflicts import city_key
+
+    assert city_key("Madison", "WI") == city_key("  madison ,wi ") == "madison, wi"
+    assert city_key("New  York", "NY") == "new york, ny"
+    assert city_key("Madison", "WI") != city_key("Madison", "AL")
