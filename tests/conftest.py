@@ -174,14 +174,10 @@ async def as_persona(portal, world):
 
 # -- Stripe, offline (issue 5 payments; tests/stripe_servers.py) --------------------------------------------------
 
-STRIPE_TEST_KEY = "sk_test_portal_offline_0123456789"
-STRIPE_WEBHOOK_SECRET = "whsec_portal_offline_test_secret"
-
-
 @pytest.fixture(scope="session")
 async def stripe_servers():
     """localstripe and the Connect fake on loopback, once per run; a failure to start fails the tests."""
-    from tests.stripe_servers import start_stripe_servers
+    from tests.stripe_servers import STRIPE_WEBHOOK_SECRET, start_stripe_servers
 
     servers = await start_stripe_servers(STRIPE_WEBHOOK_SECRET)
     yield servers
@@ -195,6 +191,7 @@ async def stripe_portal(portal, stripe_servers):
     import dataclasses
 
     from portal.settings import StripeSettings
+    from tests.stripe_servers import STRIPE_TEST_KEY, STRIPE_WEBHOOK_SECRET
 
     original = portal.state.settings
     portal.state.settings = dataclasses.replace(original, stripe=StripeSettings(

@@ -22,6 +22,8 @@ from aiohttp import web
 from tests.stripe_connect_fake import ConnectFake
 from tests.support import free_port
 
+STRIPE_TEST_KEY = "sk_test_portal_offline_0123456789"
+STRIPE_WEBHOOK_SECRET = "whsec_portal_offline_test_secret"
 _started = False
 
 
