@@ -12,6 +12,7 @@ outcome is unknown (no answer, a 5xx, a timeout): repeat the same call with the 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -223,11 +224,16 @@ def gateway_for(settings: StripeSettings) -> StripeGateway:
     return StripeGateway(settings)
 
 
-def verify_event(payload: bytes, signature_header: str | None, webhook_secret: str) -> stripe.Event:
-    """The event, if `signature_header` signs `payload` with the secret within 300 seconds; else
-    `stripe.SignatureVerificationError` (or ValueError for a payload that is not an event)."""
+def verify_event(payload: bytes, signature_header: str | None, webhook_secret: str) -> Any:
+    """The decoded JSON body, if `signature_header` signs `payload` with the secret and a timestamp within 300
+    seconds of now; else `stripe.SignatureVerificationError` (ValueError for a body that is not JSON).
+
+    The signature is checked by the SDK's `WebhookSignature` before the body is parsed at all; the caller then
+    checks the event's shape (the SDK's own `construct_event` fails with AttributeError on a JSON list)."""
     if not webhook_secret:
         raise StripeNotConfigured("Stripe is not configured: no webhook signing secret")
     if not signature_header:
         raise stripe.SignatureVerificationError("No signature header", signature_header, payload)
-    return stripe.Webhook.construct_event(payload, signature_header, webhook_secret, tolerance=300)
+    text = payload.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    stripe.WebhookSignature.verify_header(text, signature_header, webhook_secret, tolerance=300)
+    return json.loads(text)
