@@ -203,6 +203,34 @@ async def record_manual_payment(payment_id: int, rail: str, reference: str, acto
         await audit.record(actor, "payment.paid_manually", "payment", payment_id, rail=rail, reference=reference)
 
 
+async def reconcile(payment_id: int, gateway: StripeGateway) -> dict[str, Any]:
+    """Bring a Stripe payment up to date from Stripe itself, for when webhooks were lost (e.g. the endpoint was
+    down longer than Stripe retries). A released transfer without a Stripe id is disbursed again (same key, so
+    no second transfer); otherwise the object is retrieved and applied exactly as its webhook would be.
+
+    Writes: what `disburse` or the matching webhook writes (status, Stripe id, amount reversed, audit rows).
+    """
+    row = await get_payment(payment_id)
+    if row["rail"] != "stripe" or row["status"] == "scheduled":
+        return row
+    if row["stripe_id"] is None:
+        return await disburse(payment_id, gateway) if row["kind"] == "transfer" else row
+    if row["kind"] == "transfer":
+        transfer = await gateway.retrieve_transfer(row["stripe_id"])
+        obj = {"id": transfer.id, "amount": transfer.amount, "amount_reversed": transfer.amount_reversed,
+               "reversed": transfer.reversed, "destination": transfer.destination, "created": transfer.created,
+               "metadata": transfer.metadata}
+        async with write_transaction():
+            await _apply_transfer(obj, "reconcile")
+    else:
+        intent = await gateway.retrieve_payment_intent(row["stripe_id"])
+        obj = {"id": intent.id, "amount": intent.amount, "status": intent.status, "created": intent.created,
+               "metadata": intent.metadata}
+        async with write_transaction():
+            await _apply_payment_intent(obj, "reconcile")
+    return await get_payment(payment_id)
+
+
 # -- webhooks ---------------------------------------------------------------------------------------------------
 
 async def apply_event(event: dict[str, Any]) -> str:

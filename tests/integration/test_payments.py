@@ -287,3 +287,17 @@ async def test_pledge_with_a_declined_card_fails_and_its_webhook_completes_the_r
     failed = await services.get_payment(row["id"])
     assert (failed["status"], failed["stripe_id"]) == ("failed", json.loads(body)["data"]["object"]["id"])
     assert await Payment.count().where(Payment.status == "paid") == 0
+
+
+async def test_reconcile_applies_what_stripe_holds_when_webhooks_were_lost(gateway, stripe_portal, world,
+                                                                            grantee_account):
+    payment_id = await scheduled(world, grantee_account)
+    row = await services.disburse(payment_id, gateway)
+    assert row["status"] == "released"
+    assert (await services.reconcile(payment_id, gateway))["status"] == "paid"
+    async with raw_api(stripe_portal) as api:
+        assert (await api.post(f"/v1/transfers/{row['stripe_id']}/reversals")).status_code == 200
+    again = await services.reconcile(payment_id, gateway)
+    assert (again["status"], again["amount_reversed_cents"]) == ("reversed", 50_000)
+    assert len(stripe_portal.fake.transfers) == 1
+    assert await StripeEvent.count() == 0  # no event was received: nothing recorded as one
