@@ -35,7 +35,11 @@ async def stripe_webhook(request: Request) -> Response:
     if not (isinstance(event, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)
             and isinstance(event.get("data"), dict) and isinstance(event["data"].get("object"), dict)):
         return _refuse("not a Stripe event")
-    outcome = await services.apply_event(event)
+    try:
+        outcome = await services.apply_event(event)
+    except (TypeError, ValueError, KeyError, AttributeError):  # signed, yet not shaped like Stripe's objects
+        log.warning("stripe event %s could not be applied", event["id"], exc_info=True)
+        return _refuse("malformed event")  # its transaction rolled back: no row, no effect
     log.info("stripe event %s %s: %s", event["id"], event["type"], outcome)
     return Response({"received": True, "outcome": outcome}, status_code=200)
 

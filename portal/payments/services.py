@@ -102,8 +102,8 @@ async def disburse(payment_id: int, gateway: StripeGateway, actor: Actor = SYSTE
         row = await _locked(payment_id)
         if row["kind"] != "transfer" or row["rail"] != "stripe":
             raise Conflict("This payment is not a Stripe transfer")
-        if row["status"] in ("paid", "reversed"):
-            return row
+        if row["status"] in ("paid", "reversed") or (row["status"] == "released" and row["stripe_id"]):
+            return row  # done, or sent and answered (its webhook will say paid)
         if not row["destination"]:
             raise Conflict("The grantee has no connected Stripe account yet")
         if row["status"] in ("scheduled", "failed"):

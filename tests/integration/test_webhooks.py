@@ -200,3 +200,12 @@ async def test_event_with_a_wrong_amount_does_not_touch_the_payment(reversed_tra
     forged["data"]["object"]["amount"] = 1
     assert (await deliver_event(client, forged)).json()["outcome"] == "unmatched"
     assert (await services.get_payment(payment_id))["status"] == "released"
+
+
+async def test_signed_event_with_a_malformed_object_is_refused_with_no_effect(reversed_transfer, client):
+    payment_id, _, events = reversed_transfer
+    broken = json.loads(json.dumps(events[0]))
+    broken["data"]["object"]["amount"] = "fifty"
+    assert (await deliver_event(client, broken)).status_code == 400
+    assert await StripeEvent.count() == 0
+    assert (await services.get_payment(payment_id))["status"] == "released"
