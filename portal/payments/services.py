@@ -103,7 +103,7 @@ async def disburse(payment_id: int, gateway: StripeGateway, actor: Actor = SYSTE
         if row["kind"] != "transfer" or row["rail"] != "stripe":
             raise Conflict("This payment is not a Stripe transfer")
         if row["status"] in ("paid", "reversed") or (row["status"] == "released" and row["stripe_id"]):
-            return row  # done, or sent and answered (its webhook will say paid)
+            return await get_payment(payment_id)  # done, or sent and answered (its webhook will say paid)
         if not row["destination"]:
             raise Conflict("The grantee has no connected Stripe account yet")
         if row["status"] in ("scheduled", "failed"):
@@ -214,7 +214,8 @@ async def reconcile(payment_id: int, gateway: StripeGateway) -> dict[str, Any]:
     if row["rail"] != "stripe" or row["status"] == "scheduled":
         return row
     if row["stripe_id"] is None:
-        return await disburse(payment_id, gateway) if row["kind"] == "transfer" else row
+        # Only a crashed send is repeated (same key); a failed one waits for staff to disburse it again.
+        return await disburse(payment_id, gateway) if (row["kind"], row["status"]) == ("transfer", "released") else row
     if row["kind"] == "transfer":
         transfer = await gateway.retrieve_transfer(row["stripe_id"])
         obj = {"id": transfer.id, "amount": transfer.amount, "amount_reversed": transfer.amount_reversed,

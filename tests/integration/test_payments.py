@@ -180,6 +180,8 @@ async def test_refused_transfer_fails_and_a_retry_uses_a_new_key(gateway, stripe
         "failed", None, f"payment-{payment_id}-v1")
     assert "insufficient available funds" in failed["failure_message"]
     assert stripe_portal.fake.transfers == {}
+    assert (await services.reconcile(payment_id, gateway))["status"] == "failed"  # reconciling re-sends nothing
+    assert stripe_portal.fake.transfers == {}
 
     retried = await services.disburse(payment_id, gateway)
     assert (retried["status"], retried["idempotency_key"], retried["failure_message"]) == (
