@@ -24,6 +24,7 @@ from portal.awards.controllers import ROUTES as AWARD_ROUTES
 from portal.core import mail
 from portal.core.errors import DomainError, NotFound
 from portal.dashboards.controllers import ROUTES as DASHBOARD_ROUTES
+from portal.payments.controllers import ROUTES as PAYMENT_ROUTES
 from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
 from portal.programs.staff_controllers import ROUTES as STAFF_ROUTES
 from portal.reporting.controllers import ROUTES as REPORTING_ROUTES
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *AWARD_ROUTES,
             *REPORTING_ROUTES,
             *DASHBOARD_ROUTES,
+            *PAYMENT_ROUTES,
             *static,
         ],
         middleware=[SessionMiddleware(settings)],

@@ -7,6 +7,7 @@ from portal.applications.tables import Application, ApplicationFile, Application
 from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
 from portal.awards.tables import Award
 from portal.core.tables import AuditEvent, OutboundEmail
+from portal.payments.tables import Payment, StripeEvent
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
 from portal.reporting.tables import Report
 from portal.reviews.tables import (
@@ -54,6 +55,8 @@ ALL_TABLES = [
     PanelOutcome,
     Award,
     Report,
+    Payment,
+    StripeEvent,
 ]
 
 APP_CONFIG = AppConfig(

@@ -53,7 +53,12 @@ class StripeSettings:
     webhook_secret: str = ""
     """Signing secret of the webhook endpoint (whsec_...)."""
     api_base: str = ""
-    """Override of Stripe's API address, used by the tests to reach a local Stripe server."""
+    """Stripe's API address for every endpoint, Connect and payments alike (empty: https://api.stripe.com).
+    The tests point it at a local server (tests/stripe_servers.py); production must leave it empty or https."""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.secret_key)
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     db_url = _env(environ, "DATABASE_URL", f"sqlite:///{data_dir / 'portal.sqlite3'}")
     if not db_url.startswith(("sqlite:///", "postgres://", "postgresql://")):
         raise SettingsError("DATABASE_URL must start with sqlite:/// or postgresql://")
+    stripe_key, stripe_hook = _env(environ, "STRIPE_SECRET_KEY"), _env(environ, "STRIPE_WEBHOOK_SECRET")
+    stripe_base = _env(environ, "STRIPE_API_BASE").rstrip("/")
+    if production and stripe_base and not stripe_base.startswith("https://"):
+        raise SettingsError("STRIPE_API_BASE must be an https:// address in production")
+    if production and stripe_key and not stripe_hook:
+        raise SettingsError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set in production "
+                            "(payments are confirmed by Stripe's webhook)")
     return Settings(
         env=env,
         secret_key=secret_key,
@@ -160,11 +172,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             use_tls=_bool(environ, "SMTP_STARTTLS", False),
             sender=_env(environ, "MAIL_FROM", MailSettings.sender),
         ),
-        stripe=StripeSettings(
-            secret_key=_env(environ, "STRIPE_SECRET_KEY"),
-            webhook_secret=_env(environ, "STRIPE_WEBHOOK_SECRET"),
-            api_base=_env(environ, "STRIPE_API_BASE"),
-        ),
+        stripe=StripeSettings(secret_key=stripe_key, webhook_secret=stripe_hook, api_base=stripe_base),
         session_hours=_int(environ, "SESSION_HOURS", 12),
         secure_cookies=_bool(environ, "SECURE_COOKIES", production),
         login_attempts_per_15min=_int(environ, "LOGIN_ATTEMPTS_PER_15MIN", 10),

@@ -170,3 +170,35 @@ async def as_persona(portal, world):
     yield sign_in
     for c in clients:
         await c.aclose()
+
+
+# -- Stripe, offline (issue 5 payments; tests/stripe_servers.py) --------------------------------------------------
+
+@pytest.fixture(scope="session")
+async def stripe_servers():
+    """localstripe and the Connect fake on loopback, once per run; a failure to start fails the tests."""
+    from tests.stripe_servers import STRIPE_WEBHOOK_SECRET, start_stripe_servers
+
+    servers = await start_stripe_servers(STRIPE_WEBHOOK_SECRET)
+    yield servers
+    await servers.stop()
+
+
+@pytest.fixture
+async def stripe_portal(portal, stripe_servers):
+    """The portal with Stripe configured against the local servers for one test (the key, the webhook secret
+    and STRIPE_API_BASE); yields the servers."""
+    import dataclasses
+
+    from portal.settings import StripeSettings
+    from tests.stripe_servers import STRIPE_TEST_KEY, STRIPE_WEBHOOK_SECRET
+
+    original = portal.state.settings
+    portal.state.settings = dataclasses.replace(original, stripe=StripeSettings(
+        secret_key=STRIPE_TEST_KEY, webhook_secret=STRIPE_WEBHOOK_SECRET, api_base=stripe_servers.url))
+    stripe_servers.reset()
+    try:
+        yield stripe_servers
+    finally:
+        portal.state.settings = original
+        stripe_servers.reset()

@@ -146,6 +146,8 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
     # Last, and on an assignment made afresh for each persona: a successful delete removes it.
     "/staff/assignments/{spare_assignment}/delete": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                      "admin": "input"},
+    # Stripe's webhook: no session, no CSRF; anything without Stripe's signature is refused (test_webhooks.py).
+    "/webhooks/stripe": {"default": 400},
 }
 
 PUBLIC_OR_SELF = {  # routes every persona may use: public pages, sign-in, tokens checked by the route itself
