@@ -11,6 +11,7 @@ from portal.reviews import rules
 from portal.web.forms import text
 
 MAX_COMMENT = 5000
+MAX_VERSION = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 
 
 @dataclass
@@ -33,7 +34,7 @@ def comment_field(criterion_id: int) -> str:
 def version(data: dict[str, Any]) -> int | None:
     """The review version the page was rendered at (None when missing or not a whole number)."""
     raw = text(data, "version", 12)
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= MAX_VERSION else None
 
 
 def review(data: dict[str, Any], criteria: list[dict[str, Any]], *, require_all: bool,

@@ -172,7 +172,9 @@ def queue_key(secret: str, reviewer_id: int, assignment_id: int) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-RECOMMENDATIONS = {"fund": "Fund", "fund_with_changes": "Fund with changes", "do_not_fund": "Do not fund"}
+# Stored in review_assignment.recommendation and review_revision.recommendation, both VARCHAR(16): the key for
+# "fund with changes" is `fund_changes` because "fund_with_changes" (17 characters) does not fit.
+RECOMMENDATIONS = {"fund": "Fund", "fund_changes": "Fund with changes", "do_not_fund": "Do not fund"}
 
 
 def email_domain(email: str) -> str:

@@ -82,8 +82,7 @@ def next_in_queue(groups: list[dict[str, Any]], current_id: int) -> int | None:
         return None
     if current_id in order:
         at = order.index(current_id)
-        after = [a for a in order[at + 1:] + order[:at]]
-        return after[0]
+        return (order[at + 1:] + order[:at])[0]
     return others[0]
 
 
