@@ -271,7 +271,7 @@ async def test_autosave_saves_and_returns_the_new_version(as_persona, world):
     response = await reviewer.htmx("POST", f"/reviews/{world['assignment']}/autosave", review_form(criteria, [3, None]))
     assert response.status_code == 200
     assert response.headers["X-Version"] == "1"
-    assert re.search(r"Saved at <time[^>]*>\d\d:\d\d:\d\d</time>", response.text)
+    assert re.search(r"Saved at <time[^>]*>\d\d:\d\d:\d\d [A-Z+0-9-]+</time>", response.text)
     assert 'id="review-version" value="1"' in response.text and 'hx-swap-oob="true"' in response.text
     second = await reviewer.htmx("POST", f"/reviews/{world['assignment']}/autosave",
                                  review_form(criteria, [3, 4], version=1))
