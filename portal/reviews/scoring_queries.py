@@ -74,6 +74,16 @@ async def list_queue(user_id: int, secret: str) -> list[dict[str, Any]]:
                                                   else now, g["title"].lower(), g["program"]))
 
 
+async def list_open_assignments(user_id: int) -> list[dict[str, Any]]:
+    """A reviewer's reviews still to do (not submitted), without those they are conflicted on (whose titles
+    they may not see), oldest assignment first. For the dashboard; /reviews uses `list_queue`."""
+    rows = await Assignment.select(
+        Assignment.id, Assignment.application, Assignment.application.title, Assignment.application.program.title,
+    ).where((Assignment.reviewer == user_id) & (Assignment.status == "assigned")).order_by(Assignment.assigned_at)
+    found = await conflicts.conflicts([r["application"] for r in rows], [user_id]) if rows else {}
+    return [r for r in rows if (r["application"], user_id) not in found]
+
+
 def next_in_queue(groups: list[dict[str, Any]], current_id: int) -> int | None:
     """The next not-submitted assignment after `current_id` in queue order (wrapping round), or None."""
     order = [a["id"] for g in groups if not g["closed"] for a in g["assignments"] if a["status"] != "submitted"]

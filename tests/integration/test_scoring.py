@@ -117,6 +117,15 @@ async def test_queue_leaves_out_conflicted_assignments(as_persona, world):
     assert 'data-testid="reviews-empty"' in response.text
 
 
+async def test_dashboard_leaves_out_conflicted_assignments(as_persona, world):
+    reviewer = await as_persona("reviewer")
+    assert f'href="/reviews/{world["assignment"]}"' in (await reviewer.get("/dashboard")).text
+    await declare_conflict(world["application_a"], world["reviewer"])
+    page = await reviewer.get("/dashboard")
+    assert f'href="/reviews/{world["assignment"]}"' not in page.text
+    assert "Screenings for every toddler" not in page.text
+
+
 # --- Conflicts: 404 on every route ------------------------------------------------------------------------------
 
 async def _all_review_routes(client, assignment_id: int, criteria: list[dict]) -> dict[str, int]:
