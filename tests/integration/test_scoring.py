@@ -483,3 +483,21 @@ async def test_hostile_version_and_go_values_are_handled(as_persona, world):
         response = await reviewer.post(f"/reviews/{world['assignment']}", form)
         assert response.status_code in (409, 422), version
     assert await Score.count() == 0
+
+
+async def test_concurrent_autosaves_at_one_version_one_wins_one_409(as_persona, world):
+    import asyncio
+
+    criteria = await criteria_of(world["program"])
+    first, second = await as_persona("reviewer"), await as_persona("reviewer")
+    url = f"/reviews/{world['assignment']}/autosave"
+    responses = await asyncio.gather(*[client.htmx("POST", url, review_form(criteria, [v, v], f"Tab {v}"))
+                                       for client, v in ((first, 2), (second, 4)) for _ in range(3)])
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 409, 409, 409, 409, 409]
+    row = await assignment_row(world["assignment"])
+    assert row["version"] == 1
+    winner = next(r for r in responses if r.status_code == 200)
+    assert winner.headers["X-Version"] == "1"
+    values = {v["value"] for v in await Score.select(Score.value).where(Score.assignment == world["assignment"])}
+    assert len(values) == 1 and row["comment"] == f"Tab {int(values.pop())}"
