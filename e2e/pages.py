@@ -411,7 +411,7 @@ class ReviewPage(PortalPage):
         return self
 
     def submit(self, overall_comment: str) -> "ReviewPage":
-        self.page.get_by_label("Overall comment").fill(overall_comment)
+        self.page.get_by_label("Comments for staff only").fill(overall_comment)
         self.page.get_by_test_id("submit-review").click()
         expect(self.status).to_have_text("Submitted")
         return self

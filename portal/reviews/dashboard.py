@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from portal.core.actor import Principal
-from portal.reviews import queries
+from portal.reviews import scoring_queries
 
 
 async def section(user: Principal) -> tuple[str, dict[str, Any]] | None:
-    """For reviewers (on a panel, or with assignments): the assignments still to review."""
+    """For reviewers (on a panel, or with assignments): the assignments still to review, without those the
+    reviewer is conflicted on."""
     if not user.is_reviewer:  # assignments need a seat on the program's panel
         return None
-    assignments = await queries.list_assignments_of_reviewer(user.id)
-    return "reviews/_dashboard.html", {"to_do": [a for a in assignments if a["status"] == "assigned"]}
+    return "reviews/_dashboard.html", {"to_do": await scoring_queries.list_open_assignments(user.id)}

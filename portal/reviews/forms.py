@@ -1,4 +1,5 @@
-"""Validation of the scoring form: a score and a comment per criterion, and an overall comment."""
+"""Validation of the scoring form: a score and a comment per criterion, an optional recommendation, comments for
+the applicant and comments for staff only, and the version of the review the page was rendered at."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from portal.reviews import rules
 from portal.web.forms import text
 
 MAX_COMMENT = 5000
+MAX_VERSION = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 
 
 @dataclass
 class ReviewInput:
     values: dict[int, float | None] = field(default_factory=dict)  # criterion id -> score (None: not scored)
     comments: dict[int, str] = field(default_factory=dict)  # criterion id -> comment
-    overall: str = ""
+    overall: str = ""  # comments for staff only (Assignment.comment)
+    applicant_comment: str = ""  # may be shared with the applicant
+    recommendation: str = ""  # "" | fund | fund_with_changes | do_not_fund
 
 
 def score_field(criterion_id: int) -> str:
@@ -27,13 +31,27 @@ def comment_field(criterion_id: int) -> str:
     return f"comment_{criterion_id}"
 
 
-def review(data: dict[str, Any], criteria: list[dict[str, Any]], *, require_all: bool) -> ReviewInput:
+def version(data: dict[str, Any]) -> int | None:
+    """The review version the page was rendered at (None when missing or not a whole number)."""
+    raw = text(data, "version", 12)
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= MAX_VERSION else None
+
+
+def review(data: dict[str, Any], criteria: list[dict[str, Any]], *, require_all: bool,
+           ask_recommendation: bool = False) -> ReviewInput:
     """The review as entered; raises Invalid with every error (field names score_<id>) at once.
 
-    A draft (`require_all=False`) may leave scores out; any score given must be a number on its scale.
+    A draft (`require_all=False`) may leave scores out; any score given must be a number on its scale's grid
+    (4.5 on a half-point scale; 4.25 never).
     """
-    result = ReviewInput(overall=text(data, "comment", MAX_COMMENT))
+    result = ReviewInput(overall=text(data, "comment", MAX_COMMENT),
+                         applicant_comment=text(data, "applicant_comment", MAX_COMMENT))
     errors: dict[str, str] = {}
+    recommendation = text(data, "recommendation", 40)
+    if recommendation and (not ask_recommendation or recommendation not in rules.RECOMMENDATIONS):
+        errors["recommendation"] = "Choose fund, fund with changes, do not fund, or no recommendation."
+    else:
+        result.recommendation = recommendation
     for criterion in criteria:
         cid = criterion["id"]
         raw = text(data, score_field(cid), 20)
@@ -64,7 +82,9 @@ def review(data: dict[str, Any], criteria: list[dict[str, Any]], *, require_all:
 
 def entered(data: dict[str, Any], criteria: list[dict[str, Any]]) -> dict[str, Any]:
     """What the reviewer typed, to show again beside the errors."""
-    kept: dict[str, Any] = {"comment": text(data, "comment", MAX_COMMENT)}
+    kept: dict[str, Any] = {"comment": text(data, "comment", MAX_COMMENT),
+                            "applicant_comment": text(data, "applicant_comment", MAX_COMMENT),
+                            "recommendation": text(data, "recommendation", 40)}
     for criterion in criteria:
         kept[score_field(criterion["id"])] = text(data, score_field(criterion["id"]), 20)
         kept[comment_field(criterion["id"])] = text(data, comment_field(criterion["id"]), MAX_COMMENT)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from portal.accounts.tables import Membership, User
@@ -12,9 +15,9 @@ from portal.core.errors import Conflict, Invalid, NotFound
 from portal.core.mail import queue_email
 from portal.db import Duplicate, write_transaction
 from portal.programs.tables import ProgramRole
-from portal.reviews import queries, rules
+from portal.reviews import queries, rules, scoring_queries
 from portal.reviews.forms import ReviewInput
-from portal.reviews.tables import Assignment, Score
+from portal.reviews.tables import Assignment, ReviewPanel, ReviewRevision, Score
 
 
 async def assign_reviewer(actor: Actor, application_id: int, reviewer_id: int, public_url: str) -> int:
@@ -86,13 +89,55 @@ async def remove_assignment(actor: Actor, assignment_id: int) -> int:
     return assignment["application"]
 
 
-async def _write_review(assignment_id: int, entry: ReviewInput, updates: dict[Any, Any]) -> None:
-    """Claim the still-open assignment (so a submitted review is never changed) and replace its scores."""
-    claimed = await Assignment.update({Assignment.comment: entry.overall, **updates}).where(
-        (Assignment.id == assignment_id) & (Assignment.status == "assigned")
-    ).returning(Assignment.id)
+class StaleReview(Conflict):
+    """The review changed since the page was rendered (another tab or window): nothing was written.
+    `saved_version` is the version now stored, `their_version` the one the page sent."""
+
+    def __init__(self, saved_version: int, their_version: int) -> None:
+        super().__init__(f"This review was saved elsewhere meanwhile (saved version {saved_version}; this page has "
+                         f"version {their_version}). Nothing was overwritten.")
+        self.saved_version = saved_version
+        self.their_version = their_version
+
+
+@dataclass
+class Saved:
+    version: int  # the review's version now: the next save must send it
+    saved_at: datetime
+
+
+async def _refuse_if_closed(assignment_id: int) -> None:
+    """Conflict once the assignment's panel is closed (no more changes or revisions)."""
+    row = await Assignment.select(Assignment.application.program).where(Assignment.id == assignment_id).first()
+    if row is None:
+        raise NotFound()
+    panel = await ReviewPanel.select(ReviewPanel.status, ReviewPanel.closed_at).where(
+        ReviewPanel.program == row["application.program"]).first()
+    reason = scoring_queries.closed_reason(panel)
+    if reason:
+        raise Conflict(reason)
+
+
+async def _write_review(assignment_id: int, entry: ReviewInput, version: int, statuses: tuple[str, ...],
+                        updates: dict[Any, Any]) -> int:
+    """Claim the assignment at `version` in one of `statuses` (so a change made meanwhile, or a submitted review
+    changed as a draft, is never overwritten), raise its version and replace its scores. Returns the new version.
+    Raises StaleReview when the version moved on, Conflict when the status does not allow it."""
+    claimed = await Assignment.update({
+        Assignment.comment: entry.overall, Assignment.applicant_comment: entry.applicant_comment,
+        Assignment.recommendation: entry.recommendation, Assignment.version: Assignment.version + 1, **updates,
+    }).where(
+        (Assignment.id == assignment_id) & (Assignment.version == version) & Assignment.status.is_in(list(statuses))
+    ).returning(Assignment.version)
     if not claimed:
-        raise Conflict("This review is already submitted and can no longer be changed.")
+        now = await Assignment.select(Assignment.status, Assignment.version).where(
+            Assignment.id == assignment_id).first()
+        if now is None:
+            raise NotFound()
+        if now["status"] not in statuses:
+            raise Conflict("This review is submitted: a draft can no longer be saved over it. To change it, "
+                           "submit a revision.")
+        raise StaleReview(now["version"], version)
     await Score.delete().where(Score.assignment == assignment_id)
     rows = [
         Score(assignment=assignment_id, criterion=cid, value=value, comment=entry.comments.get(cid, ""))
@@ -100,39 +145,64 @@ async def _write_review(assignment_id: int, entry: ReviewInput, updates: dict[An
     ]
     if rows:
         await Score.insert(*rows)
+    return claimed[0]["version"]
 
 
-async def save_review(actor: Actor, assignment_id: int, entry: ReviewInput) -> None:
-    """Save a draft review (scores may be missing). Writes: review_score rows (replaced), the overall comment;
-    audit `review.saved`. Raises Conflict if the review is already submitted."""
+async def save_review(actor: Actor, assignment_id: int, entry: ReviewInput, version: int) -> Saved:
+    """Save a draft review (scores may be missing) if it is still at `version` (what the page was rendered at).
+    Writes: review_score rows (replaced), the comments and recommendation, version + 1; audit `review.saved`.
+    Raises StaleReview if it changed meanwhile, Conflict if it is submitted or its panel is closed."""
     async with write_transaction():
-        await _write_review(assignment_id, entry, {})
+        await _refuse_if_closed(assignment_id)
+        new_version = await _write_review(assignment_id, entry, version, ("assigned",), {})
         await audit.record(actor, "review.saved", "review_assignment", assignment_id,
-                           scored=sum(v is not None for v in entry.values.values()))
+                           scored=sum(v is not None for v in entry.values.values()), version=new_version)
+    return Saved(version=new_version, saved_at=clock.now())
 
 
 async def submit_review(actor: Actor, assignment_id: int, entry: ReviewInput, criteria: list[dict[str, Any]],
-                        public_url: str) -> None:
-    """Submit a review: every criterion scored within its scale, then read-only.
-    Writes: review_score rows, assignment status `submitted` and submitted_at; audit `review.submitted`;
-    email `review_submitted` to the program's contact address, if it has one.
-    Raises Invalid if a score is missing or off the scale, Conflict if already submitted."""
+                        public_url: str, version: int) -> Saved:
+    """Submit a review, or a revision of a submitted one while its panel is open: every criterion scored on its
+    scale, at the version the page was rendered at.
+    Writes: review_score rows, assignment status `submitted`, submitted_at, revision + 1 and version + 1; a
+    review_revision row (revision n: scores, comments, recommendation, weighted score; earlier rows stay);
+    audit `review.submitted` (first) or `review.revised`; on the first submission, email `review_submitted` to
+    the program's contact address, if it has one.
+    Raises Invalid if a score is missing or off the scale, Conflict for a rubric mixing directions or a closed
+    panel, StaleReview if the review changed meanwhile."""
+    problem = rules.rubric_problem(criteria)
+    if problem:
+        raise Conflict(problem)
     errors = rules.missing_or_invalid(entry.values, criteria, require_all=True)
     if errors:
         raise Invalid({f"score_{cid}": message for cid, message in errors.items()})
+    score = rules.review_score(entry.values, criteria)
+    now = clock.now()
     async with write_transaction():
-        await _write_review(assignment_id, entry, {Assignment.status: "submitted", Assignment.submitted_at: clock.now()})
+        await _refuse_if_closed(assignment_id)
+        new_version = await _write_review(assignment_id, entry, version, ("assigned", "submitted"), {
+            Assignment.status: "submitted", Assignment.submitted_at: now,
+            Assignment.revision: Assignment.revision + 1,
+        })
         info = await Assignment.select(
-            Assignment.application, Assignment.application.title, Assignment.reviewer.name,
+            Assignment.application, Assignment.application.title, Assignment.reviewer.name, Assignment.revision,
             Assignment.application.program.title, Assignment.application.program.contact_email,
         ).where(Assignment.id == assignment_id).first()
-        score = rules.review_score(entry.values, criteria)
-        await audit.record(actor, "review.submitted", "review_assignment", assignment_id,
-                           application_id=info["application"], weighted_score=score)
-        if info["application.program.contact_email"]:
+        revision = info["revision"]
+        await ReviewRevision.insert(ReviewRevision(
+            assignment=assignment_id, revision=revision,
+            scores=json.dumps([{"criterion": cid, "value": value, "comment": entry.comments.get(cid, "")}
+                               for cid, value in entry.values.items() if value is not None]),
+            comment=entry.overall, applicant_comment=entry.applicant_comment,
+            recommendation=entry.recommendation, weighted_score=score, submitted_at=now,
+        ))
+        await audit.record(actor, "review.submitted" if revision == 1 else "review.revised", "review_assignment",
+                           assignment_id, application_id=info["application"], weighted_score=score,
+                           revision=revision)
+        if revision == 1 and info["application.program.contact_email"]:
             await queue_email(info["application.program.contact_email"], "review_submitted", {
                 "reviewer": info["reviewer.name"], "program_title": info["application.program.title"],
                 "application_title": info["application.title"] or "Untitled application",
                 "weighted_score": score, "link": f"{public_url}/staff/applications/{info['application']}",
             })
-
+    return Saved(version=new_version, saved_at=now)

@@ -127,6 +127,8 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
                                                "editor": "input", "viewer": 403, "signer": "input"},
     "/reviews/{assignment}": {"default": 404, "anonymous": LOGIN, "reviewer": "input"},
     "/reviews/{assignment}/submit": {"default": 404, "anonymous": LOGIN, "reviewer": "input"},
+    # Scoring autosave (htmx): the reviewer's own assignment only; conflicted reviewers get 404 (test_scoring.py).
+    "/reviews/{assignment}/autosave": {"default": 404, "anonymous": LOGIN, "reviewer": "input"},
     "/staff/programs/{program}/invitations": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                               "admin": "input"},
     "/staff/applications/{application_a}/assignments": {"default": 403, "anonymous": LOGIN, "staff": "input",

@@ -7,6 +7,11 @@ from portal.reviews.tables import Assignment, Score
 from tests.factories.reviews import criteria_of, score_form
 
 
+def review_form(criteria: list[dict], values: list, comment: str = "Overall fine.", version: int = 0) -> dict:
+    """The scoring form as the page posts it: with the review version the page was rendered at."""
+    return score_form(criteria, values, comment) | {"version": str(version)}
+
+
 async def test_review_list_shows_my_assignments(as_persona, world):
     reviewer = await as_persona("reviewer")
     response = await reviewer.get("/reviews")
@@ -50,7 +55,7 @@ async def test_review_page_of_another_reviewer_is_404(as_persona, world):
 async def test_review_post_by_another_reviewer_is_404(as_persona, world):
     criteria = await criteria_of(world["program"])
     idle = await as_persona("idle_reviewer")
-    response = await idle.post(f"/reviews/{world['assignment']}/submit", score_form(criteria, [5, 5]))
+    response = await idle.post(f"/reviews/{world['assignment']}/submit", review_form(criteria, [5, 5]))
     assert response.status_code == 404
     assert await Score.count() == 0
 
@@ -64,7 +69,7 @@ async def test_review_save_draft_keeps_partial_scores(as_persona, world):
     criteria = await criteria_of(world["program"])
     reviewer = await as_persona("reviewer")
     await reviewer.get(f"/reviews/{world['assignment']}")
-    response = await reviewer.post(f"/reviews/{world['assignment']}", score_form(criteria, [4, None], "Half done"))
+    response = await reviewer.post(f"/reviews/{world['assignment']}", review_form(criteria, [4, None], "Half done"))
     assert response.status_code == 303
     scores = await Score.select(Score.criterion, Score.value).where(Score.assignment == world["assignment"])
     assert [(s["criterion"], s["value"]) for s in scores] == [(criteria[0]["id"], 4.0)]
@@ -78,7 +83,7 @@ async def test_review_submit_with_missing_scores_is_422_with_every_error(as_pers
     criteria = await criteria_of(world["program"])
     reviewer = await as_persona("reviewer")
     await reviewer.get(f"/reviews/{world['assignment']}")
-    form = score_form(criteria, [None, None], "My overall view")
+    form = review_form(criteria, [None, None], "My overall view")
     response = await reviewer.post(f"/reviews/{world['assignment']}/submit", form)
     assert response.status_code == 422
     assert 'id="error-summary"' in response.text
@@ -92,7 +97,7 @@ async def test_review_submit_out_of_range_is_422_and_keeps_input(as_persona, wor
     criteria = await criteria_of(world["program"])
     reviewer = await as_persona("reviewer")
     await reviewer.get(f"/reviews/{world['assignment']}")
-    response = await reviewer.post(f"/reviews/{world['assignment']}/submit", score_form(criteria, [9, 3]))
+    response = await reviewer.post(f"/reviews/{world['assignment']}/submit", review_form(criteria, [9, 3]))
     assert response.status_code == 422
     assert f'id="error-score_{criteria[0]["id"]}"' in response.text
     assert f'id="error-score_{criteria[1]["id"]}"' not in response.text
@@ -104,7 +109,7 @@ async def test_review_draft_with_non_number_is_422(as_persona, world):
     criteria = await criteria_of(world["program"])
     reviewer = await as_persona("reviewer")
     await reviewer.get(f"/reviews/{world['assignment']}")
-    response = await reviewer.post(f"/reviews/{world['assignment']}", score_form(criteria, ["lots", None]))
+    response = await reviewer.post(f"/reviews/{world['assignment']}", review_form(criteria, ["lots", None]))
     assert response.status_code == 422
     assert "must be a number" in response.text
 
@@ -113,7 +118,7 @@ async def test_review_submit_marks_submitted_read_only_and_emails_contact(as_per
     criteria = await criteria_of(world["program"])
     reviewer = await as_persona("reviewer")
     await reviewer.get(f"/reviews/{world['assignment']}")
-    response = await reviewer.post(f"/reviews/{world['assignment']}/submit", score_form(criteria, [4, 5]))
+    response = await reviewer.post(f"/reviews/{world['assignment']}/submit", review_form(criteria, [4, 5]))
     assert response.status_code == 303
     assignment = await Assignment.select().where(Assignment.id == world["assignment"]).first()
     assert assignment["status"] == "submitted"
@@ -121,7 +126,7 @@ async def test_review_submit_marks_submitted_read_only_and_emails_contact(as_per
     page = await reviewer.get(f"/reviews/{world['assignment']}")
     assert 'data-testid="review-readonly"' in page.text
     assert 'data-testid="submit-review"' not in page.text
-    again = await reviewer.post(f"/reviews/{world['assignment']}", score_form(criteria, [1, 1]))
+    again = await reviewer.post(f"/reviews/{world['assignment']}", review_form(criteria, [1, 1]))
     assert again.status_code == 409
     values = await Score.select(Score.value).where(Score.assignment == world["assignment"]).order_by(Score.criterion)
     assert [v["value"] for v in values] == [4.0, 5.0]
@@ -135,7 +140,7 @@ async def test_review_htmx_invalid_returns_the_scoring_fragment(as_persona, worl
     criteria = await criteria_of(world["program"])
     reviewer = await as_persona("reviewer")
     await reviewer.get(f"/reviews/{world['assignment']}")
-    response = await reviewer.htmx("POST", f"/reviews/{world['assignment']}/submit", score_form(criteria, [None, 2]))
+    response = await reviewer.htmx("POST", f"/reviews/{world['assignment']}/submit", review_form(criteria, [None, 2]))
     assert response.status_code == 422
     assert response.text.lstrip().startswith('<section id="scoring"')
     assert "<html" not in response.text
