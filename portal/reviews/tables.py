@@ -91,7 +91,7 @@ class Assignment(Table, tablename="review_assignment"):
     submitted_at = Timestamptz(null=True, default=None)
     comment = Text(default="")  # for staff only
     applicant_comment = Text(default="")  # may be shown to the applicant (e.g. in a decline letter)
-    recommendation = Varchar(length=16, default="")  # "" | fund | fund_with_changes | do_not_fund
+    recommendation = Varchar(length=16, default="")  # "" | fund | fund_changes | do_not_fund (rules.RECOMMENDATIONS)
     version = Integer(default=0)  # raised by every save: the scoring form's conflict check
     revision = Integer(default=0)  # how many times it was submitted (review_revision keeps each)
 
