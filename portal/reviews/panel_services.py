@@ -7,7 +7,8 @@ program's assignments. Every rubric change checks that inside its transaction an
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from portal.accounts import services as accounts
 from portal.accounts.tables import Invitation, User
@@ -175,6 +176,17 @@ async def remove_member(actor: Actor, panel_id: int, program_id: int, user_id: i
 # The rubric
 
 
+@asynccontextmanager
+async def _rubric_change() -> AsyncIterator[None]:
+    """A write transaction for a rubric change: two staff adding or reordering at once collide on the unique
+    (program, position), which is a Conflict to retry, not an error."""
+    try:
+        async with write_transaction():
+            yield
+    except Duplicate:
+        raise Conflict("Someone else changed the rubric at the same moment. Reload the page and try again.")
+
+
 async def _refuse_if_locked(program_id: int) -> None:
     if await panel_queries.rubric_locked(program_id):
         raise Conflict(RUBRIC_LOCKED)
@@ -187,7 +199,7 @@ _CRITERION = ("name", "description", "weight", "threshold", "scale_min", "scale_
 async def add_criterion(actor: Actor, program_id: int, values: dict[str, Any]) -> int:
     """Add a criterion at the end of the program's rubric. Writes: criterion; audit `rubric.criterion_added`.
     Raises Conflict once scoring has started."""
-    async with write_transaction():
+    async with _rubric_change():
         await _refuse_if_locked(program_id)
         last = await Criterion.select(Criterion.position).where(Criterion.program == program_id).order_by(
             Criterion.position, ascending=False).first()
@@ -213,7 +225,7 @@ async def update_criterion(actor: Actor, program_id: int, criterion_id: int, val
 async def remove_criterion(actor: Actor, program_id: int, criterion_id: int) -> None:
     """Remove a criterion; the ones after it move up. Writes: deletes the criterion, renumbers positions;
     audit `rubric.criterion_removed`. Conflict once scoring started."""
-    async with write_transaction():
+    async with _rubric_change():
         await _refuse_if_locked(program_id)
         row = await panel_queries.get_criterion(program_id, criterion_id)
         await Criterion.delete().where(Criterion.id == criterion_id)
@@ -228,7 +240,7 @@ async def remove_criterion(actor: Actor, program_id: int, criterion_id: int) -> 
 async def move_criterion(actor: Actor, program_id: int, criterion_id: int, direction: str) -> None:
     """Swap a criterion with its neighbour ("up" or "down"; nothing at either end).
     Writes: two criterion positions; audit `rubric.criterion_moved`. Conflict once scoring started."""
-    async with write_transaction():
+    async with _rubric_change():
         await _refuse_if_locked(program_id)
         row = await panel_queries.get_criterion(program_id, criterion_id)
         up = direction == "up"
@@ -262,20 +274,24 @@ async def set_preference(actor: Actor, panel: dict[str, Any], reviewer_id: int, 
                          level: str) -> None:
     """How keen a member is to review one of the panel's applications (eager | willing | not).
     Writes: review_preference (one per reviewer and application); audit `review.preference_set`.
-    NotFound for an application outside the panel or one the reviewer is conflicted on."""
-    async with write_transaction():
-        await _panel_application(panel, application_id)
-        if await is_conflicted(reviewer_id, application_id):
-            raise NotFound()
-        where = (ReviewPreference.application == application_id) & (ReviewPreference.reviewer == reviewer_id)
-        updated = await ReviewPreference.update({ReviewPreference.level: level,
-                                                 ReviewPreference.updated_at: clock.now()}).where(where).returning(
-            ReviewPreference.id)
-        if not updated:
-            await ReviewPreference.insert(ReviewPreference(application=application_id, reviewer=reviewer_id,
-                                                           level=level, updated_at=clock.now()))
-        await audit.record(actor, "review.preference_set", "application", application_id, reviewer_id=reviewer_id,
-                           level=level)
+    NotFound for an application outside the panel or one the reviewer is conflicted on; Conflict if the same
+    reviewer's other request inserted it at the same moment."""
+    try:
+        async with write_transaction():
+            await _panel_application(panel, application_id)
+            if await is_conflicted(reviewer_id, application_id):
+                raise NotFound()
+            where = (ReviewPreference.application == application_id) & (ReviewPreference.reviewer == reviewer_id)
+            updated = await ReviewPreference.update({ReviewPreference.level: level,
+                                                     ReviewPreference.updated_at: clock.now()}).where(
+                where).returning(ReviewPreference.id)
+            if not updated:
+                await ReviewPreference.insert(ReviewPreference(application=application_id, reviewer=reviewer_id,
+                                                               level=level, updated_at=clock.now()))
+            await audit.record(actor, "review.preference_set", "application", application_id,
+                               reviewer_id=reviewer_id, level=level)
+    except Duplicate:
+        raise Conflict("Your preference was saved from another tab at the same moment. Reload and try again.")
 
 
 async def declare_conflict(actor: Actor, panel: dict[str, Any], reviewer_id: int, application_id: int,
