@@ -419,3 +419,35 @@ async def test_hostile_input_never_500s(as_persona, world):
     assert (await reviewer.post(f"/panels/{world['panel']}/profile",
                                 {"capacity": "99999999999999", "expertise": huge, "home_city": huge})).status_code == 422
     assert (await reviewer.get("/panels/abc/applications")).status_code == 404
+
+
+async def test_hostile_text_on_panel_pages_is_inert(as_persona, world):
+    """Every XSS payload as the panel's name, a criterion's name and description, a member's expertise and
+    home city, a conflict's reason and an application's title: the staff and reviewer pages stay inert."""
+    from markupsafe import escape
+
+    from portal.applications.tables import Application
+    from tests.xss_payloads import PAYLOADS, active_markup
+
+    staff = await as_persona("staff")
+    reviewer = await as_persona("idle_reviewer")
+    criterion = await Criterion.select(Criterion.id).where(Criterion.program == world["program"]).first()
+    for payload in PAYLOADS:
+        await ReviewPanel.update({ReviewPanel.name: payload}).where(ReviewPanel.id == world["panel"])
+        await Criterion.update({Criterion.name: payload, Criterion.description: payload}).where(
+            Criterion.id == criterion["id"])
+        await PanelMember.update({PanelMember.expertise: payload, PanelMember.home_city: payload}).where(
+            PanelMember.user == world["idle_reviewer"])
+        await Application.update({Application.title: payload}).where(Application.id == world["application_a"])
+        await ReviewConflict.delete(force=True)
+        await ReviewConflict.insert(ReviewConflict(application=world["application_a"], reviewer=world["reviewer"],
+                                                   source="staff", reason=payload, declared_at=datetime.now(timezone.utc)))
+        for client, url in ((staff, f"/staff/programs/{world['program']}/panel"),
+                            (staff, f"/staff/programs/{world['program']}/panel/members"),
+                            (reviewer, f"/panels/{world['panel']}/applications"),
+                            (reviewer, f"/panels/{world['panel']}/profile"), (reviewer, "/panels")):
+            html = (await client.get(url)).text
+            assert active_markup(html) == [], (payload, url)
+            assert str(escape(payload)) in html, (payload, url)
+            if set("<>\"'&") & set(payload):
+                assert payload not in html, (payload, url)
