@@ -37,7 +37,15 @@ from portal.programs import formdef
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
 from portal.reporting.services import due_dates
 from portal.reporting.tables import Report
-from portal.reviews.tables import Assignment, Score
+from portal.reviews.panel_forms import SCALES
+from portal.reviews.tables import (
+    Assignment,
+    PanelMember,
+    ReviewConflict,
+    ReviewPanel,
+    ReviewPreference,
+    Score,
+)
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -102,6 +110,16 @@ CITIES = [  # key, name, state, population, (owner name, member name)
     ("providence", "City of Providence", "RI", 190_934, ("Sofia Almeida", "Kevin Doyle")),
     ("boise", "City of Boise", "ID", 237_446, ("Hannah Olsen", "Luis Romero")),
 ]
+
+# What each reviewer told their panels on joining: capacity (applications), expertise, home city. None lives in
+# a demo city, so no found conflict clashes with the demo's assignments.
+REVIEWER_PROFILES = {
+    "reviewer.okafor@experts.example": (6, "early childhood, public health, maternal health", "Columbus, OH"),
+    "reviewer.chen@experts.example": (4, "early childhood, entrepreneurship, data", "Pittsburgh, PA"),
+    "reviewer.garcia@experts.example": (8, "transportation, street safety, clean energy", "Santa Fe, NM"),
+    "reviewer.banks@experts.example": (6, "finance, public-private partnerships, entrepreneurship", "Atlanta, GA"),
+    "reviewer.novak@experts.example": (5, "clean energy, street safety, early childhood", "Portland, OR"),
+}
 
 REVIEWERS = [  # email, name, programs they review
     ("reviewer.okafor@experts.example", "Dr. Ngozi Okafor", ("healthy-babies", "pedestrian-safety")),
@@ -344,6 +362,25 @@ REPORT_FORMS: dict[str, dict[str, Any]] = {
         _f("narrative", "long_text", "Progress, risks and changes", required=True, max_words=500),
     ]}]},
 }
+
+# Each program's review panel: blind, reviewers per application, overall threshold, ask for a recommendation,
+# and the rubric's scale (a key of portal.reviews.panel_forms.SCALES). Reviews are due two weeks after the
+# deadline; the panel of a program whose decisions are all made is closed.
+PANELS: dict[str, dict[str, Any]] = {
+    "healthy-babies": {"blind": False, "k": 3, "threshold": 3.0, "recommend": False, "scale": "1-5"},
+    "city-innovation-ecosystems": {"blind": True, "k": 2, "threshold": None, "recommend": False, "scale": "1-5"},
+    "pedestrian-safety": {"blind": False, "k": 3, "threshold": None, "recommend": False, "scale": "1-5",
+                          "closed": True},
+    "national-convening-team": {"blind": False, "k": 2, "threshold": 3.0, "recommend": True, "scale": "0-5-half"},
+    "municipal-investment-fund": {"blind": False, "k": 3, "threshold": None, "recommend": True, "scale": "nih-1-9"},
+}
+# Per-criterion thresholds (program, criterion name -> threshold on its scale).
+CRITERION_THRESHOLDS = {("healthy-babies", "Need"): 3.0, ("municipal-investment-fund", "Readiness"): 5.0}
+# Reviewers' bids and a declared conflict on applications not yet assigned (program, city, reviewer key).
+PREFERENCES = [("healthy-babies", "tacoma", "okafor", "eager"), ("healthy-babies", "tacoma", "novak", "willing"),
+               ("city-innovation-ecosystems", "boise", "banks", "eager")]
+DECLARED_CONFLICTS = [("healthy-babies", "tacoma", "chen",
+                       "I advised Tacoma's health department on its home-visiting program in 2025.")]
 
 RUBRICS: dict[str, list[tuple[str, str, int]]] = {  # name, description, weight (each program's sum to 100)
     "healthy-babies": [
@@ -800,11 +837,17 @@ REVIEW_COMMENTS = {
 }
 
 
-def _score(quality: float, reviewer: str, position: int, scale_min: int, scale_max: int) -> float:
-    """A reviewer's score for one criterion: the application's quality, the reviewer's leniency, some spread."""
+def _score(quality: float, reviewer: str, position: int, scale_min: int, scale_max: int, scale_step: float = 1.0,
+           lower_is_better: bool = False) -> float:
+    """A reviewer's score for one criterion: the application's quality (1–5), the reviewer's leniency, some
+    spread, mapped onto the criterion's scale (turned round where lower is better) and its step."""
     leniency = {"okafor": -0.3, "chen": 0.2, "garcia": 0.0, "banks": 0.4, "novak": -0.1}[reviewer]
     spread = ((sum(map(ord, reviewer)) + position * 7) % 5 - 2) * 0.25
-    value = round(quality + leniency + spread)
+    share = (quality + leniency + spread - 1) / 4  # 0 (worst) .. 1 (best)
+    value = scale_min + share * (scale_max - scale_min)
+    if lower_is_better:
+        value = scale_max + scale_min - value
+    value = round(value / scale_step) * scale_step
     return float(min(scale_max, max(scale_min, value)))
 
 
@@ -880,21 +923,38 @@ class _Seeder:
                                             ).returning(FormVersion.id)
             forms[kind] = form[0]["id"]
         criteria = []
+        setup = PANELS[spec.slug]
+        scale = {k: v for k, v in SCALES[setup["scale"]].items() if k != "label"}
         for position, (name, description, weight) in enumerate(RUBRICS[spec.slug], start=1):
             row = await Criterion.insert(Criterion(program=program_id, position=position, name=name,
-                                                   description=description, weight=weight, scale_min=1,
-                                                   scale_max=5)).returning(Criterion.id)
-            criteria.append({"id": row[0]["id"], "position": position, "scale_min": 1, "scale_max": 5})
+                                                   description=description, weight=weight,
+                                                   threshold=CRITERION_THRESHOLDS.get((spec.slug, name)),
+                                                   **scale)).returning(Criterion.id)
+            criteria.append({"id": row[0]["id"], "position": position, **scale})
         for funder, pledged in spec.funders:
             await ProgramFunder.insert(ProgramFunder(program=program_id, funder=self.orgs[funder],
                                                      pledged_cents=pledged))
         await ProgramRole.insert(ProgramRole(program=program_id, user=staff_id, role="staff", created_at=self.now))
+        due_at = spec.deadline_at + timedelta(days=14)
+        panel = await ReviewPanel.insert(ReviewPanel(
+            program=program_id, name=f"{spec.title} review panel", due_at=due_at, blind=setup["blind"],
+            reviews_per_application=setup["k"], overall_threshold=setup["threshold"],
+            ask_recommendation=setup["recommend"], status="closed" if setup.get("closed") else "open",
+            closed_at=due_at if setup.get("closed") else None, created_by=staff_id, created_at=spec.opens_at,
+        )).returning(ReviewPanel.id)
+        panel_id = panel[0]["id"]
+        await self.audit(spec.opens_at, staff_id, "panel.created", "review_panel", panel_id, program_id=program_id)
         for email, _, programs in REVIEWERS:
             if spec.slug in programs:
                 await ProgramRole.insert(ProgramRole(program=program_id, user=self.users[email], role="reviewer",
                                                      created_at=spec.opens_at))
+                capacity, expertise, home_city = REVIEWER_PROFILES[email]
+                await PanelMember.insert(PanelMember(panel=panel_id, user=self.users[email], capacity=capacity,
+                                                     expertise=expertise, home_city=home_city,
+                                                     joined_at=spec.opens_at))
+                await self.audit(spec.opens_at, self.users[email], "panel.joined", "review_panel", panel_id)
         self.programs[spec.slug] = {"id": program_id, "spec": spec, "forms": forms, "criteria": criteria,
-                                    "staff": staff_id}
+                                    "staff": staff_id, "panel": panel_id, "applications": {}}
 
     async def application(self, entry: dict[str, Any]) -> None:
         program = self.programs[entry["program"]]
@@ -919,6 +979,7 @@ class _Seeder:
             decision_note=DECLINE_NOTES.get(spec.slug, "") if status == "declined" else "",
         )).returning(Application.id)
         application_id = rows[0]["id"]
+        program["applications"][city] = application_id
         if sent:
             await Application.update({
                 Application.receipt_number: receipt_number(spec.slug, submitted_at.year, application_id),
@@ -968,7 +1029,7 @@ class _Seeder:
                 await Score.insert(Score(
                     assignment=assignment_id, criterion=criterion["id"],
                     value=_score(quality, reviewer, criterion["position"], criterion["scale_min"],
-                                 criterion["scale_max"]),
+                                 criterion["scale_max"], criterion["scale_step"], criterion["lower_is_better"]),
                     comment="",
                 ))
             await self.audit(done_at, self.users[_reviewer(reviewer)], "review.submitted", "assignment",
@@ -1010,6 +1071,22 @@ class _Seeder:
             if state == "submitted":
                 await self.audit(submitted_at, owner, "report.submitted", "report", rows[0]["id"], award_id=award_id)
 
+    async def bids(self) -> None:
+        """Reviewers' preferences and declared conflicts on applications not yet assigned."""
+        for slug, city, reviewer, level in PREFERENCES:
+            await ReviewPreference.insert(ReviewPreference(
+                application=self.programs[slug]["applications"][city], reviewer=self.users[_reviewer(reviewer)],
+                level=level, updated_at=self.now - timedelta(hours=6)))
+        for slug, city, reviewer, reason in DECLARED_CONFLICTS:
+            application_id = self.programs[slug]["applications"][city]
+            at = self.now - timedelta(hours=5)
+            await ReviewConflict.insert(ReviewConflict(
+                application=application_id, reviewer=self.users[_reviewer(reviewer)], source="reviewer",
+                reason=reason, declared_by=self.users[_reviewer(reviewer)], declared_at=at))
+            await self.audit(at, self.users[_reviewer(reviewer)], "review.conflict_declared", "application",
+                             application_id, source="reviewer")
+
+
 async def _is_empty() -> bool:
     return not (await User.exists() or await Organisation.exists() or await Program.exists())
 
@@ -1018,7 +1095,8 @@ async def seed(settings: Any = None) -> bool:
     """Load the demo into an empty database; returns False (and writes nothing) if it has data already.
 
     Side effects, in one write transaction: the organisations, users, memberships, programs (forms,
-    rubrics, funders, staff and reviewer roles), applications, review assignments and scores, awards and
+    rubrics, funders, staff and reviewer roles, review panels and their members), applications, review
+    assignments and scores, reviewers' preferences and a declared conflict, awards and
     reports described in this module; audit rows dated as the demo's story goes, and one `demo.seeded`.
     No email is sent.
     """
@@ -1032,6 +1110,7 @@ async def seed(settings: Any = None) -> bool:
             await seeder.program(spec)
         for entry in APPLICATIONS:
             await seeder.application(entry)
+        await seeder.bids()
         await seeder.audit(now, None, "demo.seeded", "portal", 0, programs=len(seeder.programs),
                            applications=len(APPLICATIONS), statuses=sorted({e["status"] for e in APPLICATIONS}))
     return True

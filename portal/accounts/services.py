@@ -169,7 +169,9 @@ async def find_invitation(token: str) -> dict[str, Any] | None:
 
 async def accept_invitation(actor: Actor, token: str, user_id: int) -> dict[str, Any]:
     """Take the role an invitation offers, once. Writes: membership or program role; invitation accepted;
-    audit `invitation.accepted`. Raises Conflict if used or expired."""
+    audit `invitation.accepted`. A reviewer also joins the program's review panel, if it has one
+    (reviews.panel_services.join_panel_of_program; the returned invitation then has `panel_id`).
+    Raises Conflict if used or expired."""
     async with write_transaction():
         invitation = await find_invitation(token)
         if invitation is None:
@@ -185,6 +187,10 @@ async def accept_invitation(actor: Actor, token: str, user_id: int) -> dict[str,
             if not already:
                 await ProgramRole.insert(ProgramRole(program=invitation["program_id"], user=user_id, role="reviewer",
                                                      created_at=clock.now()))
+            from portal.reviews import panel_services  # reviews builds on accounts: imported here, not at the top
+
+            invitation["panel_id"] = await panel_services.join_panel_of_program(actor, invitation["program_id"],
+                                                                                user_id)
         elif invitation["organisation"]:
             await add_membership(actor, user_id, invitation["organisation"], invitation["role"])
         await audit.record(actor, "invitation.accepted", "invitation", invitation["id"], user_id=user_id)

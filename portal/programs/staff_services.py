@@ -17,10 +17,12 @@ async def invite_to_program(actor: Actor, program: dict[str, Any], email: str, r
                             public_url: str) -> int:
     """Invite `email` as a reviewer on `program`, or as a funder user of one of its funders (`funder_id`,
     already checked against the program's funders). Writes (through accounts.services.invite): invitation;
-    audit `invitation.sent`; email `invitation` naming the program."""
+    audit `invitation.sent`; email `invitation` naming the program (and its panel and due date)."""
     context = {"program_title": program["title"]}
-    if role == "reviewer":
-        return await accounts.invite(actor, email, "reviewer", public_url, program_id=program["id"], context=context)
+    if role == "reviewer":  # naming the program's review panel and its due date, if it has one
+        from portal.reviews import panel_services
+
+        return await panel_services.invite_reviewer(actor, program, email, public_url)
     return await accounts.invite(actor, email, "funder", public_url, organisation_id=funder_id,
                                  program_id=program["id"], context=context)
 

@@ -7,6 +7,8 @@ being listed here.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from portal.applications.team_tables import TeamInvitation, TeamMember
@@ -75,6 +77,12 @@ GET_MATRIX: dict[str, dict[str, int]] = {
                           "admin": OK, "signer": OK},
     "/funder": {"default": 403, "anonymous": LOGIN, "funder": OK, "other_funder": OK},
     "/funder/programs/{program}": {"default": 403, "anonymous": LOGIN, "funder": OK, "other_funder": 404},
+    # Review panels (i4-panels): staff of the program set them up; a panel's own pages are for its members only.
+    "/staff/programs/{program}/panel": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
+    "/staff/programs/{program}/panel/members": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
+    "/panels": {"default": OK, "anonymous": LOGIN},  # one's own panels; empty for others
+    "/panels/{panel}/applications": {"default": 404, "anonymous": LOGIN, "reviewer": OK, "idle_reviewer": OK},
+    "/panels/{panel}/profile": {"default": 404, "anonymous": LOGIN, "reviewer": OK, "idle_reviewer": OK},
 }
 
 # Unsafe requests, sent with a valid CSRF token but no other input: access is checked before anything else.
@@ -145,6 +153,34 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
     "/staff/applications/{application_a}/reopen": {"default": 404, "anonymous": LOGIN, "staff": "input",
                                                    "admin": "input", "applicant": 403, "colleague": 403,
                                                    "reviewer": 403, "editor": 403, "viewer": 403, "signer": 403},
+    # Review panels (i4-panels). Criteria, invitations and panelists that a successful post changes are made
+    # afresh for each persona (`panel_spares`).
+    "/staff/programs/{program}/panel": {"default": 403, "anonymous": LOGIN, "staff": "input", "admin": "input"},
+    "/staff/programs/{program}/panel/criteria": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                 "admin": "input"},
+    "/staff/programs/{program}/panel/criteria/{spare_criterion}": {"default": 403, "anonymous": LOGIN,
+                                                                   "staff": "input", "admin": "input"},
+    "/staff/programs/{program}/panel/criteria/{spare_criterion}/move": {"default": 403, "anonymous": LOGIN,
+                                                                        "staff": "input", "admin": "input"},
+    "/staff/programs/{program}/panel/criteria/{spare_criterion}/delete": {"default": 403, "anonymous": LOGIN,
+                                                                          "staff": "input", "admin": "input"},
+    "/staff/programs/{program}/panel/invitations": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                    "admin": "input"},
+    "/staff/programs/{program}/panel/invitations/{spare_panel_invitation}/resend": {
+        "default": 403, "anonymous": LOGIN, "staff": "input", "admin": "input"},
+    "/staff/programs/{program}/panel/invitations/{spare_panel_invitation}/revoke": {
+        "default": 403, "anonymous": LOGIN, "staff": "input", "admin": "input"},
+    "/staff/programs/{program}/panel/members/{idle_reviewer}": {"default": 403, "anonymous": LOGIN,
+                                                                "staff": "input", "admin": "input"},
+    "/staff/programs/{program}/panel/members/{spare_panelist}/remove": {"default": 403, "anonymous": LOGIN,
+                                                                        "staff": "input", "admin": "input"},
+    "/staff/programs/{program}/panel/conflicts": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                  "admin": "input"},
+    "/panels/{panel}/profile": {"default": 404, "anonymous": LOGIN, "reviewer": "input", "idle_reviewer": "input"},
+    "/panels/{panel}/applications/{application_a}/preference": {"default": 404, "anonymous": LOGIN,
+                                                                "reviewer": "input", "idle_reviewer": "input"},
+    "/panels/{panel}/applications/{application_a}/conflict": {"default": 404, "anonymous": LOGIN,
+                                                              "reviewer": "input", "idle_reviewer": "input"},
     # Last, and on an assignment made afresh for each persona: a successful delete removes it.
     "/staff/assignments/{spare_assignment}/delete": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                      "admin": "input"},
@@ -177,6 +213,26 @@ async def objects(portal, world):
         invited_by=world["applicant"], created_at=clock.now(), expires_at=clock.now())).returning(TeamInvitation.id)
     ids["invitation"] = rows[0]["id"]
     return ids
+
+
+async def panel_spares(objects) -> dict[str, int]:
+    """A criterion, a pending reviewer invitation and a panel member, new each time (i4-panels)."""
+    from portal.accounts.tables import Invitation
+    from portal.programs.tables import Criterion
+    from tests.factories.reviews import add_panel_member
+
+    last = await Criterion.select(Criterion.position).where(Criterion.program == objects["program"]).order_by(
+        Criterion.position, ascending=False).first()
+    criterion = await Criterion.insert(Criterion(program=objects["program"], position=last["position"] + 1,
+                                                 name="Spare", weight=1)).returning(Criterion.id)
+    n = await Invitation.count()
+    invitation = await Invitation.insert(Invitation(
+        token_hash=f"{n:064d}", email=f"invitee{n}@experts.org", role="reviewer", program_id=objects["program"],
+        created_at=clock.now(), expires_at=clock.now() + timedelta(days=1))).returning(Invitation.id)
+    panelist = await make_user(f"panelist{n}@experts.org")
+    await add_panel_member(objects["panel"], objects["program"], panelist)
+    return {"spare_criterion": criterion[0]["id"], "spare_panel_invitation": invitation[0]["id"],
+            "spare_panelist": panelist}
 
 
 @pytest.fixture
@@ -216,7 +272,8 @@ async def test_get_routes_for_every_persona(sign_in, objects):
 async def test_unsafe_routes_for_every_persona(sign_in, objects):
     outcomes, wanted = [], []
     for template in POST_MATRIX:
-        url = template.format(**objects, spare_assignment=0, spare_member=objects["spare"])
+        url = template.format(**objects, spare_assignment=0, spare_member=objects["spare"], spare_criterion=0,
+                              spare_panel_invitation=0, spare_panelist=0)
         for persona in PERSONA_KEYS:
             client = await sign_in(persona)  # a fresh client each time: some posts change state
             if "{spare_assignment}" in template:
@@ -226,6 +283,8 @@ async def test_unsafe_routes_for_every_persona(sign_in, objects):
             if "{spare_member}" in template:
                 await TeamMember.delete().where(TeamMember.user == objects["spare"])
                 await add_team_member(objects["application_a"], objects["spare"], "viewer")
+            if "{spare_criterion}" in template or "{spare_panel_" in template or "{spare_panelist}" in template:
+                url = template.format(**objects, **await panel_spares(objects))
             response = await client.post(url, {})
             want = expected(POST_MATRIX, template, persona)
             got = response.status_code

@@ -164,3 +164,36 @@ async def test_demo_program_pages_show_every_program(portal, client):
     for slug in PROGRAM_SLUGS:
         assert (await client.get(f"/programs/{slug}")).status_code == 200, slug
 
+
+
+async def test_demo_programs_each_have_a_panel_of_their_reviewers_and_rubrics_on_every_scale(portal):
+    from portal.reviews import conflicts
+    from portal.reviews.panel_forms import scale_of
+    from portal.reviews.tables import PanelMember, ReviewConflict, ReviewPanel, ReviewPreference
+
+    await seed(portal.state.settings)
+    scales = set()
+    for program in await Program.select(Program.id, Program.slug):
+        panel = await ReviewPanel.select().where(ReviewPanel.program == program["id"]).first()
+        assert panel is not None, program["slug"]
+        assert 1 <= panel["reviews_per_application"] <= 10 and panel["due_at"] is not None
+        reviewers = set(await ProgramRole.select(ProgramRole.user).where(
+            (ProgramRole.program == program["id"]) & (ProgramRole.role == "reviewer")).output(as_list=True))
+        members = await PanelMember.select().where(PanelMember.panel == panel["id"])
+        assert {m["user"] for m in members} == reviewers and reviewers, program["slug"]
+        assert all(m["capacity"] >= 1 and m["expertise"] and re.fullmatch(r"[^,]+, [A-Z]{2}", m["home_city"])
+                   for m in members), program["slug"]
+        criteria = await Criterion.select().where(Criterion.program == program["id"])
+        scales |= {scale_of(c) for c in criteria}
+        # Every demo score is on its criterion's scale and step.
+        for c in criteria:
+            for value in await Score.select(Score.value).where(Score.criterion == c["id"]).output(as_list=True):
+                assert c["scale_min"] <= value <= c["scale_max"], (program["slug"], c["name"], value)
+                assert ((value - c["scale_min"]) / c["scale_step"]).is_integer(), (program["slug"], value)
+    assert scales == {"1-5", "nih-1-9", "0-5-half"}
+    assert await ReviewPanel.count().where(ReviewPanel.blind == True) >= 1  # noqa: E712
+    assert await ReviewPreference.count() >= 1 and await ReviewConflict.count() >= 1
+    # No demo reviewer is assigned to an application they are conflicted on.
+    pairs = await Assignment.select(Assignment.application, Assignment.reviewer)
+    found = await conflicts.conflicts({p["application"] for p in pairs}, {p["reviewer"] for p in pairs})
+    assert [p for p in pairs if (p["application"], p["reviewer"]) in found] == []
