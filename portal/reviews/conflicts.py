@@ -25,11 +25,20 @@ HOME_CITY = "Lives in the applicant city"
 DOMAIN = "Shares the applicant organisation's email domain"
 
 
+MUNICIPAL_PREFIXES = ("city of ", "town of ", "village of ", "borough of ", "township of ")
+
+
 def city_key(name: str, state: str = "") -> str:
-    """"Madison", "WI" and "madison ,  wi" -> "madison, wi"."""
+    """"Madison", "WI", "City of Madison", "WI" and "madison ,  wi" all -> "madison, wi"."""
     text = f"{name}, {state}" if state else name
-    parts = [p.strip().lower() for p in text.split(",")]
-    return ", ".join(" ".join(p.split()) for p in parts if p)
+    parts = [" ".join(p.split()).lower() for p in text.split(",")]
+    parts = [p for p in parts if p]
+    if parts:
+        for prefix in MUNICIPAL_PREFIXES:
+            if parts[0].startswith(prefix):
+                parts[0] = parts[0][len(prefix):]
+                break
+    return ", ".join(parts)
 
 
 def found_reason(reviewer: dict[str, Any], applicant: dict[str, Any]) -> str | None:

@@ -114,3 +114,5 @@ def test_city_key_normalises_spacing_and_case():
     assert city_key("Madison", "WI") == city_key("  madison ,wi ") == "madison, wi"
     assert city_key("New  York", "NY") == "new york, ny"
     assert city_key("Madison", "WI") != city_key("Madison", "AL")
+    assert city_key("City of Dayton", "OH") == city_key("Dayton, OH") == "dayton, oh"
+    assert city_key("Town of Cary", "NC") == "cary, nc"
