@@ -75,6 +75,10 @@ GET_MATRIX: dict[str, dict[str, int]] = {
                           "admin": OK, "signer": OK},
     "/funder": {"default": 403, "anonymous": LOGIN, "funder": OK, "other_funder": OK},
     "/funder/programs/{program}": {"default": 403, "anonymous": LOGIN, "funder": OK, "other_funder": 404},
+    # Panel assignment and progress (i4-publish): the program's staff and admins; other networks' staff 404
+    # (test_panel_assignment.py), everyone else signed in 403.
+    "/staff/programs/{program}/panel/assignment": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
+    "/staff/programs/{program}/panel/progress": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
 }
 
 # Unsafe requests, sent with a valid CSRF token but no other input: access is checked before anything else.
@@ -143,6 +147,19 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
     "/staff/applications/{application_a}/reopen": {"default": 404, "anonymous": LOGIN, "staff": "input",
                                                    "admin": "input", "applicant": 403, "colleague": 403,
                                                    "reviewer": 403, "editor": 403, "viewer": 403, "signer": 403},
+    # Panel assignment and progress (i4-publish).
+    "/staff/programs/{program}/panel/assignment/compute": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                          "admin": "input"},
+    "/staff/programs/{program}/panel/assignment/pairs": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                        "admin": "input"},
+    "/staff/programs/{program}/panel/assignment/pairs/remove": {"default": 403, "anonymous": LOGIN,
+                                                               "staff": "input", "admin": "input"},
+    "/staff/programs/{program}/panel/assignment/publish": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                          "admin": "input"},
+    "/staff/programs/{program}/panel/progress/remind": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                       "admin": "input"},
+    "/staff/programs/{program}/panel/progress/remind-all": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                           "admin": "input"},
     # Last, and on an assignment made afresh for each persona: a successful delete removes it.
     "/staff/assignments/{spare_assignment}/delete": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                      "admin": "input"},
