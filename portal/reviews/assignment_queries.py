@@ -11,6 +11,7 @@ without case and extra spaces, equals a topic's value or label, or appears in a 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -59,7 +60,13 @@ def expertise_terms(text: str) -> set[str]:
     return {_norm(t) for t in (text or "").split(",") if _norm(t)}
 
 
-def is_expert(terms: Iterable[str], topics: set[str]) -> bool:
+def is_expert(terms: Iterable[str], topics: Iterable[str]) -> bool:
+    return _is_expert(frozenset(terms), frozenset(topics))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_expert(terms: frozenset[str], topics: frozenset[str]) -> bool:
+    """Cached: a panel has few distinct expertise lists and topic sets, but members × applications pairs."""
     for term in terms:
         if term in topics:
             return True
@@ -159,8 +166,9 @@ async def load_inputs(panel: dict[str, Any]) -> PanelInputs:
             if p["level"] in ("eager", "willing", "not"):
                 preferences[(p["application"], p["reviewer"])] = p["level"]
     found = await conflict_rules.conflicts(app_ids, member_ids)
-    expert = {(a["id"], m["user"]) for m in members if m["terms"] for a in applications
-              if a["topics"] and is_expert(m["terms"], a["topics"])}
+    topic_sets = {a["id"]: frozenset(a["topics"]) for a in applications if a["topics"]}
+    expert = {(a, m["user"]) for m in members if m["terms"] for a, topics in topic_sets.items()
+              if _is_expert(frozenset(m["terms"]), topics)}
     return PanelInputs(panel, applications, members, existing, preferences, found, expert)
 
 
