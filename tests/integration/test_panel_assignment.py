@@ -285,3 +285,20 @@ async def test_members_of_applicant_city_are_never_proposed(as_persona, world):
     pairs = {tuple(p) for p in (await proposal(world))["pairs"]}
     assert (inside_app, insider) not in pairs
     assert {(a, insider) for a in apps} <= pairs
+
+
+async def test_concurrent_publishes_make_each_assignment_once(world):
+    import asyncio
+
+    from portal.core.actor import Actor, Principal
+    from portal.reviews import assignment_services, queries
+
+    await add_cities(world, 3)
+    staff = Actor(Principal(id=world["staff"], email="staff@network.org", name="Staff", is_admin=True), "127.0.0.1")
+    proposal_made = await assignment_services.compute_proposal(staff, await queries.get_panel(world["program"]))
+    outcomes = await asyncio.gather(*[assignment_services.publish_proposal(staff, world["panel"], "http://testserver")
+                                      for _ in range(3)])
+    assert sorted(o.done for o in outcomes) == [False, False, True]
+    assert await Assignment.count() == len(proposal_made["pairs"]) + 1
+    reviewers = {r for _, r in proposal_made["pairs"]}
+    assert await OutboundEmail.count() == len(reviewers)
