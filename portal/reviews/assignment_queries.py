@@ -12,6 +12,7 @@ without case and extra spaces, equals a topic's value or label, or appears in a 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -172,22 +173,22 @@ async def load_inputs(panel: dict[str, Any]) -> PanelInputs:
     return PanelInputs(panel, applications, members, existing, preferences, found, expert)
 
 
-def proposal_pairs(panel: dict[str, Any]) -> list[tuple[int, int]]:
-    proposal = panel.get("proposal") or {}
-    if isinstance(proposal, str):  # a JSON column read without load_json
-        import json
-
-        proposal = json.loads(proposal or "{}")
-    return [(int(a), int(r)) for a, r in proposal.get("pairs", [])]
-
-
 def proposal_of(panel: dict[str, Any]) -> dict[str, Any]:
+    """The panel's proposal as a dict ({} when none), whether or not the JSON column was loaded."""
     proposal = panel.get("proposal") or {}
     if isinstance(proposal, str):
-        import json
-
         proposal = json.loads(proposal or "{}")
     return proposal if isinstance(proposal, dict) else {}
+
+
+def proposal_pairs(panel: dict[str, Any]) -> list[tuple[int, int]]:
+    return [(int(a), int(r)) for a, r in proposal_of(panel).get("pairs", [])]
+
+
+async def panel_application_ids(program_id: int) -> set[int]:
+    rows = await Application.select(Application.id).where(
+        (Application.program == program_id) & Application.status.is_in(list(queries.REVIEWABLE_STATUSES)))
+    return {r["id"] for r in rows}
 
 
 def build_preview(inputs: PanelInputs, page: int = 1) -> dict[str, Any]:

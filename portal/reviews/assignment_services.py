@@ -79,8 +79,7 @@ def _update_unfilled(proposal: dict[str, Any], application_id: int, missing: int
 
 async def _pair_context(panel: dict[str, Any], application_id: int, reviewer_id: int) -> dict[str, Any]:
     """What a hand edit checks: the application is the panel's, the reviewer a member of it."""
-    applications = await aq.list_panel_applications(panel["program"])
-    if application_id not in {a["id"] for a in applications}:
+    if application_id not in await aq.panel_application_ids(panel["program"]):
         raise Invalid({"application": "Choose an application of this panel (submitted or later)."})
     member = await PanelMember.select(PanelMember.capacity, PanelMember.user.name).where(
         (PanelMember.panel == panel["id"]) & (PanelMember.user == reviewer_id)).first()
@@ -183,7 +182,7 @@ async def publish_proposal(actor: Actor, panel_id: int, public_url: str) -> Publ
         pairs = aq.proposal_pairs(panel)
         if not aq.proposal_of(panel).get("computed_at"):
             return outcome
-        applications = {a["id"] for a in await aq.list_panel_applications(panel["program"])}
+        applications = await aq.panel_application_ids(panel["program"])
         members = {r["user"] for r in await PanelMember.select(PanelMember.user).where(PanelMember.panel == panel_id)}
         found = await conflict_rules.conflicts({a for a, _ in pairs}, {r for _, r in pairs})
         existing = {(e["application"], e["reviewer"]) for e in await Assignment.select(
