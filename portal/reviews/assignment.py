@@ -77,15 +77,26 @@ def assign(
     conflicts: set[tuple[int, int]],
     preferences: Mapping[tuple[int, int], str] | None = None,
     expertise: Iterable[tuple[int, int]] = (),
+    existing: Iterable[tuple[int, int]] = (),
 ) -> Assignment:
     """Assign up to k reviewers to each application; see the module docstring for the model.
 
-    `conflicts`, `preferences` and `expertise` are keyed by (application id, reviewer id). A preference is
-    "eager", "willing" or "not". Raises ValueError on a negative k or capacity, a repeated id, or an
-    unknown preference.
+    `conflicts`, `preferences`, `expertise` and `existing` are keyed by (application id, reviewer id). A
+    preference is "eager", "willing" or "not". `existing` pairs are assignments already made: each counts
+    toward its application's k and its reviewer's load and capacity, and is never proposed again (`pairs`
+    holds only new pairs; `counts` and `loads` include the existing ones). Raises ValueError on a negative k
+    or capacity, a repeated id, or an unknown preference.
     """
     preferences = preferences or {}
     expert_pairs = set(expertise)
+    existing_pairs = set(existing)
+    filled = dict.fromkeys(applications, 0)
+    held = {r.id: 0 for r in reviewers}
+    for a, r in existing_pairs:
+        if a in filled:
+            filled[a] += 1
+        if r in held:
+            held[r] += 1
     if k < 0:
         raise ValueError("k must not be negative")
     if len(set(applications)) != len(applications) or len({r.id for r in reviewers}) != len(reviewers):
@@ -97,13 +108,14 @@ def assign(
         if value not in PREFERENCE_COST:
             raise ValueError(f"unknown preference {value!r}")
 
-    pairs = [(a, r.id) for a in applications for r in reviewers if (a, r.id) not in conflicts]
+    pairs = [(a, r.id) for a in applications for r in reviewers
+             if (a, r.id) not in conflicts and (a, r.id) not in existing_pairs]
     costs = [pair_cost(preferences.get(p), p in expert_pairs) for p in pairs]
-    chosen = _solve(applications, reviewers, k, pairs, costs) if pairs and k > 0 else set()
+    chosen = _solve(applications, reviewers, k, pairs, costs, filled, held) if pairs and k > 0 else set()
 
-    counts = dict.fromkeys(applications, 0)
-    loads = {r.id: 0 for r in reviewers}
-    eligible = dict.fromkeys(applications, 0)
+    counts = dict(filled)
+    loads = dict(held)
+    eligible = dict(filled)
     total = 0
     for pair, cost in zip(pairs, costs):
         eligible[pair[0]] += 1
@@ -136,19 +148,23 @@ def _solve(
     k: int,
     pairs: list[tuple[int, int]],
     costs: list[int],
+    filled: Mapping[int, int],
+    held: Mapping[int, int],
 ) -> set[tuple[int, int]]:
     """Maximum flow, then the min-cost LP at that flow; returns the chosen pairs.
 
     Variables, all 0..1: x per pair; s per application seat (the j-th reviewer of an application, costing
     j times more than any load step, so a shortfall is spread: every application gets one reviewer before
     any gets a second); y per reviewer load unit (the j-th costing j·LOAD_STEP). Rows: per application
-    sum s - sum x = 0; per reviewer sum x - sum y = 0; and sum s = the maximum flow.
+    sum s - sum x = 0; per reviewer sum x - sum y = 0; and sum s = the maximum flow. Seats and units
+    already taken by existing assignments (`filled`, `held`) are left out, so numbering starts after them.
     """
     app_row = {a: i for i, a in enumerate(applications)}
     n_apps, n_pairs = len(applications), len(pairs)
     rev_row = {r.id: n_apps + i for i, r in enumerate(reviewers)}
-    seats = [(i, j) for i in range(n_apps) for j in range(1, k + 1)]
-    units = [(r.id, j) for r in reviewers for j in range(1, min(r.capacity, n_apps) + 1)]
+    seats = [(i, j) for i, a in enumerate(applications) for j in range(filled[a] + 1, k + 1)]
+    units = [(r.id, j) for r in reviewers
+             for j in range(held[r.id] + 1, min(r.capacity, held[r.id] + n_apps) + 1)]
     s0 = n_pairs
     y0 = s0 + len(seats)
     n_vars = y0 + len(units)
@@ -173,7 +189,7 @@ def _solve(
     bounds = np.zeros((n_vars, 2))
     bounds[:, 1] = 1.0
 
-    max_flow = _max_flow(app_row, rev_row, k, pairs, reviewers)
+    max_flow = _max_flow(app_row, rev_row, k, pairs, reviewers, filled, held)
 
     total_row = coo_matrix(
         (np.ones(len(seats)), (np.zeros(len(seats), dtype=int), np.arange(s0, y0))), shape=(1, n_vars)
@@ -195,13 +211,16 @@ def _max_flow(
     k: int,
     pairs: list[tuple[int, int]],
     reviewers: list[Reviewer],
+    filled: Mapping[int, int],
+    held: Mapping[int, int],
 ) -> int:
     """The most reviews that can be placed at all (Dinic's maximum flow; integral capacities)."""
     n_apps = len(app_row)
     source, sink = n_apps + len(reviewers), n_apps + len(reviewers) + 1
     tails = [source] * n_apps + [app_row[a] for a, _ in pairs] + [rev_row[r.id] for r in reviewers]
     heads = list(range(n_apps)) + [rev_row[r] for _, r in pairs] + [sink] * len(reviewers)
-    capacities = [k] * n_apps + [1] * len(pairs) + [min(r.capacity, n_apps) for r in reviewers]
+    capacities = ([max(0, k - filled[a]) for a in app_row] + [1] * len(pairs)
+                  + [max(0, min(r.capacity - held[r.id], n_apps)) for r in reviewers])
     graph = csr_matrix(
         (np.array(capacities, dtype=np.int32), (tails, heads)), shape=(sink + 1, sink + 1)
     )

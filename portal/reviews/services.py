@@ -21,36 +21,45 @@ from portal.reviews.tables import Assignment, ReviewPanel, ReviewRevision, Score
 
 
 async def assign_reviewer(actor: Actor, application_id: int, reviewer_id: int, public_url: str) -> int:
-    """Assign a reviewer of the program's panel to an application (submitted or later).
+    """Assign a member of the program's review panel to an application (submitted or later).
 
-    Refuses (Invalid, field `reviewer`) someone not on the panel, a conflicted reviewer (a member of the
-    applicant city, or sharing its email domain) and a second assignment of the same reviewer.
+    Refuses (Invalid, field `reviewer`) a conflicted reviewer (portal/reviews/conflicts.py: a member of the
+    applicant organisation, living in its city, sharing its email domain, or a declared conflict), someone
+    not on the panel (panel_member; for a program without a panel, its reviewers as before panels existed)
+    and a second assignment of the same reviewer.
     Writes: review_assignment; audit `review.assigned`; email `review_assigned` to the reviewer.
     """
+    from portal.reviews.conflicts import conflict_reason
+    from portal.reviews.tables import PanelMember, ReviewPanel
+
     try:
         async with write_transaction():
             application = await Application.select(
                 Application.id, Application.title, Application.status, Application.program,
-                Application.program.title, Application.organisation, Application.organisation.email_domain,
+                Application.program.title,
             ).where(Application.id == application_id).first()
             if application is None:
                 raise NotFound()
             if application["status"] not in queries.REVIEWABLE_STATUSES:
                 raise Conflict("Only submitted applications can be reviewed.")
-            on_panel = await ProgramRole.exists().where(
-                (ProgramRole.program == application["program"]) & (ProgramRole.user == reviewer_id)
-                & (ProgramRole.role == "reviewer")
-            )
             reviewer = await User.select(User.id, User.name, User.email).where(User.id == reviewer_id).first()
-            if not on_panel or reviewer is None:
+            if reviewer is None:
                 raise Invalid({"reviewer": "Choose a reviewer from this program's panel."})
-            city_rows = await Membership.select(Membership.organisation).where(
-                (Membership.user == reviewer_id) & (Membership.organisation.kind == "city")
-            )
-            if rules.is_conflicted(reviewer["email"], [r["organisation"] for r in city_rows],
-                                   application["organisation"], application["organisation.email_domain"]):
-                raise Invalid({"reviewer": f"{reviewer['name']} has a conflict of interest with this city "
-                                           "(a member of it, or the same email domain) and cannot review it."})
+            reason = await conflict_reason(reviewer_id, application_id)
+            if reason:
+                raise Invalid({"reviewer": f"{reviewer['name']} has a conflict of interest with this application "
+                                           f"({reason}) and cannot review it."})
+            panel = await ReviewPanel.select(ReviewPanel.id).where(
+                ReviewPanel.program == application["program"]).first()
+            if panel is not None:
+                on_panel = await PanelMember.exists().where(
+                    (PanelMember.panel == panel["id"]) & (PanelMember.user == reviewer_id))
+            else:
+                on_panel = await ProgramRole.exists().where(
+                    (ProgramRole.program == application["program"]) & (ProgramRole.user == reviewer_id)
+                    & (ProgramRole.role == "reviewer"))
+            if not on_panel:
+                raise Invalid({"reviewer": "Choose a reviewer from this program's panel."})
             rows = await Assignment.insert(Assignment(
                 application=application_id, reviewer=reviewer_id, assigned_by=actor.user_id, assigned_at=clock.now(),
             )).returning(Assignment.id)

@@ -83,6 +83,10 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "/panels": {"default": OK, "anonymous": LOGIN},  # one's own panels; empty for others
     "/panels/{panel}/applications": {"default": 404, "anonymous": LOGIN, "reviewer": OK, "idle_reviewer": OK},
     "/panels/{panel}/profile": {"default": 404, "anonymous": LOGIN, "reviewer": OK, "idle_reviewer": OK},
+    # Panel assignment and progress (i4-publish): the program's staff and admins; other networks' staff 404
+    # (test_panel_assignment.py), everyone else signed in 403.
+    "/staff/programs/{program}/panel/assignment": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
+    "/staff/programs/{program}/panel/progress": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
 }
 
 # Unsafe requests, sent with a valid CSRF token but no other input: access is checked before anything else.
@@ -181,6 +185,19 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
                                                                 "reviewer": "input", "idle_reviewer": "input"},
     "/panels/{panel}/applications/{application_a}/conflict": {"default": 404, "anonymous": LOGIN,
                                                               "reviewer": "input", "idle_reviewer": "input"},
+    # Panel assignment and progress (i4-publish).
+    "/staff/programs/{program}/panel/assignment/compute": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                          "admin": "input"},
+    "/staff/programs/{program}/panel/assignment/pairs": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                        "admin": "input"},
+    "/staff/programs/{program}/panel/assignment/pairs/remove": {"default": 403, "anonymous": LOGIN,
+                                                               "staff": "input", "admin": "input"},
+    "/staff/programs/{program}/panel/assignment/publish": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                          "admin": "input"},
+    "/staff/programs/{program}/panel/progress/remind": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                       "admin": "input"},
+    "/staff/programs/{program}/panel/progress/remind-all": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                           "admin": "input"},
     # Last, and on an assignment made afresh for each persona: a successful delete removes it.
     "/staff/assignments/{spare_assignment}/delete": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                      "admin": "input"},
