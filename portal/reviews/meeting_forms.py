@@ -22,7 +22,7 @@ def _raw(data: dict[str, Any], key: str) -> str:
 def not_discussed_share(data: dict[str, Any]) -> int:
     """The share in whole percent, 0 to MAX_SHARE."""
     raw = _raw(data, "not_discussed_percent")
-    if not raw.isdigit() or len(raw) > 3 or int(raw) > MAX_SHARE:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or int(raw) > MAX_SHARE:
         raise Invalid({"not_discussed_percent": f"Enter a whole number of percent from 0 to {MAX_SHARE}."})
     return int(raw)
 
