@@ -62,6 +62,12 @@ def cell(row: str, testid: str) -> str:
     return re.sub(r"<[^>]+>", "", match.group(1)).strip() if match else ""
 
 
+def cells(row: str) -> list[str]:
+    """The texts of a ranking row's cells, in column order: rank, application, city, n, mean, median, SD,
+    calibrated, [impact, percentile on a lower-is-better scale], agreement, [threshold]."""
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+
+
 def app_id(row: str) -> int:
     return int(re.search(r'data-application-id="(\d+)"', row).group(1))
 
@@ -73,9 +79,10 @@ async def test_ranking_page_ranks_counted_reviews_best_first(as_persona, world):
     assert response.status_code == 200
     rows = rows_of(response.text, "ranking-row")
     assert [app_id(r) for r in rows] == [ids["d"], ids["a"], ids["c"]]
-    assert [(cell(r, "rank"), cell(r, "n"), cell(r, "mean"), cell(r, "median")) for r in rows] == [
-        ("1", "2", "4.50", "4.50"), ("2", "3", "4.20", "4.60"), ("3", "2", "2.30", "2.30")]
-    assert cell(rows[1], "sd") == "1.06"  # stdev(4.6, 3.0, 5.0)
+    assert [cells(r)[:7] for r in rows] == [
+        ["1", "Doula network", "Decatur, IL", "2", "4.50", "4.50", "0.71"],
+        ["2", "Screenings for every toddler", "Springfield, IL", "3", "4.20", "4.60", "1.06"],  # SD of 4.6, 3.0, 5.0
+        ["3", "Clinic vans", "Capital City, IL", "2", "2.30", "2.30", "0.42"]]
     assert "1 submitted review left out for a conflict of interest" in response.text
     unscored = re.search(r'<ul class="usa-list" data-testid="unscored">(.*?)</ul>', response.text, re.S).group(1)
     assert f'href="/staff/applications/{ids["e"]}"' in unscored
@@ -92,10 +99,10 @@ async def test_ranking_page_shows_thresholds_and_disagreement(as_persona, world)
         (Criterion.program == world["program"]) & (Criterion.name == "Plan"))
     staff = await as_persona("staff")
     html = (await staff.get(f"/staff/programs/{world['program']}/panel/ranking")).text
-    verdicts = {app_id(r): cell(r, "threshold") for r in rows_of(html, "ranking-row")}
+    verdicts = {app_id(r): cells(r)[9] for r in rows_of(html, "ranking-row")}
     # Plan means: D (5 + 4) / 2 = 4.5 passes; A (5 + 3 + 5) / 3 = 4.33 fails Plan; C fails both.
     assert verdicts == {ids["d"]: "Passes", ids["a"]: "Fails: Plan", ids["c"]: "Fails: Overall, Plan"}
-    agreement = {app_id(r): cell(r, "agreement") for r in rows_of(html, "ranking-row")}
+    agreement = {app_id(r): cells(r)[8] for r in rows_of(html, "ranking-row")}
     # Disputed when SD > 25 % of the range (1.0): A's 1.06 is, D's 0.71 and C's 0.42 are not.
     assert agreement == {ids["d"]: "Agreed", ids["a"]: "Disputed", ids["c"]: "Agreed"}
 
@@ -108,7 +115,7 @@ async def test_ranking_on_a_lower_is_better_scale_shows_impact_and_percentile(as
     html = (await staff.get(f"/staff/programs/{world['program']}/panel/ranking")).text
     rows = rows_of(html, "ranking-row")
     assert [app_id(r) for r in rows] == [ids["c"], ids["a"], ids["d"]]  # lowest mean first
-    assert [(cell(r, "impact"), cell(r, "percentile")) for r in rows] == [
+    assert [(cells(r)[8], cells(r)[9]) for r in rows] == [
         ("23", "16.7"), ("42", "50.0"), ("45", "83.3")]
 
 
@@ -264,12 +271,33 @@ async def test_meeting_finalise_saves_the_final_ranking(as_persona, world):
     assert [(f["application"], f["final_rank"]) for f in final] == [(ids["c"], 1), (ids["a"], 2), (ids["d"], 3)]
     assert await AuditEvent.exists().where(AuditEvent.action == "panel.ranking_finalised")
     html = (await staff.get(meeting_url(world))).text
-    saved = {app_id(r): cell(r, "saved-rank") for r in rows_of(html, "final-row")}
+    saved = {app_id(r): cells(r)[1] for r in rows_of(html, "final-row")}
     assert saved == {ids["c"]: "1", ids["a"]: "2", ids["d"]: "3"}
     # Not discussed goes after everything else: the bottom two by raw mean are A and C, and C was discussed.
     await staff.post(meeting_url(world, "/share"), {"not_discussed_percent": "67"})
     await staff.post(meeting_url(world, "/finalise"), {})
     assert [f["application"] for f in await final_ranking(world["program"])] == [ids["c"], ids["d"], ids["a"]]
+
+
+async def test_meeting_pages_through_the_discussion_order(as_persona, world, monkeypatch):
+    from portal.reviews import meeting_controllers
+
+    ids = await scored(world)
+    monkeypatch.setattr(meeting_controllers, "PAGE_SIZE", 3)
+    staff = await as_persona("staff")
+    first = (await staff.get(meeting_url(world))).text
+    assert [app_id(i) for i in items_of(first)] == [ids["a"], ids["d"], ids["c"]]
+    assert 'href="?page=2"' in first
+    second = (await staff.get(meeting_url(world, "?page=2"))).text
+    assert [app_id(i) for i in items_of(second)] == [ids["e"]]
+    assert [app_id(i) for i in items_of((await staff.get(meeting_url(world, "?page=99"))).text)] == [ids["e"]]
+    assert [app_id(i) for i in items_of((await staff.get(meeting_url(world, "?page=x"))).text)] == [
+        ids["a"], ids["d"], ids["c"]]
+    # After saving, staff land on the page of the application they saved.
+    response = await staff.post(meeting_url(world, f"/applications/{ids['e']}"), {"consensus_score": "3"})
+    assert response.headers["location"] == meeting_url(world, f"?focus={ids['e']}#outcome-{ids['e']}")
+    focused = (await staff.get(meeting_url(world, f"?focus={ids['e']}"))).text
+    assert [app_id(i) for i in items_of(focused)] == [ids["e"]]
 
 
 async def test_meeting_actions_404_for_applications_of_other_programs(as_persona, world):
