@@ -317,3 +317,32 @@ async def test_meeting_without_a_panel(as_persona, world):
     assert 'data-testid="meeting-no-panel"' in html
     assert (await staff.post(meeting_url(world, "/finalise"), {})).status_code == 404
     assert (await staff.get(f"/staff/programs/{world['program']}/panel/ranking")).status_code == 200
+
+
+async def test_ranking_needs_the_same_few_queries_whatever_the_panel_size(portal, world, monkeypatch):
+    from portal.reviews.ranking import panel_ranking
+
+    ids = await scored(world)
+    engine = portal.state.engine
+    ran: list[str] = []
+    original = type(engine).run_querystring
+
+    async def counting(self, querystring, *args, **kwargs):
+        ran.append(str(querystring))
+        return await original(self, querystring, *args, **kwargs)
+
+    monkeypatch.setattr(type(engine), "run_querystring", counting)
+    await panel_ranking(world["program"])
+    few = len(ran)
+    monkeypatch.setattr(type(engine), "run_querystring", original)
+    for n in range(6):
+        city = await make_org("city", f"Town {n}", state="WI")
+        app = await make_application(world["program"], city, world["applicant"], status="submitted")
+        for reviewer in ("reviewer", "idle_reviewer"):
+            await write_review(await assign(app, world[reviewer], world["staff"]), world["program"], [n % 5 + 1, 3])
+    await write_review(await assign(ids["e"], ids["third"], world["staff"]), world["program"], [2, 2])
+    monkeypatch.setattr(type(engine), "run_querystring", counting)
+    ran.clear()
+    result = await panel_ranking(world["program"])
+    assert len(result.scored) == 10
+    assert 5 <= len(ran) == few <= 10
