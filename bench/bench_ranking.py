@@ -209,6 +209,8 @@ def main() -> None:
                 httpx.get(url, headers={"Cookie": cookie}, timeout=120)
                 result = load(url, seconds=opts.duration, max_requests=0, connections=connections, cpu=load_cpu,
                               headers={"Cookie": cookie})
+                # Again, so that the server is idle when it is stopped (a busy worker outlives a killed server).
+                httpx.get(url, headers={"Cookie": cookie}, timeout=120)
                 rows.append({"name": f"GET /staff/programs/{{id}}/panel/{page}", "connections": connections,
                              "page_bytes": len(answer.content), **result})
                 print(f"  {connections} connection(s): p50 {result['latency_us']['p50'] / 1000:.0f} ms, "
