@@ -32,6 +32,8 @@ from portal.reviews.controllers import ROUTES as REVIEW_ROUTES
 from portal.reviews.panel_controllers import ROUTES as PANEL_ROUTES
 from portal.reviews.assignment_controllers import ROUTES as PANEL_ASSIGNMENT_ROUTES
 from portal.reviews.progress_controllers import ROUTES as PANEL_PROGRESS_ROUTES
+from portal.reviews.meeting_controllers import ROUTES as MEETING_ROUTES
+from portal.reviews.ranking_controllers import ROUTES as RANKING_ROUTES
 from portal.settings import ROOT, Settings, load_settings
 from portal.web.errors import handle_domain_error, handle_http_exception, handle_server_error
 from portal.web.headers import add_security_headers
@@ -107,6 +109,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *PANEL_ROUTES,
             *PANEL_ASSIGNMENT_ROUTES,
             *PANEL_PROGRESS_ROUTES,
+            *RANKING_ROUTES,
+            *MEETING_ROUTES,
             *AWARD_ROUTES,
             *REPORTING_ROUTES,
             *DASHBOARD_ROUTES,

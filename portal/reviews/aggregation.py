@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -40,12 +41,19 @@ class Summary:
     stdev: float | None  # sample standard deviation; None with fewer than two scores
 
 
+def _spread(values: list[float], sample: bool) -> float:
+    """Standard deviation in plain floats (two passes). `statistics.stdev` computes in exact fractions, which cost
+    0.3 s over a 2,000-application panel; the difference is far below the two decimals shown."""
+    mean = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1 if sample else len(values)))
+
+
 def summarise(scores: Iterable[float]) -> Summary:
     values = [float(s) for s in scores]
     if not values:
         return Summary(0, None, None, None)
     return Summary(len(values), statistics.fmean(values), statistics.median(values),
-                   statistics.stdev(values) if len(values) > 1 else None)
+                   _spread(values, sample=True) if len(values) > 1 else None)
 
 
 def nih_impact(mean: float | None) -> int | None:
@@ -85,13 +93,13 @@ def calibrated_scores(reviews: Iterable[Review], scale_min: float, scale_max: fl
     by_reviewer: dict[Hashable, list[float]] = defaultdict(list)
     for review in reviews:
         by_reviewer[review.reviewer].append(review.score)
-    centre = {r: (statistics.fmean(s), statistics.pstdev(s)) for r, s in by_reviewer.items()}
+    centre = {r: (statistics.fmean(s), _spread(s, sample=False)) for r, s in by_reviewer.items()}
     z_by_application: dict[Hashable, list[float]] = defaultdict(list)
     for review in reviews:
         mean, spread = centre[review.reviewer]
         z_by_application[review.application].append((review.score - mean) / spread if spread > 0 else 0.0)
     all_scores = [review.score for review in reviews]
-    panel_mean, panel_spread = statistics.fmean(all_scores), statistics.pstdev(all_scores)
+    panel_mean, panel_spread = statistics.fmean(all_scores), _spread(all_scores, sample=False)
     return {application: min(scale_max, max(scale_min, panel_mean + statistics.fmean(zs) * panel_spread))
             for application, zs in z_by_application.items()}
 
@@ -126,6 +134,6 @@ def reviewer_stats(reviews: Iterable[Review]) -> list[ReviewerStats]:
                 offsets.append(review.score - statistics.fmean(others))
         scores = [r.score for r in own]
         stats.append(ReviewerStats(reviewer, len(own), statistics.fmean(scores),
-                                   statistics.stdev(scores) if len(scores) > 1 else None,
+                                   _spread(scores, sample=True) if len(scores) > 1 else None,
                                    statistics.fmean(offsets) if offsets else None))
     return sorted(stats, key=lambda s: (s.offset is None, s.offset if s.offset is not None else 0.0, str(s.reviewer)))

@@ -25,6 +25,11 @@ from tests.factories.teams import TEAM_PERSONAS, add_team_member, build_team, se
 PERSONA_KEYS = ["anonymous", *PERSONAS, *TEAM_PERSONAS]
 OK, LOGIN = 200, 303
 
+# Panel staff pages: strangers to the program get 404, people who take part in it 403.
+PANEL_STAFF_ONLY = {"default": 404, "anonymous": LOGIN, "applicant": 403, "colleague": 403, "stranger": 403,
+                    "reviewer": 403, "idle_reviewer": 403, "funder": 403, "editor": 403, "viewer": 403,
+                    "signer": 403}
+
 # url template -> {persona: status}; personas not named get `default`.
 GET_MATRIX: dict[str, dict[str, int]] = {
     "/dashboard": {"default": OK, "anonymous": LOGIN},
@@ -87,6 +92,10 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     # (test_panel_assignment.py), everyone else signed in 403.
     "/staff/programs/{program}/panel/assignment": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
     "/staff/programs/{program}/panel/progress": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
+    # The panel's ranking, reviewer statistics and meeting (issue 4): the program's staff only; those who take
+    # part in the program otherwise (its reviewers, funders, applicant cities, application teams) get 403.
+    **{f"/staff/programs/{{program}}/panel/{page}": dict(PANEL_STAFF_ONLY, staff=OK, admin=OK)
+       for page in ("ranking", "reviewers", "meeting")},
 }
 
 # Unsafe requests, sent with a valid CSRF token but no other input: access is checked before anything else.
@@ -198,6 +207,10 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
                                                        "admin": "input"},
     "/staff/programs/{program}/panel/progress/remind-all": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                            "admin": "input"},
+    # The panel meeting's actions (issue 4): as the panel pages.
+    **{f"/staff/programs/{{program}}/panel/meeting{tail}": dict(PANEL_STAFF_ONLY, staff="input", admin="input")
+       for tail in ("/share", "/applications/{application_a}", "/applications/{application_a}/pull-back",
+                    "/finalise")},
     # Last, and on an assignment made afresh for each persona: a successful delete removes it.
     "/staff/assignments/{spare_assignment}/delete": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                      "admin": "input"},
