@@ -129,8 +129,18 @@ async def list_program_reviewers(program_id: int) -> list[dict[str, Any]]:
     return reviewers
 
 
-async def application_for_review(application_id: int) -> dict[str, Any] | None:
-    """An application as reviewers and staff read it: its answers, its form's schema, its city and files."""
+async def application_for_review(application_id: int, *, reviewer_id: int | None = None) -> dict[str, Any] | None:
+    """An application as reviewers and staff read it: its answers, its form's schema, its city and files.
+
+    `blind` says whether its panel reviews blind (True without a panel). `blind_copy` holds, for a blind
+    panel, what its reviewers may see: the same keys with the organisation's name and state emptied, a title
+    without identifying values, files with neutral names and none of identifying fields (applications/
+    blind.py); templates/reviews/_application.html shows it on a reviewer's page, staff see the original.
+    With `reviewer_id`: None when that reviewer is conflicted on it (found or declared), and for a blind
+    panel the blind copy itself."""
+    from portal.applications import blind as blinding  # applications import reviews tables: import late
+    from portal.reviews.conflicts import is_conflicted
+
     application = await Application.select(
         Application.id, Application.title, Application.status, Application.answers, Application.requested_cents,
         Application.submitted_at, Application.receipt_number, Application.program, Application.program.title,
@@ -140,6 +150,8 @@ async def application_for_review(application_id: int) -> dict[str, Any] | None:
     ).where(Application.id == application_id).output(load_json=True).first()
     if application is None:
         return None
+    if reviewer_id is not None and await is_conflicted(reviewer_id, application_id):
+        return None
     form = await FormVersion.select(FormVersion.schema).where(
         FormVersion.id == application["form_version"]
     ).output(load_json=True).first()
@@ -148,6 +160,17 @@ async def application_for_review(application_id: int) -> dict[str, Any] | None:
         ApplicationFile.id, ApplicationFile.field_key, ApplicationFile.original_name, ApplicationFile.content_type,
         ApplicationFile.size_bytes,
     ).where(ApplicationFile.application == application_id).order_by(ApplicationFile.id)
+    application["blind"] = await blinding.panel_is_blind(application["program"])
+    application["blind_copy"] = None
+    if application["blind"]:
+        schema = application["schema"]
+        application["blind_copy"] = application | {
+            "title": blinding.blind_title(schema, application, application["organisation.name"] or ""),
+            "organisation.name": "", "organisation.state": "", "organisation.email_domain": "", "organisation": None,
+            "files": blinding.neutral_files(application_id, schema, application["files"]), "blind_copy": None,
+        }
+        if reviewer_id is not None:
+            return application["blind_copy"]
     return application
 
 
