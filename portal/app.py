@@ -28,6 +28,7 @@ from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
 from portal.programs.staff_controllers import ROUTES as STAFF_ROUTES
 from portal.reporting.controllers import ROUTES as REPORTING_ROUTES
 from portal.reviews.controllers import ROUTES as REVIEW_ROUTES
+from portal.reviews.export_controllers import ROUTES as REVIEW_EXPORT_ROUTES
 from portal.settings import ROOT, Settings, load_settings
 from portal.web.errors import handle_domain_error, handle_http_exception, handle_server_error
 from portal.web.headers import add_security_headers
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *TEAM_ROUTES,
             *ELIGIBILITY_ROUTES,
             *REVIEW_ROUTES,
+            *REVIEW_EXPORT_ROUTES,
             *AWARD_ROUTES,
             *REPORTING_ROUTES,
             *DASHBOARD_ROUTES,

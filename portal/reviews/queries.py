@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from portal.accounts.tables import Membership
+from portal.applications import blind as blinding
 from portal.applications.tables import Application, ApplicationFile
 from portal.programs.tables import Criterion, FormVersion, ProgramRole
 from portal.reviews import rules
+from portal.reviews.conflicts import is_conflicted
 from portal.reviews.tables import Assignment, PanelMember, ReviewPanel, Score
 
 # Applications that have left the draft stage can be reviewed and ranked.
@@ -62,11 +64,16 @@ async def _values_by_assignment(assignment_ids: list[int]) -> dict[int, dict[int
 
 
 async def get_assignment(assignment_id: int) -> dict[str, Any] | None:
-    return await Assignment.select(
+    """The assignment, or None when there is none, or when its reviewer is conflicted on its application
+    (found or declared: an assignment row never outweighs a conflict, so the review pages answer 404)."""
+    row = await Assignment.select(
         Assignment.id, Assignment.application, Assignment.reviewer, Assignment.status, Assignment.comment,
         Assignment.assigned_at, Assignment.submitted_at, Assignment.application.program,
         Assignment.application.title, Assignment.application.program.title,
     ).where(Assignment.id == assignment_id).first()
+    if row is None or await is_conflicted(row["reviewer"], row["application"]):
+        return None
+    return row
 
 
 async def scores_of(assignment_id: int) -> dict[int, dict[str, Any]]:
@@ -138,9 +145,6 @@ async def application_for_review(application_id: int, *, reviewer_id: int | None
     blind.py); templates/reviews/_application.html shows it on a reviewer's page, staff see the original.
     With `reviewer_id`: None when that reviewer is conflicted on it (found or declared), and for a blind
     panel the blind copy itself."""
-    from portal.applications import blind as blinding  # applications import reviews tables: import late
-    from portal.reviews.conflicts import is_conflicted
-
     application = await Application.select(
         Application.id, Application.title, Application.status, Application.answers, Application.requested_cents,
         Application.submitted_at, Application.receipt_number, Application.program, Application.program.title,

@@ -1,7 +1,10 @@
 """Every route x every persona: the expected status, so that no page or download leaks another party's data.
 
 Strangers get 404 (they may not learn that the object exists), members without the right get 403, anonymous
-visitors are sent to sign in (303). `test_every_route_is_in_the_matrix` fails when a route is added without
+visitors are sent to sign in (303). Reviewers: a reviewer conflicted on an application (declared, or found from
+the email domain: tests/factories/blind.py) gets 404 on every route of it even with an assignment row; a
+reviewer of another panel (other_reviewer) is a stranger to this one's applications; a blind panel's reviewer
+(blind_reviewer) reads its application (tests/integration/test_blind.py checks what they see). `test_every_route_is_in_the_matrix` fails when a route is added without
 being listed here.
 """
 
@@ -16,11 +19,12 @@ from portal.reviews.tables import Assignment
 from tests.factories import PASSWORD, PERSONAS, assign, make_user
 from tests.factories.applications import PDF_BYTES, add_file
 from tests.factories.awards import make_award, make_report
+from tests.factories.blind import REVIEW_PERSONAS, build_review_cases
 from tests.factories.teams import TEAM_PERSONAS, add_team_member, build_team, set_eligibility
 
 # The team personas are on city A's application: editor and viewer (outside the city), signer (a member of
 # city A, an editor named the authorised signer). The colleague is a member of city A who is not on the team.
-PERSONA_KEYS = ["anonymous", *PERSONAS, *TEAM_PERSONAS]
+PERSONA_KEYS = ["anonymous", *PERSONAS, *TEAM_PERSONAS, *REVIEW_PERSONAS]
 OK, LOGIN = 200, 303
 
 # url template -> {persona: status}; personas not named get `default`.
@@ -75,6 +79,30 @@ GET_MATRIX: dict[str, dict[str, int]] = {
                           "admin": OK, "signer": OK},
     "/funder": {"default": 403, "anonymous": LOGIN, "funder": OK, "other_funder": OK},
     "/funder/programs/{program}": {"default": 403, "anonymous": LOGIN, "funder": OK, "other_funder": 404},
+    # Review panels: conflicts and blindness (i4-blind). Conflicted reviewers hold assignments on application_a
+    # (the rows above give them the default 404 on each of its routes); their review pages are 404 too.
+    "/reviews/{conflicted_reviewer_assignment}": {"default": 404, "anonymous": LOGIN},
+    "/reviews/{domain_reviewer_assignment}": {"default": 404, "anonymous": LOGIN},
+    "/reviews/{blind_assignment}": {"default": 404, "anonymous": LOGIN, "blind_reviewer": OK},
+    "/applications/{blind_application}": {"default": 404, "anonymous": LOGIN, "blind_reviewer": OK, "staff": OK,
+                                          "admin": OK},
+    "/applications/{blind_application}/team": {"default": 404, "anonymous": LOGIN, "blind_reviewer": 403,
+                                               "staff": OK, "admin": OK},
+    "/applications/{blind_application}/files/{blind_file}": {"default": 404, "anonymous": LOGIN,
+                                                              "blind_reviewer": OK, "staff": OK, "admin": OK},
+    # A file of a field marked identifying: not there for the blind reviewer.
+    "/applications/{blind_application}/files/{blind_letter}": {"default": 404, "anonymous": LOGIN, "staff": OK,
+                                                                "admin": OK},
+    "/applications/{blind_application}/application.pdf": {"default": 404, "anonymous": LOGIN,
+                                                          "blind_reviewer": OK, "staff": OK, "admin": OK},
+    "/applications/{blind_application}/answers.md": {"default": 404, "anonymous": LOGIN, "blind_reviewer": OK,
+                                                     "staff": OK, "admin": OK},
+    "/applications/{blind_application}/answers.docx": {"default": 404, "anonymous": LOGIN, "blind_reviewer": OK,
+                                                       "staff": OK, "admin": OK},
+    "/staff/programs/{program}/panel/scores.csv": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
+    "/staff/programs/{program}/panel/scores.csv?blind=1": {"default": 403, "anonymous": LOGIN, "staff": OK,
+                                                           "admin": OK},
+    "/reviews/export.csv": {"default": OK, "anonymous": LOGIN},  # one's own reviews; empty for others
 }
 
 # Unsafe requests, sent with a valid CSRF token but no other input: access is checked before anything else.
@@ -143,6 +171,13 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
     "/staff/applications/{application_a}/reopen": {"default": 404, "anonymous": LOGIN, "staff": "input",
                                                    "admin": "input", "applicant": 403, "colleague": 403,
                                                    "reviewer": 403, "editor": 403, "viewer": 403, "signer": 403},
+    # Review panels (i4-blind): a conflicted reviewer cannot save or submit the review of their assignment.
+    "/reviews/{conflicted_reviewer_assignment}": {"default": 404, "anonymous": LOGIN},
+    "/reviews/{conflicted_reviewer_assignment}/submit": {"default": 404, "anonymous": LOGIN},
+    "/reviews/{domain_reviewer_assignment}": {"default": 404, "anonymous": LOGIN},
+    "/reviews/{domain_reviewer_assignment}/submit": {"default": 404, "anonymous": LOGIN},
+    "/applications/{blind_application}/presence": {"default": 404, "anonymous": 204, "blind_reviewer": "input",
+                                                   "staff": "input", "admin": "input"},
     # Last, and on an assignment made afresh for each persona: a successful delete removes it.
     "/staff/assignments/{spare_assignment}/delete": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                      "admin": "input"},
@@ -172,18 +207,20 @@ async def objects(portal, world):
         token_hash="0" * 64, application=world["application_a"], email="invited@partner.org", role="viewer",
         invited_by=world["applicant"], created_at=clock.now(), expires_at=clock.now())).returning(TeamInvitation.id)
     ids["invitation"] = rows[0]["id"]
+    ids |= await build_review_cases(world, settings.files_dir)
     return ids
 
 
 @pytest.fixture
 async def sign_in(as_persona, make_client):
-    """A client for any persona of the matrix, the world's and the team's."""
+    """A client for any persona of the matrix: the world's, the team's and the review cases'."""
 
     async def client_for(key: str):
-        if key not in TEAM_PERSONAS:
+        emails = TEAM_PERSONAS | REVIEW_PERSONAS
+        if key not in emails:
             return await as_persona(key)
         client = await make_client()
-        await client.login(TEAM_PERSONAS[key], PASSWORD)
+        await client.login(emails[key], PASSWORD)
         return client
 
     return client_for
