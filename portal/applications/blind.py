@@ -15,6 +15,7 @@ everything but the team page.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from portal.core import storage
@@ -75,10 +76,20 @@ def _identifying_parts(schema: dict[str, Any], answers: dict[str, Any]) -> Itera
                     yield from _strings(row.get(part.get("key")))
 
 
+_GENERIC_NAME = re.compile(r"^(?:the\s+)?(?:city|town|village|county|borough|township|municipality|parish)"
+                           r"\s+(?:and\s+county\s+)?of\s+|\s+(?:city|town|village|county|borough|township)$", re.I)
+
+
+def name_forms(organisation_name: str) -> list[str]:
+    """"City of Dayton" -> ["City of Dayton", "Dayton"]: the name, and the place without its generic words."""
+    name = (organisation_name or "").strip()
+    return [name, _GENERIC_NAME.sub("", name).strip()] if name else []
+
+
 def identifying_values(schema: dict[str, Any], answers: dict[str, Any], organisation_name: str = "") -> list[str]:
-    """The identifying strings of one application (three characters or more): the organisation's name and
-    every identifying answer. Used to keep them out of titles, and by tests to look for leaks."""
-    found = [organisation_name, *_identifying_parts(schema, answers or {})]
+    """The identifying strings of one application (three characters or more): the organisation's name (also
+    without "City of") and every identifying answer. Used to keep them out of titles."""
+    found = [*name_forms(organisation_name), *_identifying_parts(schema, answers or {})]
     return sorted({s.strip() for s in found if isinstance(s, str) and len(s.strip()) >= 3})
 
 
