@@ -1,7 +1,7 @@
 """Blind review: what a reviewer of a blind panel may see of an application (docs/reviews.md).
 
-A panel is blind when its `review_panel.blind` is set (a program without a panel counts as blind: hiding is
-the safe mistake). Its reviewers get no identifying value anywhere:
+A panel is blind when its `review_panel.blind` is set (a program without a panel has no blind panel, as the
+column's default says; the foundation's migration gave every program with reviewers a panel). Its reviewers get no identifying value anywhere:
 - fields the form marks `identifying` (and identifying parts of compound fields) say "Hidden for blind review";
 - the applicant organisation (its name, city and state), its team and contacts are not shown;
 - attachments of non-identifying fields are shown as "Attachment 1 (PDF, 120 KB)" and downloaded as
@@ -29,9 +29,9 @@ SHORT_TYPES = {storage.PDF: "PDF", storage.PNG: "PNG", storage.JPEG: "JPEG", sto
 
 
 async def panel_is_blind(program_id: int) -> bool:
-    """Whether the reviewers of the program's panel review blind (True when the program has no panel)."""
+    """Whether the reviewers of the program's panel review blind (False when the program has no panel)."""
     row = await ReviewPanel.select(ReviewPanel.blind).where(ReviewPanel.program == program_id).first()
-    return True if row is None else bool(row["blind"])
+    return row is not None and bool(row["blind"])
 
 
 async def blind_programs(program_ids: Iterable[int]) -> set[int]:
@@ -40,8 +40,7 @@ async def blind_programs(program_ids: Iterable[int]) -> set[int]:
     if not ids:
         return set()
     rows = await ReviewPanel.select(ReviewPanel.program, ReviewPanel.blind).where(ReviewPanel.program.is_in(ids))
-    seeing = {r["program"] for r in rows if not r["blind"]}
-    return {p for p in ids if p not in seeing}
+    return {r["program"] for r in rows if r["blind"]}
 
 
 def identifying_keys(schema: dict[str, Any]) -> set[str]:

@@ -139,7 +139,7 @@ async def list_program_reviewers(program_id: int) -> list[dict[str, Any]]:
 async def application_for_review(application_id: int, *, reviewer_id: int | None = None) -> dict[str, Any] | None:
     """An application as reviewers and staff read it: its answers, its form's schema, its city and files.
 
-    `blind` says whether its panel reviews blind (True without a panel). `blind_copy` holds, for a blind
+    `blind` says whether its panel reviews blind (False without a panel). `blind_copy` holds, for a blind
     panel, what its reviewers may see: the same keys with the organisation's name and state emptied, a title
     without identifying values, files with neutral names and none of identifying fields (applications/
     blind.py); templates/reviews/_application.html shows it on a reviewer's page, staff see the original.
