@@ -34,6 +34,7 @@ from portal.reviews.assignment_controllers import ROUTES as PANEL_ASSIGNMENT_ROU
 from portal.reviews.progress_controllers import ROUTES as PANEL_PROGRESS_ROUTES
 from portal.reviews.meeting_controllers import ROUTES as MEETING_ROUTES
 from portal.reviews.ranking_controllers import ROUTES as RANKING_ROUTES
+from portal.reviews.export_controllers import ROUTES as REVIEW_EXPORT_ROUTES
 from portal.settings import ROOT, Settings, load_settings
 from portal.web.errors import handle_domain_error, handle_http_exception, handle_server_error
 from portal.web.headers import add_security_headers
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *PANEL_PROGRESS_ROUTES,
             *RANKING_ROUTES,
             *MEETING_ROUTES,
+            *REVIEW_EXPORT_ROUTES,
             *AWARD_ROUTES,
             *REPORTING_ROUTES,
             *DASHBOARD_ROUTES,

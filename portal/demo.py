@@ -178,8 +178,8 @@ FORMS: dict[str, dict[str, Any]] = {
             _f("contact_name", "short_text", "Project contact", required=True, identifying=True, max_chars=120),
             _f("contact_email", "email", "Contact email", required=True, identifying=True),
             _f("contact_phone", "phone", "Contact phone", identifying=True),
-            _f("city_website", "url", "The city's web page for this work (optional)"),
-            _f("city_address", "address", "City hall mailing address", required=True),
+            _f("city_website", "url", "The city's web page for this work (optional)", identifying=True),
+            _f("city_address", "address", "City hall mailing address", required=True, identifying=True),
         ]},
         {"key": "need", "title": "The need", "fields": [
             _f("need", "long_text", "Describe the need among families with babies and toddlers in your city",

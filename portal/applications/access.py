@@ -2,7 +2,8 @@
 
 Who may do what (`need`), see docs/teams.md:
 - view:   the application's team (owner, editors, viewers), the applying city's other members (colleagues),
-          the program's staff (and admins), a reviewer assigned to it;
+          the program's staff (and admins), a reviewer assigned to it unless conflicted on it (found or
+          declared, portal/reviews/conflicts.py: then NotFound, as for a stranger);
 - team:   see the team page: everyone who may view it except reviewers (names identify the city);
 - edit:   the owner (who started it) and editors (drafts only: the services check the status);
 - manage: the owner: invite, change roles, remove, name the signer;
@@ -10,6 +11,9 @@ Who may do what (`need`), see docs/teams.md:
 - staff:  the program's staff and admins.
 Strangers get NotFound (they may not learn it exists); someone who may view it but lacks `need` gets
 Forbidden, with a message saying who may.
+
+`blind` (set on the loaded application) is True only for a reviewer who sees it through an assignment and
+whose panel is blind (portal/applications/blind.py): pages, files and exports then hide identifying values.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from portal.applications import team_queries
 from portal.applications.tables import Application
 from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
+from portal.applications.blind import panel_is_blind
 from portal.programs import queries as programs
+from portal.reviews.conflicts import is_conflicted
 from portal.reviews.tables import Assignment
 
 NEEDS = frozenset({"view", "team", "edit", "manage", "submit", "staff"})
@@ -81,7 +87,7 @@ async def is_assigned(user_id: int, application_id: int) -> bool:
 
 
 async def get_application_for(user: Principal | None, application_id: int, need: str) -> dict[str, Any]:
-    """The application (answers as a dict, `organisation_name`, `rights`: the needs `user` has) with its
+    """The application (answers as a dict, `organisation_name`, `rights`: the needs `user` has, `blind`) with its
     program under "program" (its id under "program_id") and `team` (the user's role on the team, the signer's
     id and name), if `user` may `need` it; NotFound for strangers, Forbidden for those who may see it but lack
     `need`."""
@@ -97,8 +103,12 @@ async def get_application_for(user: Principal | None, application_id: int, need:
         raise NotFound()
     team_role, signer_id = await team_queries.team_position(application_id, user.id)
     rights = rights_of(user, application, program, False, team_role, signer_id)
+    blind = False
     if not rights and await is_assigned(user.id, application_id):
+        if await is_conflicted(user.id, application_id):
+            raise NotFound()  # an assignment row does not outweigh a conflict of interest
         rights = rights_of(user, application, program, True, team_role, signer_id)
+        blind = await panel_is_blind(program["id"])
     if "view" not in rights:
         raise NotFound()
     signer = signer_id or application["created_by"]
@@ -108,6 +118,7 @@ async def get_application_for(user: Principal | None, application_id: int, need:
                             "application. The owner can name another signer on the team page.")
         raise Forbidden(FORBIDDEN_MESSAGES[need])
     application["rights"] = sorted(rights)  # for templates: show only what the server would allow
+    application["blind"] = blind
     application["team"] = {  # for the page: one's role, and who signs (only a member of the team may know)
         "role": "owner" if application["created_by"] == user.id else team_role, "signer_id": signer,
         "signer_name": await team_queries.user_name(signer) if "team" in rights else "",

@@ -10,7 +10,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath
 from litestar.response import File
 
-from portal.applications import dashboard, forms, lifecycle, queries, rules, services, signing, team_forms
+from portal.applications import blind as blinding, dashboard, forms, lifecycle, queries, rules, services, signing, team_forms
 from portal.applications.access import get_application_for, load_application
 from portal.core import clock
 from portal.core.errors import Invalid, NotFound
@@ -47,18 +47,23 @@ async def page_context(request: Request, application: dict[str, Any], **override
     rights = application["rights"]
     editing = application["status"] == "draft" and "edit" in rights
     deadlines = deadline_context(program, application)
+    blind = application["blind"]
+    files = await queries.list_files(application["id"])
+    if blind:  # neutral names, no files of identifying fields (portal/applications/blind.py)
+        files = blinding.neutral_files(application["id"], form["schema"], files)
     return {
         "application": application, "program": program, "schema": form["schema"],
-        "labels": formdef.labels(form["schema"]), "files": await queries.list_files(application["id"]),
+        "labels": formdef.labels(form["schema"]), "files": files,
         "editing": editing, "can_submit": editing and "submit" in rights,
-        "blind": not ({"edit", "staff", "team"} & set(rights)), "answers": application["answers"], "errors": {},
+        "blind": blind, "answers": application["answers"], "errors": {},
         "version": application["version"], "conflict": None, "mine": None, "pending": "",
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),
         "step": request.query_params.get("step", ""),
         "next_step": rules.next_step(application, deadlines["accepting"]),
         "can_withdraw": "edit" in rights and rules.can_transition(application["status"], "withdrawn"),
         "withdraw_errors": {}, "withdraw_reason": "",
-        "attestation": signing.attestation_text(application["organisation_name"]), "signature_values": {},
+        "attestation": "" if blind else signing.attestation_text(application["organisation_name"]),
+        "signature_values": {},
     } | deadlines | overrides
 
 
@@ -206,7 +211,10 @@ async def presence(request: Request, application_id: FromPath[int]) -> Response:
     user = current_user_or_none(request)
     if user is None:
         return Response(content="", status_code=204)
-    await get_application_for(user, application_id, "view")
+    application = await get_application_for(user, application_id, "view")
+    if "team" not in application["rights"]:  # reviewers: neither shown to the team nor shown the team's names
+        return fragment(request, "applications/_autosave.html", "presence",
+                        {"others": [], "application_id": application_id})
     others = await services.mark_present(user.id, application_id, text(data, "step", 80))
     return fragment(request, "applications/_autosave.html", "presence",
                     {"others": others, "application_id": application_id})
@@ -286,12 +294,17 @@ async def remove_file(request: Request, application_id: FromPath[int], file_id: 
 async def download(request: Request, application_id: FromPath[int], file_id: FromPath[int]) -> File:
     application = await get_application_for(current_user(request), application_id, "view")
     file = await queries.get_file(application["id"], file_id)
-    if file is None or not await services.may_download(application, file):
+    if file is None:
         raise NotFound()
+    filename = file["original_name"]
+    if application["blind"]:  # a neutral name; files of identifying fields are not there at all
+        filename = await services.blind_download_name(application, file)
+        if filename is None:
+            raise NotFound()
     path = services.file_path(request.app.state.settings.files_dir, file)
     if path is None:
         raise NotFound()
-    return File(path=path, filename=file["original_name"], media_type=file["content_type"],
+    return File(path=path, filename=filename, media_type=file["content_type"],
                 content_disposition_type="attachment",
                 headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 

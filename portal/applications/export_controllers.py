@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
-from portal.applications import exports, queries
+from portal.applications import blind as blinding, exports, queries
 from portal.applications.access import get_application_for
 from portal.core import clock
 from portal.core.errors import Conflict, NotFound
@@ -29,16 +29,25 @@ def attachment(content: bytes, media_type: str, filename: str) -> Response:
 
 
 def is_blind(application: dict[str, Any]) -> bool:
-    """Readers who may neither edit nor run the program (assigned reviewers) get no identifying answers."""
-    return not ({"edit", "staff", "team"} & set(application["rights"]))
+    """A reviewer of a blind panel (access.get_application_for decides): no identifying values, neutral file
+    names, no files of identifying fields, a title without identifying values."""
+    return bool(application["blind"])
 
 
 async def loaded(request: Request, application_id: int) -> tuple[dict[str, Any], dict[str, Any], list[dict]]:
+    """The application (for a blind reader: its title made neutral), its form's schema and its files (for a
+    blind reader: neutral names, none of identifying fields)."""
     application = await get_application_for(current_user(request), application_id, "view")
     form = await programs.get_form_version(application["form_version"])
     if form is None:
         raise NotFound()
-    return application, form["schema"], await queries.list_files(application_id)
+    files = await queries.list_files(application_id)
+    if is_blind(application):
+        files = blinding.neutral_files(application_id, form["schema"], files)
+        application = application | {
+            "title": blinding.blind_title(form["schema"], application, application["organisation_name"]),
+            "organisation_name": ""}
+    return application, form["schema"], files
 
 
 @get("/applications/{application_id:int}/application.pdf", name="applications:pdf")

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 from piccolo.engine.postgres import PostgresEngine
 
-from portal.applications import queries
+from portal.applications import blind, queries
 from portal.applications.access import load_application
 from portal.applications.rules import STATUS_LABELS, check_transition, effective_deadline, may_submit_at
 from portal.applications.signing import Attestation, attestation_errors
@@ -303,13 +303,15 @@ def file_path(files_dir: Path, file: dict[str, Any]) -> Path | None:
     return storage.path_of(files_dir, FILES_AREA, file["stored_name"])
 
 
-async def may_download(application: dict[str, Any], file: dict[str, Any]) -> bool:
-    """Reviewers (who may only view) do not get files of fields marked identifying (blind review)."""
-    if {"edit", "staff", "team"} & set(application["rights"]):
-        return True
+async def blind_download_name(application: dict[str, Any], file: dict[str, Any]) -> str | None:
+    """The neutral name a blind reviewer downloads `file` under ("application-12-attachment-1.pdf"), or None
+    when it belongs to a field marked identifying (or one the form no longer has): blind reviewers do not
+    get those files at all."""
     form = await programs.get_form_version(application["form_version"])
-    field = formdef.fields_by_key(form["schema"]).get(file["field_key"]) if form else None
-    return field is not None and not field.get("identifying")
+    if form is None:
+        return None
+    shown = blind.neutral_files(application["id"], form["schema"], await queries.list_files(application["id"]))
+    return next((f["download_name"] for f in shown if f["id"] == file["id"]), None)
 
 
 # --- Saving field by field (autosave, one step), who else is in the application, saves across sign-in ---

@@ -1,7 +1,10 @@
 """Every route x every persona: the expected status, so that no page or download leaks another party's data.
 
 Strangers get 404 (they may not learn that the object exists), members without the right get 403, anonymous
-visitors are sent to sign in (303). `test_every_route_is_in_the_matrix` fails when a route is added without
+visitors are sent to sign in (303). Reviewers: a reviewer conflicted on an application (declared, or found from
+the email domain: tests/factories/blind.py) gets 404 on every route of it even with an assignment row; a
+reviewer of another panel (other_reviewer) is a stranger to this one's applications; a blind panel's reviewer
+(blind_reviewer) reads its application (tests/integration/test_blind.py checks what they see). `test_every_route_is_in_the_matrix` fails when a route is added without
 being listed here.
 """
 
@@ -18,17 +21,21 @@ from portal.reviews.tables import Assignment
 from tests.factories import PASSWORD, PERSONAS, assign, make_user
 from tests.factories.applications import PDF_BYTES, add_file
 from tests.factories.awards import make_award, make_report
+from tests.factories.blind import REVIEW_PERSONAS, build_review_cases
 from tests.factories.teams import TEAM_PERSONAS, add_team_member, build_team, set_eligibility
 
 # The team personas are on city A's application: editor and viewer (outside the city), signer (a member of
 # city A, an editor named the authorised signer). The colleague is a member of city A who is not on the team.
 PERSONA_KEYS = ["anonymous", *PERSONAS, *TEAM_PERSONAS]
+# The matrix also runs for the review cases' personas (conflicted reviewers, a blind panel's reviewer), which
+# only the `objects` fixture below makes: other tests that walk PERSONA_KEYS over the plain world skip them.
+MATRIX_KEYS = [*PERSONA_KEYS, *REVIEW_PERSONAS]
 OK, LOGIN = 200, 303
 
 # Panel staff pages: strangers to the program get 404, people who take part in it 403.
 PANEL_STAFF_ONLY = {"default": 404, "anonymous": LOGIN, "applicant": 403, "colleague": 403, "stranger": 403,
                     "reviewer": 403, "idle_reviewer": 403, "funder": 403, "editor": 403, "viewer": 403,
-                    "signer": 403}
+                    "signer": 403, "conflicted_reviewer": 403, "domain_reviewer": 403}
 
 # url template -> {persona: status}; personas not named get `default`.
 GET_MATRIX: dict[str, dict[str, int]] = {
@@ -86,8 +93,11 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "/staff/programs/{program}/panel": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
     "/staff/programs/{program}/panel/members": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
     "/panels": {"default": OK, "anonymous": LOGIN},  # one's own panels; empty for others
-    "/panels/{panel}/applications": {"default": 404, "anonymous": LOGIN, "reviewer": OK, "idle_reviewer": OK},
-    "/panels/{panel}/profile": {"default": 404, "anonymous": LOGIN, "reviewer": OK, "idle_reviewer": OK},
+    # (conflicted_reviewer and domain_reviewer sit on `panel` too: conflicts hide applications, not the panel.)
+    "/panels/{panel}/applications": {"default": 404, "anonymous": LOGIN, "reviewer": OK, "idle_reviewer": OK,
+                                     "conflicted_reviewer": OK, "domain_reviewer": OK},
+    "/panels/{panel}/profile": {"default": 404, "anonymous": LOGIN, "reviewer": OK, "idle_reviewer": OK,
+                                "conflicted_reviewer": OK, "domain_reviewer": OK},
     # Panel assignment and progress (i4-publish): the program's staff and admins; other networks' staff 404
     # (test_panel_assignment.py), everyone else signed in 403.
     "/staff/programs/{program}/panel/assignment": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
@@ -96,6 +106,30 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     # part in the program otherwise (its reviewers, funders, applicant cities, application teams) get 403.
     **{f"/staff/programs/{{program}}/panel/{page}": dict(PANEL_STAFF_ONLY, staff=OK, admin=OK)
        for page in ("ranking", "reviewers", "meeting")},
+    # Review panels: conflicts and blindness (i4-blind). Conflicted reviewers hold assignments on application_a
+    # (the rows above give them the default 404 on each of its routes); their review pages are 404 too.
+    "/reviews/{conflicted_reviewer_assignment}": {"default": 404, "anonymous": LOGIN},
+    "/reviews/{domain_reviewer_assignment}": {"default": 404, "anonymous": LOGIN},
+    "/reviews/{blind_assignment}": {"default": 404, "anonymous": LOGIN, "blind_reviewer": OK},
+    "/applications/{blind_application}": {"default": 404, "anonymous": LOGIN, "blind_reviewer": OK, "staff": OK,
+                                          "admin": OK},
+    "/applications/{blind_application}/team": {"default": 404, "anonymous": LOGIN, "blind_reviewer": 403,
+                                               "staff": OK, "admin": OK},
+    "/applications/{blind_application}/files/{blind_file}": {"default": 404, "anonymous": LOGIN,
+                                                              "blind_reviewer": OK, "staff": OK, "admin": OK},
+    # A file of a field marked identifying: not there for the blind reviewer.
+    "/applications/{blind_application}/files/{blind_letter}": {"default": 404, "anonymous": LOGIN, "staff": OK,
+                                                                "admin": OK},
+    "/applications/{blind_application}/application.pdf": {"default": 404, "anonymous": LOGIN,
+                                                          "blind_reviewer": OK, "staff": OK, "admin": OK},
+    "/applications/{blind_application}/answers.md": {"default": 404, "anonymous": LOGIN, "blind_reviewer": OK,
+                                                     "staff": OK, "admin": OK},
+    "/applications/{blind_application}/answers.docx": {"default": 404, "anonymous": LOGIN, "blind_reviewer": OK,
+                                                       "staff": OK, "admin": OK},
+    "/staff/programs/{program}/panel/scores.csv": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
+    "/staff/programs/{program}/panel/scores.csv?blind=1": {"default": 403, "anonymous": LOGIN, "staff": OK,
+                                                           "admin": OK},
+    "/reviews/export.csv": {"default": OK, "anonymous": LOGIN},  # one's own reviews; empty for others
 }
 
 # Unsafe requests, sent with a valid CSRF token but no other input: access is checked before anything else.
@@ -189,7 +223,8 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
                                                                         "staff": "input", "admin": "input"},
     "/staff/programs/{program}/panel/conflicts": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                   "admin": "input"},
-    "/panels/{panel}/profile": {"default": 404, "anonymous": LOGIN, "reviewer": "input", "idle_reviewer": "input"},
+    "/panels/{panel}/profile": {"default": 404, "anonymous": LOGIN, "reviewer": "input", "idle_reviewer": "input",
+                                "conflicted_reviewer": "input", "domain_reviewer": "input"},
     "/panels/{panel}/applications/{application_a}/preference": {"default": 404, "anonymous": LOGIN,
                                                                 "reviewer": "input", "idle_reviewer": "input"},
     "/panels/{panel}/applications/{application_a}/conflict": {"default": 404, "anonymous": LOGIN,
@@ -211,6 +246,13 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
     **{f"/staff/programs/{{program}}/panel/meeting{tail}": dict(PANEL_STAFF_ONLY, staff="input", admin="input")
        for tail in ("/share", "/applications/{application_a}", "/applications/{application_a}/pull-back",
                     "/finalise")},
+    # Review panels (i4-blind): a conflicted reviewer cannot save or submit the review of their assignment.
+    "/reviews/{conflicted_reviewer_assignment}": {"default": 404, "anonymous": LOGIN},
+    "/reviews/{conflicted_reviewer_assignment}/submit": {"default": 404, "anonymous": LOGIN},
+    "/reviews/{domain_reviewer_assignment}": {"default": 404, "anonymous": LOGIN},
+    "/reviews/{domain_reviewer_assignment}/submit": {"default": 404, "anonymous": LOGIN},
+    "/applications/{blind_application}/presence": {"default": 404, "anonymous": 204, "blind_reviewer": "input",
+                                                   "staff": "input", "admin": "input"},
     # Last, and on an assignment made afresh for each persona: a successful delete removes it.
     "/staff/assignments/{spare_assignment}/delete": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                      "admin": "input"},
@@ -242,6 +284,7 @@ async def objects(portal, world):
         token_hash="0" * 64, application=world["application_a"], email="invited@partner.org", role="viewer",
         invited_by=world["applicant"], created_at=clock.now(), expires_at=clock.now())).returning(TeamInvitation.id)
     ids["invitation"] = rows[0]["id"]
+    ids |= await build_review_cases(world, settings.files_dir)
     return ids
 
 
@@ -267,13 +310,14 @@ async def panel_spares(objects) -> dict[str, int]:
 
 @pytest.fixture
 async def sign_in(as_persona, make_client):
-    """A client for any persona of the matrix, the world's and the team's."""
+    """A client for any persona of the matrix: the world's, the team's and the review cases'."""
 
     async def client_for(key: str):
-        if key not in TEAM_PERSONAS:
+        emails = TEAM_PERSONAS | REVIEW_PERSONAS
+        if key not in emails:
             return await as_persona(key)
         client = await make_client()
-        await client.login(TEAM_PERSONAS[key], PASSWORD)
+        await client.login(emails[key], PASSWORD)
         return client
 
     return client_for
@@ -285,7 +329,7 @@ def expected(table: dict[str, dict], url: str, persona: str):
 
 
 async def test_get_routes_for_every_persona(sign_in, objects):
-    clients = {key: await sign_in(key) for key in PERSONA_KEYS}
+    clients = {key: await sign_in(key) for key in MATRIX_KEYS}
     outcomes, wanted = [], []
     for template in GET_MATRIX:
         url = template.format(**objects)
@@ -304,7 +348,7 @@ async def test_unsafe_routes_for_every_persona(sign_in, objects):
     for template in POST_MATRIX:
         url = template.format(**objects, spare_assignment=0, spare_member=objects["spare"], spare_criterion=0,
                               spare_panel_invitation=0, spare_panelist=0)
-        for persona in PERSONA_KEYS:
+        for persona in MATRIX_KEYS:
             client = await sign_in(persona)  # a fresh client each time: some posts change state
             if "{spare_assignment}" in template:
                 await Assignment.delete().where(Assignment.reviewer == objects["idle_reviewer"])
@@ -346,7 +390,7 @@ def _shape(path: str) -> str:
 
 
 async def test_public_pages_answer_everyone(sign_in, objects):
-    for persona in PERSONA_KEYS:
+    for persona in MATRIX_KEYS:
         client = await sign_in(persona)
         for url in ("/programs", "/programs/healthy-babies"):
             assert (persona, url, (await client.get(url)).status_code) == (persona, url, OK)

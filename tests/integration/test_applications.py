@@ -12,6 +12,7 @@ import pikepdf
 
 from portal.applications.services import canonical_json
 from portal.core.audit import list_for
+from portal.reviews.tables import ReviewPanel
 from tests.factories.applications import PDF_BYTES, VALID_FORM, application_row, set_deadline, signed
 from tests.support import body_of
 
@@ -109,11 +110,19 @@ async def test_submitted_application_shows_receipt_read_only(world, as_persona):
     assert 'data-testid="application-form"' not in response.text
 
 
-async def test_reviewer_sees_identifying_fields_hidden(world, as_persona):
+async def test_reviewer_of_blind_panel_sees_identifying_fields_hidden(world, as_persona):
+    await ReviewPanel.update({ReviewPanel.blind: True}).where(ReviewPanel.id == world["panel"])
     client = await as_persona("reviewer")
     response = await client.get(f"/applications/{world['application_a']}")
     assert "Hidden for blind review" in response.text
     assert "Ann Lee" not in response.text and "Springfield" not in response.text
+
+
+async def test_reviewer_of_open_panel_sees_identifying_fields(world, as_persona):
+    client = await as_persona("reviewer")
+    response = await client.get(f"/applications/{world['application_a']}")
+    assert "Hidden for blind review" not in response.text
+    assert "Ann Lee" in response.text and "Springfield" in response.text
 
 
 async def test_save_draft_stores_typed_values_and_bumps_version(world, as_persona):

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from portal.applications.services import canonical_json
 from portal.applications.tables import Application
 from portal.core.audit import list_for
+from portal.reviews.tables import ReviewPanel
 from tests.factories import PASSWORD, VALID_ANSWERS, add_member, make_application, make_org, make_program, make_user
 from tests.factories.applications import application_row, signed
 from tests.factories.awards import make_award, make_report
@@ -122,6 +123,7 @@ async def test_documents_of_another_city_are_not_found(world, as_persona):
 
 
 async def test_blind_reviewer_documents_have_no_identifying_values(world, as_persona):
+    await ReviewPanel.update({ReviewPanel.blind: True}).where(ReviewPanel.id == world["panel"])
     reviewer = await as_persona("reviewer")
     base = f"/applications/{world['application_a']}"
     pdf = flat(pdf_text((await reviewer.get(f"{base}/application.pdf")).content))

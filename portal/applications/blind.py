@@ -1,0 +1,126 @@
+"""Blind review: what a reviewer of a blind panel may see of an application (docs/reviews.md).
+
+A panel is blind when its `review_panel.blind` is set (a program without a panel has no blind panel, as the
+column's default says; the foundation's migration gave every program with reviewers a panel). Its reviewers get no identifying value anywhere:
+- fields the form marks `identifying` (and identifying parts of compound fields) say "Hidden for blind review";
+- the applicant organisation (its name, city and state), its team and contacts are not shown;
+- attachments of non-identifying fields are shown as "Attachment 1 (PDF, 120 KB)" and downloaded as
+  `application-12-attachment-1.pdf`; files of identifying fields are not listed, and downloading them is a 404;
+- the title is shown unless it repeats the organisation's name or an identifying answer; then it is
+  "Application 12".
+
+Staff, the applicant city and the application's team are never blind; reviewers of a non-blind panel see
+everything but the team page.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from portal.core import storage
+from portal.programs import formdef
+from portal.reviews.tables import ReviewPanel
+
+EXTENSIONS = {storage.PDF: "pdf", storage.PNG: "png", storage.JPEG: "jpg", storage.DOCX: "docx",
+              storage.XLSX: "xlsx"}
+SHORT_TYPES = {storage.PDF: "PDF", storage.PNG: "PNG", storage.JPEG: "JPEG", storage.DOCX: "Word",
+               storage.XLSX: "Excel"}
+
+
+async def panel_is_blind(program_id: int) -> bool:
+    """Whether the reviewers of the program's panel review blind (False when the program has no panel)."""
+    row = await ReviewPanel.select(ReviewPanel.blind).where(ReviewPanel.program == program_id).first()
+    return row is not None and bool(row["blind"])
+
+
+async def blind_programs(program_ids: Iterable[int]) -> set[int]:
+    """The programs among `program_ids` whose reviewers review blind (one query)."""
+    ids = sorted(set(program_ids))
+    if not ids:
+        return set()
+    rows = await ReviewPanel.select(ReviewPanel.program, ReviewPanel.blind).where(ReviewPanel.program.is_in(ids))
+    return {r["program"] for r in rows if r["blind"]}
+
+
+def identifying_keys(schema: dict[str, Any]) -> set[str]:
+    """The keys of the fields the form marks as identifying."""
+    return {f["key"] for f in formdef.iter_fields(schema) if f.get("identifying")}
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def _identifying_parts(schema: dict[str, Any], answers: dict[str, Any]) -> Iterable[str]:
+    """Text of identifying answers, identifying parts of compound answers included."""
+    for field in formdef.iter_fields(schema):
+        value = answers.get(field.get("key"))
+        if field.get("identifying"):
+            yield from _strings(value)
+            continue
+        parts = [p for p in (field.get("fields") or field.get("columns") or field.get("subfields") or [])
+                 if isinstance(p, dict) and p.get("identifying")]
+        rows = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+        for row in rows:
+            if isinstance(row, dict):
+                for part in parts:
+                    yield from _strings(row.get(part.get("key")))
+
+
+_GENERIC_NAME = re.compile(r"^(?:the\s+)?(?:city|town|village|county|borough|township|municipality|parish)"
+                           r"\s+(?:and\s+county\s+)?of\s+|\s+(?:city|town|village|county|borough|township)$", re.I)
+
+
+def name_forms(organisation_name: str) -> list[str]:
+    """"City of Dayton" -> ["City of Dayton", "Dayton"]: the name, and the place without its generic words."""
+    name = (organisation_name or "").strip()
+    return [name, _GENERIC_NAME.sub("", name).strip()] if name else []
+
+
+def identifying_values(schema: dict[str, Any], answers: dict[str, Any], organisation_name: str = "") -> list[str]:
+    """The identifying strings of one application (three characters or more): the organisation's name (also
+    without "City of") and every identifying answer. Used to keep them out of titles."""
+    found = [*name_forms(organisation_name), *_identifying_parts(schema, answers or {})]
+    return sorted({s.strip() for s in found if isinstance(s, str) and len(s.strip()) >= 3})
+
+
+def blind_title(schema: dict[str, Any], application: dict[str, Any], organisation_name: str = "") -> str:
+    """The title a blind reviewer sees: the application's own, unless it holds an identifying value."""
+    title = (application.get("title") or "").strip()
+    lowered = title.lower()
+    if title and not any(v.lower() in lowered or lowered in v.lower()
+                         for v in identifying_values(schema, application.get("answers") or {}, organisation_name)):
+        return title
+    return f"Application {int(application['id'])}"
+
+
+def is_identifying_file(schema: dict[str, Any], file: dict[str, Any]) -> bool:
+    """A file of a field marked identifying, or of a field the form no longer has (its nature is unknown)."""
+    field = formdef.fields_by_key(schema).get(file.get("field_key"))  # type: ignore[arg-type]
+    return field is None or bool(field.get("identifying"))
+
+
+def neutral_files(application_id: int, schema: dict[str, Any], files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The files a blind reviewer may see, in upload order, with neutral names: `original_name` becomes
+    "Attachment 1 (PDF, 120 KB)", `download_name` "application-12-attachment-1.pdf"; `neutral` is True."""
+    shown = []
+    for file in sorted(files, key=lambda f: f["id"]):
+        if is_identifying_file(schema, file):
+            continue
+        n = len(shown) + 1
+        kind = file.get("content_type") or ""
+        label = SHORT_TYPES.get(kind, "file")
+        size = storage.size_text(int(file.get("size_bytes") or 0))
+        shown.append(file | {"original_name": f"Attachment {n} ({label}, {size})", "neutral": True,
+                             "download_name": f"application-{int(application_id)}-attachment-{n}."
+                                              f"{EXTENSIONS.get(kind, 'bin')}"})
+    return shown
+

@@ -1,0 +1,72 @@
+"""Blind review rules (portal/applications/blind.py) and CSV cells (portal/reviews/export.py), no database."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from portal.applications.blind import blind_title, identifying_values, name_forms, neutral_files
+from portal.reviews.export import safe_cell, to_csv
+
+SCHEMA = {"sections": [{"key": "s", "title": "S", "fields": [
+    {"key": "project_title", "type": "short_text", "label": "Title"},
+    {"key": "contact", "type": "short_text", "label": "Contact", "identifying": True},
+    {"key": "partners", "type": "group", "label": "Partners", "fields": [
+        {"key": "name", "type": "short_text", "label": "Name", "identifying": True},
+        {"key": "role", "type": "short_text", "label": "Role"}]},
+    {"key": "budget", "type": "file", "label": "Budget"},
+    {"key": "letter", "type": "file", "label": "Letter", "identifying": True},
+]}]}
+
+
+@pytest.mark.parametrize("name, forms", [
+    ("City of Dayton", ["City of Dayton", "Dayton"]), ("Springfield", ["Springfield", "Springfield"]),
+    ("City and County of Denver", ["City and County of Denver", "Denver"]), ("", [])])
+def test_name_forms_drop_generic_words(name, forms):
+    assert name_forms(name) == forms
+
+
+def test_identifying_values_include_identifying_parts_of_groups():
+    answers = {"project_title": "Rain gardens", "contact": "Ann Lee",
+               "partners": [{"name": "Wetland Trust", "role": "Plants"}]}
+    assert identifying_values(SCHEMA, answers, "City of Dayton") == ["Ann Lee", "City of Dayton", "Dayton",
+                                                                     "Wetland Trust"]
+
+
+@pytest.mark.parametrize("title, shown", [
+    ("Rain gardens", "Rain gardens"), ("Dayton rain gardens", "Application 7"), ("Ann Lee's project", "Application 7"),
+    ("", "Application 7")])
+def test_blind_title_hides_a_title_with_an_identifying_value(title, shown):
+    application = {"id": 7, "title": title, "answers": {"contact": "Ann Lee"}}
+    assert blind_title(SCHEMA, application, "City of Dayton") == shown
+
+
+def test_neutral_files_number_visible_files_and_drop_identifying_ones():
+    files = [{"id": 9, "field_key": "budget", "original_name": "dayton-budget.pdf", "content_type": "application/pdf",
+              "size_bytes": 120 * 1024},
+             {"id": 4, "field_key": "letter", "original_name": "mayor.pdf", "content_type": "application/pdf",
+              "size_bytes": 10},
+             {"id": 12, "field_key": "gone", "original_name": "old.pdf", "content_type": "application/pdf",
+              "size_bytes": 10},
+             {"id": 11, "field_key": "budget", "original_name": "b.png", "content_type": "image/png",
+              "size_bytes": 3 * 1024 * 1024}]
+    shown = neutral_files(12, SCHEMA, files)
+    assert [(f["id"], f["original_name"], f["download_name"]) for f in shown] == [
+        (9, "Attachment 1 (PDF, 120 KB)", "application-12-attachment-1.pdf"),
+        (11, "Attachment 2 (PNG, 3 MB)", "application-12-attachment-2.png")]
+
+
+@pytest.mark.parametrize("value, cell", [
+    ("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-2", "'-2"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("plain", "plain"), (3.5, "3.5"), (4.0, "4"), (4.6000000001, "4.6"), (None, ""), (7, "7"), (True, "Yes")])
+def test_safe_cell_defuses_formulas(value, cell):
+    assert safe_cell(value) == cell
+
+
+def test_to_csv_is_utf8_with_bom_and_round_trips():
+    content = to_csv(["Name", "Note"], [["Zoë", 'say "hi", then\nleave'], ["=1+1", 2.5]])
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows == [["Name", "Note"], ["Zoë", 'say "hi", then\nleave'], ["'=1+1", "2.5"]]
