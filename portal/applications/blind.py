@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
+from portal.applications.tables import Application
 from portal.core import storage
 from portal.programs import formdef
+from portal.programs.tables import FormVersion
 from portal.reviews.tables import ReviewPanel
 
 EXTENSIONS = {storage.PDF: "pdf", storage.PNG: "png", storage.JPEG: "jpg", storage.DOCX: "docx",
@@ -124,3 +126,29 @@ def neutral_files(application_id: int, schema: dict[str, Any], files: list[dict[
                                               f"{EXTENSIONS.get(kind, 'bin')}"})
     return shown
 
+
+
+async def titles_for_reviewers(application_ids: Iterable[int]) -> dict[int, str]:
+    """The title each application shows in a reviewer's lists (queue, dashboard, bidding, emails): its own,
+    or on a blind panel the blind title (`blind_title`). Three queries, whatever the number."""
+    ids = sorted(set(application_ids))
+    if not ids:
+        return {}
+    rows = await Application.select(
+        Application.id, Application.title, Application.program, Application.form_version,
+        Application.organisation.name,
+    ).where(Application.id.is_in(ids))
+    titles = {r["id"]: r["title"] or "Untitled application" for r in rows}
+    blind_ids = await blind_programs(r["program"] for r in rows)
+    blind = [r for r in rows if r["program"] in blind_ids]
+    if not blind:
+        return titles
+    answers = {a["id"]: a["answers"] for a in await Application.select(Application.id, Application.answers).where(
+        Application.id.is_in([r["id"] for r in blind])).output(load_json=True)}
+    schemas = {f["id"]: f["schema"] for f in await FormVersion.select(FormVersion.id, FormVersion.schema).where(
+        FormVersion.id.is_in(sorted({r["form_version"] for r in blind}))).output(load_json=True)}
+    for r in blind:
+        application = {"id": r["id"], "title": r["title"], "answers": answers.get(r["id"]) or {}}
+        titles[r["id"]] = blind_title(schemas.get(r["form_version"]) or {"sections": []}, application,
+                                      r["organisation.name"] or "")
+    return titles

@@ -12,6 +12,7 @@ from typing import Any
 
 from portal.accounts.tables import Invitation
 from portal.applications.tables import Application
+from portal.applications import blind as blinding
 from portal.core import clock
 from portal.core.actor import Principal
 from portal.core.errors import NotFound
@@ -160,9 +161,11 @@ async def list_applications_for_member(panel: dict[str, Any], reviewer_id: int) 
     )
     by_app = {p["application"]: p["level"] for p in levels}
     status = {a["application"]: a["status"] for a in assigned}
+    # A blind panel's titles are the blind ones (no city name, no identifying answer in them).
+    titles = await blinding.titles_for_reviewers(r["id"] for r in rows) if panel["blind"] else {}
     result = []
     for r in rows:
-        item = {"id": r["id"], "title": r["title"] or "Untitled application", "preference": by_app.get(r["id"], ""),
+        item = {"id": r["id"], "title": titles.get(r["id"]) or r["title"] or "Untitled application", "preference": by_app.get(r["id"], ""),
                 "assignment": status.get(r["id"], "")}
         if not panel["blind"]:
             item["city"] = r["organisation.name"] + (f", {r['organisation.state']}" if r["organisation.state"] else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.applications import blind as blinding
 from portal.core import clock
 from portal.reviews import conflicts, rules
 from portal.reviews.tables import Assignment, ReviewPanel, ReviewRevision, Score
@@ -50,6 +51,9 @@ async def list_queue(user_id: int, secret: str) -> list[dict[str, Any]]:
         return []
     found = await conflicts.conflicts([r["application"] for r in rows], [user_id])
     rows = [r for r in rows if (r["application"], user_id) not in found]
+    titles = await blinding.titles_for_reviewers(r["application"] for r in rows)
+    for r in rows:
+        r["application.title"] = titles.get(r["application"], r["application.title"])
     program_ids = sorted({r["application.program"] for r in rows})
     panels = {p["program"]: p for p in await ReviewPanel.select(
         ReviewPanel.program, ReviewPanel.name, ReviewPanel.due_at, ReviewPanel.status,
@@ -81,7 +85,11 @@ async def list_open_assignments(user_id: int) -> list[dict[str, Any]]:
         Assignment.id, Assignment.application, Assignment.application.title, Assignment.application.program.title,
     ).where((Assignment.reviewer == user_id) & (Assignment.status == "assigned")).order_by(Assignment.assigned_at)
     found = await conflicts.conflicts([r["application"] for r in rows], [user_id]) if rows else {}
-    return [r for r in rows if (r["application"], user_id) not in found]
+    rows = [r for r in rows if (r["application"], user_id) not in found]
+    titles = await blinding.titles_for_reviewers(r["application"] for r in rows)
+    for r in rows:
+        r["application.title"] = titles.get(r["application"], r["application.title"])
+    return rows
 
 
 def next_in_queue(groups: list[dict[str, Any]], current_id: int) -> int | None:

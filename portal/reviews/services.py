@@ -9,6 +9,7 @@ from typing import Any
 
 from portal.accounts.tables import Membership, User
 from portal.applications.tables import Application
+from portal.applications import blind as blinding
 from portal.core import audit, clock
 from portal.core.actor import Actor
 from portal.core.errors import Conflict, Invalid, NotFound
@@ -68,7 +69,8 @@ async def assign_reviewer(actor: Actor, application_id: int, reviewer_id: int, p
                                application_id=application_id, reviewer_id=reviewer_id)
             await queue_email(reviewer["email"], "review_assigned", {
                 "name": reviewer["name"], "program_title": application["program.title"],
-                "application_title": application["title"] or "Untitled application",
+                # The title as the reviewer may see it (the blind title on a blind panel).
+                "application_title": (await blinding.titles_for_reviewers([application_id]))[application_id],
                 "link": f"{public_url}/reviews/{assignment_id}",
             })
     except Duplicate:

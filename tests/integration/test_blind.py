@@ -228,3 +228,36 @@ async def test_assignment_email_to_a_blind_reviewer_names_no_applicant(cases, wo
     message = await mailbox.wait_for("second.blind@experts.org", "An application to review")
     assert TITLE in str(message["Subject"])
     assert leaks(str(message["Subject"]) + message.get_payload(decode=True).decode()) == []
+
+
+async def test_a_title_naming_the_city_becomes_neutral_in_every_list_page_and_email(cases, review_persona,
+                                                                                   as_persona, mailbox):
+    """The title is replaced by "Application N" when it repeats the organisation's name: on the reviewer's
+    queue, dashboard, panel (bidding) page, review page and the assignment email too, not only the application."""
+    from portal.applications.tables import Application
+
+    app_id = cases["blind_application"]
+    from portal.reviews.tables import Assignment
+
+    await Application.update({Application.title: f"{ORGANISATION} rain gardens"}).where(Application.id == app_id)
+    # Still to do, so that the dashboard lists it too.
+    await Assignment.update({Assignment.status: "assigned"}).where(Assignment.id == cases["blind_assignment"])
+    client = await review_persona("blind_reviewer")
+    pages = await crawl(client, ["/dashboard", "/reviews", "/panels", f"/panels/{cases['blind_panel']}/applications",
+                                 f"/reviews/{cases['blind_assignment']}"])
+    found = {url: leaks(text) for url, text in pages.items() if leaks(text)}
+    assert found == {}
+    for url in ("/dashboard", "/reviews", f"/panels/{cases['blind_panel']}/applications",
+                f"/reviews/{cases['blind_assignment']}"):
+        assert f"Application {app_id}" in pages[url], url
+    # A second reviewer assigned by hand gets an email with the neutral title.
+    from tests.factories import make_user
+
+    second = await make_user("second.blind@experts.org")
+    await add_panel_member(cases["blind_panel"], cases["blind_program"], second)
+    staff = await as_persona("staff")
+    response = await staff.post(f"/staff/applications/{app_id}/assignments", {"reviewer": str(second)})
+    assert response.status_code == 303
+    message = await mailbox.wait_for("second.blind@experts.org", "An application to review")
+    body = str(message["Subject"]) + message.get_payload(decode=True).decode()
+    assert f"Application {app_id}" in body and leaks(body) == []
