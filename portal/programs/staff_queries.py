@@ -16,6 +16,7 @@ from portal.core.errors import Forbidden, NotFound
 from portal.core.tables import OutboundEmail
 from portal.programs.rules import can_manage_program
 from portal.programs.tables import Program, ProgramFunder
+from portal.reviews import conflicts
 from portal.reviews import queries as review_queries
 from portal.reviews import rules as review_rules
 from portal.reviews.tables import Assignment
@@ -117,11 +118,13 @@ async def list_program_funders(program_id: int) -> list[dict[str, Any]]:
 
 
 async def reviewer_choices(program_id: int, application: dict[str, Any]) -> list[dict[str, Any]]:
-    """The program's reviewers, each marked `conflicted` against this application's city."""
+    """The program's reviewers, each marked `conflicted` on this application (found or declared:
+    portal/reviews/conflicts.py) with the reason in `conflict_reason`."""
     reviewers = await review_queries.list_program_reviewers(program_id)
+    found = await conflicts.conflicts([application["id"]], [r["id"] for r in reviewers])
     for r in reviewers:
-        r["conflicted"] = review_rules.is_conflicted(r["email"], r["city_ids"], application["organisation"],
-                                                     application["organisation.email_domain"])
+        r["conflict_reason"] = found.get((application["id"], r["id"]), "")
+        r["conflicted"] = bool(r["conflict_reason"])
     return reviewers
 
 

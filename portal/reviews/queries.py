@@ -21,46 +21,24 @@ async def list_criteria(program_id: int) -> list[dict[str, Any]]:
 
 
 async def scores_for_program(program_id: int) -> dict[int, dict[str, Any]]:
-    """Per application of the program (submitted or later): weighted mean of its submitted reviews
-    (None without any), reviews done and assigned, and rank (None when unscored). Three queries."""
-    criteria = await list_criteria(program_id)
-    applications = await Application.select(Application.id).where(
-        (Application.program == program_id) & Application.status.is_in(list(REVIEWABLE_STATUSES))
-    )
-    assignments = await Assignment.select(Assignment.id, Assignment.application, Assignment.status).where(
+    """Per application of the program (submitted or later): weighted mean of its counted reviews (None without
+    any), reviews done and assigned, and rank (None when unscored), as the panel ranking computes them
+    (portal/reviews/ranking.py: reviews by conflicted reviewers left out; rank best first in the rubric's own
+    direction, so 1 on an NIH 1–9 scale ranks first)."""
+    from portal.reviews import ranking  # ranking reads through this module
+
+    result = await ranking.panel_ranking(program_id)
+    assigned = await Assignment.select(Assignment.application, Assignment.status).where(
         Assignment.application.program == program_id
     )
-    submitted_ids = [a["id"] for a in assignments if a["status"] == "submitted"]
-    values = await _values_by_assignment(submitted_ids)
-    result: dict[int, dict[str, Any]] = {
-        a["id"]: {"review_scores": [], "reviews_done": 0, "reviews_assigned": 0} for a in applications
+    counts: dict[int, int] = {}
+    for a in assigned:
+        counts[a["application"]] = counts.get(a["application"], 0) + 1
+    return {
+        row["id"]: {"weighted_mean": row["mean"], "reviews_done": row["n"], "reviews_assigned": counts.get(row["id"], 0),
+                    "rank": row["rank"]}
+        for row in result.rows
     }
-    for assignment in assignments:
-        entry = result.get(assignment["application"])
-        if entry is None:
-            continue
-        entry["reviews_assigned"] += 1
-        if assignment["status"] == "submitted":
-            entry["reviews_done"] += 1
-            entry["review_scores"].append(rules.review_score(values.get(assignment["id"], {}), criteria))
-    means = {app_id: rules.weighted_mean(entry.pop("review_scores")) for app_id, entry in result.items()}
-    ranks = rules.rank(means)
-    for app_id, entry in result.items():
-        entry["weighted_mean"] = means[app_id]
-        entry["rank"] = ranks[app_id]
-    return result
-
-
-async def _values_by_assignment(assignment_ids: list[int]) -> dict[int, dict[int, float]]:
-    if not assignment_ids:
-        return {}
-    rows = await Score.select(Score.assignment, Score.criterion, Score.value).where(
-        Score.assignment.is_in(assignment_ids)
-    )
-    values: dict[int, dict[int, float]] = {}
-    for row in rows:
-        values.setdefault(row["assignment"], {})[row["criterion"]] = row["value"]
-    return values
 
 
 async def get_assignment(assignment_id: int) -> dict[str, Any] | None:

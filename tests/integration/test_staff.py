@@ -331,3 +331,36 @@ async def test_outbox_is_refused_to_staff_who_are_not_admins(as_persona, world):
     staff = await as_persona("staff")
     response = await staff.get("/admin/outbox")
     assert response.status_code == 403
+
+
+async def test_staff_program_ranks_lowest_first_on_an_nih_scale(as_persona, world):
+    """On an NIH-style rubric (1 is exceptional, 9 poor) the lower mean ranks first."""
+    from portal.programs.tables import Criterion
+
+    await Criterion.update({Criterion.scale_min: 1, Criterion.scale_max: 9, Criterion.lower_is_better: True}).where(
+        Criterion.program == world["program"])
+    city_c = await make_org("city", "Capital City", state="IL")
+    mayor_c = await make_user("mayor@capital.gov")
+    application_c = await make_application(world["program"], city_c, mayor_c, status="submitted")
+    await write_review(world["assignment"], world["program"], [2, 2])  # A: 2.0, exceptional
+    await write_review(await assign(application_c, world["reviewer"], world["staff"]), world["program"], [7, 7])
+    staff = await as_persona("staff")
+    response = await staff.get(f"/staff/programs/{world['program']}")
+    ranked = re.findall(r'data-application-id="(\d+)">\s*<td data-testid="rank">(\d+)</td>', response.text)
+    assert ranked == [(str(world["application_a"]), "1"), (str(application_c), "2")]
+
+
+async def test_staff_program_leaves_out_a_conflicted_reviewers_score(as_persona, world):
+    from portal.core import clock
+    from portal.reviews.tables import ReviewConflict
+
+    await write_review(world["assignment"], world["program"], [5, 5])
+    idle_on_a = await assign(world["application_a"], world["idle_reviewer"], world["staff"])
+    await write_review(idle_on_a, world["program"], [1, 1])
+    await ReviewConflict.insert(ReviewConflict(application=world["application_a"], reviewer=world["idle_reviewer"],
+                                               source="staff", reason="Former employee", declared_at=clock.now()))
+    staff = await as_persona("staff")
+    response = await staff.get(f"/staff/programs/{world['program']}")
+    mean = re.search(r'data-application-id="%d">.*?data-testid="weighted-mean">(.*?)</td>' % world["application_a"],
+                     response.text, re.S).group(1)
+    assert mean == "5.00"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 
-from portal.reviews import rules
+from portal.reviews import conflicts, rules
+from portal.reviews.conflicts import found_reason
+from portal.reviews.ranking import competition_ranks
 
 # A rubric like the demo's: Need weighs 40, Plan weighs 60, both on 1..5.
 CRITERIA = [
@@ -37,28 +41,9 @@ def test_review_score_zero_weights_is_none():
     assert rules.review_score({1: 5}, [{"id": 1, "weight": 0}]) is None
 
 
-def test_weighted_mean_of_reviews():
-    # reviews 4.6 and 3.4 -> (4.6 + 3.4) / 2 = 4.0
-    assert rules.weighted_mean([4.6, 3.4]) == pytest.approx(4.0)
-
-
-def test_weighted_mean_without_reviews_is_none():
-    assert rules.weighted_mean([]) is None
-    assert rules.weighted_mean([None]) is None
-
-
-def test_rank_is_competition_ranking_with_ties():
-    means = {10: 4.0, 11: 4.6, 12: 4.0, 13: 2.5}
-    assert rules.rank(means) == {11: 1, 10: 2, 12: 2, 13: 4}
-
-
 def test_rank_float_noise_does_not_split_a_tie():
     # 0.1 + 0.2 is 0.30000000000000004 in floating point
-    assert rules.rank({1: 0.1 + 0.2, 2: 0.3}) == {1: 1, 2: 1}
-
-
-def test_rank_unscored_applications_have_no_rank():
-    assert rules.rank({1: None, 2: 3.0, 3: None}) == {2: 1, 1: None, 3: None}
+    assert competition_ranks({1: 0.1 + 0.2, 2: 0.3}, lower_is_better=False) == {1: 1, 2: 1}
 
 
 def test_rank_order_key_puts_unranked_last():
@@ -71,11 +56,11 @@ def test_worked_example_three_applications():
     # Application 1: reviews (4, 5) -> 4.6 and (3, 4) -> 3.6; mean 4.1
     # Application 2: review (5, 4) -> 4.4 and (4, 4) -> 4.0; mean 4.2
     # Application 3: no submitted review
-    a1 = rules.weighted_mean([rules.review_score({1: 4, 2: 5}, CRITERIA), rules.review_score({1: 3, 2: 4}, CRITERIA)])
-    a2 = rules.weighted_mean([rules.review_score({1: 5, 2: 4}, CRITERIA), rules.review_score({1: 4, 2: 4}, CRITERIA)])
+    a1 = statistics.mean([rules.review_score({1: 4, 2: 5}, CRITERIA), rules.review_score({1: 3, 2: 4}, CRITERIA)])
+    a2 = statistics.mean([rules.review_score({1: 5, 2: 4}, CRITERIA), rules.review_score({1: 4, 2: 4}, CRITERIA)])
     assert a1 == pytest.approx(4.1)
     assert a2 == pytest.approx(4.2)
-    assert rules.rank({1: a1, 2: a2, 3: None}) == {2: 1, 1: 2, 3: None}
+    assert competition_ranks({1: a1, 2: a2}, lower_is_better=False) == {2: 1, 1: 2}
 
 
 def test_missing_or_invalid_requires_every_criterion_on_submit():
@@ -92,20 +77,31 @@ def test_missing_or_invalid_refuses_out_of_scale():
     assert sorted(errors) == [1, 2]
 
 
+APPLICANT = {"organisation": 7, "name": "City of Springfield", "state": "IL", "email_domain": "springfield.gov"}
+
+
+def reviewer(email: str, organisations=(), home_city: str = "") -> dict:
+    return {"email": email, "organisation_ids": set(organisations), "home_city": home_city}
+
+
 def test_conflict_member_of_the_city():
-    assert rules.is_conflicted("ann@experts.org", [7], 7, "springfield.gov") is True
+    assert found_reason(reviewer("ann@experts.org", [7]), APPLICANT) == conflicts.MEMBER
 
 
 def test_conflict_same_email_domain():
-    assert rules.is_conflicted("bob@Springfield.gov", [], 7, "springfield.gov") is True
+    assert found_reason(reviewer("bob@Springfield.gov"), APPLICANT) == conflicts.DOMAIN
+
+
+def test_conflict_living_in_the_city():
+    assert found_reason(reviewer("eve@experts.org", home_city="springfield, il"), APPLICANT) == conflicts.HOME_CITY
 
 
 def test_no_conflict_for_outside_expert():
-    assert rules.is_conflicted("eve@experts.org", [8], 7, "springfield.gov") is False
+    assert found_reason(reviewer("eve@experts.org", [8], "Springfield, MO"), APPLICANT) is None
 
 
 def test_no_conflict_when_city_has_no_domain():
-    assert rules.is_conflicted("eve@experts.org", [], 7, "") is False
+    assert found_reason(reviewer("eve@experts.org"), APPLICANT | {"email_domain": ""}) is None
 
 
 def test_city_key_normalises_spacing_and_case():
