@@ -22,7 +22,9 @@ from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
 
 PANEL_NOTICES = {"created": "The panel is set up. Invite its reviewers from the members page.",
-                 "saved": "The panel's settings are saved.", "rubric": "The rubric is saved."}
+                 "saved": "The panel's settings are saved.", "rubric": "The rubric is saved.",
+                 "closed": "The panel is closed: reviews can no longer be changed.",
+                 "reopened": "The panel is open again: reviewers can revise their reviews."}
 MEMBER_NOTICES = {"invited": "Invitation sent.", "resent": "Invitation sent again, with a new link.",
                   "revoked": "Invitation withdrawn: its link no longer works.", "saved": "Member saved.",
                   "removed": "Member removed from the panel.", "conflict": "Conflict of interest recorded.",
@@ -109,6 +111,20 @@ async def panel_save(request: Request, program_id: FromPath[int]) -> Response:
         return redirect(request, f"/staff/programs/{program_id}/panel?done=created")
     await panel_services.update_panel(actor(request), panel["id"], values)
     return redirect(request, f"/staff/programs/{program_id}/panel?done=saved")
+
+
+@post("/staff/programs/{program_id:int}/panel/close", name="panels:close")
+async def panel_close(request: Request, program_id: FromPath[int]) -> Response:
+    _, panel = await _staff_panel(request, program_id)
+    await panel_services.set_panel_open(actor(request), panel["id"], is_open=False)
+    return redirect(request, f"/staff/programs/{program_id}/panel?done=closed#status")
+
+
+@post("/staff/programs/{program_id:int}/panel/reopen", name="panels:reopen")
+async def panel_reopen(request: Request, program_id: FromPath[int]) -> Response:
+    _, panel = await _staff_panel(request, program_id)
+    await panel_services.set_panel_open(actor(request), panel["id"], is_open=True)
+    return redirect(request, f"/staff/programs/{program_id}/panel?done=reopened#status")
 
 
 async def _criterion_form(request: Request, program: dict[str, Any], key: str) -> dict[str, Any] | Response:
@@ -358,6 +374,6 @@ async def conflict_declare(request: Request, panel_id: FromPath[int], applicatio
     return redirect(request, f"/panels/{panel_id}/applications?done=conflict")
 
 
-ROUTES = [panel_page, panel_save, criterion_add, criterion_save, criterion_delete, criterion_move, members_page,
+ROUTES = [panel_page, panel_save, panel_close, panel_reopen, criterion_add, criterion_save, criterion_delete, criterion_move, members_page,
           panel_invite, panel_invite_resend, panel_invite_revoke, member_save, member_remove, conflict_record,
           my_panels, profile_page, profile_save, applications_page, preference_save, conflict_declare]

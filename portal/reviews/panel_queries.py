@@ -30,7 +30,7 @@ from portal.reviews.tables import (
 
 PANEL_COLUMNS = (
     ReviewPanel.id, ReviewPanel.program, ReviewPanel.name, ReviewPanel.due_at, ReviewPanel.blind,
-    ReviewPanel.reviews_per_application, ReviewPanel.status, ReviewPanel.overall_threshold,
+    ReviewPanel.reviews_per_application, ReviewPanel.status, ReviewPanel.closed_at, ReviewPanel.overall_threshold,
     ReviewPanel.ask_recommendation, ReviewPanel.program.title, ReviewPanel.program.timezone,
     ReviewPanel.program.contact_email, ReviewPanel.program.network,
 )

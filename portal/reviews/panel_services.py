@@ -75,6 +75,20 @@ async def update_panel(actor: Actor, panel_id: int, values: dict[str, Any]) -> N
         await audit.record(actor, "panel.updated", "review_panel", panel_id, **_auditable(values))
 
 
+async def set_panel_open(actor: Actor, panel_id: int, is_open: bool) -> bool:
+    """Close the panel (reviews can no longer be saved, submitted or revised; submitted ones stay as they are)
+    or reopen it. Returns False when it was already so (nothing written).
+    Writes: review_panel status and closed_at; audit `panel.closed` or `panel.reopened`."""
+    status, other = ("open", "closed") if is_open else ("closed", "open")
+    async with write_transaction():
+        changed = await ReviewPanel.update({ReviewPanel.status: status,
+                                            ReviewPanel.closed_at: None if is_open else clock.now()}).where(
+            (ReviewPanel.id == panel_id) & (ReviewPanel.status == other)).returning(ReviewPanel.id)
+        if changed:
+            await audit.record(actor, "panel.reopened" if is_open else "panel.closed", "review_panel", panel_id)
+    return bool(changed)
+
+
 def _auditable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (values[k].isoformat() if k == "due_at" and values[k] else values[k]) for k in _SETTINGS}
 

@@ -223,6 +223,9 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
                                                                         "staff": "input", "admin": "input"},
     "/staff/programs/{program}/panel/conflicts": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                   "admin": "input"},
+    # Closing then reopening (in this order) leaves the panel open for the rows after these.
+    "/staff/programs/{program}/panel/close": {"default": 403, "anonymous": LOGIN, "staff": "input", "admin": "input"},
+    "/staff/programs/{program}/panel/reopen": {"default": 403, "anonymous": LOGIN, "staff": "input", "admin": "input"},
     "/panels/{panel}/profile": {"default": 404, "anonymous": LOGIN, "reviewer": "input", "idle_reviewer": "input",
                                 "conflicted_reviewer": "input", "domain_reviewer": "input"},
     "/panels/{panel}/applications/{application_a}/preference": {"default": 404, "anonymous": LOGIN,

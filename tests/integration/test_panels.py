@@ -451,3 +451,39 @@ async def test_hostile_text_on_panel_pages_is_inert(as_persona, world):
             assert str(escape(payload)) in html, (payload, url)
             if set("<>\"'&") & set(payload):
                 assert payload not in html, (payload, url)
+
+
+async def test_staff_close_the_panel_then_reviews_are_read_only_and_reopen_it(as_persona, world):
+    from portal.reviews.tables import ReviewPanel
+    from tests.factories.reviews import criteria_of, score_form
+
+    staff = await as_persona("staff")
+    closed = await staff.post(f"/staff/programs/{world['program']}/panel/close", {})
+    assert closed.status_code == 303
+    panel = await ReviewPanel.select(ReviewPanel.status, ReviewPanel.closed_at).where(
+        ReviewPanel.id == world["panel"]).first()
+    assert panel["status"] == "closed" and panel["closed_at"] is not None
+    page = await staff.get(f"/staff/programs/{world['program']}/panel")
+    assert 'data-testid="reopen-panel"' in page.text
+
+    reviewer = await as_persona("reviewer")
+    form = score_form(await criteria_of(world["program"]), [3, 4]) | {"version": "0"}
+    refused = await reviewer.post(f"/reviews/{world['assignment']}", form)
+    assert refused.status_code == 409
+    assert "panel closed" in refused.text.lower()
+
+    reopened = await staff.post(f"/staff/programs/{world['program']}/panel/reopen", {})
+    assert reopened.status_code == 303
+    saved = await reviewer.post(f"/reviews/{world['assignment']}", form)
+    assert saved.status_code in (200, 303)
+    assert (await ReviewPanel.select(ReviewPanel.status).where(ReviewPanel.id == world["panel"]).first())["status"] == "open"
+
+
+async def test_closing_needs_a_panel_and_staff(as_persona, world):
+    from portal.reviews.tables import ReviewPanel
+
+    await ReviewPanel.delete().where(ReviewPanel.id == world["other_panel"])
+    staff = await as_persona("staff")
+    assert (await staff.post(f"/staff/programs/{world['other_program']}/panel/close", {})).status_code == 404
+    reviewer = await as_persona("reviewer")
+    assert (await reviewer.post(f"/staff/programs/{world['program']}/panel/close", {})).status_code == 403
