@@ -116,6 +116,7 @@ def test_invite_assign_score_meet_and_rank(live_portal, demo, sign_in_as, new_co
     axe(reviewer)
     to_do = reviewer.get_by_test_id("review-row").filter(has_text="To review")
     expect(to_do).to_have_count(proposed - 1)
+    assert not any(city in reviewer.locator("main").inner_text() for city in CITY_NAMES)
     to_do.first.get_by_role("link").first.click()
     reviewer.wait_for_url(re.compile(r"/reviews/\d+$"))
     criteria = reviewer.get_by_test_id("criterion")
