@@ -289,7 +289,9 @@ FORMS: dict[str, dict[str, Any]] = {
                max_chars=160),
             _f("official_2", "short_text", "Second senior city official (name, title)", required=True,
                identifying=True, max_chars=160),
-            _f("partner", "short_text", "Partner (name, organisation)", required=True, max_chars=160),
+            # The partner is a local institution ("President, Boise Community Foundation"): it names the city.
+            _f("partner", "short_text", "Partner (name, organisation)", required=True, identifying=True,
+               max_chars=160),
             _f("partner_kind", "select", "The partner is", required=True, options=[
                 {"value": "foundation", "label": "A foundation"},
                 {"value": "anchor", "label": "An anchor institution (university, hospital)"},

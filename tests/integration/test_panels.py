@@ -118,9 +118,15 @@ async def test_invite_accept_joins_the_panel_and_gives_capacity(as_persona, worl
     assert 'data-testid="invitation-row"' in (await staff.get(members_url)).text
     token = re.search(r"/invitations/(\S+)", body).group(1)
     nia = await make_client()
+    # Not signed in: both ways in come back to the invitation (registering used to land on the dashboard).
+    stranger = (await nia.get(f"/invitations/{token}")).text
+    assert f'href="/login?next=/invitations/{token}"' in stranger
+    assert f'href="/register?next=/invitations/{token}"' in stranger
     await nia.get("/register")
-    await nia.post("/register", {"name": "Nia Expert", "email": "nia@experts.org", "password": "a long password",
-                                 "password_confirm": "a long password"})
+    registered = await nia.post("/register", {"name": "Nia Expert", "email": "nia@experts.org",
+                                              "password": "a long password", "password_confirm": "a long password",
+                                              "next": f"/invitations/{token}"})
+    assert registered.headers["location"] == f"/invitations/{token}"
     await nia.get(f"/invitations/{token}")
     accepted = await nia.post(f"/invitations/{token}")
     assert accepted.status_code == 303
