@@ -119,7 +119,7 @@ async def invitation_page(request: Request, token: FromPath[str]) -> Response:
 @post("/invitations/{token:str}", name="accounts:invitation-accept")
 async def invitation_accept(request: Request, token: FromPath[str]) -> Response:
     user = current_user(request)
-    invitation = await services.accept_invitation(actor(request), token, user.id)
+    invitation = await services.accept_invitation(actor(request), token, user.id, user.email)
     # The user's roles changed: a fresh session id, as at every privilege change.
     await state_of(request).sign_in(user.id)
     if invitation.get("panel_id"):  # a new panel member: say what they can take on

@@ -9,7 +9,7 @@ from portal.accounts import sessions
 from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, User
 from portal.core import audit, clock
 from portal.core.actor import Actor
-from portal.core.errors import Conflict, Invalid, TooManyRequests
+from portal.core.errors import Forbidden, Conflict, Invalid, TooManyRequests
 from portal.core.mail import queue_email
 from portal.core.security import hash_password_async, new_token, token_hash, verify_password_async
 from portal.db import Duplicate, write_transaction
@@ -167,15 +167,19 @@ async def find_invitation(token: str) -> dict[str, Any] | None:
     ).first()
 
 
-async def accept_invitation(actor: Actor, token: str, user_id: int) -> dict[str, Any]:
-    """Take the role an invitation offers, once. Writes: membership or program role; invitation accepted;
-    audit `invitation.accepted`. A reviewer also joins the program's review panel, if it has one
-    (reviews.panel_services.join_panel_of_program; the returned invitation then has `panel_id`).
-    Raises Conflict if used or expired."""
+async def accept_invitation(actor: Actor, token: str, user_id: int, user_email: str) -> dict[str, Any]:
+    """Take the role an invitation offers, once, as the person it was sent to. Writes: membership or program
+    role; invitation accepted; audit `invitation.accepted`. A reviewer also joins the program's review panel,
+    if it has one (reviews.panel_services.join_panel_of_program; the returned invitation then has `panel_id`).
+    Raises Conflict if used or expired, Forbidden if `user_email` is not the invited address (a forwarded link
+    does not hand a reviewer's seat, or a funder's view, to someone else)."""
     async with write_transaction():
         invitation = await find_invitation(token)
         if invitation is None:
             raise Conflict("This invitation has expired or was already used. Ask for a new one.")
+        if invitation["email"].lower() != user_email.strip().lower():
+            raise Forbidden(f"This invitation was sent to {invitation['email']}, and you are signed in as "
+                            f"{user_email}. Sign out, then sign in or create an account with {invitation['email']}.")
         await Invitation.update({Invitation.accepted_at: clock.now(), Invitation.accepted_by: user_id}).where(
             Invitation.id == invitation["id"]
         )

@@ -127,6 +127,11 @@ async def test_invite_accept_joins_the_panel_and_gives_capacity(as_persona, worl
                                               "password": "a long password", "password_confirm": "a long password",
                                               "next": f"/invitations/{token}"})
     assert registered.headers["location"] == f"/invitations/{token}"
+    # Someone else who got hold of the link cannot take the seat.
+    other = await as_persona("idle_reviewer")
+    await other.get(f"/invitations/{token}")
+    taken = await other.post(f"/invitations/{token}")
+    assert taken.status_code == 403 and "This invitation was sent to nia@experts.org" in taken.text
     await nia.get(f"/invitations/{token}")
     accepted = await nia.post(f"/invitations/{token}")
     assert accepted.status_code == 303
