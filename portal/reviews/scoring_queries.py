@@ -41,7 +41,8 @@ async def list_queue(user_id: int, secret: str) -> list[dict[str, Any]]:
     """A reviewer's queue: their assignments (those they are conflicted on left out), grouped by program (its
     panel's due date first, earliest first; no due date last), and within a group not-submitted first, each part
     in the reviewer's own stable random order (rules.queue_key). Each group: {"program", "title", "panel_name",
-    "due_at", "timezone", "overdue", "assignments": [...]}. Five queries plus the conflict check's."""
+    "due_at", "timezone", "overdue", "assignments": [...]}; groups with nothing left to do, or whose panel is
+    closed, come after the others. Five queries plus the conflict check's."""
     rows = await Assignment.select(
         Assignment.id, Assignment.application, Assignment.status, Assignment.assigned_at, Assignment.submitted_at,
         Assignment.revision, Assignment.application.title, Assignment.application.program,
@@ -74,8 +75,10 @@ async def list_queue(user_id: int, secret: str) -> list[dict[str, Any]]:
         open_left = any(a["status"] != "submitted" for a in group["assignments"])
         group["overdue"] = bool(group["due_at"] and clock.as_utc(group["due_at"]) < now and open_left)
         group["to_do"] = sum(a["status"] != "submitted" for a in group["assignments"])
-    return sorted(groups.values(), key=lambda g: (g["due_at"] is None, clock.as_utc(g["due_at"]) if g["due_at"]
-                                                  else now, g["title"].lower(), g["program"]))
+    # Panels with reviews still to do come first, earliest due first; finished or closed ones after them.
+    return sorted(groups.values(), key=lambda g: (g["closed"] or not g["to_do"], g["due_at"] is None,
+                                                  clock.as_utc(g["due_at"]) if g["due_at"] else now,
+                                                  g["title"].lower(), g["program"]))
 
 
 async def list_open_assignments(user_id: int) -> list[dict[str, Any]]:

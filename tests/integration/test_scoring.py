@@ -95,6 +95,22 @@ async def test_queue_groups_by_program_with_due_date_in_program_time_zone_and_ov
     assert html.index(f'data-assignment="{world["assignment"]}"') < html.index(f'data-assignment="{other_assignment}"')
 
 
+async def test_queue_puts_finished_and_closed_panels_after_those_with_reviews_to_do(as_persona, world):
+    # The world's panel is due first, but its only review is submitted: the other program's comes first.
+    await ReviewPanel.update({ReviewPanel.due_at: clock.now() + timedelta(days=1)}).where(ReviewPanel.id == world["panel"])
+    await write_review(world["assignment"], world["program"], [4, 4])
+    other_app = await make_application(world["other_program"], world["city_b"], world["stranger"], status="submitted")
+    other_assignment = await assign(other_app, world["reviewer"], world["staff"])
+    reviewer = await as_persona("reviewer")
+    html = (await reviewer.get("/reviews")).text
+    assert html.index(f'data-assignment="{other_assignment}"') < html.index(f'data-assignment="{world["assignment"]}"')
+    # Closed, the other panel goes last even with a review to do.
+    await ReviewPanel.update({ReviewPanel.status: "closed"}).where(ReviewPanel.id == world["other_panel"])
+    await Assignment.update({Assignment.status: "assigned"}).where(Assignment.id == world["assignment"])
+    html = (await reviewer.get("/reviews")).text
+    assert html.index(f'data-assignment="{world["assignment"]}"') < html.index(f'data-assignment="{other_assignment}"')
+
+
 async def world_program_tz(program_id: int) -> str:
     from portal.programs.tables import Program
 
