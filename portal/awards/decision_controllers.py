@@ -27,7 +27,8 @@ def _is_htmx(request: Request) -> bool:
 
 
 def _url(program_id: int, anchor: str = "", done: str = "") -> str:
-    return f"/staff/programs/{program_id}/decisions" + (f"?done={done}" if done else "") + (f"#{anchor}" if anchor else "")
+    query = f"?done={done}" if done else ""
+    return f"/staff/programs/{program_id}/decisions{query}" + (f"#{anchor}" if anchor else "")
 
 
 def _row_values(row: dict[str, Any]) -> dict[str, str]:

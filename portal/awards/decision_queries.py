@@ -84,8 +84,9 @@ async def board(program: dict[str, Any]) -> dict[str, Any]:
     order += [a["id"] for a in sorted(applications, key=lambda a: ((a["title"] or "").lower(), a["id"]))
               if a["id"] not in ranks]
     drafts = await drafts_of(program_id)
-    awards = {a["application"]: a for a in await Award.select(Award.id, Award.application, Award.amount_cents,
-                                                             Award.status).where(Award.application.program == program_id)}
+    award_rows = await Award.select(Award.id, Award.application, Award.amount_cents, Award.status).where(
+        Award.application.program == program_id)
+    awards = {a["application"]: a for a in award_rows}
     rows: list[dict[str, Any]] = []
     running, line_at = 0, None
     for position, app_id in enumerate(order, start=1):
@@ -108,7 +109,7 @@ async def board(program: dict[str, Any]) -> dict[str, Any]:
             line_at = position
         rows.append({
             "id": app_id, "position": position, "rank": ranks.get(app_id), "title": application["title"],
-            "city": f"{application['city_name']}" + (f", {application['city_state']}" if application["city_state"] else ""),
+            "city": application["city_name"] + (f", {application['city_state']}" if application["city_state"] else ""),
             "status": application["status"], "requested_cents": requested, "default_amount_cents": default_amount,
             "draft": draft, "award": award, "state": state, "proposed_cents": proposed, "running_cents": running,
             "above": line_at is None, "open": application["status"] == "submitted" and state in ("undecided", "draft"),
