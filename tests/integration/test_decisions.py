@@ -306,3 +306,21 @@ async def test_board_access(world, as_persona):
     assert response.status_code == 403 and await Decision.count() == 0
     program_page = (await staff.get(f"/staff/programs/{world['program']}")).text
     assert f'href="/staff/programs/{world["program"]}/decisions"' in program_page
+
+
+async def test_two_releases_at_once_release_once(world, as_persona):
+    import asyncio
+
+    ids = await make_round(world, [("C", 4_000_000, 2)])
+    staff, again = await as_persona("staff"), await as_persona("staff")
+    await staff.post(row_url(world, ids["A"]), {"outcome": "award", "amount": "25000"})
+    await staff.post(row_url(world, ids["C"]), {"outcome": "waitlist"})
+    await again.get(board_url(world))
+    first, second = await asyncio.gather(staff.post(f"{board_url(world)}/release", {}),
+                                         again.post(f"{board_url(world)}/release", {}))
+    assert sorted([first.status_code, second.status_code]) == [303, 303]
+    assert sorted([first.headers["location"], second.headers["location"]]) == [
+        f"{board_url(world)}?done=nothing#release", f"{board_url(world)}?done=released#release"]
+    assert await Award.count() == 1
+    assert await OutboundEmail.count() == 3  # city A's two members and C's owner, once each
+    assert await AuditEvent.count().where(AuditEvent.action == "decisions.released") == 1
