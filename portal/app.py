@@ -21,6 +21,7 @@ from portal.applications.export_controllers import ROUTES as EXPORT_ROUTES
 from portal.applications.eligibility_controllers import ROUTES as ELIGIBILITY_ROUTES
 from portal.applications.team_controllers import ROUTES as TEAM_ROUTES
 from portal.awards.controllers import ROUTES as AWARD_ROUTES
+from portal.awards.decision_controllers import ROUTES as DECISION_ROUTES
 from portal.core import mail
 from portal.core.errors import DomainError, NotFound
 from portal.dashboards.controllers import ROUTES as DASHBOARD_ROUTES
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *MEETING_ROUTES,
             *REVIEW_EXPORT_ROUTES,
             *AWARD_ROUTES,
+            *DECISION_ROUTES,
             *REPORTING_ROUTES,
             *DASHBOARD_ROUTES,
             *PAYMENT_ROUTES,

@@ -5,6 +5,7 @@ from piccolo.conf.apps import AppConfig
 from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, Session, User
 from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, DeadlineReminder, PendingSave
 from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
+from portal.awards.decision_tables import Decision
 from portal.awards.tables import Award
 from portal.core.tables import AuditEvent, OutboundEmail
 from portal.payments.tables import Payment, StripeEvent
@@ -54,6 +55,7 @@ ALL_TABLES = [
     ReviewRevision,
     PanelOutcome,
     Award,
+    Decision,
     Report,
     Payment,
     StripeEvent,

@@ -130,6 +130,8 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "/staff/programs/{program}/panel/scores.csv?blind=1": {"default": 403, "anonymous": LOGIN, "staff": OK,
                                                            "admin": OK},
     "/reviews/export.csv": {"default": OK, "anonymous": LOGIN},  # one's own reviews; empty for others
+    # The decision board (i5-decisions): the program's staff and admins; everyone else signed in 403.
+    "/staff/programs/{program}/decisions": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
 }
 
 # Unsafe requests, sent with a valid CSRF token but no other input: access is checked before anything else.
@@ -261,6 +263,10 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
                                                      "admin": "input"},
     # Stripe's webhook: no session, no CSRF; anything without Stripe's signature is refused (test_webhooks.py).
     "/webhooks/stripe": {"default": 400},
+    # The decision board (i5-decisions): drafts, bulk decisions and the release, as the board itself.
+    **{f"/staff/programs/{{program}}/decisions{tail}": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                       "admin": "input"}
+       for tail in ("/applications/{application_a}", "/bulk", "/release")},
 }
 
 PUBLIC_OR_SELF = {  # routes every persona may use: public pages, sign-in, tokens checked by the route itself

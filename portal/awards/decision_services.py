@@ -1,0 +1,199 @@
+"""Writing the decision board: draft decisions, bulk decisions and the release of a round.
+
+Drafts change nothing outside the `decision` table (and the audit log). The release turns them into
+decisions in one transaction through the award services: award drafts through `services.decide_award`
+(an Award `offered`, the application `awarded`, reports scheduled, the `award_made` email), decline drafts
+through `services.decline_application` (the `decision_declined` email), and waitlist drafts here (the
+`decision_waitlisted` email; the application stays `submitted`). Each city member gets their email in that
+same transaction, so either the whole round is released and everyone is told, or nothing happens.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from portal.awards import decision_queries, queries, services
+from portal.awards.decision_tables import Decision
+from portal.awards.forms import AwardInput
+from portal.core import audit, clock
+from portal.core.actor import Actor
+from portal.core.errors import Conflict, Invalid
+from portal.core.mail import queue_email
+from portal.core.templating import money
+from portal.db import current_engine, write_transaction
+from portal.programs.tables import Program
+
+DEFAULT_DECLINE_NOTE = ("The panel's ranking and this round's budget did not allow an award to this application. "
+                        "Thank you for the work that went into it.")
+
+
+async def _lock_program(program_id: int) -> None:
+    """On PostgreSQL, serialise the board's writers on the program row (SQLite's IMMEDIATE transaction does)."""
+    if isinstance(current_engine(), PostgresEngine):
+        await Program.raw("SELECT id FROM program WHERE id = {} FOR UPDATE", program_id)
+
+
+async def _upsert(actor: Actor, program_id: int, application_id: int, values: dict[str, Any]) -> None:
+    existing = await Decision.select(Decision.id).where(Decision.application == application_id).first()
+    row = values | {"decided_by": actor.user_id, "updated_at": clock.now()}
+    if existing is None:
+        await Decision.insert(Decision(program=program_id, application=application_id, **row))
+    else:
+        await Decision.update({getattr(Decision, k): v for k, v in row.items()}).where(Decision.id == existing["id"])
+
+
+def _open_row(board: dict[str, Any], application_id: int) -> dict[str, Any]:
+    row = next((r for r in board["rows"] if r["id"] == application_id), None)
+    if row is None:
+        raise Conflict("This application is not on the decision board.")
+    if not row["open"]:
+        raise Conflict("This application's decision has been released or made on its own page: it cannot be "
+                       "changed here.")
+    return row
+
+
+async def save_draft(actor: Actor, program: dict[str, Any], application_id: int,
+                     values: dict[str, Any] | None) -> None:
+    """Save (or with None clear) one application's draft decision.
+
+    Writes: the `decision` row (insert, update or delete); one audit row `decision.drafted` or
+    `decision.cleared`. Raises Conflict if the application is decided or released already.
+    """
+    async with write_transaction():
+        await _lock_program(program["id"])
+        _open_row(await decision_queries.board(program), application_id)
+        if values is None:
+            await Decision.delete().where((Decision.application == application_id) & Decision.released_at.is_null())
+            await audit.record(actor, "decision.cleared", "application", application_id, program_id=program["id"])
+            return
+        await _upsert(actor, program["id"], application_id, values)
+        await audit.record(actor, "decision.drafted", "application", application_id, program_id=program["id"],
+                           outcome=values["outcome"], amount_cents=values["amount_cents"])
+
+
+async def apply_bulk(actor: Actor, program: dict[str, Any], action: str, tie_break_note: str) -> int:
+    """Draft the same decision for every open application with no draft yet on one side of the funding line:
+    "award_above" awards those above it (at the amount requested, capped at the largest award; hours left at 0
+    for technical assistance, to be filled in per row), "decline_below" / "waitlist_below" those below it.
+    Returns how many drafts were made.
+
+    Writes: a `decision` row per application; one audit row `decision.bulk`. The line is taken as it is at the
+    time of writing, inside the transaction.
+    """
+    async with write_transaction():
+        await _lock_program(program["id"])
+        state = await decision_queries.board(program)
+        above = action == "award_above"
+        outcome = "award" if above else ("decline" if action == "decline_below" else "waitlist")
+        targets = [r for r in state["rows"] if r["open"] and r["draft"] is None and r["above"] == above]
+        quantity = 1 if state["offer_kind"] == "cohort_seat" else 0
+        for row in targets:
+            await _upsert(actor, program["id"], row["id"], {
+                "outcome": outcome, "amount_cents": row["default_amount_cents"] if above else 0,
+                "quantity": quantity if above else 0,
+                "tie_break_note": tie_break_note if row["needs_tie_break"] else "", "note": "",
+            })
+        await audit.record(actor, "decision.bulk", "program", program["id"], bulk_action=action, count=len(targets))
+        return len(targets)
+
+
+def release_problems(state: dict[str, Any], confirmed: bool) -> dict[str, str]:
+    """Why the round cannot be released as it stands (field -> message); empty if it can."""
+    errors: dict[str, str] = {}
+    if state["undecided"]:
+        count = state["undecided"]
+        errors["release"] = (f"{count} application{'s' if count != 1 else ''} still "
+                             f"{'have' if count != 1 else 'has'} no decision: decide every application first.")
+    zero_hours = [r for r in state["rows"] if r["state"] == "draft" and r["draft"]["outcome"] == "award"
+                  and state["offer_kind"] == "ta_hours" and not r["draft"]["quantity"]]
+    if zero_hours:
+        errors["hours"] = ("Enter the hours of technical assistance for: "
+                           + "; ".join(r["title"] or "Untitled application" for r in zero_hours) + ".")
+    missing_tie = [r for r in state["rows"] if r["state"] == "draft" and r["needs_tie_break"]
+                   and not r["draft"]["tie_break_note"]]
+    if missing_tie:
+        errors["tie_break_note"] = ("Tied applications fall on both sides of the funding line: record the tie-break "
+                                    "rule with the decision of: "
+                                    + "; ".join(r["title"] or "Untitled application" for r in missing_tie) + ".")
+    if state["over_budget_cents"] and not confirmed:
+        errors["confirm_over_budget"] = (
+            f"The awards come to {money(state['committed_cents'] + state['draft_award_cents'])}, "
+            f"{money(state['over_budget_cents'])} more than the budget of {money(state['budget_cents'])}. "
+            "Tick the confirmation to release over budget.")
+    return errors
+
+
+def _conditions(terms: dict[str, Any], draft: dict[str, Any], offer_kind: str) -> str:
+    conditions = terms.get("letter_conditions") or ""
+    if offer_kind == "ta_hours" and draft["quantity"]:
+        conditions = f"Technical assistance: {int(draft['quantity']):,} hours.\n\n{conditions}".strip()
+    return conditions
+
+
+async def release(actor: Actor, program: dict[str, Any], confirmed: bool, public_url: str,
+                  files_dir: Path) -> dict[str, int]:
+    """Release every draft of the round at once; returns counts {"award", "decline", "waitlist"}.
+
+    In one transaction: for each draft in board order, an award through services.decide_award, a decline
+    through services.decline_application, or a waitlist email `decision_waitlisted` to each city member with
+    an audit row `application.waitlisted`; each draft's `released_at` (and `award_id`) set; one audit row
+    `decisions.released`. Idempotent: drafts already released are left alone, so a second release (or a
+    double submit) does nothing and sends nothing. Raises Invalid (nothing written) if an application has no
+    decision, a tie-break rule is missing, or the awards exceed the budget without `confirmed`.
+    """
+    counts = {"award": 0, "decline": 0, "waitlist": 0}
+    async with write_transaction():
+        await _lock_program(program["id"])
+        state = await decision_queries.board(program)
+        drafts = [r for r in state["rows"] if r["state"] == "draft"]
+        if not drafts:
+            return counts
+        problems = release_problems(state, confirmed)
+        if problems:
+            raise Invalid(problems)
+        terms = state["terms"]
+        details = await Program.select(Program.title, Program.network.name.as_alias("network_name"),
+                                       Program.contact_email).where(Program.id == program["id"]).first()
+        now = clock.now()
+        for row in drafts:
+            draft = row["draft"]
+            award_id = None
+            if draft["outcome"] == "award":
+                award = AwardInput(amount_cents=int(draft["amount_cents"]),
+                                   conditions=_conditions(terms, draft, state["offer_kind"]),
+                                   start_date=terms.get("award_start"), end_date=terms.get("award_end"))
+                try:
+                    award_id = await services.decide_award(actor, row["id"], award, public_url, files_dir)
+                except Invalid as exc:
+                    # decide_award refuses an amount above the budget left, confirmed or not.
+                    raise Invalid({"release": f"{row['title'] or 'Untitled application'}: "
+                                   + " ".join(exc.errors.values())}) from exc
+            elif draft["outcome"] == "decline":
+                await services.decline_application(actor, row["id"], draft["note"] or DEFAULT_DECLINE_NOTE,
+                                                   public_url)
+            else:
+                await _waitlist(actor, row, details, draft["note"], public_url)
+            await Decision.update({Decision.released_at: now, Decision.award_id: award_id}).where(
+                Decision.id == draft["id"])
+            counts[draft["outcome"]] += 1
+        await audit.record(actor, "decisions.released", "program", program["id"], **counts,
+                           over_budget_cents=state["over_budget_cents"])
+    return counts
+
+
+async def _waitlist(actor: Actor, row: dict[str, Any], program: dict[str, Any], note: str, public_url: str) -> None:
+    from portal.applications.tables import Application
+
+    application = await Application.select(Application.organisation, Application.status).where(
+        Application.id == row["id"]).first()
+    if application is None or application["status"] != "submitted":
+        raise Conflict(services.undecidable_message(application["status"] if application else "withdrawn"))
+    await audit.record(actor, "application.waitlisted", "application", row["id"])
+    for member in await queries.city_member_emails(application["organisation"]):
+        await queue_email(member["email"], "decision_waitlisted", {
+            "name": member["name"], "program": program, "application_title": row["title"], "note": note,
+            "link": f"{public_url}/dashboard",
+        })
