@@ -145,6 +145,7 @@ async def release(actor: Actor, program: dict[str, Any], confirmed: bool, public
     decision, a tie-break rule is missing, or the awards exceed the budget without `confirmed`.
     """
     counts = {"award": 0, "decline": 0, "waitlist": 0}
+    awarded: list[int] = []
     async with write_transaction():
         await _lock_program(program["id"])
         state = await decision_queries.board(program)
@@ -166,11 +167,14 @@ async def release(actor: Actor, program: dict[str, Any], confirmed: bool, public
                                    conditions=_conditions(terms, draft, state["offer_kind"]),
                                    start_date=terms.get("award_start"), end_date=terms.get("award_end"))
                 try:
-                    award_id = await services.decide_award(actor, row["id"], award, public_url, files_dir)
+                    # Over the budget only when staff confirmed it (release_problems refused otherwise); the
+                    # letters are made after the commit, so a rolled-back release leaves no file behind.
+                    award_id = await services.decide_award(actor, row["id"], award, public_url, files_dir,
+                                                           allow_over_budget=confirmed, make_letter=False)
                 except Invalid as exc:
-                    # decide_award refuses an amount above the budget left, confirmed or not.
                     raise Invalid({"release": f"{row['title'] or 'Untitled application'}: "
                                    + " ".join(exc.errors.values())}) from exc
+                awarded.append(award_id)
             elif draft["outcome"] == "decline":
                 await services.decline_application(actor, row["id"], draft["note"] or DEFAULT_DECLINE_NOTE,
                                                    public_url)
@@ -181,6 +185,8 @@ async def release(actor: Actor, program: dict[str, Any], confirmed: bool, public
             counts[draft["outcome"]] += 1
         await audit.record(actor, "decisions.released", "program", program["id"], **counts,
                            over_budget_cents=state["over_budget_cents"])
+    for award_id in awarded:
+        await services.make_letter_quietly(actor, award_id, files_dir)
     return counts
 
 

@@ -82,7 +82,7 @@ async def _set_status(application: dict[str, Any], new: str, note: str = "") -> 
 
 
 async def decide_award(actor: Actor, application_id: int, award: AwardInput, public_url: str,
-                       files_dir: Path) -> int:
+                       files_dir: Path, *, allow_over_budget: bool = False, make_letter: bool = True) -> int:
     """Award a submitted application; returns the award id.
 
     Side effects, in one transaction: an Award row (`offered`); the application `submitted` -> `awarded`;
@@ -91,14 +91,17 @@ async def decide_award(actor: Actor, application_id: int, award: AwardInput, pub
     After the commit: the letter PDF is made and stored (see `generate_letter`; a failure there is
     logged and the letter is made on demand at download).
     Raises Conflict unless the application is submitted (a second submit of the same decision
-    included), Invalid if the amount is more than the program's budget left.
+    included), Invalid if the amount is more than the program's budget left, unless staff confirmed going over
+    it (`allow_over_budget`: the audit row then says by how much). With `make_letter=False` the caller makes
+    the letter itself once its own transaction has committed (the decision board's release does).
     """
     try:
         async with write_transaction():
             application = await _submitted_application(application_id)
             await _lock(Program, application["program"])
             left = await queries.budget_left_cents(application["program"])
-            if award.amount_cents > left:
+            over_budget = max(award.amount_cents - max(left, 0), 0)
+            if over_budget and not allow_over_budget:
                 raise Invalid({"amount": f"The amount is more than the program's budget left ({money(max(left, 0))})."})
             rows = await Award.insert(Award(
                 application=application_id, amount_cents=award.amount_cents, conditions=award.conditions,
@@ -109,7 +112,7 @@ async def decide_award(actor: Actor, application_id: int, award: AwardInput, pub
             await _set_status(application, "awarded")
             await schedule_reports(actor, award_id)
             await audit.record(actor, "award.decided", "award", award_id, application_id=application_id,
-                               amount_cents=award.amount_cents)
+                               amount_cents=award.amount_cents, over_budget_cents=over_budget)
             details = await queries.get_award(award_id)
             assert details is not None
             for member in await queries.city_member_emails(application["organisation"]):
@@ -120,11 +123,18 @@ async def decide_award(actor: Actor, application_id: int, award: AwardInput, pub
                 })
     except Duplicate as exc:
         raise Conflict(undecidable_message("awarded")) from exc
+    if make_letter:
+        await make_letter_quietly(actor, award_id, files_dir)
+    return award_id
+
+
+async def make_letter_quietly(actor: Actor, award_id: int, files_dir: Path) -> None:
+    """Make and store an award's letter; a failure is logged, not raised: the decision stands, and the letter
+    is made again when first downloaded."""
     try:
         await generate_letter(actor, award_id, files_dir)
-    except Exception:  # the decision stands; the letter is made again when first downloaded
+    except Exception:
         log.exception("award letter %s could not be made", award_id)
-    return award_id
 
 
 async def decline_application(actor: Actor, application_id: int, note: str, public_url: str) -> None:

@@ -4,6 +4,8 @@ confirmation and access."""
 
 from __future__ import annotations
 
+import json
+
 from portal.applications.tables import Application
 from portal.awards.decision_tables import Decision
 from portal.awards.tables import Award
@@ -239,13 +241,22 @@ async def test_release_over_budget_needs_confirmation(world, as_persona):
     assert response.status_code == 422
     assert "$15,000 more than the budget of $50,000" in response.text and "Tick the confirmation" in response.text
     assert await Award.count() == 0 and await OutboundEmail.count() == 0
-    # Confirmed: the award service itself still refuses an award above the budget left, so the whole release
-    # is refused with its message and nothing is written.
+    # Confirmed: released over the budget, the excess recorded on the audit rows.
     response = await staff.post(f"{board_url(world)}/release", {"confirm_over_budget": "yes"})
-    assert response.status_code == 422 and "more than the program&#39;s budget left ($25,000)" in response.text
-    assert await Award.count() == 0 and await OutboundEmail.count() == 0
-    assert await Decision.count().where(Decision.released_at.is_not_null()) == 0
-    # Within budget after a change: released without any confirmation.
+    assert response.status_code == 303
+    assert await Award.count() == 2
+    assert await Decision.count().where(Decision.released_at.is_not_null()) == 2
+    released = await AuditEvent.select(AuditEvent.detail).where(AuditEvent.action == "decisions.released").first()
+    detail = released["detail"] if isinstance(released["detail"], dict) else json.loads(released["detail"])
+    assert detail["over_budget_cents"] == 1_500_000
+    # The letters were made after the release committed.
+    assert await Award.count().where(Award.letter_sha256 != "") == 2
+
+
+async def test_release_within_budget_needs_no_confirmation(world, as_persona):
+    ids = await make_round(world, [("C", 4_000_000, 2)], budget=5_000_000)
+    staff = await as_persona("staff")
+    await staff.post(row_url(world, ids["A"]), {"outcome": "award", "amount": "25000"})
     await staff.post(row_url(world, ids["C"]), {"outcome": "award", "amount": "25000"})
     assert (await staff.post(f"{board_url(world)}/release", {})).status_code == 303
     assert await Award.count() == 2
