@@ -5,8 +5,11 @@ from piccolo.conf.apps import AppConfig
 from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, Session, User
 from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, DeadlineReminder, PendingSave
 from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
+from portal.awards.acceptance_tables import AwardAcceptance
 from portal.awards.tables import Award
+from portal.awards.tranche_tables import Tranche
 from portal.core.tables import AuditEvent, OutboundEmail
+from portal.payments.onboarding_tables import OrganisationPayout
 from portal.payments.tables import Payment, StripeEvent
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
 from portal.reporting.tables import Report
@@ -57,6 +60,9 @@ ALL_TABLES = [
     Report,
     Payment,
     StripeEvent,
+    AwardAcceptance,
+    Tranche,
+    OrganisationPayout,
 ]
 
 APP_CONFIG = AppConfig(
