@@ -37,6 +37,7 @@ async def award_extras(user: Principal, award: dict[str, Any]) -> dict[str, Any]
 async def award_page_context(user: Principal, award: dict[str, Any]) -> dict[str, Any]:
     return {"award": award, "reports": await list_reports_for_award(award["id"]),
             "can_manage": rules.can_manage_award(user, award), "schedule_values": {}, "schedule_errors": {},
+            "manual_errors": {}, "manual_tranche": None,
             **await award_extras(user, award)}
 
 
