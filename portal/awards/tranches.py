@@ -203,8 +203,10 @@ async def send_through_stripe(actor: Actor, tranche_id: int, gateway: StripeGate
     still without a destination (released before onboarding) gets the connected account first. Writes: the
     payment's destination; what `payments.disburse` writes; the tranche's status in step with the payment."""
     tranche = await Tranche.select().where(Tranche.id == tranche_id).first()
-    if tranche is None or tranche["payment"] is None:
-        raise NotFound("No such released tranche")
+    if tranche is None:
+        raise NotFound("No such tranche")
+    if tranche["payment"] is None:
+        raise Conflict("This tranche has not been released yet.")
     payment = await payments.get_payment(tranche["payment"])
     if gateway is not None and payment["rail"] == "stripe" and payment["status"] in ("scheduled", "failed", "released"):
         if not payment["destination"] and payment["status"] == "scheduled":

@@ -11,7 +11,7 @@ from portal.core.errors import Forbidden
 from portal.payments import onboarding
 from portal.payments.gateway import gateway_for
 from portal.web.auth import actor, current_user
-from portal.web.render import redirect
+from portal.web.render import render
 
 
 @post("/awards/{award_id:int}/payouts/onboard", name="payouts:onboard")
@@ -29,10 +29,14 @@ async def onboard(request: Request, award_id: FromPath[int]) -> Response:
 
 @get("/awards/{award_id:int}/payouts/return", name="payouts:return")
 async def returned(request: Request, award_id: FromPath[int]) -> Response:
-    award = await get_award_for(current_user(request), award_id, "view")
-    settings = request.app.state.settings
-    await onboarding.refresh(actor(request), award["city_id"], gateway_for(settings.stripe))
-    return redirect(request, f"/awards/{award_id}#payouts")
+    """Where Stripe sends the grantee back: the account's flags are read again, then the award page shows."""
+    from portal.awards.acceptance_controllers import award_page_context
+
+    user = current_user(request)
+    award = await get_award_for(user, award_id, "view")
+    if await onboarding.get_payout(award["city_id"]) is not None:
+        await onboarding.refresh(actor(request), award["city_id"], gateway_for(request.app.state.settings.stripe))
+    return render(request, "awards/detail.html", await award_page_context(user, award))
 
 
 ROUTES = [onboard, returned]
