@@ -99,3 +99,17 @@ async def test_named_signer_signs_instead_of_the_owner(world, as_persona, make_c
     response = await signer.post(f"/awards/{award}/acceptance", GOOD | {"typed_name": "Mayor"})
     assert response.status_code == 303, response.text
     assert await award_status(award) == "accepted"
+
+
+async def test_hostile_title_reaches_no_file_or_network_and_huge_input_is_422(world, as_persona):
+    award = await make_award(world["application_a"], world["staff"])
+    applicant = await as_persona("applicant")
+    huge = await applicant.post(f"/awards/{award}/acceptance", GOOD | {"title": "M" * 100_000})
+    assert huge.status_code == 422 and "at most 200 characters" in huge.text
+    title = '<img src="file:///etc/passwd"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
+    response = await applicant.post(f"/awards/{award}/acceptance", GOOD | {"title": title})
+    assert response.status_code == 303
+    signed = await applicant.get(f"/awards/{award}/countersigned.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(signed.content)).pages)
+    assert 'file:///etc/passwd' in text and "root:x:" not in text  # shown as text, never fetched
+    assert b"/EmbeddedFile" not in signed.content and b"/Subtype /Image" not in signed.content
