@@ -76,7 +76,7 @@ async def funds_received_cents(program_id: int) -> int:
 
 
 async def funder_rows(*, program_id: int | None = None, funder_id: int | None = None) -> list[dict[str, Any]]:
-    """Per program and funder: pledged and received cents."""
+    """Per program and funder: pledged, received (PaymentIntents paid) and pending (started, not yet paid)."""
     query = ProgramFunder.select(ProgramFunder.program, ProgramFunder.funder, ProgramFunder.pledged_cents,
                                  ProgramFunder.funder.name.as_alias("funder_name"),
                                  ProgramFunder.program.title.as_alias("program_title"))
@@ -85,12 +85,13 @@ async def funder_rows(*, program_id: int | None = None, funder_id: int | None = 
     if funder_id is not None:
         query = query.where(ProgramFunder.funder == funder_id)
     rows = await query.order_by(ProgramFunder.id)
-    paid = await Payment.select(Payment.program, Payment.funder, Payment.amount_cents).where(
-        (Payment.kind == "payment_intent") & (Payment.status == "paid"))
+    intents = await Payment.select(Payment.program, Payment.funder, Payment.amount_cents, Payment.status).where(
+        (Payment.kind == "payment_intent") & Payment.status.is_in(["paid", "released"]))
     for row in rows:
+        mine = [p for p in intents if p["program"] == row["program"] and p["funder"] == row["funder"]]
         row["pledged_cents"] = int(row["pledged_cents"] or 0)
-        row["received_cents"] = sum(int(p["amount_cents"]) for p in paid
-                                    if p["program"] == row["program"] and p["funder"] == row["funder"])
+        row["received_cents"] = sum(int(p["amount_cents"]) for p in mine if p["status"] == "paid")
+        row["pending_cents"] = sum(int(p["amount_cents"]) for p in mine if p["status"] == "released")
     return rows
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from portal.core.errors import Invalid, NotFound
+from portal.core.errors import Conflict, Invalid, NotFound
 from portal.dashboards.queries import get_funded_program_for
 from portal.payments import ledger, services
 from portal.payments.gateway import gateway_for
@@ -32,7 +32,7 @@ async def _pledge(request: Request, program_id: int) -> dict:
         raise NotFound()
     rows = await ledger.funder_rows(program_id=program_id, funder_id=row["funder"])
     return {"program": program, "pledge": rows[0], "funder_id": row["funder"],
-            "outstanding_cents": max(rows[0]["pledged_cents"] - rows[0]["received_cents"], 0)}
+            "outstanding_cents": max(rows[0]["pledged_cents"] - rows[0]["received_cents"] - rows[0]["pending_cents"], 0)}
 
 
 @get("/funder/programs/{program_id:int}/pledge", name="payments:pledge")
@@ -47,6 +47,8 @@ async def pay_pledge(request: Request, program_id: FromPath[int]) -> Response:
     secret (Stripe.js); a saved payment method (`payment_method`, pm_...) confirms it at once."""
     data = await read_form(request)
     ctx = await _pledge(request, program_id)
+    if ctx["outstanding_cents"] <= 0:  # paid, or a payment already under way: never a second charge
+        raise Conflict("Nothing is outstanding on this pledge: it is paid or a payment is under way.")
     method = text(data, "payment_method", 100)
     try:
         payment = await services.record_pledge_payment(

@@ -71,6 +71,9 @@ async def test_pledge_payment_counts_as_funds_received_after_its_webhook(world, 
     row = await Payment.select().where(Payment.kind == "payment_intent").first()
     assert (row["funder"], row["amount_cents"], row["status"]) == (world["foundation"], 10_000_000, "released")
     assert await ledger.funds_received_cents(world["program"]) == 0
+    # While it is under way, a second click charges nothing more.
+    assert (await funder.post(f"/funder/programs/{world['program']}/pledge", {})).status_code == 409
+    assert await Payment.count() == 1
     body, signature = await stripe_portal.inbox.wait_for(
         lambda e: e["type"] == "payment_intent.succeeded" and e["data"]["object"]["id"] == row["stripe_id"])
     assert (await deliver(funder, body, signature)).json()["outcome"] == "applied"
