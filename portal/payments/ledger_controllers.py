@@ -32,6 +32,7 @@ async def _pledge(request: Request, program_id: int) -> dict:
         raise NotFound()
     rows = await ledger.funder_rows(program_id=program_id, funder_id=row["funder"])
     return {"program": program, "pledge": rows[0], "funder_id": row["funder"],
+            "figures": (await ledger.program_ledger(program_id))["totals"],
             "outstanding_cents": max(rows[0]["pledged_cents"] - rows[0]["received_cents"] - rows[0]["pending_cents"], 0)}
 
 

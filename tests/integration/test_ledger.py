@@ -66,6 +66,7 @@ async def test_pledge_payment_counts_as_funds_received_after_its_webhook(world, 
     funder = await as_persona("funder")
     page = await funder.get(f"/funder/programs/{world['program']}/pledge")
     assert page.status_code == 200 and "Pay $100,000" in page.text
+    assert 'data-testid="funder-ledger-committed">$0' in page.text
     response = await funder.post(f"/funder/programs/{world['program']}/pledge", {"payment_method": "pm_card_visa"})
     assert response.status_code == 200 and 'data-testid="pledge-payment"' in response.text
     row = await Payment.select().where(Payment.kind == "payment_intent").first()
