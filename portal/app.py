@@ -20,12 +20,16 @@ from portal.applications.controllers import ROUTES as APPLICATION_ROUTES
 from portal.applications.export_controllers import ROUTES as EXPORT_ROUTES
 from portal.applications.eligibility_controllers import ROUTES as ELIGIBILITY_ROUTES
 from portal.applications.team_controllers import ROUTES as TEAM_ROUTES
+from portal.awards.acceptance_controllers import ROUTES as ACCEPTANCE_ROUTES
 from portal.awards.controllers import ROUTES as AWARD_ROUTES
 from portal.awards.decision_controllers import ROUTES as DECISION_ROUTES
+from portal.awards.tranche_controllers import ROUTES as TRANCHE_ROUTES
 from portal.core import mail
 from portal.core.errors import DomainError, NotFound
 from portal.dashboards.controllers import ROUTES as DASHBOARD_ROUTES
 from portal.payments.controllers import ROUTES as PAYMENT_ROUTES
+from portal.payments.ledger_controllers import ROUTES as LEDGER_ROUTES
+from portal.payments.onboarding_controllers import ROUTES as ONBOARDING_ROUTES
 from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
 from portal.programs.staff_controllers import ROUTES as STAFF_ROUTES
 from portal.reporting.controllers import ROUTES as REPORTING_ROUTES
@@ -119,6 +123,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *REPORTING_ROUTES,
             *DASHBOARD_ROUTES,
             *PAYMENT_ROUTES,
+            *ACCEPTANCE_ROUTES,
+            *TRANCHE_ROUTES,
+            *ONBOARDING_ROUTES,
+            *LEDGER_ROUTES,
             *static,
         ],
         middleware=[SessionMiddleware(settings)],

@@ -104,6 +104,18 @@ def send_reminders() -> None:
     click.echo(f"{sent} deadline reminder(s) queued.")
 
 
+@main.command("release-due-tranches")
+def release_due_tranches() -> None:
+    """Release the date-triggered tranches now due on accepted awards (and disburse them through Stripe when the
+    grantee can receive payouts; otherwise they wait for the manual rail). Run it daily, e.g. from cron."""
+    from portal.awards.tranches import gateway_or_none, release_due
+    from portal.core import clock
+
+    settings = _settings()
+    released = asyncio.run(_with_engine(settings, lambda: release_due(clock.now().date(), gateway_or_none(settings))))
+    click.echo(f"{released} tranche(s) released.")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)

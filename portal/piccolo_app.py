@@ -6,8 +6,11 @@ from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organis
 from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, DeadlineReminder, PendingSave
 from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
 from portal.awards.decision_tables import Decision
+from portal.awards.acceptance_tables import AwardAcceptance
 from portal.awards.tables import Award
+from portal.awards.tranche_tables import Tranche
 from portal.core.tables import AuditEvent, OutboundEmail
+from portal.payments.onboarding_tables import OrganisationPayout
 from portal.payments.tables import Payment, StripeEvent
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
 from portal.reporting.tables import Report
@@ -59,6 +62,9 @@ ALL_TABLES = [
     Report,
     Payment,
     StripeEvent,
+    AwardAcceptance,
+    Tranche,
+    OrganisationPayout,
 ]
 
 APP_CONFIG = AppConfig(

@@ -81,10 +81,9 @@ async def decide(request: Request, application_id: FromPath[int]) -> Response:
 async def award_page(request: Request, award_id: FromPath[int]) -> Response:
     user = current_user(request)
     award = await get_award_for(user, award_id, "view")
-    return render(request, "awards/detail.html", {
-        "award": award, "reports": await list_reports_for_award(award_id),
-        "can_manage": rules.can_manage_award(user, award),
-    })
+    from portal.awards.acceptance_controllers import award_page_context  # acceptance, tranches, ledger (i5)
+
+    return render(request, "awards/detail.html", await award_page_context(user, award))
 
 
 def letter_filename(award: dict[str, Any]) -> str:

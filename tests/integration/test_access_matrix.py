@@ -21,6 +21,7 @@ from portal.reviews.tables import Assignment
 from tests.factories import PASSWORD, PERSONAS, assign, make_user
 from tests.factories.applications import PDF_BYTES, add_file
 from tests.factories.awards import make_award, make_report
+from tests.integration.test_tranches import make_tranche
 from tests.factories.blind import REVIEW_PERSONAS, build_review_cases
 from tests.factories.teams import TEAM_PERSONAS, add_team_member, build_team, set_eligibility
 
@@ -132,6 +133,15 @@ GET_MATRIX: dict[str, dict[str, int]] = {
     "/reviews/export.csv": {"default": OK, "anonymous": LOGIN},  # one's own reviews; empty for others
     # The decision board (i5-decisions): the program's staff and admins; everyone else signed in 403.
     "/staff/programs/{program}/decisions": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
+    # Acceptance, payouts, ledger and pledges (issue 5, i5-tranches). The award is not accepted: no countersigned
+    # letter exists for anyone; the return from Stripe shows the award page to whoever may view it.
+    "/awards/{award}/acceptance": {"default": 404, "anonymous": LOGIN, "applicant": OK, "colleague": OK,
+                                   "staff": OK, "admin": OK, "signer": OK},
+    "/awards/{award}/countersigned.pdf": {"default": 404, "anonymous": LOGIN},
+    "/awards/{award}/payouts/return": {"default": 404, "anonymous": LOGIN, "applicant": OK, "colleague": OK,
+                                       "staff": OK, "admin": OK, "signer": OK},
+    "/staff/programs/{program}/ledger": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
+    "/funder/programs/{program}/pledge": {"default": 403, "anonymous": LOGIN, "funder": OK, "other_funder": 404},
 }
 
 # Unsafe requests, sent with a valid CSRF token but no other input: access is checked before anything else.
@@ -267,6 +277,22 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
     **{f"/staff/programs/{{program}}/decisions{tail}": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                        "admin": "input"}
        for tail in ("/applications/{application_a}", "/bulk", "/release")},
+    # Acceptance, tranches, payouts, pledges (issue 5, i5-tranches). The team's named signer answers the award;
+    # Stripe is not configured here, so the owner's onboarding and the funder's payment answer 503.
+    "/awards/{award}/acceptance": {"default": 404, "anonymous": LOGIN, "applicant": 403, "colleague": 403,
+                                   "staff": 403, "admin": 403, "signer": "input"},
+    "/awards/{award}/tranches": {"default": 404, "anonymous": LOGIN, "applicant": 403, "colleague": 403,
+                                 "signer": 403, "staff": "input", "admin": "input"},
+    "/awards/{award}/tranches/{tranche}/send": {"default": 404, "anonymous": LOGIN, "applicant": 403,
+                                                "colleague": 403, "signer": 403, "staff": "input", "admin": "input"},
+    "/awards/{award}/tranches/{tranche}/manual": {"default": 404, "anonymous": LOGIN, "applicant": 403,
+                                                  "colleague": 403, "signer": 403, "staff": "input",
+                                                  "admin": "input"},
+    "/awards/{award}/payouts/onboard": {"default": 404, "anonymous": LOGIN, "applicant": 503, "colleague": 403,
+                                        "signer": 403, "staff": 403, "admin": 403},
+    "/staff/reports/{report}/approve": {"default": 404, "anonymous": LOGIN, "applicant": 403, "colleague": 403,
+                                        "signer": 403, "staff": "input", "admin": "input"},
+    "/funder/programs/{program}/pledge": {"default": 403, "anonymous": LOGIN, "funder": 503, "other_funder": 404},
 }
 
 PUBLIC_OR_SELF = {  # routes every persona may use: public pages, sign-in, tokens checked by the route itself
@@ -285,6 +311,7 @@ async def objects(portal, world):
     ids["file_a"] = await add_file(world["application_a"], world["applicant"], stored_name=stored.stored_name)
     ids["award"] = await make_award(world["application_a"], world["staff"])
     ids["report"] = await make_report(ids["award"], world["program"])
+    ids["tranche"] = await make_tranche(ids["award"])  # i5-tranches
     ids["program_slug"] = "healthy-babies"
     await set_eligibility(world["program"])
     ids |= await build_team(world)

@@ -1,0 +1,115 @@
+"""Award acceptance: the signer reads the letter and accepts with their typed name, title and agreement, or
+declines with a reason; the record, the award's status, the countersigned PDF and its hash."""
+
+from __future__ import annotations
+
+import hashlib
+from io import BytesIO
+
+from pypdf import PdfReader
+
+from portal.awards.acceptance_tables import AwardAcceptance
+from portal.awards.tables import Award
+from portal.core.tables import AuditEvent
+from tests.factories.awards import make_award
+from tests.factories import PASSWORD
+from tests.factories.teams import TEAM_PERSONAS, build_team
+
+GOOD = {"decision": "accept", "typed_name": "  applicant ", "title": "Mayor", "agree": "yes"}
+
+
+async def award_status(award_id: int) -> str:
+    return (await Award.select(Award.status).where(Award.id == award_id).first())["status"]
+
+
+async def test_signer_accepts_record_and_countersigned_pdf(world, as_persona, portal):
+    award = await make_award(world["application_a"], world["staff"])
+    applicant = await as_persona("applicant")
+    page = await applicant.get(f"/awards/{award}/acceptance")
+    assert page.status_code == 200 and 'data-testid="accept-form"' in page.text
+    response = await applicant.post(f"/awards/{award}/acceptance", GOOD)
+    assert response.status_code == 303, response.text
+    assert await award_status(award) == "accepted"
+    record = await AwardAcceptance.select().where(AwardAcceptance.award == award).first()
+    assert (record["user"], record["decision"], record["typed_name"], record["title"]) == (
+        world["applicant"], "accepted", "applicant", "Mayor")
+    assert record["at"] is not None and record["ip_address"] != ""
+    letter = await applicant.get(f"/awards/{award}/letter.pdf")
+    assert record["letter_sha256"] == hashlib.sha256(letter.content).hexdigest()
+    staff = await as_persona("staff")
+    signed = await staff.get(f"/awards/{award}/countersigned.pdf")
+    assert signed.status_code == 200 and signed.headers["content-type"] == "application/pdf"
+    assert record["countersigned_sha256"] == hashlib.sha256(signed.content).hexdigest()
+    pages = PdfReader(BytesIO(signed.content)).pages
+    letter_pages = len(PdfReader(BytesIO(letter.content)).pages)
+    assert len(pages) == letter_pages + 1
+    last = pages[-1].extract_text()
+    assert "Acceptance of the award" in last and "Mayor" in last and record["letter_sha256"][:16] in last
+    actions = [r["action"] for r in await AuditEvent.select(AuditEvent.action).where(
+        (AuditEvent.object_type == "award") & (AuditEvent.object_id == award))]
+    assert "award.accepted" in actions and "award.countersigned" in actions
+    # Answered once only.
+    again = await applicant.post(f"/awards/{award}/acceptance", GOOD)
+    assert again.status_code == 409
+    assert await AwardAcceptance.count() == 1
+
+
+async def test_typed_name_mismatch_title_and_agreement_are_422(world, as_persona):
+    award = await make_award(world["application_a"], world["staff"])
+    applicant = await as_persona("applicant")
+    response = await applicant.post(f"/awards/{award}/acceptance", {"decision": "accept", "typed_name": "Someone Else",
+                                                                     "title": "", "agree": ""})
+    assert response.status_code == 422
+    assert "as it is on your account: Applicant" in response.text
+    assert "Enter your title" in response.text and "Tick the box" in response.text
+    assert await award_status(award) == "offered" and await AwardAcceptance.count() == 0
+
+
+async def test_decline_with_a_reason(world, as_persona):
+    award = await make_award(world["application_a"], world["staff"])
+    applicant = await as_persona("applicant")
+    empty = await applicant.post(f"/awards/{award}/acceptance", {"decision": "decline", "reason": "  "})
+    assert empty.status_code == 422 and "why the city declines" in empty.text
+    response = await applicant.post(f"/awards/{award}/acceptance", {"decision": "decline",
+                                                                     "reason": "Council voted against it."})
+    assert response.status_code == 303
+    assert await award_status(award) == "declined"
+    record = await AwardAcceptance.select().where(AwardAcceptance.award == award).first()
+    assert (record["decision"], record["reason"], len(record["letter_sha256"])) == (
+        "declined", "Council voted against it.", 64)
+    assert (await applicant.get(f"/awards/{award}/countersigned.pdf")).status_code == 404
+
+
+async def test_only_the_signer_answers(world, as_persona):
+    award = await make_award(world["application_a"], world["staff"])
+    for persona, status in (("colleague", 403), ("staff", 403), ("stranger", 404)):
+        client = await as_persona(persona)
+        response = await client.post(f"/awards/{award}/acceptance", GOOD)
+        assert (persona, response.status_code) == (persona, status)
+    assert await award_status(award) == "offered"
+
+
+async def test_named_signer_signs_instead_of_the_owner(world, as_persona, make_client):
+    await build_team(world)
+    award = await make_award(world["application_a"], world["staff"])
+    applicant = await as_persona("applicant")
+    assert (await applicant.post(f"/awards/{award}/acceptance", GOOD)).status_code == 403
+    signer = await make_client()
+    await signer.login(TEAM_PERSONAS["signer"], PASSWORD)
+    response = await signer.post(f"/awards/{award}/acceptance", GOOD | {"typed_name": "Mayor"})
+    assert response.status_code == 303, response.text
+    assert await award_status(award) == "accepted"
+
+
+async def test_hostile_title_reaches_no_file_or_network_and_huge_input_is_422(world, as_persona):
+    award = await make_award(world["application_a"], world["staff"])
+    applicant = await as_persona("applicant")
+    huge = await applicant.post(f"/awards/{award}/acceptance", GOOD | {"title": "M" * 100_000})
+    assert huge.status_code == 422 and "at most 200 characters" in huge.text
+    title = '<img src="file:///etc/passwd"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
+    response = await applicant.post(f"/awards/{award}/acceptance", GOOD | {"title": title})
+    assert response.status_code == 303
+    signed = await applicant.get(f"/awards/{award}/countersigned.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(signed.content)).pages)
+    assert 'file:///etc/passwd' in text and "root:x:" not in text  # shown as text, never fetched
+    assert b"/EmbeddedFile" not in signed.content and b"/Subtype /Image" not in signed.content
