@@ -86,3 +86,9 @@ async def test_funder_dashboard_section_shows_totals(world, as_persona):
     section = response.text.split('data-testid="funder-section"')[1]
     assert "Healthy Babies" in section and "$12,345.67" in section
     assert "Clean Energy Fund" not in section
+
+
+async def test_funder_program_page_links_to_the_pledge_page(as_persona, world):
+    funder = await as_persona("funder")
+    html = (await funder.get(f"/funder/programs/{world['program']}")).text
+    assert f'href="/funder/programs/{world["program"]}/pledge"' in html
