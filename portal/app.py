@@ -24,6 +24,8 @@ from portal.awards.controllers import ROUTES as AWARD_ROUTES
 from portal.core import mail
 from portal.core.errors import DomainError, NotFound
 from portal.dashboards.controllers import ROUTES as DASHBOARD_ROUTES
+from portal.letters import services as letters
+from portal.letters.controllers import ROUTES as LETTER_ROUTES
 from portal.payments.controllers import ROUTES as PAYMENT_ROUTES
 from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
 from portal.programs.staff_controllers import ROUTES as STAFF_ROUTES
@@ -72,7 +74,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.open_engine(engine, settings.database.pool_size)
         stop = asyncio.Event()
-        workers = [asyncio.create_task(mail.run_outbox_worker(settings, stop))]
+        workers = [asyncio.create_task(mail.run_outbox_worker(settings, stop)),
+                   asyncio.create_task(letters.run_letter_worker(settings.files_dir, stop))]
         if settings.reminder_interval_seconds > 0:
             workers.append(asyncio.create_task(lifecycle.run_reminder_worker(
                 settings.public_url, settings.reminder_interval_seconds, stop)))
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *MEETING_ROUTES,
             *REVIEW_EXPORT_ROUTES,
             *AWARD_ROUTES,
+            *LETTER_ROUTES,
             *REPORTING_ROUTES,
             *DASHBOARD_ROUTES,
             *PAYMENT_ROUTES,

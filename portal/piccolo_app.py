@@ -7,6 +7,7 @@ from portal.applications.tables import Application, ApplicationFile, Application
 from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
 from portal.awards.tables import Award
 from portal.core.tables import AuditEvent, OutboundEmail
+from portal.letters.tables import Letter, LetterBatch, LetterTemplate
 from portal.payments.tables import Payment, StripeEvent
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
 from portal.reporting.tables import Report
@@ -57,6 +58,9 @@ ALL_TABLES = [
     Report,
     Payment,
     StripeEvent,
+    LetterTemplate,
+    LetterBatch,
+    Letter,
 ]
 
 APP_CONFIG = AppConfig(
