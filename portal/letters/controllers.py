@@ -15,7 +15,7 @@ from portal.letters.rendering import KIND_LABELS, KINDS, MERGE_FIELDS, LetterTem
 from portal.programs.staff_queries import get_program_for_staff
 from portal.programs.tables import Program
 from portal.web.auth import actor, current_user
-from portal.web.forms import read_form
+from portal.web.forms import read_form, text
 from portal.web.render import fragment, redirect, render
 
 PAGE = "letters/letters.html"
@@ -27,12 +27,6 @@ async def _program(request: Request, program_id: int) -> dict[str, Any]:
     return program | (extra or {})
 
 
-def _kind(kind: str) -> str:
-    if kind not in KINDS:
-        raise NotFound()
-    return kind
-
-
 async def _context(program: dict[str, Any], **extra: Any) -> dict[str, Any]:
     batches = await queries.list_batches(program["id"])
     ctx = {
@@ -40,7 +34,7 @@ async def _context(program: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "templates": await queries.templates_for(program["id"]), "counts": await queries.count_targets(program["id"]),
         "batch": batches[0] if batches else None, "batches": batches,
         "letters": await queries.list_letters(program["id"]), "errors": {}, "error_kind": "", "preview": None,
-        "preview_kind": "", "batch_errors": {},
+        "preview_kind": "", "batch_errors": {}, "top_errors": {}, "saved": "",
     }
     return ctx | extra
 
@@ -49,14 +43,26 @@ async def _context(program: dict[str, Any], **extra: Any) -> dict[str, Any]:
 async def letters_page(request: Request, program_id: FromPath[int]) -> Response:
     program = await _program(request, program_id)
     await services.ensure_default_templates(program_id)
-    return render(request, PAGE, await _context(program))
+    saved = request.query_params.get("saved", "")[:20]
+    return render(request, PAGE, await _context(program, saved=saved if saved in KINDS else ""))
 
 
-@post("/staff/programs/{program_id:int}/letters/templates/{kind:str}", name="letters:save")
-async def save_template(request: Request, program_id: FromPath[int], kind: FromPath[str]) -> Response:
+def _form_kind(data: dict[str, Any]) -> str:
+    kind = text(data, "kind", 20)
+    if kind not in KINDS:
+        raise Invalid({"kind": "Choose which letter (award, decline or waitlist) to change."})
+    return kind
+
+
+@post("/staff/programs/{program_id:int}/letters/templates", name="letters:save")
+async def save_template(request: Request, program_id: FromPath[int]) -> Response:
+    """Save one template (the form's `kind`); the page again at 422 with every problem."""
     program = await _program(request, program_id)
-    kind = _kind(kind)
     data = await read_form(request)
+    try:
+        kind = _form_kind(data)
+    except Invalid as exc:
+        return render(request, PAGE, await _context(program, top_errors=exc.errors), status_code=422)
     try:
         subject, body = forms.template_input(data)
         await services.save_template(actor(request), program_id, kind, subject, body)
@@ -64,15 +70,19 @@ async def save_template(request: Request, program_id: FromPath[int], kind: FromP
         ctx = await _context(program, errors=exc.errors, error_kind=kind)
         ctx["templates"][kind] = {"kind": kind, "subject": forms._raw(data, "subject"), "body": forms._raw(data, "body")}
         return render(request, PAGE, ctx, status_code=422)
-    return redirect(request, f"/staff/programs/{program_id}/letters#template-{kind}")
+    return redirect(request, f"/staff/programs/{program_id}/letters?saved={kind}#template-{kind}")
 
 
-@post("/staff/programs/{program_id:int}/letters/templates/{kind:str}/preview", name="letters:preview")
-async def preview(request: Request, program_id: FromPath[int], kind: FromPath[str]) -> Response:
-    """The letter as it would read with sample merge fields (not saved); 422 with the problems otherwise."""
+@post("/staff/programs/{program_id:int}/letters/preview", name="letters:preview")
+async def preview(request: Request, program_id: FromPath[int]) -> Response:
+    """The letter as it would read with sample merge fields (not saved); 422 with the problems otherwise.
+    For HTMX, only the template's section."""
     program = await _program(request, program_id)
-    kind = _kind(kind)
     data = await read_form(request)
+    try:
+        kind = _form_kind(data)
+    except Invalid as exc:
+        return render(request, PAGE, await _context(program, top_errors=exc.errors), status_code=422)
     status, errors, shown = 200, {}, None
     try:
         subject, body = forms.template_input(data)

@@ -111,8 +111,9 @@ def _parse(source: str) -> nodes.Template:
 
 
 def check(source: str) -> None:
-    """LetterTemplateError if the template does not parse or names an unknown merge field."""
-    _parse(source)
+    """LetterTemplateError if the template does not parse, names an unknown merge field, or fails to render
+    (e.g. reaches for an attribute the sandbox refuses)."""
+    render_text(source, {name: "Sample text" for name in MERGE_FIELDS})
 
 
 def render_text(source: str, fields: dict[str, Any]) -> Markup:

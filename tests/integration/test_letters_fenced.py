@@ -72,8 +72,8 @@ async def test_hostile_merge_fields_and_template_embed_no_file_and_call_no_serve
         award_id = await make_award(world["application_a"], world["staff"])
         await Award.update({Award.conditions: hostile(server.port, "CONDITIONS") + ATTACHMENT}).where(Award.id == award_id)
         staff = await as_persona("staff")
-        saved = await staff.post(f"/staff/programs/{world['program']}/letters/templates/award", {
-            "subject": "Award for {{ city }}",
+        saved = await staff.post(f"/staff/programs/{world['program']}/letters/templates", {
+            "kind": "award", "subject": "Award for {{ city }}",
             "body": f'<link rel="stylesheet" href="http://127.0.0.1:{server.port}/BODY.css">\n'
                     '<img src="file:///etc/passwd">\n{{ city }}\n{{ signatory }}\n{{ conditions }}',
         })
