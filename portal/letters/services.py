@@ -62,6 +62,20 @@ async def ensure_default_templates(program_id: int) -> None:
             pass
 
 
+async def seed_default_templates() -> int:
+    """Store the default templates of every program that lacks them (the demo seed, inside its transaction);
+    returns how many rows it wrote. Writes letter_template rows only."""
+    from portal.programs.tables import Program
+
+    have = {(r["program"], r["kind"]) for r in await LetterTemplate.select(LetterTemplate.program, LetterTemplate.kind)}
+    rows = [LetterTemplate(program=p["id"], kind=kind, subject=DEFAULTS[kind][0], body=DEFAULTS[kind][1],
+                           updated_at=clock.now(), updated_by=None)
+            for p in await Program.select(Program.id) for kind in KINDS if (p["id"], kind) not in have]
+    if rows:
+        await LetterTemplate.insert(*rows)
+    return len(rows)
+
+
 async def save_template(actor: Actor, program_id: int, kind: str, subject: str, body: str) -> None:
     """Replace the program's template of `kind` (already checked by forms.template_input). Writes the
     letter_template row and one audit row `letter_template.saved`."""

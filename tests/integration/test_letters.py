@@ -212,3 +212,14 @@ async def test_make_letter_directly_records_hash_and_audit(world, portal):
     content = (portal.state.settings.files_dir / "letters" / row["file"]).read_bytes()
     assert hashlib.sha256(content).hexdigest() == row["sha256"]
     assert await services.make_letter(None, world["application_b"], "award", portal.state.settings.files_dir) is None
+
+
+async def test_demo_programs_have_default_letter_templates(portal):
+    from portal.demo import seed
+    from portal.programs.tables import Program
+
+    assert await seed()
+    programs = await Program.count()
+    assert programs >= 5
+    assert await LetterTemplate.count() == programs * 3
+    assert await LetterTemplate.count().where(LetterTemplate.kind == "decline") == programs
