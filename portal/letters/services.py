@@ -110,23 +110,25 @@ def sample_fields(program: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def letter_html(application_id: int, kind: str) -> str | None:
-    """The HTML of one application's letter of `kind`, from the database; None if it gets no such letter."""
+async def letter_html(application_id: int, kind: str, templates: dict[str, dict[str, Any]] | None = None
+                      ) -> str | None:
+    """The HTML of one application's letter of `kind`, from the database (`templates`: the program's, read
+    once by a batch); None if it gets no such letter."""
     data = await queries.letter_fields(application_id, kind)
     if data is None:
         return None
-    template = (await queries.templates_for(data["program_id"]))[kind]
+    template = (templates or await queries.templates_for(data["program_id"]))[kind]
     return letter_document(template["subject"], template["body"], data["fields"])
 
 
 async def make_letter(actor: Actor | None, application_id: int, kind: str, files_dir: Path,
-                      batch_id: int | None = None) -> int | None:
+                      batch_id: int | None = None, templates: dict[str, dict[str, Any]] | None = None) -> int | None:
     """Make and store one letter; returns the letter id, None if the application gets no such letter.
 
     Side effects: a file files_dir/letters/<random>.pdf; a `letter` row with its SHA-256; with a batch, the
     batch's `done` count and heartbeat, in the same transaction; without one, an audit row `letter.made`.
     """
-    html = await letter_html(application_id, kind)
+    html = await letter_html(application_id, kind, templates)
     if html is None:
         return None
     content = await asyncio.to_thread(pdf.render_pdf, html)
@@ -216,6 +218,7 @@ async def run_batch(batch: dict[str, Any], files_dir: Path, stop: asyncio.Event 
         Letter.batch == batch_id)}
     await LetterBatch.update({LetterBatch.total: len(todo), LetterBatch.done: len(made & set(todo)),
                               LetterBatch.failed: 0}).where(LetterBatch.id == batch_id)
+    templates = await queries.templates_for(batch["program"])  # one round, one version of the templates
     failed = 0
     for application_id, kind in todo:
         if (application_id, kind) in made:
@@ -223,7 +226,7 @@ async def run_batch(batch: dict[str, Any], files_dir: Path, stop: asyncio.Event 
         if stop is not None and stop.is_set():
             return  # another process (or this one, restarted) resumes it once the heartbeat is stale
         try:
-            letter_id = await make_letter(None, application_id, kind, files_dir, batch_id)
+            letter_id = await make_letter(None, application_id, kind, files_dir, batch_id, templates)
             if letter_id is None:
                 raise LookupError("the application no longer gets this letter")
         except Exception as exc:
