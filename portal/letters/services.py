@@ -191,6 +191,8 @@ def _claimable():
 async def claim_batch() -> dict[str, Any] | None:
     """Claim the oldest queued (or abandoned running) batch for this worker, or None. Two workers never claim
     the same batch: see the module docstring."""
+    if not await LetterBatch.exists().where(_claimable()):
+        return None  # the idle poll: a plain read, no write lock taken
     async with write_transaction():
         if isinstance(current_engine(), PostgresEngine):
             rows = await LetterBatch.raw(
