@@ -153,6 +153,11 @@ async def test_round_batch_made_in_background_with_progress_and_stored_letters(w
     (files_dir / "letters" / letters[1]["file"]).write_bytes(b"%PDF-1.7 tampered")
     tampered = await staff.get(f"/staff/programs/{program}/letters/files/{letters[1]['id']}/letter.pdf")
     assert tampered.status_code == 409
+    # a round's award letter whose file is gone: the grantee still gets the award letter (made on demand)
+    (files_dir / "letters" / letters[0]["file"]).unlink()
+    again = await applicant.get(f"/awards/{award_id}/letter.pdf")
+    assert again.status_code == 200 and again.content[:5] == b"%PDF-"
+    assert (await staff.get(f"/staff/programs/{program}/letters/files/{letters[0]['id']}/letter.pdf")).status_code == 404
     # another network's program, or another program's letter id: 404
     assert (await staff.get(f"/staff/programs/{world['other_program']}/letters/files/{letters[0]['id']}/letter.pdf")
             ).status_code == 404
