@@ -11,9 +11,10 @@ The result is Markup the PDF template places inside a `white-space: pre-line` bl
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, meta, nodes
+from jinja2 import Template, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
@@ -116,11 +117,16 @@ def check(source: str) -> None:
     render_text(source, {name: "Sample text" for name in MERGE_FIELDS})
 
 
+@lru_cache(maxsize=128)
+def _compiled(source: str) -> Template:
+    """The checked template, compiled once per text (a round renders the same few texts hundreds of times)."""
+    return _env.from_string(_parse(source))
+
+
 def render_text(source: str, fields: dict[str, Any]) -> Markup:
     """The template rendered with `fields` (every value escaped), as Markup."""
-    tree = _parse(source)
+    template = _compiled(source)
     try:
-        template = _env.from_string(tree)
         return Markup(template.render({name: fields.get(name, "") for name in MERGE_FIELDS}))
     except (SecurityError, TemplateSyntaxError) as exc:
         raise LetterTemplateError(f"The template cannot be used: {str(exc)[:200]}") from exc
