@@ -29,7 +29,6 @@ import shutil
 import sys
 import time
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 from bench.bench_pages import RESULTS, ROOT, VENV_BIN, fresh_portal, run
 

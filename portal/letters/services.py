@@ -274,6 +274,3 @@ async def run_letter_worker(files_dir: Path, stop: asyncio.Event) -> None:
                 pass
         except Exception:  # the worker must outlive a bad batch or a lost connection
             log.exception("letter worker failed")
-
-
-__all__ = ["LetterTemplateError"]
