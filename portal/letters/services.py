@@ -121,6 +121,24 @@ async def letter_html(application_id: int, kind: str, templates: dict[str, dict[
     return letter_document(template["subject"], template["body"], data["fields"])
 
 
+def _render_and_store(html: str, files_dir: Path) -> tuple[str, str]:
+    """The PDF made and written (in a worker thread): (stored name, sha256)."""
+    return pdf.store_pdf(files_dir, LETTERS_DIR, pdf.render_pdf(html))
+
+
+async def _record(actor: Actor | None, application_id: int, kind: str, name: str, sha256: str,
+                  batch_id: int | None) -> int:
+    async with write_transaction():
+        rows = await Letter.insert(Letter(application=application_id, kind=kind, file=name, sha256=sha256,
+                                          created_at=clock.now(), batch=batch_id)).returning(Letter.id)
+        if batch_id is not None:
+            await LetterBatch.update({LetterBatch.done: LetterBatch.done + 1,
+                                      LetterBatch.heartbeat_at: clock.now()}).where(LetterBatch.id == batch_id)
+        elif actor is not None:
+            await audit.record(actor, "letter.made", "application", application_id, kind=kind, sha256=sha256)
+    return rows[0]["id"]
+
+
 async def make_letter(actor: Actor | None, application_id: int, kind: str, files_dir: Path,
                       batch_id: int | None = None, templates: dict[str, dict[str, Any]] | None = None) -> int | None:
     """Make and store one letter; returns the letter id, None if the application gets no such letter.
@@ -131,17 +149,8 @@ async def make_letter(actor: Actor | None, application_id: int, kind: str, files
     html = await letter_html(application_id, kind, templates)
     if html is None:
         return None
-    content = await asyncio.to_thread(pdf.render_pdf, html)
-    name, sha256 = await asyncio.to_thread(pdf.store_pdf, files_dir, LETTERS_DIR, content)
-    async with write_transaction():
-        rows = await Letter.insert(Letter(application=application_id, kind=kind, file=name, sha256=sha256,
-                                          created_at=clock.now(), batch=batch_id)).returning(Letter.id)
-        if batch_id is not None:
-            await LetterBatch.update({LetterBatch.done: LetterBatch.done + 1,
-                                      LetterBatch.heartbeat_at: clock.now()}).where(LetterBatch.id == batch_id)
-        elif actor is not None:
-            await audit.record(actor, "letter.made", "application", application_id, kind=kind, sha256=sha256)
-    return rows[0]["id"]
+    name, sha256 = await asyncio.to_thread(_render_and_store, html, files_dir)
+    return await _record(actor, application_id, kind, name, sha256, batch_id)
 
 
 def stored_letter(files_dir: Path, letter: dict[str, Any]) -> bytes:
@@ -221,23 +230,63 @@ async def run_batch(batch: dict[str, Any], files_dir: Path, stop: asyncio.Event 
     await LetterBatch.update({LetterBatch.total: len(todo), LetterBatch.done: len(made & set(todo)),
                               LetterBatch.failed: 0}).where(LetterBatch.id == batch_id)
     templates = await queries.templates_for(batch["program"])  # one round, one version of the templates
+    pending = [item for item in todo if item not in made]
     failed = 0
-    for application_id, kind in todo:
-        if (application_id, kind) in made:
-            continue
-        if stop is not None and stop.is_set():
-            return  # another process (or this one, restarted) resumes it once the heartbeat is stale
-        try:
-            letter_id = await make_letter(None, application_id, kind, files_dir, batch_id, templates)
-            if letter_id is None:
-                raise LookupError("the application no longer gets this letter")
-        except Exception as exc:
-            failed += 1
-            log.warning("letter batch %s: %s letter of application %s failed: %s", batch_id, kind,
-                        application_id, exc)
-            await LetterBatch.update({LetterBatch.failed: LetterBatch.failed + 1, LetterBatch.heartbeat_at: clock.now(),
-                                      LetterBatch.error: f"{kind} letter of application {application_id}: {exc}"[:2000]}
-                                     ).where(LetterBatch.id == batch_id)
+
+    async def fail(item: tuple[int, str], exc: BaseException) -> None:
+        nonlocal failed
+        failed += 1
+        log.warning("letter batch %s: %s letter of application %s failed: %s", batch_id, item[1], item[0], exc)
+        await LetterBatch.update({LetterBatch.failed: LetterBatch.failed + 1, LetterBatch.heartbeat_at: clock.now(),
+                                  LetterBatch.error: f"{item[1]} letter of application {item[0]}: {exc}"[:2000]}
+                                 ).where(LetterBatch.id == batch_id)
+
+    def prepare(item: tuple[int, str]) -> asyncio.Task:
+        return asyncio.create_task(letter_html(item[0], item[1], templates))
+
+    # A pipeline: while WeasyPrint renders letter i in a thread, the next letter's database reads and the
+    # previous letter's row (a commit) run on the event loop. Every letter is still rendered, stored and
+    # recorded in that order, one at a time.
+    written: tuple[tuple[int, str], str, str] | None = None
+    next_html = prepare(pending[0]) if pending else None
+    try:
+        for i, item in enumerate(pending):
+            if stop is not None and stop.is_set():
+                break  # another process (or this one, restarted) resumes it once the heartbeat is stale
+            assert next_html is not None
+            try:
+                html = await next_html
+            except Exception as exc:
+                html, error = None, exc
+            else:
+                error = LookupError("the application no longer gets this letter")
+            next_html = prepare(pending[i + 1]) if i + 1 < len(pending) else None
+            render = asyncio.create_task(asyncio.to_thread(_render_and_store, html, files_dir)) if html else None
+            if written is not None:
+                try:
+                    await _record(None, written[0][0], written[0][1], written[1], written[2], batch_id)
+                except Exception as exc:
+                    await fail(written[0], exc)
+                written = None
+            if render is None:
+                await fail(item, error)
+                continue
+            try:
+                name, sha256 = await render
+            except Exception as exc:
+                await fail(item, exc)
+                continue
+            written = (item, name, sha256)
+        if written is not None:
+            try:
+                await _record(None, written[0][0], written[0][1], written[1], written[2], batch_id)
+            except Exception as exc:
+                await fail(written[0], exc)
+    finally:
+        if next_html is not None and not next_html.done():
+            next_html.cancel()
+    if stop is not None and stop.is_set():
+        return
     status = "failed" if todo and failed == len(todo) - len(made & set(todo)) and failed else "done"
     async with write_transaction():
         await LetterBatch.update({LetterBatch.status: status, LetterBatch.finished_at: clock.now()}).where(

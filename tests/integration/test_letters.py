@@ -228,3 +228,25 @@ async def test_demo_programs_have_default_letter_templates(portal):
     assert programs >= 5
     assert await LetterTemplate.count() == programs * 3
     assert await LetterTemplate.count().where(LetterTemplate.kind == "decline") == programs
+
+
+async def test_a_failing_letter_is_counted_and_the_round_goes_on(world, as_persona, monkeypatch):
+    await make_award(world["application_a"], world["staff"])
+    declined = await declined_with_reviews(world)  # Shelbyville's application
+    real = services._render_and_store
+
+    def failing_for_shelbyville(html, files_dir):
+        if "Shelbyville" in html:
+            raise RuntimeError("renderer broke")
+        return real(html, files_dir)
+
+    monkeypatch.setattr(services, "_render_and_store", failing_for_shelbyville)
+    staff = await as_persona("staff")
+    response = await staff.post(f"/staff/programs/{world['program']}/letters/batches", {"kinds": ["decline", "award"]})
+    batch_id = int(response.headers["location"].split("batch=")[1].split("#")[0])
+    final = await wait_for_batch(staff, world["program"], batch_id)
+    assert "1 of 2 letters made, 1 failed. Done." in final
+    batch = await LetterBatch.select().where(LetterBatch.id == batch_id).first()
+    assert (batch["status"], batch["done"], batch["failed"]) == ("done", 1, 1)
+    assert f"decline letter of application {declined}: renderer broke" in batch["error"]
+    assert [r["kind"] for r in await Letter.select(Letter.kind).where(Letter.batch == batch_id)] == ["award"]
