@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -121,9 +123,10 @@ async def letter_html(application_id: int, kind: str, templates: dict[str, dict[
     return letter_document(template["subject"], template["body"], data["fields"])
 
 
-def _render_and_store(html: str, files_dir: Path) -> tuple[str, str]:
-    """The PDF made and written (in a worker thread): (stored name, sha256)."""
-    return pdf.store_pdf(files_dir, LETTERS_DIR, pdf.render_pdf(html))
+async def _render_and_store(html: str, files_dir: Path, executor: Executor | None = None) -> tuple[str, str]:
+    """The PDF made (in `executor`: the worker's renderer process, or a thread) and written: (name, sha256)."""
+    content = await asyncio.get_running_loop().run_in_executor(executor, pdf.render_pdf, html)
+    return await asyncio.to_thread(pdf.store_pdf, files_dir, LETTERS_DIR, content)
 
 
 async def _record(actor: Actor | None, application_id: int, kind: str, name: str, sha256: str,
@@ -149,7 +152,7 @@ async def make_letter(actor: Actor | None, application_id: int, kind: str, files
     html = await letter_html(application_id, kind, templates)
     if html is None:
         return None
-    name, sha256 = await asyncio.to_thread(_render_and_store, html, files_dir)
+    name, sha256 = await _render_and_store(html, files_dir)
     return await _record(actor, application_id, kind, name, sha256, batch_id)
 
 
@@ -219,7 +222,8 @@ async def claim_batch() -> dict[str, Any] | None:
         return claimed[0] if claimed else None
 
 
-async def run_batch(batch: dict[str, Any], files_dir: Path, stop: asyncio.Event | None = None) -> None:
+async def run_batch(batch: dict[str, Any], files_dir: Path, stop: asyncio.Event | None = None,
+                    executor: Executor | None = None) -> None:
     """Make the batch's letters (resuming after those it has), then mark it done (or failed if every
     letter failed). Updates the batch's counts as it goes; one audit row `letter_batch.finished`."""
     batch_id = batch["id"]
@@ -244,8 +248,8 @@ async def run_batch(batch: dict[str, Any], files_dir: Path, stop: asyncio.Event 
     def prepare(item: tuple[int, str]) -> asyncio.Task:
         return asyncio.create_task(letter_html(item[0], item[1], templates))
 
-    # A pipeline: while WeasyPrint renders letter i in a thread, the next letter's database reads and the
-    # previous letter's row (a commit) run on the event loop. Every letter is still rendered, stored and
+    # A pipeline: while WeasyPrint renders letter i (in the renderer process, or a thread), the next letter's
+    # database reads and the previous letter's row (a commit) run on the event loop. Every letter is still rendered, stored and
     # recorded in that order, one at a time.
     written: tuple[tuple[int, str], str, str] | None = None
     next_html = prepare(pending[0]) if pending else None
@@ -261,7 +265,7 @@ async def run_batch(batch: dict[str, Any], files_dir: Path, stop: asyncio.Event 
             else:
                 error = LookupError("the application no longer gets this letter")
             next_html = prepare(pending[i + 1]) if i + 1 < len(pending) else None
-            render = asyncio.create_task(asyncio.to_thread(_render_and_store, html, files_dir)) if html else None
+            render = asyncio.create_task(_render_and_store(html, files_dir, executor)) if html else None
             if written is not None:
                 try:
                     await _record(None, written[0][0], written[0][1], written[1], written[2], batch_id)
@@ -295,13 +299,14 @@ async def run_batch(batch: dict[str, Any], files_dir: Path, stop: asyncio.Event 
                            status=status, failed=failed)
 
 
-async def process_next_batch(files_dir: Path, stop: asyncio.Event | None = None) -> bool:
+async def process_next_batch(files_dir: Path, stop: asyncio.Event | None = None,
+                             executor: Executor | None = None) -> bool:
     """Claim and run one batch; False if there was none."""
     batch = await claim_batch()
     if batch is None:
         return False
     try:
-        await run_batch(batch, files_dir, stop)
+        await run_batch(batch, files_dir, stop, executor)
     except Exception as exc:
         log.exception("letter batch %s failed", batch["id"])
         await LetterBatch.update({LetterBatch.status: "failed", LetterBatch.finished_at: clock.now(),
@@ -309,17 +314,39 @@ async def process_next_batch(files_dir: Path, stop: asyncio.Event | None = None)
     return True
 
 
+def renderer_process() -> ProcessPoolExecutor:
+    """One process that renders PDFs for this app process. WeasyPrint holds the GIL for the whole render
+    (about 40 ms a letter): in a thread of the web process it would stall every request and every database
+    reply meanwhile; in a process of its own it runs beside them. Spawned (not forked: the web process has
+    threads), on the first batch only."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
 async def run_letter_worker(files_dir: Path, stop: asyncio.Event) -> None:
     """Make queued letter batches until `stop` is set: at once when kicked, otherwise polling every second
-    (a batch queued by another process)."""
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(_wake.wait(), timeout=POLL_SECONDS)
-        except asyncio.TimeoutError:
-            pass
-        _wake.clear()
-        try:
-            while not stop.is_set() and await process_next_batch(files_dir, stop):
+    (a batch queued by another process). PDFs are rendered in `renderer_process()`, started when first needed
+    and stopped with the worker."""
+    executor: ProcessPoolExecutor | None = None
+    try:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(_wake.wait(), timeout=POLL_SECONDS)
+            except asyncio.TimeoutError:
                 pass
-        except Exception:  # the worker must outlive a bad batch or a lost connection
-            log.exception("letter worker failed")
+            _wake.clear()
+            try:
+                while not stop.is_set():
+                    if not await LetterBatch.exists().where(_claimable()):
+                        break
+                    if executor is None:
+                        executor = renderer_process()
+                    if not await process_next_batch(files_dir, stop, executor):
+                        break
+            except Exception:  # the worker must outlive a bad batch, a lost connection or a dead renderer
+                log.exception("letter worker failed")
+                if executor is not None:
+                    executor.shutdown(wait=False, cancel_futures=True)
+                    executor = None
+    finally:
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown, True, cancel_futures=True)

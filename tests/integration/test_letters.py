@@ -235,10 +235,10 @@ async def test_a_failing_letter_is_counted_and_the_round_goes_on(world, as_perso
     declined = await declined_with_reviews(world)  # Shelbyville's application
     real = services._render_and_store
 
-    def failing_for_shelbyville(html, files_dir):
+    async def failing_for_shelbyville(html, files_dir, executor=None):
         if "Shelbyville" in html:
             raise RuntimeError("renderer broke")
-        return real(html, files_dir)
+        return await real(html, files_dir, executor)
 
     monkeypatch.setattr(services, "_render_and_store", failing_for_shelbyville)
     staff = await as_persona("staff")
