@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Template, TemplateSyntaxError, meta, nodes
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
@@ -93,7 +93,7 @@ class LetterTemplateError(ValueError):
     """A template that cannot be saved or rendered; the message is for staff."""
 
 
-_env = SandboxedEnvironment(autoescape=True, undefined=__import__("jinja2").StrictUndefined)
+_env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
 
 
 def _parse(source: str) -> nodes.Template:
