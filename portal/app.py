@@ -27,6 +27,8 @@ from portal.awards.tranche_controllers import ROUTES as TRANCHE_ROUTES
 from portal.core import mail
 from portal.core.errors import DomainError, NotFound
 from portal.dashboards.controllers import ROUTES as DASHBOARD_ROUTES
+from portal.letters import services as letters
+from portal.letters.controllers import ROUTES as LETTER_ROUTES
 from portal.payments.controllers import ROUTES as PAYMENT_ROUTES
 from portal.payments.ledger_controllers import ROUTES as LEDGER_ROUTES
 from portal.payments.onboarding_controllers import ROUTES as ONBOARDING_ROUTES
@@ -77,7 +79,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.open_engine(engine, settings.database.pool_size)
         stop = asyncio.Event()
-        workers = [asyncio.create_task(mail.run_outbox_worker(settings, stop))]
+        workers = [asyncio.create_task(mail.run_outbox_worker(settings, stop)),
+                   asyncio.create_task(letters.run_letter_worker(settings.files_dir, stop))]
         if settings.reminder_interval_seconds > 0:
             workers.append(asyncio.create_task(lifecycle.run_reminder_worker(
                 settings.public_url, settings.reminder_interval_seconds, stop)))
@@ -120,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *REVIEW_EXPORT_ROUTES,
             *AWARD_ROUTES,
             *DECISION_ROUTES,
+            *LETTER_ROUTES,
             *REPORTING_ROUTES,
             *DASHBOARD_ROUTES,
             *PAYMENT_ROUTES,

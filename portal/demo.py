@@ -1093,6 +1093,13 @@ async def _is_empty() -> bool:
     return not (await User.exists() or await Organisation.exists() or await Program.exists())
 
 
+async def seed_default_letter_templates() -> None:
+    """Every demo program starts with the default award, decline and waitlist letters (portal.letters)."""
+    from portal.letters.services import seed_default_templates
+
+    await seed_default_templates()
+
+
 async def seed(settings: Any = None) -> bool:
     """Load the demo into an empty database; returns False (and writes nothing) if it has data already.
 
@@ -1113,6 +1120,7 @@ async def seed(settings: Any = None) -> bool:
         for entry in APPLICATIONS:
             await seeder.application(entry)
         await seeder.bids()
+        await seed_default_letter_templates()
         await seeder.audit(now, None, "demo.seeded", "portal", 0, programs=len(seeder.programs),
                            applications=len(APPLICATIONS), statuses=sorted({e["status"] for e in APPLICATIONS}))
     return True

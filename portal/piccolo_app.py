@@ -11,6 +11,7 @@ from portal.awards.tables import Award
 from portal.awards.tranche_tables import Tranche
 from portal.core.tables import AuditEvent, OutboundEmail
 from portal.payments.onboarding_tables import OrganisationPayout
+from portal.letters.tables import Letter, LetterBatch, LetterTemplate
 from portal.payments.tables import Payment, StripeEvent
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
 from portal.reporting.tables import Report
@@ -65,6 +66,9 @@ ALL_TABLES = [
     AwardAcceptance,
     Tranche,
     OrganisationPayout,
+    LetterTemplate,
+    LetterBatch,
+    Letter,
 ]
 
 APP_CONFIG = AppConfig(

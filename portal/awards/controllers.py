@@ -11,7 +11,9 @@ from litestar.params import FromPath
 from portal.applications.access import get_application_for
 from portal.awards import forms, queries, rules, services
 from portal.awards.access import get_award_for
-from portal.core.errors import Conflict, Invalid
+from portal.core.errors import Conflict, Invalid, NotFound
+from portal.letters import queries as letter_queries
+from portal.letters import services as letter_services
 from portal.reporting.queries import list_reports_for_award
 from portal.reviews.queries import scores_for_program
 from portal.web.auth import actor, current_user
@@ -95,8 +97,17 @@ def letter_filename(award: dict[str, Any]) -> str:
 @get("/awards/{award_id:int}/letter.pdf", name="awards:letter")
 async def letter(request: Request, award_id: FromPath[int]) -> Response:
     award = await get_award_for(current_user(request), award_id, "view")
-    path = await services.letter_path(actor(request), award, request.app.state.settings.files_dir)
-    return Response(content=path.read_bytes(), media_type="application/pdf", headers={
+    files_dir = request.app.state.settings.files_dir
+    made = await letter_queries.latest_letter(award["application"], "award")  # a round's letter, if one was made
+    content = None
+    if made is not None:
+        try:
+            content = letter_services.stored_letter(files_dir, made)  # Conflict if the file was changed
+        except NotFound:
+            content = None  # its file is gone: the award letter as before
+    if content is None:
+        content = (await services.letter_path(actor(request), award, files_dir)).read_bytes()
+    return Response(content=content, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{letter_filename(award)}"',
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, no-store",

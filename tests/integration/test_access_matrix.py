@@ -431,3 +431,19 @@ async def test_public_pages_answer_everyone(sign_in, objects):
         for url in ("/programs", "/programs/healthy-babies"):
             assert (persona, url, (await client.get(url)).status_code) == (persona, url, OK)
         assert (persona, (await client.get("/programs/no-such-program")).status_code) == (persona, 404)
+
+
+# Letters (issue 5, i5-letters): the program's staff only, as the staff program page. The world has no letter
+# batch or letter, so an id (the award's) names none and staff get 404 there after the access check.
+GET_MATRIX.update({
+    "/staff/programs/{program}/letters": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
+    "/staff/programs/{program}/letters/batches/{award}": {"default": 403, "anonymous": LOGIN, "staff": 404,
+                                                          "admin": 404},
+    "/staff/programs/{program}/letters/files/{award}/letter.pdf": {"default": 403, "anonymous": LOGIN,
+                                                                   "staff": 404, "admin": 404},
+})
+POST_MATRIX.update({
+    f"/staff/programs/{{program}}/letters/{tail}": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                     "admin": "input"}
+    for tail in ("templates", "preview", "batches")
+})
