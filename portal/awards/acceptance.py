@@ -22,11 +22,13 @@ from portal.applications.tables import Application
 from portal.applications.signing import normalise_name
 from portal.applications.team_queries import team_position
 from portal.awards import services as award_services
+from portal.awards import queries as award_queries
 from portal.awards.acceptance_tables import AwardAcceptance
 from portal.awards.tables import Award
 from portal.core import audit, clock, pdf
 from portal.core.actor import Actor, Principal
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
+from portal.core.mail import queue_email
 from portal.core.templating import render
 from portal.db import Duplicate, write_transaction
 from portal.reporting.queries import list_reports_for_award
@@ -85,8 +87,10 @@ async def _letter_sha256(actor: Actor, award: dict[str, Any], files_dir: Path) -
     return hashlib.sha256(await asyncio.to_thread(path.read_bytes)).hexdigest()
 
 
-async def _record(actor: Actor, award_id: int, decision: str, **fields: Any) -> None:
-    """Insert the acceptance row and move the award from offered; Conflict if it was answered meanwhile."""
+async def _record(actor: Actor, award_id: int, decision: str, public_url: str = "", **fields: Any) -> None:
+    """Insert the acceptance row and move the award from offered, and tell the city's members and the
+    program's contact address (email `award_answered`, in the same transaction); Conflict if it was answered
+    meanwhile."""
     try:
         async with write_transaction():
             moved = await Award.update({Award.status: decision}).where(
@@ -98,8 +102,24 @@ async def _record(actor: Actor, award_id: int, decision: str, **fields: Any) -> 
                 **fields))
             await audit.record(actor, f"award.{decision}", "award", award_id,
                                **{k: v for k, v in fields.items() if k in ("typed_name", "title", "letter_sha256")})
+            await _tell(actor, award_id, decision, public_url, fields)
     except Duplicate as exc:
         raise Conflict("This award has already been answered.") from exc
+
+
+async def _tell(actor: Actor, award_id: int, decision: str, public_url: str, fields: dict[str, Any]) -> None:
+    award = await award_queries.get_award(award_id)
+    assert award is not None
+    context = {"award": award, "decision": decision, "signer": actor.user.name if actor.user else "",
+               "typed_name": fields.get("typed_name", ""), "title": fields.get("title", ""),
+               "reason": fields.get("reason", ""), "letter_sha256": fields.get("letter_sha256", ""),
+               "at_utc": clock.now().strftime("%Y-%m-%d %H:%M UTC"),
+               "link": f"{public_url}/awards/{award_id}" if public_url else ""}
+    recipients = {m["email"]: m["name"] for m in await award_queries.city_member_emails(award["city_id"])}
+    if award["contact_email"]:
+        recipients.setdefault(award["contact_email"], award["program_title"] + " team")
+    for email, name in recipients.items():
+        await queue_email(email, "award_answered", context | {"name": name})
 
 
 def acceptance_errors(typed_name: str, title: str, agreed: bool, account_name: str) -> dict[str, str]:
@@ -120,11 +140,12 @@ def acceptance_errors(typed_name: str, title: str, agreed: bool, account_name: s
 
 
 async def accept_award(actor: Actor, award: dict[str, Any], typed_name: str, title: str, agreed: bool,
-                       files_dir: Path) -> dict[str, Any]:
+                       files_dir: Path, public_url: str = "") -> dict[str, Any]:
     """The signer accepts the award.
 
     Writes, in one transaction: an `award_acceptance` row (accepted, typed name, title, UTC time, address,
-    the letter's SHA-256); the award `offered` -> `accepted`; an audit row `award.accepted`. After the commit:
+    the letter's SHA-256); the award `offered` -> `accepted`; an audit row `award.accepted`; email
+    `award_answered` to the city's members and the program's contact address. After the commit:
     the countersigned PDF under files/countersigned with its SHA-256 on the acceptance row (audit
     `award.countersigned`). Invalid (422) for a name that is not the signer's account name, a missing title or
     agreement; Forbidden for anyone but the signer; Conflict once answered. The caller releases the tranches.
@@ -135,7 +156,7 @@ async def accept_award(actor: Actor, award: dict[str, Any], typed_name: str, tit
     if errors:
         raise Invalid(errors)
     sha = await _letter_sha256(actor, award, files_dir)
-    await _record(actor, award["id"], "accepted", typed_name=typed_name, title=title, letter_sha256=sha)
+    await _record(actor, award["id"], "accepted", public_url, typed_name=typed_name, title=title, letter_sha256=sha)
     try:
         await make_countersigned(actor, award["id"], files_dir)
     except Exception:  # the acceptance stands; the PDF is made again when first downloaded
@@ -145,11 +166,13 @@ async def accept_award(actor: Actor, award: dict[str, Any], typed_name: str, tit
     return acceptance
 
 
-async def decline_award(actor: Actor, award: dict[str, Any], reason: str, files_dir: Path) -> None:
+async def decline_award(actor: Actor, award: dict[str, Any], reason: str, files_dir: Path,
+                        public_url: str = "") -> None:
     """The signer declines the award.
 
     Writes, in one transaction: an `award_acceptance` row (declined, the reason, time, address, the letter's
-    SHA-256); the award `offered` -> `declined`; an audit row `award.declined`. Invalid without a reason.
+    SHA-256); the award `offered` -> `declined`; an audit row `award.declined`; email `award_answered` to the
+    city's members and the program's contact address. Invalid without a reason.
     """
     await _check_signer(actor, award)
     reason = reason.replace("\r\n", "\n").strip()
@@ -158,7 +181,7 @@ async def decline_award(actor: Actor, award: dict[str, Any], reason: str, files_
     if len(reason) > MAX_REASON:
         raise Invalid({"reason": f"Use at most {MAX_REASON} characters."})
     sha = await _letter_sha256(actor, award, files_dir)
-    await _record(actor, award["id"], "declined", reason=reason, letter_sha256=sha)
+    await _record(actor, award["id"], "declined", public_url, reason=reason, letter_sha256=sha)
 
 
 def countersigned_pdf(award: dict[str, Any], reports: list[dict[str, Any]], acceptance: dict[str, Any]) -> bytes:

@@ -67,10 +67,11 @@ async def answer(request: Request, award_id: FromPath[int]) -> Response:
               "agree": bool(text(data, "agree", 10)), "reason": text(data, "reason", 8000)}
     try:
         if decision == "decline":
-            await acceptance.decline_award(actor(request), award, values["reason"], settings.files_dir)
+            await acceptance.decline_award(actor(request), award, values["reason"], settings.files_dir,
+                                           settings.public_url)
         else:
             await acceptance.accept_award(actor(request), award, values["typed_name"], values["title"],
-                                          values["agree"], settings.files_dir)
+                                          values["agree"], settings.files_dir, settings.public_url)
             await tranches.release_on_acceptance(actor(request), award_id, tranches.gateway_or_none(settings))
     except Invalid as exc:
         ctx = _form(award, values, exc.errors, "decline" if decision == "decline" else "accept")

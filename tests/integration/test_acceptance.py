@@ -113,3 +113,28 @@ async def test_hostile_title_reaches_no_file_or_network_and_huge_input_is_422(wo
     text = "".join(page.extract_text() for page in PdfReader(BytesIO(signed.content)).pages)
     assert 'file:///etc/passwd' in text and "root:x:" not in text  # shown as text, never fetched
     assert b"/EmbeddedFile" not in signed.content and b"/Subtype /Image" not in signed.content
+
+
+async def test_accepting_and_declining_tell_the_city_and_the_program(world, as_persona, mailbox):
+    from portal.programs.tables import Program
+
+    await Program.update({Program.contact_email: "grants@network.org"}).where(Program.id == world["program"])
+    award = await make_award(world["application_a"], world["staff"])
+    applicant = await as_persona("applicant")
+    assert (await applicant.post(f"/awards/{award}/acceptance", GOOD)).status_code == 303
+    for address in ("applicant@springfield.gov", "colleague@springfield.gov", "grants@network.org"):
+        message = await mailbox.wait_for(address, "Award accepted")
+        body = message.get_payload(decode=True).decode()
+        assert "has accepted the award" in body and "Mayor" in body and f"/awards/{award}" in body
+
+    mailbox.clear()
+    other = await make_award(world["application_b"], world["staff"])
+    from portal.applications.tables import Application
+
+    await Application.update({Application.status: "awarded"}).where(Application.id == world["application_b"])
+    stranger = await as_persona("stranger")
+    response = await stranger.post(f"/awards/{other}/acceptance", {"decision": "decline", "reason": "Council said no."})
+    assert response.status_code == 303
+    message = await mailbox.wait_for("grants@network.org", "Award declined")
+    assert "Council said no." in message.get_payload(decode=True).decode()
+    assert mailbox.to("applicant@springfield.gov") == []
