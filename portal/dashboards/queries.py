@@ -15,6 +15,7 @@ from portal.applications.tables import Application
 from portal.awards.tables import Award
 from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
+from portal.payments import ledger
 from portal.programs.tables import ProgramFunder
 from portal.reporting.tables import Report
 
@@ -128,4 +129,9 @@ async def get_funded_program_for(user: Principal, program_id: int) -> dict[str, 
     programs = await funded_programs(user.funder_ids, program_id)
     if not programs:
         raise NotFound()
-    return (await summaries(programs))[0]
+    program = (await summaries(programs))[0]
+    # Where the money is: the ledger's figures (docs/payments.md), paid out to cities and received from funders.
+    money_ledger = await ledger.program_ledger(program_id)
+    program["ledger"] = money_ledger["totals"]
+    program["funds_received_cents"] = money_ledger["funds_received_cents"]
+    return program

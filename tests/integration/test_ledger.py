@@ -57,6 +57,11 @@ async def test_ledger_figures_for_award_and_program(world, as_persona, gateway, 
     assert [a["award_id"] for a in program["awards"]] == [award, offered]
     page = await staff.get(f"/staff/programs/{world['program']}/ledger")
     assert page.status_code == 200 and 'data-testid="total-paid">$5,000' in page.text
+    # The funder's summary shows where the money went, from the same ledger.
+    funder = await as_persona("funder")
+    summary = (await funder.get(f"/funder/programs/{world['program']}")).text
+    assert 'data-testid="money-paid">$5,000' in summary and 'data-testid="money-failed">$3,000' in summary
+    assert 'data-testid="money-committed">$10,000' in summary
     award_page = await staff.get(f"/awards/{award}")
     assert 'data-testid="ledger-failed">$3,000' in award_page.text
     assert (await applicant.get(f"/staff/programs/{world['program']}/ledger")).status_code == 403
