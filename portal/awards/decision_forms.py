@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.awards.forms import dollars_to_cents
+from portal.awards.forms import amount_to_award
 from portal.core.errors import Invalid
 from portal.core.templating import money
 from portal.web.forms import text
@@ -45,14 +45,9 @@ def decision_input(data: dict[str, Any], *, offer_kind: str, max_award_cents: in
         errors["outcome"] = "Choose award, decline or waitlist."
     amount_cents, quantity = 0, 0
     if outcome == "award":
-        raw = text(data, "amount", 40).strip()
-        cents = dollars_to_cents(raw) if raw else None
-        if not raw:
-            errors["amount"] = "Enter the amount to award, in dollars."
-        elif cents is None:
-            errors["amount"] = "Enter the amount in dollars, like 25000 or 25,000.50."
-        elif cents <= 0:
-            errors["amount"] = "The amount must be more than $0."
+        cents, problem = amount_to_award(text(data, "amount", 40))
+        if problem:
+            errors["amount"] = problem
         elif max_award_cents > 0 and cents > max_award_cents:
             errors["amount"] = f"The amount is more than the program's largest award ({money(max_award_cents)})."
         else:

@@ -42,6 +42,19 @@ def dollars_to_cents(raw: str) -> int | None:
     return int(whole) * 100 + int((frac + "00")[:2])
 
 
+def amount_to_award(raw: str) -> tuple[int | None, str | None]:
+    """The amount typed on an award form, in cents, or why it is not one (nothing typed, not dollars and cents,
+    not more than $0). Limits that depend on the form (budget left, largest award) are the caller's."""
+    if not raw:
+        return None, "Enter the amount to award, in dollars."
+    cents = dollars_to_cents(raw)
+    if cents is None:
+        return None, "Enter the amount in dollars, like 25000 or 25,000.50."
+    if cents <= 0:
+        return None, "The amount must be more than $0."
+    return cents, None
+
+
 def _date(raw: str) -> date | None:
     try:
         return date.fromisoformat(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
@@ -53,13 +66,9 @@ def award_input(data: dict[str, Any], budget_left_cents: int) -> AwardInput:
     """Validate the award form; Invalid with every error at once."""
     errors: dict[str, str] = {}
     raw_amount = _text(data, "amount", 40)
-    cents = dollars_to_cents(raw_amount) if raw_amount else None
-    if not raw_amount:
-        errors["amount"] = "Enter the amount to award, in dollars."
-    elif cents is None:
-        errors["amount"] = "Enter the amount in dollars, like 25000 or 25,000.50."
-    elif cents <= 0:
-        errors["amount"] = "The amount must be more than $0."
+    cents, problem = amount_to_award(raw_amount)
+    if problem:
+        errors["amount"] = problem
     elif cents > budget_left_cents:
         errors["amount"] = f"The amount is more than the program's budget left ({money(max(budget_left_cents, 0))})."
     conditions = _text(data, "conditions", MAX_CONDITIONS_CHARS)

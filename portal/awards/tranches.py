@@ -32,6 +32,7 @@ from portal.payments import services as payments
 from portal.payments.gateway import StripeGateway, StripeNotConfigured, StripeUnavailable, gateway_for
 from portal.payments.onboarding import payout_destination
 from portal.payments.tables import Payment
+from portal.web.forms import text
 
 log = logging.getLogger(__name__)
 
@@ -81,36 +82,29 @@ async def list_tranches(award_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _field(data: dict[str, Any], key: str, limit: int = 40) -> str:
-    value = data.get(key, "")
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
 def schedule_input(data: dict[str, Any], award_amount_cents: int) -> list[TrancheInput]:
     """The schedule form (rows 1..6: amount_N, trigger_N, report_kind_N, due_date_N; blank amounts skipped);
     Invalid with every error at once, the sum included (key `total`)."""
     errors: dict[str, str] = {}
     rows: list[TrancheInput] = []
     for n in range(1, MAX_ROWS + 1):
-        raw = _field(data, f"amount_{n}")
+        raw = text(data, f"amount_{n}", 40)
         if not raw:
             continue
         cents = dollars_to_cents(raw)
         if cents is None or cents <= 0:
             errors[f"amount_{n}"] = "Enter an amount in dollars greater than zero, like 25000 or 25,000.50."
-        trigger = _field(data, f"trigger_{n}")
+        trigger = text(data, f"trigger_{n}", 40)
         kind, due = "", None
         if trigger not in TRIGGERS:
             errors[f"trigger_{n}"] = "Choose when this tranche is paid."
         elif trigger == "on_report_approval":
-            kind = _field(data, f"report_kind_{n}")
+            kind = text(data, f"report_kind_{n}", 40)
             if kind not in REPORT_KINDS:
                 errors[f"report_kind_{n}"] = "Choose the interim or the final report."
                 kind = ""
         elif trigger == "on_date":
-            raw_date = _field(data, f"due_date_{n}")
+            raw_date = text(data, f"due_date_{n}", 40)
             try:
                 due = date.fromisoformat(raw_date) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw_date) else None
             except ValueError:

@@ -32,8 +32,8 @@ def _criterion_view(c: dict[str, Any]) -> dict[str, Any]:
 async def _page(assignment: dict[str, Any]) -> dict[str, Any]:
     """What the review page shows: the application read-only, the rubric, the saved review, and once it is
     submitted the other reviewers' scores and the revisions."""
-    # As this reviewer may read it: None if conflicted, the blind copy on a blind panel.
-    application = await queries.application_for_review(assignment["application"], reviewer_id=assignment["reviewer"])
+    # As its reviewer may read it (the blind copy on a blind panel); get_assignment_for has checked conflicts.
+    application = await queries.application_for_review(assignment["application"], as_reviewer=True)
     if application is None:
         raise NotFound()
     criteria = [_criterion_view(c) for c in await queries.list_criteria(assignment["application.program"])]

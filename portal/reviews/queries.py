@@ -9,7 +9,6 @@ from portal.applications import blind as blinding
 from portal.applications.tables import Application, ApplicationFile
 from portal.programs.tables import Criterion, FormVersion, ProgramRole
 from portal.reviews import rules
-from portal.reviews.conflicts import is_conflicted
 from portal.reviews.tables import Assignment, PanelMember, ReviewPanel, Score
 
 # Applications that have left the draft stage can be reviewed and ranked.
@@ -39,19 +38,6 @@ async def scores_for_program(program_id: int) -> dict[int, dict[str, Any]]:
                     "rank": row["rank"]}
         for row in result.rows
     }
-
-
-async def get_assignment(assignment_id: int) -> dict[str, Any] | None:
-    """The assignment, or None when there is none, or when its reviewer is conflicted on its application
-    (found or declared: an assignment row never outweighs a conflict, so the review pages answer 404)."""
-    row = await Assignment.select(
-        Assignment.id, Assignment.application, Assignment.reviewer, Assignment.status, Assignment.comment,
-        Assignment.assigned_at, Assignment.submitted_at, Assignment.application.program,
-        Assignment.application.title, Assignment.application.program.title,
-    ).where(Assignment.id == assignment_id).first()
-    if row is None or await is_conflicted(row["reviewer"], row["application"]):
-        return None
-    return row
 
 
 async def scores_of(assignment_id: int) -> dict[int, dict[str, Any]]:
@@ -114,15 +100,15 @@ async def list_program_reviewers(program_id: int) -> list[dict[str, Any]]:
     return reviewers
 
 
-async def application_for_review(application_id: int, *, reviewer_id: int | None = None) -> dict[str, Any] | None:
+async def application_for_review(application_id: int, *, as_reviewer: bool = False) -> dict[str, Any] | None:
     """An application as reviewers and staff read it: its answers, its form's schema, its city and files.
 
     `blind` says whether its panel reviews blind (False without a panel). `blind_copy` holds, for a blind
     panel, what its reviewers may see: the same keys with the organisation's name and state emptied, a title
     without identifying values, files with neutral names and none of identifying fields (applications/
     blind.py); templates/reviews/_application.html shows it on a reviewer's page, staff see the original.
-    With `reviewer_id`: None when that reviewer is conflicted on it (found or declared), and for a blind
-    panel the blind copy itself."""
+    With `as_reviewer`: for a blind panel, the blind copy itself. Conflicts are checked before this is called
+    (reviews.access.get_assignment_for answers 404 to a conflicted reviewer)."""
     application = await Application.select(
         Application.id, Application.title, Application.status, Application.answers, Application.requested_cents,
         Application.submitted_at, Application.receipt_number, Application.program, Application.program.title,
@@ -131,8 +117,6 @@ async def application_for_review(application_id: int, *, reviewer_id: int | None
         Application.form_version,
     ).where(Application.id == application_id).output(load_json=True).first()
     if application is None:
-        return None
-    if reviewer_id is not None and await is_conflicted(reviewer_id, application_id):
         return None
     form = await FormVersion.select(FormVersion.schema).where(
         FormVersion.id == application["form_version"]
@@ -151,7 +135,7 @@ async def application_for_review(application_id: int, *, reviewer_id: int | None
             "organisation.name": "", "organisation.state": "", "organisation.email_domain": "", "organisation": None,
             "files": blinding.neutral_files(application_id, schema, application["files"]), "blind_copy": None,
         }
-        if reviewer_id is not None:
+        if as_reviewer:
             return application["blind_copy"]
     return application
 
