@@ -46,6 +46,9 @@ class MailSettings:
     """The From: address of every email."""
 
 
+STRIPE_JS_URL = "https://js.stripe.com/v3/"
+
+
 @dataclass(frozen=True)
 class StripeSettings:
     secret_key: str = ""
@@ -55,10 +58,21 @@ class StripeSettings:
     api_base: str = ""
     """Stripe's API address for every endpoint, Connect and payments alike (empty: https://api.stripe.com).
     The tests point it at a local server (tests/stripe_servers.py); production must leave it empty or https."""
+    publishable_key: str = ""
+    """Stripe publishable key (pk_...), given to Stripe.js in the funder's browser to confirm a pledge payment by
+    card. Empty: the pledge page offers no card payment and says how else to pay."""
+    js_url: str = STRIPE_JS_URL
+    """Where the browser loads Stripe.js from. Stripe requires it from js.stripe.com (never bundled); the tests
+    point it at their fake (tests/stripe_connect_fake.py); production must keep it https."""
 
     @property
     def configured(self) -> bool:
         return bool(self.secret_key)
+
+    @property
+    def card_payments(self) -> bool:
+        """The browser can pay by card: a secret key for the PaymentIntent, a publishable key for Stripe.js."""
+        return bool(self.secret_key and self.publishable_key)
 
 
 @dataclass(frozen=True)
@@ -155,6 +169,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     stripe_base = _env(environ, "STRIPE_API_BASE").rstrip("/")
     if production and stripe_base and not stripe_base.startswith("https://"):
         raise SettingsError("STRIPE_API_BASE must be an https:// address in production")
+    stripe_pk = _env(environ, "STRIPE_PUBLISHABLE_KEY")
+    if stripe_pk and not stripe_pk.startswith("pk_"):
+        raise SettingsError("STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_...), never the secret key")
+    stripe_js = _env(environ, "STRIPE_JS_URL") or STRIPE_JS_URL
+    if not stripe_js.startswith(("https://", "http://")):
+        raise SettingsError("STRIPE_JS_URL must be an http(s):// address")
+    if production and not stripe_js.startswith("https://"):
+        raise SettingsError("STRIPE_JS_URL must be an https:// address in production (Stripe serves it from "
+                            f"{STRIPE_JS_URL})")
     if production and stripe_key and not stripe_hook:
         raise SettingsError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set in production "
                             "(payments are confirmed by Stripe's webhook)")
@@ -172,7 +195,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             use_tls=_bool(environ, "SMTP_STARTTLS", False),
             sender=_env(environ, "MAIL_FROM", MailSettings.sender),
         ),
-        stripe=StripeSettings(secret_key=stripe_key, webhook_secret=stripe_hook, api_base=stripe_base),
+        stripe=StripeSettings(secret_key=stripe_key, webhook_secret=stripe_hook, api_base=stripe_base,
+                              publishable_key=stripe_pk, js_url=stripe_js),
         session_hours=_int(environ, "SESSION_HOURS", 12),
         secure_cookies=_bool(environ, "SECURE_COOKIES", production),
         login_attempts_per_15min=_int(environ, "LOGIN_ATTEMPTS_PER_15MIN", 10),
