@@ -15,6 +15,25 @@ which localstripe lacks, following Stripe's documented request and response shap
 Every other path (PaymentIntents, events, `/_config/...`) is forwarded to localstripe, behind the same
 idempotency layer, so the portal's one `STRIPE_API_BASE` reaches both (production: api.stripe.com for both).
 
+Stripe.js, for the browser tests: `GET /js.stripe.com/v3/` serves localstripe's mock Stripe.js (its card Element
+is five plain inputs: number, exp_month, exp_year, cvc, postal_code) followed by tests/stripe_js_fake.js, which
+replaces its `confirmCardPayment` (localstripe's only does the 3-D Secure step of an intent already confirmed on
+the server) with what the real Stripe.js does: `POST /v1/payment_intents/{id}/confirm` with the publishable key
+(`key=pk_...`), the intent's `client_secret` and `payment_method_data[type]=card` plus the card. The fake answers
+that request as Stripe does for a publishable key: 401 without a `pk_` key, 400 if the client secret is not the
+intent's, 400 `payment_intent_unexpected_state` if the intent cannot be confirmed; then it makes the
+PaymentMethod in localstripe, sets it on the intent and confirms it there (localstripe's confirm takes no
+`payment_method`), and answers with the intent; a declined card gets 402 `card_error` with the intent in the
+error, as Stripe answers. localstripe then sends its signed `payment_intent.succeeded` (or `payment_failed`)
+webhook. Cards: 4242424242424242 succeeds; 4000000000000002 (and Stripe's other declined-at-charge test cards)
+is declined: localstripe declines 4000000000000002 only when attaching it to a customer, so the fake gives
+localstripe its own declined-when-charged card 4000000000000341 instead (the PaymentMethod's last4 then reads
+0341); cards that need 3-D Secure (4000002760003184) go through localstripe's own authentication dialog. After
+a decline Stripe lets the same intent be confirmed again with another card; localstripe does not (its intent
+keeps the failed charge), so the fake clears that failed charge in localstripe's in-process store (it runs in
+the same process: tests/stripe_servers.py). Responses carry CORS headers for the browser's origin, as Stripe's
+API does for publishable-key requests.
+
 Test controls (Python methods, the server runs in the test's event loop): `complete_onboarding(acct)`,
 `fail_next_transfer(code)`, `hold_next_transfer()` (the transfer is made, then the response waits: a test cancels
 the caller there to simulate a crash after the remote call), `events` (the Stripe events each change produced,
@@ -30,6 +49,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -37,6 +57,17 @@ from aiohttp import ClientSession, web
 
 API_VERSION = "2026-10-28.clover"
 CONNECT_PATHS = re.compile(r"^/v1/(accounts|account_links|transfers)(/|$)")
+STRIPE_JS_OVERRIDE = Path(__file__).with_name("stripe_js_fake.js")
+PUBLISHABLE_KEY_PATHS = re.compile(  # requests Stripe.js makes with `key=pk_...` in the body instead of sk_ auth
+    r"^/v1/(tokens|sources|payment_intents/\w+/(confirm|_authenticate)|setup_intents/\w+/(confirm|cancel))$")
+INTERNAL_KEY = "sk_test_connect_fake_internal"
+"""The fake's own key for what it asks of localstripe on a publishable-key request (localstripe takes any sk_)."""
+CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+DECLINED_AT_CHARGE = ("4000000000000002", "4000000000009995", "4000000000009987", "4000000000009979",
+                      "4000000000000069", "4000000000000127", "4000000000000119")
+"""Stripe's test cards that are declined when charged; localstripe declines them only when attached."""
+LOCALSTRIPE_DECLINED = "4000000000000341"
+"""localstripe's card that attaches but is declined when charged."""
 INSUFFICIENT_FUNDS = ("You have insufficient available funds in your Stripe account. Try adding funds directly to "
                       "your available balance by creating Charges using the 4000000000000077 test card.")
 
@@ -159,6 +190,9 @@ class ConnectFake:
         self._saved: dict[tuple[str, str], Saved] = {}
         self.requests: list[tuple[str, str, str]] = []  # (method, path, idempotency key) of every request
         self.app = web.Application(middlewares=[self._auth, self._idempotency])
+        self.app.on_response_prepare.append(self._cors)
+        self.app.router.add_get("/js.stripe.com/v3/", self.stripe_js)
+        self.app.router.add_post("/v1/payment_intents/{id}/confirm", self.confirm_payment_intent)
         self.app.router.add_post("/v1/accounts", self.create_account)
         self.app.router.add_get("/v1/accounts/{id}", self.retrieve_account)
         self.app.router.add_post("/v1/account_links", self.create_account_link)
@@ -204,6 +238,8 @@ class ConnectFake:
     async def _auth(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path.startswith("/_config/") or request.path.startswith("/js.stripe.com/"):
             return await handler(request)
+        if request.method == "POST" and PUBLISHABLE_KEY_PATHS.match(request.path) and api_key_of(request) is None:
+            return await handler(request)  # Stripe.js: the publishable key is checked by the handler (or localstripe)
         if api_key_of(request) is None:
             return StripeError(401, "invalid_request_error",
                                "You did not provide an API key. You need to provide your API key in the "
@@ -434,6 +470,95 @@ class ConnectFake:
             items = items[ids.index(after) + 1:]
         return web.json_response({"object": "list", "data": items[:limit], "has_more": len(items) > limit,
                                   "url": "/v1/transfers"})
+
+    # -- Stripe.js: the browser's requests --------------------------------------------------------------------------
+
+    @staticmethod
+    async def _cors(request: web.Request, response: web.StreamResponse) -> None:
+        origin = request.headers.get("Origin")
+        if origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+
+    async def stripe_js(self, request: web.Request) -> web.Response:
+        """localstripe's mock Stripe.js, then tests/stripe_js_fake.js (a `confirmCardPayment` like Stripe's)."""
+        status, script = await self._localstripe("GET", "/js.stripe.com/v3/", raw=True)
+        if status != 200:
+            raise StripeError(502, "api_error", "localstripe did not serve its Stripe.js")
+        return web.Response(text=script + "\n" + STRIPE_JS_OVERRIDE.read_text(), content_type="application/javascript",
+                            headers={"Cache-Control": "no-store"})
+
+    async def _localstripe(self, method: str, path: str, data: dict[str, str] | None = None, *,
+                           raw: bool = False) -> tuple[int, Any]:
+        if self._session is None:
+            self._session = ClientSession()
+        async with self._session.request(method, self.localstripe_url + path, data=data,
+                                         headers={"Authorization": f"Bearer {INTERNAL_KEY}"}) as upstream:
+            return upstream.status, (await upstream.text() if raw else await upstream.json(content_type=None))
+
+    async def confirm_payment_intent(self, request: web.Request) -> web.StreamResponse:
+        """`POST /v1/payment_intents/{id}/confirm`. With a secret key (the server), forwarded to localstripe as
+        before. With the publishable key and the client secret (Stripe.js in the browser), answered here as Stripe
+        does: the card in `payment_method_data` becomes a PaymentMethod set on the intent, which is confirmed."""
+        if api_key_of(request) is not None:
+            return await self.forward(request)
+        params = parse_form(await request.text())
+        key = params.get("key")
+        if not isinstance(key, str) or not key.startswith("pk_") or len(key) <= 5:
+            raise StripeError(401, "invalid_request_error", "You did not provide an API key. You need to provide "
+                              "your publishable key as `key` (Stripe.js does).", save=False)
+        intent_id = request.match_info["id"]
+        status, intent = await self._localstripe("GET", f"/v1/payment_intents/{intent_id}")
+        if status != 200:
+            raise no_such("payment_intent", intent_id, "intent")
+        secret = params.get("client_secret")
+        if not isinstance(secret, str) or not secrets.compare_digest(secret, intent["client_secret"]):
+            raise StripeError(400, "invalid_request_error", "The client_secret provided does not match the "
+                              "client_secret associated with the PaymentIntent.", param="client_secret", save=False)
+        if intent["status"] not in CONFIRMABLE:
+            raise StripeError(400, "invalid_request_error", "This PaymentIntent's status is "
+                              f"{intent['status']}: it cannot be confirmed.", "payment_intent_unexpected_state",
+                              save=False)
+        method_data = params.get("payment_method_data")
+        card = method_data.get("card") if isinstance(method_data, dict) else None
+        if not isinstance(card, dict) or method_data.get("type") != "card":
+            raise missing("payment_method_data[type]")
+        number = str(card.get("number", "")).replace(" ", "")
+        form = {"type": "card", "card[number]": LOCALSTRIPE_DECLINED if number in DECLINED_AT_CHARGE else number,
+                **{f"card[{name}]": str(card.get(name, "")) for name in ("exp_month", "exp_year", "cvc")}}
+        postal = ((method_data.get("billing_details") or {}).get("address") or {}).get("postal_code")
+        if postal:
+            form["billing_details[address][postal_code]"] = str(postal)
+        status, method = await self._localstripe("POST", "/v1/payment_methods", form)
+        if status != 200:
+            raise StripeError(402, "card_error", "Your card's details are incomplete or incorrect.",
+                              "incorrect_number", "payment_method_data[card]", save=False)
+        self._forget_failed_charge(intent_id)
+        status, body = await self._localstripe("POST", f"/v1/payment_intents/{intent_id}",
+                                               {"payment_method": method["id"]})
+        if status != 200:
+            return web.json_response(body, status=status)
+        status, body = await self._localstripe("POST", f"/v1/payment_intents/{intent_id}/confirm")
+        if status == 402:  # declined: Stripe answers with a card_error that carries the intent
+            _, intent = await self._localstripe("GET", f"/v1/payment_intents/{intent_id}")
+            error = body.get("error") or {}
+            return web.json_response({"error": {
+                "type": "card_error", "code": error.get("code") or "card_declined", "decline_code": "generic_decline",
+                "message": error.get("message") or "Your card was declined.", "charge": error.get("charge"),
+                "payment_intent": intent, "payment_method": method}}, status=402)
+        return web.json_response(body, status=status)
+
+    @staticmethod
+    def _forget_failed_charge(intent_id: str) -> None:
+        """Let localstripe confirm an intent again after a decline, as Stripe does (see the module docstring)."""
+        try:
+            from localstripe.resources import store
+        except ImportError:
+            return
+        intent = store.get(f"payment_intent:{intent_id}")
+        charge = getattr(intent, "latest_charge", None)
+        if charge is not None and getattr(charge, "status", None) == "failed":
+            intent.latest_charge = None
 
     # -- everything else: localstripe ---------------------------------------------------------------------------
 
