@@ -1,18 +1,21 @@
-"""The staff program ledger and the funder's pledge page (pay a pledge by PaymentIntent)."""
+"""The staff program ledger and the funder's pledge page (pay a pledge by card: a PaymentIntent confirmed in the
+browser with Stripe.js, see docs/payments.md)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
+from litestar.plugins.htmx import HTMXRequest
 
-from portal.core.errors import Conflict, Invalid, NotFound
-from portal.dashboards.queries import get_funded_program_for
-from portal.payments import ledger, services
+from portal.core.errors import Conflict, Invalid
+from portal.payments import ledger, pledges, services
 from portal.payments.gateway import gateway_for
 from portal.programs.staff_queries import get_program_for_staff
-from portal.programs.tables import ProgramFunder
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
+from portal.web.headers import content_security_policy
 from portal.web.render import render
 
 
@@ -22,45 +25,72 @@ async def program_ledger(request: Request, program_id: FromPath[int]) -> Respons
     return render(request, "payments/program_ledger.html", await ledger.program_ledger(program_id))
 
 
-async def _pledge(request: Request, program_id: int) -> dict:
-    user = current_user(request)
-    program = await get_funded_program_for(user, program_id)
-    row = await ProgramFunder.select(ProgramFunder.funder, ProgramFunder.pledged_cents).where(
-        (ProgramFunder.program == program_id) & ProgramFunder.funder.is_in(user.funder_ids or [0])
-    ).order_by(ProgramFunder.id).first()
-    if row is None:
-        raise NotFound()
-    rows = await ledger.funder_rows(program_id=program_id, funder_id=row["funder"])
-    return {"program": program, "pledge": rows[0], "funder_id": row["funder"],
-            "figures": (await ledger.program_ledger(program_id))["totals"],
-            "outstanding_cents": max(rows[0]["pledged_cents"] - rows[0]["received_cents"] - rows[0]["pending_cents"], 0)}
+def _pledge_page(request: Request, ctx: dict[str, Any], checkout: pledges.Checkout | None = None, *,
+                 payment: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                 polling: bool = False, status_code: int = 200) -> Response:
+    """The pledge page (for htmx, its figures only); with card payments on, its Content-Security-Policy also
+    allows Stripe.js and Stripe's API (this page only)."""
+    stripe = request.app.state.settings.stripe
+    headers = {}
+    if stripe.card_payments:
+        headers["Content-Security-Policy"] = content_security_policy(**pledges.stripe_js_sources(stripe))
+    return render(request, "payments/pledge.html", ctx | {
+        "errors": errors or {}, "payment": payment, "checkout": checkout, "polling": polling,
+        "card_payments": stripe.card_payments,
+        "publishable_key": stripe.publishable_key, "stripe_js_url": stripe.js_url,
+    }, block="figures", status_code=status_code, headers=headers)
+
+
+async def _open_checkout(request: Request, ctx: dict[str, Any]) -> pledges.Checkout | None:
+    stripe = request.app.state.settings.stripe
+    if not stripe.card_payments:
+        return None
+    return await pledges.open_checkout(ctx["program"]["id"], ctx["funder_id"], ctx["outstanding_cents"],
+                                       gateway_for(stripe))
 
 
 @get("/funder/programs/{program_id:int}/pledge", name="payments:pledge")
 async def pledge_page(request: Request, program_id: FromPath[int]) -> Response:
-    ctx = await _pledge(request, program_id)
-    return render(request, "payments/pledge.html", ctx | {"errors": {}, "payment": None})
+    """The pledge; a card payment started earlier and not finished is offered again. For htmx (the page polls
+    while Stripe's confirmation is awaited), only the figures, without asking Stripe."""
+    ctx = await pledges.pledge_for(current_user(request), program_id)
+    polling = isinstance(request, HTMXRequest) and bool(request.htmx)
+    if polling:
+        return _pledge_page(request, ctx, polling=True)
+    return _pledge_page(request, ctx, await _open_checkout(request, ctx))
 
 
 @post("/funder/programs/{program_id:int}/pledge", name="payments:pay-pledge")
 async def pay_pledge(request: Request, program_id: FromPath[int]) -> Response:
-    """Create the pledge's PaymentIntent for what is still outstanding. The browser confirms it with the client
-    secret (Stripe.js); a saved payment method (`payment_method`, pm_...) confirms it at once."""
+    """Create the pledge's PaymentIntent for what is outstanding and show the card form with its client secret
+    for Stripe.js. A payment started earlier and not finished is offered again instead (never a second charge).
+    A saved payment method (`payment_method`, pm_...: the tests) confirms it at once."""
     data = await read_form(request)
-    ctx = await _pledge(request, program_id)
-    if ctx["outstanding_cents"] <= 0:  # paid, or a payment already under way: never a second charge
-        raise Conflict("Nothing is outstanding on this pledge: it is paid or a payment is under way.")
+    ctx = await pledges.pledge_for(current_user(request), program_id)
+    stripe = request.app.state.settings.stripe
+    gateway = gateway_for(stripe)  # 503 without Stripe
     method = text(data, "payment_method", 100)
+    method = method if method.startswith("pm_") else ""
+    checkout = await _open_checkout(request, ctx)
+    if checkout is not None and checkout.client_secret:
+        return _pledge_page(request, ctx, checkout)
+    if ctx["outstanding_cents"] <= 0:
+        raise Conflict("Nothing is outstanding on this pledge: it is paid or a payment is under way.")
+    if not method and not stripe.card_payments:
+        raise Conflict("Paying by card is not available in the portal: please contact the program's staff.")
     try:
         payment = await services.record_pledge_payment(
             program_id=program_id, funder_id=ctx["funder_id"], amount_cents=ctx["outstanding_cents"],
-            gateway=gateway_for(request.app.state.settings.stripe),
-            payment_method=method if method.startswith("pm_") else None, actor=actor(request))
+            gateway=gateway, payment_method=method or None, actor=actor(request))
     except Invalid as exc:
-        return render(request, "payments/pledge.html", ctx | {"errors": exc.errors, "payment": None}, status_code=422)
+        return _pledge_page(request, ctx, errors=exc.errors, status_code=422)
+    secret = payment.pop("client_secret", "")
+    ctx = await pledges.pledge_for(current_user(request), program_id)  # the payment is now under way
     if payment["status"] == "failed":
-        return render(request, "payments/pledge.html", ctx | {"errors": {}, "payment": payment}, status_code=422)
-    return render(request, "payments/pledge.html", ctx | {"errors": {}, "payment": payment})
+        return _pledge_page(request, ctx, payment=payment, status_code=422)
+    if method:
+        return _pledge_page(request, ctx, payment=payment)
+    return _pledge_page(request, ctx, pledges.Checkout(payment, "requires_payment_method", client_secret=secret))
 
 
 ROUTES = [program_ledger, pledge_page, pay_pledge]

@@ -145,11 +145,19 @@ async def record_pledge_payment(*, program_id: int, funder_id: int, amount_cents
     `payment.pledge_started`, committed before Stripe is called; then the PaymentIntent's id. The webhook
     `payment_intent.succeeded` marks it paid (or `payment_failed`, failed). Returns the payment row with
     `client_secret` added, for the browser to confirm the payment when no `payment_method` was given.
+    Conflict if a payment of this pledge is already under way (released): never a second charge, even for two
+    clicks at once (the pledge's row is locked on PostgreSQL; SQLite's write transaction is exclusive).
     """
     if amount_cents <= 0:
         raise Invalid({"amount": "Enter an amount greater than zero."})
     now = clock.now()
     async with write_transaction():
+        if db.current_engine().engine_type == "postgres":
+            await Payment.raw("SELECT id FROM program_funder WHERE program = {} AND funder = {} FOR UPDATE",
+                              program_id, funder_id)
+        if await Payment.exists().where((Payment.kind == "payment_intent") & (Payment.program == program_id)
+                                        & (Payment.funder == funder_id) & (Payment.status == "released")):
+            raise Conflict("A payment of this pledge is already under way.")
         rows = await Payment.insert(Payment(
             kind="payment_intent", rail="stripe", status="released", program=program_id, funder=funder_id,
             amount_cents=amount_cents, attempt=1, created_at=now, updated_at=now,

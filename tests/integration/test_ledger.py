@@ -67,7 +67,8 @@ async def test_ledger_figures_for_award_and_program(world, as_persona, gateway, 
     assert (await applicant.get(f"/staff/programs/{world['program']}/ledger")).status_code == 403
 
 
-async def test_pledge_payment_counts_as_funds_received_after_its_webhook(world, as_persona, stripe_portal):
+async def test_pledge_payment_counts_as_funds_received_after_its_webhook(world, as_persona, stripe_card_portal):
+    stripe_portal = stripe_card_portal
     funder = await as_persona("funder")
     page = await funder.get(f"/funder/programs/{world['program']}/pledge")
     assert page.status_code == 200 and "Pay $100,000" in page.text
