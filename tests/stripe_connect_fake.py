@@ -16,7 +16,9 @@ Every other path (PaymentIntents, events, `/_config/...`) is forwarded to locals
 idempotency layer, so the portal's one `STRIPE_API_BASE` reaches both (production: api.stripe.com for both).
 
 Stripe.js, for the browser tests: `GET /js.stripe.com/v3/` serves localstripe's mock Stripe.js (its card Element
-is five plain inputs: number, exp_month, exp_year, cvc, postal_code) followed by tests/stripe_js_fake.js, which
+is five plain inputs: number, exp_month, exp_year, cvc, postal_code) followed by tests/stripe_js_fake.js, both in
+one block (localstripe declares a top-level `class Element`, which would hide the DOM's `Element` from the page's
+other scripts and break htmx), which
 replaces its `confirmCardPayment` (localstripe's only does the 3-D Secure step of an intent already confirmed on
 the server) with what the real Stripe.js does: `POST /v1/payment_intents/{id}/confirm` with the publishable key
 (`key=pk_...`), the intent's `client_secret` and `payment_method_data[type]=card` plus the card. The fake answers
@@ -485,8 +487,10 @@ class ConnectFake:
         status, script = await self._localstripe("GET", "/js.stripe.com/v3/", raw=True)
         if status != 200:
             raise StripeError(502, "api_error", "localstripe did not serve its Stripe.js")
-        return web.Response(text=script + "\n" + STRIPE_JS_OVERRIDE.read_text(), content_type="application/javascript",
-                            headers={"Cache-Control": "no-store"})
+        # In a block: localstripe's top-level `class Element` would otherwise replace the DOM's `Element` for every
+        # script of the page (htmx's `instanceof Element` checks then fail and its swaps break).
+        text = "{\n" + script + "\n" + STRIPE_JS_OVERRIDE.read_text() + "\n}\n"
+        return web.Response(text=text, content_type="application/javascript", headers={"Cache-Control": "no-store"})
 
     async def _localstripe(self, method: str, path: str, data: dict[str, str] | None = None, *,
                            raw: bool = False) -> tuple[int, Any]:

@@ -30,10 +30,14 @@
     }
 
     function waitForWebhook() {
-      // The figures poll themselves (hx-trigger "every 2s") while a payment is under way, until it is received.
-      if (window.htmx) {
-        window.htmx.ajax("GET", box.dataset.figuresUrl, {target: "#pledge-figures", swap: "outerHTML"});
-      }
+      // Poll the figures (htmx, as the server renders them while a payment is with Stripe): each answer carries
+      // the polling attributes again until the payment shows as received.
+      var figures = document.getElementById("pledge-figures");
+      if (!window.htmx || !figures) { return; }
+      figures.setAttribute("hx-get", box.dataset.figuresUrl);
+      figures.setAttribute("hx-trigger", "every 2s");
+      figures.setAttribute("hx-swap", "outerHTML");
+      window.htmx.process(figures);
     }
 
     form.addEventListener("submit", function (event) {
