@@ -3,7 +3,9 @@
 `live_portal` starts the portal once per engine for the whole session (`[sqlite]`, `[postgres]`): a fresh data
 directory (and a fresh PostgreSQL database), a loopback SMTP server, `portal migrate`, `portal seed-demo`
 (skipped with `E2E_DEMO=0`; e2e/seed.py builds the test personas if the database is still empty), then
-`portal serve` on a free port. The `base_url` of pytest-playwright points at it, so `page.goto("/programs")`
+`portal serve` on a free port. Stripe runs beside it
+(`python -m tests.stripe_servers`: localstripe and the Connect fake, delivering signed webhooks to that portal),
+and the portal is configured for it, so payments and onboarding work as in production. The `base_url` of pytest-playwright points at it, so `page.goto("/programs")`
 works. Everything here is synchronous: Playwright's sync API must not run inside an event loop, and
 pytest-asyncio keeps a session loop for tests/.
 """
@@ -70,6 +72,43 @@ def run_async(coro):
 
 
 @dataclass
+class LiveStripe:
+    """The local Stripe servers beside a live portal (tests/stripe_servers.py in a process of its own)."""
+
+    url: str
+    """The API base the portal is given (the Connect fake, which forwards the rest to localstripe)."""
+    localstripe_url: str
+    publishable_key: str
+    process: subprocess.Popen
+
+
+def _start_stripe(webhook_url: str, log_path: Path) -> LiveStripe:
+    """Start the Stripe servers and wait for their JSON line; a failure to start fails the run."""
+    log = log_path.open("w")
+    process = subprocess.Popen([sys.executable, "-m", "tests.stripe_servers", "--webhook-url", webhook_url],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        line = pool.submit(process.stdout.readline)  # type: ignore[union-attr]
+        try:
+            ready = json.loads(line.result(timeout=SERVER_START_TIMEOUT_S))
+        except Exception as exc:
+            process.kill()
+            process.wait()
+            raise RuntimeError(f"the local Stripe servers did not start: {exc}\n{log_path.read_text()}") from exc
+    return LiveStripe(url=ready["url"], localstripe_url=ready["localstripe_url"],
+                      publishable_key=ready["publishable_key"], process=process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass
 class LivePortal:
     """A running portal server: where it answers, its mail, its engine, and how it was configured."""
 
@@ -83,6 +122,7 @@ class LivePortal:
     seed_source: str = ""
     """`demo` if `portal seed-demo` loaded data, `factories` if e2e/seed.py had to build the personas' world."""
     log_path: Path = field(default=Path())
+    stripe: LiveStripe | None = None
 
     def expire_sessions(self) -> None:
         """End every session as if its time had run out (the rows stay, expired), straight in the database."""
@@ -176,7 +216,14 @@ def live_portal(request, e2e_smtp, tmp_path_factory):
     }
     server = None
     log_path = data_dir / "server.log"
+    stripe = None
     try:
+        from tests.stripe_servers import STRIPE_TEST_KEY, STRIPE_WEBHOOK_SECRET
+
+        stripe = _start_stripe(f"{base_url}/webhooks/stripe", data_dir / "stripe.log")
+        env |= {"STRIPE_SECRET_KEY": STRIPE_TEST_KEY, "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
+                "STRIPE_API_BASE": stripe.url, "STRIPE_PUBLISHABLE_KEY": stripe.publishable_key,
+                "STRIPE_JS_URL": f"{stripe.url}/js.stripe.com/v3/"}
         _run([PORTAL, "migrate"], env)
         if USE_DEMO:
             _run([PORTAL, "seed-demo"], env)
@@ -186,15 +233,13 @@ def live_portal(request, e2e_smtp, tmp_path_factory):
                                       cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         _wait_until_up(server, f"{base_url}/programs", log_path)
         yield LivePortal(base_url=base_url, mailbox=mailbox, engine=engine, env=env, data_dir=data_dir,
-                         applicant=seeded["applicant"], seed_source=seeded["source"], log_path=log_path)
+                         applicant=seeded["applicant"], seed_source=seeded["source"], log_path=log_path,
+                         stripe=stripe)
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            _stop(server)
+        if stripe is not None:
+            _stop(stripe.process)
         if pg_name:
             run_async(drop_pg_database(pg_name))
 

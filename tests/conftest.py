@@ -204,16 +204,15 @@ async def stripe_portal(portal, stripe_servers):
         stripe_servers.reset()
 
 
-STRIPE_TEST_PUBLISHABLE_KEY = "pk_test_portal_offline_0123456789"
-
-
 @pytest.fixture
 async def stripe_card_portal(portal, stripe_portal):
     """`stripe_portal` plus a publishable key and Stripe.js from the Connect fake (`/js.stripe.com/v3/`), so the
     pledge page offers card payment; yields the servers."""
     import dataclasses
 
+    from tests.stripe_servers import STRIPE_PUBLISHABLE_KEY
+
     stripe = portal.state.settings.stripe
     portal.state.settings = dataclasses.replace(portal.state.settings, stripe=dataclasses.replace(
-        stripe, publishable_key=STRIPE_TEST_PUBLISHABLE_KEY, js_url=f"{stripe_portal.url}/js.stripe.com/v3/"))
+        stripe, publishable_key=STRIPE_PUBLISHABLE_KEY, js_url=f"{stripe_portal.url}/js.stripe.com/v3/"))
     yield stripe_portal

@@ -18,8 +18,7 @@ idempotency layer, so the portal's one `STRIPE_API_BASE` reaches both (productio
 Stripe.js, for the browser tests: `GET /js.stripe.com/v3/` serves localstripe's mock Stripe.js (its card Element
 is five plain inputs: number, exp_month, exp_year, cvc, postal_code) followed by tests/stripe_js_fake.js, both in
 one block (localstripe declares a top-level `class Element`, which would hide the DOM's `Element` from the page's
-other scripts and break htmx), which
-replaces its `confirmCardPayment` (localstripe's only does the 3-D Secure step of an intent already confirmed on
+other scripts and break htmx), which replaces its `confirmCardPayment` (localstripe's only does the 3-D Secure step of an intent already confirmed on
 the server) with what the real Stripe.js does: `POST /v1/payment_intents/{id}/confirm` with the publishable key
 (`key=pk_...`), the intent's `client_secret` and `payment_method_data[type]=card` plus the card. The fake answers
 that request as Stripe does for a publishable key: 401 without a `pk_` key, 400 if the client secret is not the
@@ -32,9 +31,14 @@ is declined: localstripe declines 4000000000000002 only when attaching it to a c
 localstripe its own declined-when-charged card 4000000000000341 instead (the PaymentMethod's last4 then reads
 0341); cards that need 3-D Secure (4000002760003184) go through localstripe's own authentication dialog. After
 a decline Stripe lets the same intent be confirmed again with another card; localstripe does not (its intent
-keeps the failed charge), so the fake clears that failed charge in localstripe's in-process store (it runs in
-the same process: tests/stripe_servers.py). Responses carry CORS headers for the browser's origin, as Stripe's
+keeps the failed charge), so the fake clears that failed charge in localstripe's store (tests/stripe_servers.py
+always runs the two in one process). Responses carry CORS headers for the browser's origin, as Stripe's
 API does for publishable-key requests.
+
+For the browser tests (a fake in a process of its own, tests/stripe_servers.py `python -m`): with `hosted_base`
+set, an AccountLink's URL is a page of the fake (`/_connect/onboarding/{token}`) with a "Finish onboarding"
+button that completes onboarding and sends the browser to the link's `return_url`, as Stripe's hosted onboarding
+does; and `deliver_events_to(url, secret)` posts each event, signed as Stripe signs webhooks, to the portal.
 
 Test controls (Python methods, the server runs in the test's event loop): `complete_onboarding(acct)`,
 `fail_next_transfer(code)`, `hold_next_transfer()` (the transfer is made, then the response waits: a test cancels
@@ -181,8 +185,13 @@ class Saved:
 class ConnectFake:
     """The fake's state and its aiohttp application."""
 
-    def __init__(self, localstripe_url: str) -> None:
+    def __init__(self, localstripe_url: str, hosted_base: str = "") -> None:
         self.localstripe_url = localstripe_url.rstrip("/")
+        self.hosted_base = hosted_base.rstrip("/")
+        """Where AccountLinks send the browser: empty, connect.stripe.com (never opened); else this fake's page."""
+        self._links: dict[str, dict[str, str]] = {}
+        self._webhook: tuple[str, str] | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()
         self.accounts: dict[str, dict[str, Any]] = {}
         self.transfers: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
@@ -203,6 +212,8 @@ class ConnectFake:
         self.app.router.add_get("/v1/transfers/{id}", self.retrieve_transfer)
         self.app.router.add_post("/v1/transfers/{id}", self.update_transfer)
         self.app.router.add_post("/v1/transfers/{id}/reversals", self.create_reversal)
+        self.app.router.add_get("/_connect/onboarding/{token}", self.hosted_onboarding)
+        self.app.router.add_post("/_connect/onboarding/{token}", self.finish_hosted_onboarding)
         self.app.router.add_route("*", "/{tail:.*}", self.forward)
         self._session: ClientSession | None = None
 
@@ -227,6 +238,11 @@ class ConnectFake:
                        capabilities={"transfers": "active"})
         self._event("account.updated", account)
 
+    def deliver_events_to(self, url: str, secret: str) -> None:
+        """From now on, post every event to `url` as Stripe delivers webhooks: JSON, signed with `secret` in
+        the Stripe-Signature header."""
+        self._webhook = (url, secret)
+
     def fail_next_transfer(self, code: str = "balance_insufficient") -> None:
         self._next_transfer_error = code
 
@@ -238,7 +254,7 @@ class ConnectFake:
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.path.startswith("/_config/") or request.path.startswith("/js.stripe.com/"):
+        if request.path.startswith(("/_config/", "/js.stripe.com/", "/_connect/")):
             return await handler(request)
         if request.method == "POST" and PUBLISHABLE_KEY_PATHS.match(request.path) and api_key_of(request) is None:
             return await handler(request)  # Stripe.js: the publishable key is checked by the handler (or localstripe)
@@ -304,11 +320,34 @@ class ConnectFake:
         data: dict[str, Any] = {"object": json.loads(json.dumps(obj))}
         if previous:
             data["previous_attributes"] = previous
-        self.events.append({
+        event = {
             "id": new_id("evt"), "object": "event", "api_version": API_VERSION, "created": int(time.time()),
             "data": data, "livemode": False, "pending_webhooks": 1,
             "request": {"id": new_id("req"), "idempotency_key": None}, "type": type_,
-        })
+        }
+        self.events.append(event)
+        if self._webhook is not None:
+            task = asyncio.get_running_loop().create_task(self._deliver(event, *self._webhook))
+            self._deliveries.add(task)
+            task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver(self, event: dict[str, Any], url: str, secret: str) -> None:
+        """One webhook delivery, a moment after the change (as Stripe's are), retried a few times if refused."""
+        import stripe
+
+        payload = json.dumps(event)
+        if self._session is None:
+            self._session = ClientSession()
+        for attempt in range(5):
+            await asyncio.sleep(0.2 * (attempt + 1))
+            headers = {"Content-Type": "application/json",
+                       "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(payload, secret)}
+            try:
+                async with self._session.post(url, data=payload, headers=headers) as response:
+                    if response.status < 300:
+                        return
+            except OSError:
+                pass
 
     async def create_account(self, request: web.Request) -> web.Response:
         params = parse_form(await request.text())
@@ -354,10 +393,34 @@ class ConnectFake:
             if params.get(name) and not re.match(r"^https?://", params[name]):
                 raise invalid(name, "Not a valid URL")
         created = int(time.time())
-        return web.json_response({
-            "object": "account_link", "created": created, "expires_at": created + 300,
-            "url": f"https://connect.stripe.com/setup/e/{params['account']}/{secrets.token_urlsafe(12)}",
-        })
+        token = secrets.token_urlsafe(12)
+        url = f"https://connect.stripe.com/setup/e/{params['account']}/{token}"
+        if self.hosted_base:
+            url = f"{self.hosted_base}/_connect/onboarding/{token}"
+            self._links[token] = {"account": params["account"], "return_url": params.get("return_url") or "",
+                                  "refresh_url": params.get("refresh_url") or ""}
+        return web.json_response({"object": "account_link", "created": created, "expires_at": created + 300,
+                                  "url": url})
+
+    async def hosted_onboarding(self, request: web.Request) -> web.Response:
+        """Stripe's hosted onboarding, in one button: the page an AccountLink sends the grantee to."""
+        link = self._links.get(request.match_info["token"])
+        if link is None:
+            return web.Response(status=404, text="This onboarding link has expired.")
+        import html
+
+        account = html.escape(link["account"])
+        return web.Response(content_type="text/html", text=(
+            "<!doctype html><html lang='en'><head><title>Stripe test onboarding</title></head><body><main>"
+            f"<h1>Stripe test onboarding</h1><p>Connected account {account} (a local test double).</p>"
+            "<form method='post'><button type='submit'>Finish onboarding</button></form></main></body></html>"))
+
+    async def finish_hosted_onboarding(self, request: web.Request) -> web.Response:
+        link = self._links.pop(request.match_info["token"], None)
+        if link is None:
+            return web.Response(status=404, text="This onboarding link has expired.")
+        self.complete_onboarding(link["account"])
+        raise web.HTTPSeeOther(link["return_url"] or "/")
 
     # -- Connect: transfers -----------------------------------------------------------------------------------
 

@@ -9,6 +9,14 @@ localstripe keeps its objects in one module-level store and writes it to the fix
 after every change; here that write is turned off (its state lives in memory only), so parallel test runs on one
 machine cannot read each other's file, and it is started once per process (a session fixture). If it cannot
 start, the run fails: nothing about Stripe is ever skipped.
+
+The browser tests run them in a process of their own, beside the live portal (e2e/conftest.py):
+
+    python -m tests.stripe_servers --webhook-url http://127.0.0.1:PORT/webhooks/stripe
+
+prints one JSON line (`url`, `localstripe_url`, `publishable_key`) once everything answers, then serves until
+terminated. There both localstripe and the Connect fake deliver their signed events straight to the portal's
+webhook, and AccountLinks open the fake's one-button hosted onboarding page.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from tests.support import free_port
 
 STRIPE_TEST_KEY = "sk_test_portal_offline_0123456789"
 STRIPE_WEBHOOK_SECRET = "whsec_portal_offline_test_secret"
+STRIPE_PUBLISHABLE_KEY = "pk_test_portal_offline_0123456789"
 _started = False
 
 
@@ -87,8 +96,11 @@ async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
-async def start_stripe_servers(webhook_secret: str) -> StripeServers:
-    """Start localstripe, the Connect fake and the webhook inbox; register the inbox with localstripe."""
+async def start_stripe_servers(webhook_secret: str, webhook_url: str = "") -> StripeServers:
+    """Start localstripe, the Connect fake and the webhook inbox; register the inbox with localstripe.
+
+    With `webhook_url` (the browser tests), events go there instead, from localstripe and from the Connect fake,
+    and AccountLinks open the fake's hosted onboarding page."""
     global _started
     if _started:
         raise RuntimeError("localstripe keeps module-level state: start it once per process")
@@ -106,6 +118,9 @@ async def start_stripe_servers(webhook_secret: str) -> StripeServers:
         fake = ConnectFake(localstripe_url)
         runner, url = await _serve(fake.app)
         runners.append(runner)
+        if webhook_url:
+            fake.hosted_base = url
+            fake.deliver_events_to(webhook_url, webhook_secret)
         inbox = WebhookInbox()
         inbox_app = web.Application()
         inbox_app.router.add_post("/stripe", inbox.handle)
@@ -117,7 +132,8 @@ async def start_stripe_servers(webhook_secret: str) -> StripeServers:
 
         async with ClientSession() as session:
             async with session.post(f"{localstripe_url}/_config/webhooks/portal",
-                                    data={"url": servers.inbox_url, "secret": webhook_secret}) as response:
+                                    data={"url": webhook_url or servers.inbox_url,
+                                          "secret": webhook_secret}) as response:
                 if response.status != 200:
                     raise RuntimeError(f"localstripe refused the webhook registration: {response.status}")
     except BaseException:
@@ -125,3 +141,28 @@ async def start_stripe_servers(webhook_secret: str) -> StripeServers:
             await started.cleanup()
         raise
     return servers
+
+
+async def _serve_forever(webhook_url: str) -> None:
+    import json
+    import signal
+
+    servers = await start_stripe_servers(STRIPE_WEBHOOK_SECRET, webhook_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print(json.dumps({"url": servers.url, "localstripe_url": servers.localstripe_url,
+                      "publishable_key": STRIPE_PUBLISHABLE_KEY}), flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await servers.stop()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="localstripe and the Connect fake on loopback, for e2e/")
+    parser.add_argument("--webhook-url", required=True, help="the portal's /webhooks/stripe address")
+    asyncio.run(_serve_forever(parser.parse_args().webhook_url))

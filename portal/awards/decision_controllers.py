@@ -11,6 +11,7 @@ from litestar.plugins.htmx import HTMXRequest
 from portal.awards import decision_forms, decision_queries, decision_services
 from portal.awards.forms import MAX_NOTE_CHARS
 from portal.core.errors import Invalid, NotFound
+from portal.payments.ledger import funds_received_cents
 from portal.programs.staff_queries import get_program_for_staff
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
@@ -55,7 +56,7 @@ async def board_context(program: dict[str, Any], *, row_errors: dict[int, dict[s
             "labels": decision_forms.LABELS, "outcome_labels": decision_queries.OUTCOME_LABELS,
             "bulk_errors": bulk_errors or {}, "bulk_values": bulk_values or {},
             "release_errors": release_errors or {}, "done": DONE_MESSAGES.get(done, ""), "saved": saved,
-            "max_note": MAX_NOTE_CHARS}
+            "max_note": MAX_NOTE_CHARS, "funds_received_cents": await funds_received_cents(program["id"])}
 
 
 @get("/staff/programs/{program_id:int}/decisions", name="decisions:board")

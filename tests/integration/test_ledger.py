@@ -91,6 +91,8 @@ async def test_pledge_payment_counts_as_funds_received_after_its_webhook(world, 
     staff = await as_persona("staff")
     ledger_page = await staff.get(f"/staff/programs/{world['program']}/ledger")
     assert 'data-testid="funds-received">$100,000' in ledger_page.text
+    board = await staff.get(f"/staff/programs/{world['program']}/decisions")  # beside the budget, where staff decide
+    assert 'data-testid="funds-received">$100,000' in board.text
     after = await funder.get(f"/funder/programs/{world['program']}/pledge")
     assert 'data-testid="pledge-outstanding">$0' in after.text and "pay-pledge" not in after.text
     other = await as_persona("other_funder")

@@ -13,8 +13,8 @@ import httpx
 from portal.payments.gateway import gateway_for
 from portal.payments.tables import Payment
 from portal.web.headers import CSP
-from tests.conftest import STRIPE_TEST_PUBLISHABLE_KEY
 from tests.stripe_events import deliver
+from tests.stripe_servers import STRIPE_PUBLISHABLE_KEY
 
 SECRET = re.compile(r'data-client-secret="(pi_\w+?_secret_\w+)"')
 
@@ -29,7 +29,7 @@ def client_secret(html: str) -> str:
     return found[0]
 
 
-async def confirm(servers, intent_id: str, secret: str, number: str, key: str = STRIPE_TEST_PUBLISHABLE_KEY,
+async def confirm(servers, intent_id: str, secret: str, number: str, key: str = STRIPE_PUBLISHABLE_KEY,
                   origin: str = "http://127.0.0.1:8000") -> httpx.Response:
     """What Stripe.js (tests/stripe_js_fake.js) sends from the browser: no Authorization header."""
     async with httpx.AsyncClient(base_url=servers.url, headers={"Origin": origin}) as browser:
@@ -82,7 +82,7 @@ async def test_pledge_pay_shows_the_card_form_with_the_client_secret(world, as_p
     intent = await gateway_for(portal.state.settings.stripe).retrieve_payment_intent(row["stripe_id"])
     assert (intent.client_secret, intent.status) == (secret, "requires_payment_method")
     html = response.text
-    assert f'data-publishable-key="{STRIPE_TEST_PUBLISHABLE_KEY}"' in html
+    assert f'data-publishable-key="{STRIPE_PUBLISHABLE_KEY}"' in html
     assert 'id="card-element"' in html and 'aria-labelledby="card-element-label"' in html
     assert 'data-testid="confirm-payment">Confirm payment</button>' in html
     assert 'role="status" aria-live="polite" data-testid="pledge-card-status"' in html
