@@ -511,3 +511,35 @@ class DeadlineBox:
     @property
     def announcer(self) -> Locator:
         return self.root.locator("[data-countdown-live]")
+
+
+class PledgePage(PortalPage):
+    """A funder's pledge (templates/payments/pledge.html): the figures, "Pay", then Stripe's card Element (in the
+    tests, localstripe's mock Element: five plain inputs) and "Confirm payment" with a live status line."""
+
+    @property
+    def pay(self) -> Locator:
+        return self.page.get_by_test_id("pay-pledge")
+
+    @property
+    def card_element(self) -> Locator:
+        return self.page.get_by_test_id("card-element")
+
+    @property
+    def status(self) -> Locator:
+        return self.page.get_by_test_id("pledge-card-status")
+
+    @property
+    def received(self) -> Locator:
+        return self.page.get_by_test_id("pledge-received")
+
+    def type_card(self, number: str, month: str = "12", year: str = "30", cvc: str = "123",
+                  postal_code: str = "12345") -> None:
+        """Type into the card Element as a person would, over what was typed before."""
+        fields = self.card_element.locator("input")
+        for index, value in enumerate((number, month, year, cvc, postal_code)):
+            fields.nth(index).fill("")
+            fields.nth(index).press_sequentially(value)
+
+    def confirm(self) -> None:
+        self.page.get_by_test_id("confirm-payment").click()

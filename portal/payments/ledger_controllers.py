@@ -16,7 +16,7 @@ from portal.programs.staff_queries import get_program_for_staff
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.headers import content_security_policy
-from portal.web.render import render
+from portal.web.render import redirect, render
 
 
 @get("/staff/programs/{program_id:int}/ledger", name="payments:program-ledger")
@@ -62,18 +62,20 @@ async def pledge_page(request: Request, program_id: FromPath[int]) -> Response:
 
 @post("/funder/programs/{program_id:int}/pledge", name="payments:pay-pledge")
 async def pay_pledge(request: Request, program_id: FromPath[int]) -> Response:
-    """Create the pledge's PaymentIntent for what is outstanding and show the card form with its client secret
-    for Stripe.js. A payment started earlier and not finished is offered again instead (never a second charge).
-    A saved payment method (`payment_method`, pm_...: the tests) confirms it at once."""
+    """Create the pledge's PaymentIntent for what is outstanding, then 303 to the pledge page, which finds it and
+    shows the card form with its client secret for Stripe.js (so reloading that page never posts again). A
+    payment started earlier and not finished is offered again instead (never a second charge). A saved payment
+    method (`payment_method`, pm_...: the tests) confirms it at once and the answer is the page itself."""
     data = await read_form(request)
     ctx = await pledges.pledge_for(current_user(request), program_id)
     stripe = request.app.state.settings.stripe
     gateway = gateway_for(stripe)  # 503 without Stripe
     method = text(data, "payment_method", 100)
     method = method if method.startswith("pm_") else ""
+    page_url = f"/funder/programs/{program_id}/pledge"
     checkout = await _open_checkout(request, ctx)
     if checkout is not None and checkout.client_secret:
-        return _pledge_page(request, ctx, checkout)
+        return redirect(request, page_url)
     if ctx["outstanding_cents"] <= 0:
         raise Conflict("Nothing is outstanding on this pledge: it is paid or a payment is under way.")
     if not method and not stripe.card_payments:
@@ -84,13 +86,13 @@ async def pay_pledge(request: Request, program_id: FromPath[int]) -> Response:
             gateway=gateway, payment_method=method or None, actor=actor(request))
     except Invalid as exc:
         return _pledge_page(request, ctx, errors=exc.errors, status_code=422)
-    secret = payment.pop("client_secret", "")
-    ctx = await pledges.pledge_for(current_user(request), program_id)  # the payment is now under way
+    payment.pop("client_secret", None)  # the page asks Stripe for it again: it is never stored or redirected
     if payment["status"] == "failed":
-        return _pledge_page(request, ctx, payment=payment, status_code=422)
+        return _pledge_page(request, await pledges.pledge_for(current_user(request), program_id), payment=payment,
+                            status_code=422)
     if method:
-        return _pledge_page(request, ctx, payment=payment)
-    return _pledge_page(request, ctx, pledges.Checkout(payment, "requires_payment_method", client_secret=secret))
+        return _pledge_page(request, await pledges.pledge_for(current_user(request), program_id), payment=payment)
+    return redirect(request, page_url)
 
 
 ROUTES = [program_ledger, pledge_page, pay_pledge]

@@ -35,8 +35,6 @@ class Checkout:
     payment: dict[str, Any]
     stripe_status: str
     client_secret: str = ""
-    resumed: bool = False
-    """Found again (a reload, or after a decline), rather than just created by the funder's click."""
 
     @property
     def waiting(self) -> bool:
@@ -85,7 +83,7 @@ async def open_checkout(program_id: int, funder_id: int, outstanding_cents: int,
     except (StripeUnavailable, StripeRefused):
         return Checkout(row, "unknown") if row["status"] == "released" else None
     if intent.status in CONFIRMABLE:
-        return Checkout(row, intent.status, client_secret=intent.client_secret, resumed=True)
+        return Checkout(row, intent.status, client_secret=intent.client_secret)
     if row["status"] == "released":
         return Checkout(row, intent.status)
     return None
