@@ -206,3 +206,21 @@ async def test_fake_serves_localstripe_js_with_a_confirm_card_payment_like_strip
     assert "LOCALSTRIPE_BASE_API" in script and "class Element" in script  # localstripe's own mock first
     assert script.index("class Element") < script.index('"payment_method_data[type]", "card"')
     assert '"/v1/payment_intents/" + match[1] + "/confirm"' in script
+
+
+async def test_two_pays_at_once_start_one_payment_intent(world, stripe_card_portal, portal):
+    import asyncio
+
+    from portal.payments import services
+
+    gateway = gateway_for(portal.state.settings.stripe)
+
+    async def start():
+        return await services.record_pledge_payment(program_id=world["program"], funder_id=world["foundation"],
+                                                    amount_cents=10_000_000, gateway=gateway)
+
+    results = await asyncio.gather(start(), start(), return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "dict"]
+    assert await Payment.count() == 1
+    creates = [r for r in stripe_card_portal.fake.requests if r[:2] == ("POST", "/v1/payment_intents")]
+    assert len(creates) == 1
