@@ -30,6 +30,13 @@ async def pay(funder, world) -> httpx.Response:
     return await funder.get(pledge_url(world))
 
 
+async def started(as_persona, world):
+    """The funder, signed in, has pressed "Pay": its client, the intent's client secret and the intent's id."""
+    funder = await as_persona("funder")
+    secret = client_secret((await pay(funder, world)).text)
+    return funder, secret, secret.split("_secret_")[0]
+
+
 def client_secret(html: str) -> str:
     found = SECRET.findall(html)
     assert len(found) == 1, found
@@ -126,9 +133,7 @@ async def test_pledge_reload_finds_the_payment_under_way_and_never_starts_a_seco
 
 async def test_pledge_paid_in_the_browser_is_received_after_the_webhook(world, as_persona, stripe_card_portal):
     servers = stripe_card_portal
-    funder = await as_persona("funder")
-    secret = client_secret((await pay(funder, world)).text)
-    intent_id = secret.split("_secret_")[0]
+    funder, secret, intent_id = await started(as_persona, world)
     response = await confirm(servers, intent_id, secret, "4242424242424242")
     assert response.status_code == 200, response.text
     assert (response.json()["status"], response.json()["id"]) == ("succeeded", intent_id)
@@ -151,9 +156,7 @@ async def test_pledge_paid_in_the_browser_is_received_after_the_webhook(world, a
 
 async def test_declined_card_then_another_card_on_the_same_payment_intent(world, as_persona, stripe_card_portal):
     servers = stripe_card_portal
-    funder = await as_persona("funder")
-    secret = client_secret((await pay(funder, world)).text)
-    intent_id = secret.split("_secret_")[0]
+    funder, secret, intent_id = await started(as_persona, world)
     declined = await confirm(servers, intent_id, secret, "4000000000000002")
     assert declined.status_code == 402
     error = declined.json()["error"]
@@ -182,9 +185,7 @@ async def test_declined_card_then_another_card_on_the_same_payment_intent(world,
 async def test_fake_confirm_checks_the_publishable_key_and_the_client_secret(world, as_persona,
                                                                              stripe_card_portal):
     servers = stripe_card_portal
-    funder = await as_persona("funder")
-    secret = client_secret((await pay(funder, world)).text)
-    intent_id = secret.split("_secret_")[0]
+    funder, secret, intent_id = await started(as_persona, world)
     wrong = await confirm(servers, intent_id, f"{intent_id}_secret_notTheRightOne", "4242424242424242")
     assert wrong.status_code == 400 and wrong.json()["error"]["param"] == "client_secret"
     other = await confirm(servers, "pi_doesnotexist", secret, "4242424242424242")
