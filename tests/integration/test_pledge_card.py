@@ -6,6 +6,7 @@ the Connect fake's publishable-key confirm endpoint that the test Stripe.js call
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -169,7 +170,7 @@ async def test_declined_card_then_another_card_on_the_same_payment_intent(world,
     assert (await Payment.select(Payment.status).first())["status"] == "failed"
     # The page offers to finish the same PaymentIntent (the funder may try another card), not a new one.
     page = await funder.get(pledge_url(world))
-    assert client_secret(page.text) == secret and "did not go through (Your card was declined.)" in page.text
+    assert client_secret(page.text) == secret and "did not go through (Your card was declined). Try again" in page.text
     assert client_secret((await pay(funder, world)).text) == secret
     assert await Payment.count() == 1
     accepted = await confirm(servers, intent_id, secret, "4242424242424242")
@@ -225,3 +226,16 @@ async def test_two_pays_at_once_start_one_payment_intent(world, stripe_card_port
     assert await Payment.count() == 1
     creates = [r for r in stripe_card_portal.fake.requests if r[:2] == ("POST", "/v1/payment_intents")]
     assert len(creates) == 1
+
+
+async def test_fake_card_needing_3d_secure_is_authenticated_through_localstripe(world, as_persona,
+                                                                               stripe_card_portal):
+    servers = stripe_card_portal
+    funder, secret, intent_id = await started(as_persona, world)
+    response = await confirm(servers, intent_id, secret, "4000002760003184")
+    assert (response.status_code, response.json()["status"]) == (200, "requires_action")
+    # What localstripe's own confirmCardPayment sends once the dialog's "Complete authentication" is pressed.
+    async with httpx.AsyncClient(base_url=servers.url) as browser:
+        done = await browser.post(f"/v1/payment_intents/{intent_id}/_authenticate?success=true",
+                                  content=json.dumps({"key": STRIPE_PUBLISHABLE_KEY, "client_secret": secret}))
+    assert (done.status_code, done.json()["status"]) == (200, "succeeded")
