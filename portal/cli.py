@@ -22,6 +22,7 @@ def _settings():
 
 async def _with_engine(settings, work):
     from portal import db
+    from portal.awards import tranches  # noqa: F401  (a command that moves a payment moves its tranche too)
 
     engine = db.engine_for(settings.database)
     db.use_engine(engine)

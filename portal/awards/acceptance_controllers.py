@@ -28,6 +28,7 @@ async def award_extras(user: Principal, award: dict[str, Any]) -> dict[str, Any]
         "can_sign": award["status"] == "offered" and await acceptance.can_sign(user, award),
         "tranches": await tranches.list_tranches(award["id"]),
         "triggers": tranches.TRIGGERS,
+        "tranche_statuses": tranches.STATUSES,
         "payout": await onboarding.get_payout(award["city_id"]),
         "is_city_owner": user.org_roles.get(award["city_id"]) == "owner",
         "award_ledger": await ledger.award_ledger(award["id"]) if manage else None,

@@ -14,6 +14,6 @@ class Tranche(Table, tablename="tranche"):
     trigger = Varchar(length=24)  # on_acceptance | on_report_approval | on_date
     report_kind = Varchar(length=16, default="")  # interim | final, for on_report_approval
     due_date = Date(null=True, default=None)  # for on_date
-    status = Varchar(length=16, default="scheduled")  # scheduled | released | paid | failed
+    status = Varchar(length=16, default="scheduled")  # scheduled | released | paid | failed | reversed
     payment = ForeignKey(Payment, on_delete=OnDelete.restrict, null=True, default=None)
     released_at = Timestamptz(null=True, default=None)

@@ -7,8 +7,14 @@ account with payouts enabled and Stripe is configured, disburses it at once (one
 `tranche-<id>-v<attempt>`). Otherwise the payment waits, scheduled, for staff to record an ACH or cheque payment
 (the manual rail) or to send it through Stripe once the grantee has onboarded.
 
-A released tranche's state afterwards is its payment's (paid, failed) - Stripe's webhooks move the payment -
-so `effective_status` reads it from the payment; `tranche.status` is kept in step by this module's own writes.
+A released tranche's status follows its payment's (see `STATUS_OF_PAYMENT`), written in the same transaction as
+every change of the payment's status: this module registers `follow_payment` on the payments package's hook
+(`portal.payments.hooks`) when it is imported, because the payment moves in code that must not import awards
+(Stripe's webhooks, `payments.services.apply_event`; a manual payment; a disbursement). The hook rather than a
+call back from payments keeps the imports one way (awards -> payments), and rather than reading the payment at
+every display (as the pages once did) it keeps `tranche.status` the one answer, for queries and the ledger
+alike. `portal/app.py` and `portal/cli.py` import this module before they touch the database; payments refuses
+to move a tranche's payment if no listener is registered at all (`hooks.NoListener`).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from portal.core.actor import Actor
 from portal.core.errors import Conflict, Invalid, NotFound
 from portal.core.templating import money
 from portal.db import write_transaction
+from portal.payments import hooks as payment_hooks
 from portal.payments import services as payments
 from portal.payments.gateway import StripeGateway, StripeNotConfigured, StripeUnavailable, gateway_for
 from portal.payments.onboarding import payout_destination
@@ -57,16 +64,29 @@ def gateway_or_none(settings: Any) -> StripeGateway | None:
         return None
 
 
-def effective_status(row: dict[str, Any]) -> str:
-    """scheduled | released | paid | failed, from the payment when there is one."""
-    payment_status = row.get("payment_status")
-    if payment_status == "paid":
-        return "paid"
-    if payment_status in ("failed", "reversed"):
-        return "failed"
-    if payment_status in ("scheduled", "released"):
-        return "released"
-    return row["status"]
+STATUSES = {
+    "scheduled": "Scheduled",
+    "released": "Released, not yet paid",
+    "paid": "Paid",
+    "failed": "Failed",
+    "reversed": "Reversed",
+}
+"""A tranche's statuses and how the pages name them. `reversed`: the grantee was paid, then the transfer was
+reversed in full (the money went back to the platform's balance); unlike `failed`, it cannot be sent again."""
+
+STATUS_OF_PAYMENT = {"scheduled": "released", "released": "released", "paid": "paid", "failed": "failed",
+                     "reversed": "reversed"}
+"""A released tranche's status for each status of its payment (a payment waiting for the manual rail is
+`scheduled`, one sent to Stripe `released`: for the tranche both are released, not yet paid)."""
+
+
+@payment_hooks.on_status_moved
+async def follow_payment(moved: payment_hooks.StatusMoved) -> None:
+    """Writes, in the transaction that moved the payment: its tranche's status (`STATUS_OF_PAYMENT`)."""
+    if moved.tranche_id is None:
+        return
+    await Tranche.update({Tranche.status: STATUS_OF_PAYMENT[moved.new]}).where(
+        (Tranche.id == moved.tranche_id) & (Tranche.payment == moved.payment_id))
 
 
 async def list_tranches(award_id: int) -> list[dict[str, Any]]:
@@ -78,7 +98,6 @@ async def list_tranches(award_id: int) -> list[dict[str, Any]]:
     ).where(Tranche.award == award_id).order_by(Tranche.position)
     for row in rows:
         row["due_date"] = db.to_date(row["due_date"])
-        row["effective"] = effective_status(row)
     return rows
 
 
@@ -195,7 +214,7 @@ async def release_tranche(actor: Actor, tranche_id: int, gateway: StripeGateway 
 async def send_through_stripe(actor: Actor, tranche_id: int, gateway: StripeGateway | None) -> dict[str, Any]:
     """Disburse a released tranche's payment through Stripe when the grantee can receive payouts: a payment
     still without a destination (released before onboarding) gets the connected account first. Writes: the
-    payment's destination; what `payments.disburse` writes; the tranche's status in step with the payment."""
+    payment's destination; what `payments.disburse` writes (the tranche's status with it, `follow_payment`)."""
     tranche = await Tranche.select().where(Tranche.id == tranche_id).first()
     if tranche is None:
         raise NotFound("No such tranche")
@@ -216,35 +235,18 @@ async def send_through_stripe(actor: Actor, tranche_id: int, gateway: StripeGate
             except StripeUnavailable:
                 log.warning("tranche %s: Stripe unavailable; the payment stays released for a retry", tranche_id)
                 payment = await payments.get_payment(payment["id"])
-    await sync_status(tranche_id)
     return payment
 
 
-async def sync_status(tranche_id: int) -> str:
-    """Writes: the tranche's status, set to what its payment says (paid, failed, released)."""
-    rows = await list_tranche(tranche_id)
-    status = effective_status(rows)
-    if status != rows["status"]:
-        await Tranche.update({Tranche.status: status}).where(Tranche.id == tranche_id)
-    return status
-
-
-async def list_tranche(tranche_id: int) -> dict[str, Any]:
-    row = await Tranche.select(*Tranche.all_columns(), Tranche.payment.status.as_alias("payment_status")).where(
-        Tranche.id == tranche_id).first()
-    if row is None:
-        raise NotFound("No such tranche")
-    return row
-
-
 async def pay_manually(actor: Actor, tranche_id: int, rail: str, reference: str) -> None:
-    """Staff paid a released tranche by ACH or cheque. Writes: what `payments.record_manual_payment` writes;
-    the tranche `paid`. Conflict unless the tranche is released and its payment not in flight with Stripe."""
-    tranche = await list_tranche(tranche_id)
+    """Staff paid a released tranche by ACH or cheque. Writes: what `payments.record_manual_payment` writes,
+    the tranche `paid` with it. Conflict unless the tranche is released and its payment not in flight with Stripe."""
+    tranche = await Tranche.select(Tranche.payment).where(Tranche.id == tranche_id).first()
+    if tranche is None:
+        raise NotFound("No such tranche")
     if tranche["payment"] is None:
         raise Conflict("Release the tranche before recording its payment.")
     await payments.record_manual_payment(tranche["payment"], rail, reference, actor)
-    await sync_status(tranche_id)
 
 
 async def _release_where(actor: Actor, condition: Any, gateway: StripeGateway | None) -> int:

@@ -5,8 +5,9 @@
 - released: tranches released whose payment is not yet paid (waiting for Stripe or for the manual rail);
 - paid: tranches whose payment is paid (a Stripe transfer, or ACH/cheque recorded by staff);
 - failed: tranches whose payment failed or was reversed.
-A tranche's state is read from its payment (portal/awards/tranches.effective_status), so Stripe's webhooks,
-which move payments, move the ledger too. Funders: pledged (program_funder) and received (their pledge
+A tranche's stored status follows its payment in the transaction that moves the payment (the payments hook,
+portal/payments/hooks.py, which the tranches module listens to), so Stripe's webhooks, which move payments, move
+the ledger too; this module reads the `tranche` table by SQL and imports nothing from awards. Funders: pledged (program_funder) and received (their pledge
 PaymentIntents that succeeded). Sums are made here: SQLite's SUM would be a float.
 """
 
@@ -14,17 +15,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.awards.tranches import effective_status
 from portal.payments.tables import Payment
 from portal.programs.tables import Program, ProgramFunder
 
 FIGURES = ("committed", "scheduled", "released", "paid", "failed")
+FIGURE_OF_TRANCHE = {"scheduled": "scheduled", "released": "released", "paid": "paid", "failed": "failed",
+                     "reversed": "failed"}
+"""A tranche's status (portal/awards/tranches.STATUSES) -> the figure it counts in."""
 
 TRANCHES_SQL = """
-SELECT a.id AS award_id, a.status AS award_status, a.amount_cents AS award_amount, t.amount_cents, t.status,
-       p.status AS payment_status
+SELECT a.id AS award_id, a.status AS award_status, a.amount_cents AS award_amount, t.amount_cents, t.status
 FROM award a JOIN application ap ON ap.id = a.application
-LEFT JOIN tranche t ON t.award = a.id LEFT JOIN payment p ON p.id = t.payment
+LEFT JOIN tranche t ON t.award = a.id
 WHERE {where}
 """
 
@@ -42,7 +44,7 @@ def _figures(rows: list[dict[str, Any]]) -> dict[str, int]:
             out["committed"] += int(row["award_amount"])
         if row["amount_cents"] is None or row["award_status"] == "declined":
             continue
-        out[effective_status(row)] += int(row["amount_cents"])
+        out[FIGURE_OF_TRANCHE[row["status"]]] += int(row["amount_cents"])
     return out
 
 

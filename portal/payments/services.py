@@ -9,7 +9,8 @@ metadata, so it can complete the record on its own.
 
 Statuses change only along `portal.payments.rules.TRANSITIONS`; Stripe's webhooks move payments to paid,
 reversed or failed (the API answers only record the object's id), so the same code decides the state however the
-news arrives.
+news arrives. Every status change calls `portal.payments.hooks.status_moved` in its own transaction: that is how a
+tranche (portal/awards/tranches.py) follows its payment without this package importing awards.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from portal.core import audit, clock
 from portal.core.actor import Actor
 from portal.core.errors import Conflict, Invalid, NotFound
 from portal.db import Duplicate, write_transaction
-from portal.payments import rules
+from portal.payments import hooks, rules
 from portal.payments.gateway import StripeGateway, StripeRefused
 from portal.payments.tables import Payment, StripeEvent
 
@@ -92,11 +93,12 @@ async def disburse(payment_id: int, gateway: StripeGateway, actor: Actor = SYSTE
     """Send a scheduled transfer through Stripe, safely against crashes and double clicks.
 
     Writes, in a first transaction committed before Stripe is called: status `released`, the idempotency key
-    (a new version after a failure), an audit row `payment.released`. Then calls Stripe's transfers.create
-    with that key and metadata (payment, tranche, award, program). Then, in a second transaction: the
-    transfer's id and `created`; or, if Stripe refused it, status `failed` with Stripe's message and an audit
-    row `payment.failed`. If Stripe could not be reached, `StripeUnavailable` is raised and the payment stays
-    released: call again, the same key is sent. A payment already paid or reversed is returned unchanged.
+    (a new version after a failure), an audit row `payment.released`, the status hook's writes. Then calls
+    Stripe's transfers.create with that key and metadata (payment, tranche, award, program). Then, in a second
+    transaction: the transfer's id and `created`; or, if Stripe refused it, status `failed` with Stripe's
+    message, an audit row `payment.failed` and the status hook's writes. If Stripe could not be reached,
+    `StripeUnavailable` is raised and the payment stays released: call again, the same key is sent. A payment
+    already paid or reversed is returned unchanged.
     """
     async with write_transaction():
         row = await _locked(payment_id)
@@ -113,6 +115,7 @@ async def disburse(payment_id: int, gateway: StripeGateway, actor: Actor = SYSTE
                                   Payment.idempotency_key: key, Payment.failure_message: "",
                                   Payment.updated_at: clock.now()}).where(Payment.id == payment_id)
             await audit.record(actor, "payment.released", "payment", payment_id, idempotency_key=key)
+            await hooks.status_moved(hooks.StatusMoved.of(row, "released"))
             row |= {"status": "released", "attempt": attempt, "idempotency_key": key}
         key = row["idempotency_key"]
     # Committed: from here a crash leaves a released payment whose key a retry will reuse.
@@ -128,6 +131,7 @@ async def disburse(payment_id: int, gateway: StripeGateway, actor: Actor = SYSTE
                                       Payment.updated_at: clock.now()}).where(Payment.id == payment_id)
                 await audit.record(actor, "payment.failed", "payment", payment_id, code=exc.code,
                                    message=exc.message[:500])
+                await hooks.status_moved(hooks.StatusMoved.of(current, "failed"))
         return await get_payment(payment_id)
     async with write_transaction():
         current = await _locked(payment_id)
@@ -142,7 +146,8 @@ async def record_pledge_payment(*, program_id: int, funder_id: int, amount_cents
     """A funder's pledge paid into a program's fund by a Stripe PaymentIntent.
 
     Writes: a `payment` row (payment_intent, released, key `pledge-<id>-v1`) and an audit row
-    `payment.pledge_started`, committed before Stripe is called; then the PaymentIntent's id. The webhook
+    `payment.pledge_started`, committed before Stripe is called; then the PaymentIntent's id (or, if Stripe
+    refused it, status `failed`, an audit row and the status hook's writes). The webhook
     `payment_intent.succeeded` marks it paid (or `payment_failed`, failed). Returns the payment row with
     `client_secret` added, for the browser to confirm the payment when no `payment_method` was given.
     Conflict if a payment of this pledge is already under way (released): never a second charge, even for two
@@ -176,6 +181,7 @@ async def record_pledge_payment(*, program_id: int, funder_id: int, amount_cents
             await Payment.update({Payment.status: "failed", Payment.failure_message: exc.message[:2000],
                                   Payment.updated_at: clock.now()}).where(Payment.id == payment_id)
             await audit.record(actor, "payment.failed", "payment", payment_id, code=exc.code)
+            await hooks.status_moved(hooks.StatusMoved.of(row, "failed"))
         return await get_payment(payment_id) | {"client_secret": ""}
     async with write_transaction():
         current = await _locked(payment_id)
@@ -188,8 +194,9 @@ async def record_pledge_payment(*, program_id: int, funder_id: int, amount_cents
 async def record_manual_payment(payment_id: int, rail: str, reference: str, actor: Actor = SYSTEM) -> None:
     """Staff paid a scheduled (or failed) transfer outside Stripe, by ACH or cheque.
 
-    Writes: status `paid` with the rail, the reference (ACH trace or cheque number) and the time; an audit row
-    `payment.paid_manually`. Refused (Conflict) while a Stripe transfer is in flight or done.
+    Writes, in one transaction: status `paid` with the rail, the reference (ACH trace or cheque number) and the
+    time; an audit row `payment.paid_manually`; the status hook's writes (its tranche paid). Refused (Conflict)
+    while a Stripe transfer is in flight or done.
     """
     reference = (reference or "").strip()
     errors = {}
@@ -209,6 +216,7 @@ async def record_manual_payment(payment_id: int, rail: str, reference: str, acto
         await Payment.update({Payment.status: "paid", Payment.rail: rail, Payment.reference: reference,
                               Payment.paid_at: now, Payment.updated_at: now}).where(Payment.id == payment_id)
         await audit.record(actor, "payment.paid_manually", "payment", payment_id, rail=rail, reference=reference)
+        await hooks.status_moved(hooks.StatusMoved.of(row, "paid"))
 
 
 async def reconcile(payment_id: int, gateway: StripeGateway) -> dict[str, Any]:
@@ -246,7 +254,8 @@ async def apply_event(event: dict[str, Any]) -> str:
     """Apply one verified Stripe event exactly once.
 
     Writes, in one transaction: a `stripe_event` row (the event id is unique) and the event's effect on its
-    payment (status, Stripe id, amount reversed, paid time, failure message; an audit row per status change).
+    payment (status, Stripe id, amount reversed, paid time, failure message; an audit row and the status hook's
+    writes, e.g. the tranche's status, per status change). If anything in it raises, none of it is written.
     An event id already recorded changes nothing ("replay"). Returns the outcome: applied, stale (nothing
     new: an older or repeated state), unmatched (no payment of ours), ignored (a type we do not act on), or
     replay.
@@ -290,7 +299,8 @@ async def _payment_for(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
 
 
 async def _move(row: dict[str, Any], target: str | None, changes: dict[Any, Any], detail: dict[str, Any]) -> str:
-    """Apply `changes` and, if it is a step forward, the status `target`; 'applied' if anything changed."""
+    """Apply `changes` and, if it is a step forward, the status `target` (with an audit row and the status
+    hook); 'applied' if anything changed."""
     now = clock.now()
     moved = target is not None and target != row["status"] and rules.can_move(row["status"], target)
     if moved:
@@ -301,8 +311,9 @@ async def _move(row: dict[str, Any], target: str | None, changes: dict[Any, Any]
         return "stale"
     changes[Payment.updated_at] = now
     await Payment.update(changes).where(Payment.id == row["id"])
-    if moved:
+    if moved and target is not None:
         await audit.record(SYSTEM, f"payment.{target}", "payment", row["id"], **detail)
+        await hooks.status_moved(hooks.StatusMoved.of(row, target))
     return "applied"
 
 

@@ -13,7 +13,7 @@ from portal.payments.gateway import gateway_for
 from portal.payments.onboarding_tables import OrganisationPayout
 from portal.payments.tables import Payment
 from tests.factories.awards import make_award
-from tests.stripe_events import deliver
+from tests.stripe_events import deliver, deliver_event
 
 ACCEPT = {"decision": "accept", "typed_name": "Applicant", "title": "Mayor", "agree": "yes"}
 
@@ -44,7 +44,8 @@ async def test_ledger_figures_for_award_and_program(world, as_persona, gateway, 
     # The transfer exists: Stripe's transfer.created webhook marks the payment paid.
     transfer = next(iter(stripe_portal.fake.transfers.values()))
     assert transfer["metadata"]["tranche"] == str(first["id"])
-    await Payment.update({Payment.status: "paid", Payment.paid_at: clock.now()}).where(Payment.id == first["payment"])
+    [created] = [e for e in stripe_portal.fake.events if e["type"] == "transfer.created"]
+    assert (await deliver_event(staff, created)).json()["outcome"] == "applied"
     # The second tranche is due, but Stripe refuses it: failed.
     stripe_portal.fake.fail_next_transfer()
     assert await tranches.release_due(clock.now().date().replace(year=2027, month=3, day=2), gateway) == 1

@@ -89,7 +89,7 @@ async def test_without_stripe_account_the_tranche_waits_for_the_manual_rail(worl
     applicant = await as_persona("applicant")
     await applicant.post(f"/awards/{award}/acceptance", ACCEPT)
     first = (await tranches.list_tranches(award))[0]
-    assert (first["effective"], first["payment_status"]) == ("released", "scheduled")
+    assert (first["status"], first["payment_status"]) == ("released", "scheduled")
     assert stripe_portal.fake.transfers == {}
     missing = await staff.post(f"/awards/{award}/tranches/{first['id']}/manual", {"rail": "cheque", "reference": ""})
     assert missing.status_code == 422
