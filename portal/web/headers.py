@@ -2,19 +2,63 @@
 
 from __future__ import annotations
 
-from litestar import Response
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+from portal.settings import StripeSettings
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; "
     "object-src 'none'"
 )
+STRIPE_HOSTED_ORIGIN = "https://connect.stripe.com"
+"""Where Stripe's hosted onboarding lives (an AccountLink's URL)."""
 
 
-def add_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    return response
+def stripe_hosted_origins(stripe: StripeSettings) -> tuple[str, ...]:
+    """The origins of Stripe's hosted pages that a form of ours sends the browser to (the payouts form answers
+    with a 303 to an AccountLink): Stripe's own and, with `STRIPE_API_BASE` (a local Stripe in the tests), that
+    server's, which may serve the hosted pages too. None while Stripe is not configured."""
+    if not stripe.configured:
+        return ()
+    origins = [STRIPE_HOSTED_ORIGIN]
+    if stripe.api_base:
+        parts = urlsplit(stripe.api_base)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return tuple(dict.fromkeys(origins))
+
+
+@lru_cache(maxsize=8)
+def content_security_policy(stripe: StripeSettings) -> str:
+    """The policy, with Stripe's hosted origin among the allowed form targets: browsers apply `form-action` to
+    the redirects that follow a form's submission too, so without it "Set up payouts with Stripe" stops dead."""
+    return CSP.replace("form-action 'self'", " ".join(["form-action 'self'", *stripe_hosted_origins(stripe)]))
+
+
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """The app's `before_send` hook: the security headers on every response that does not set its own.
+
+    A `before_send` hook rather than `after_request`: Litestar memoises a route handler's `after_request` on the
+    handler, which every app in a process shares (the tests run two, one per engine), and the policy depends on
+    the Stripe settings of the app answering (`scope["app"]`, as they are now: the tests configure Stripe on a
+    running app)."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    wanted = (("Content-Security-Policy", content_security_policy(scope["app"].state.settings.stripe)),
+              *SECURITY_HEADERS)
+    for name, value in wanted:
+        if name not in headers:
+            headers[name] = value
