@@ -430,6 +430,34 @@ class AwardPage(PortalPage):
     def reports(self) -> Locator:
         return self.page.get_by_test_id("award-reports")
 
+    @property
+    def award_id(self) -> int:
+        return int(re.search(r"/awards/(\d+)", self.page.url).group(1))
+
+    @property
+    def acceptance_record(self) -> Locator:
+        return self.page.get_by_test_id("acceptance-record")
+
+    def tranche_status(self, position: int) -> Locator:
+        return self.page.get_by_test_id(f"tranche-{position}").get_by_test_id("tranche-status")
+
+    def set_schedule(self, tranches: list[tuple[str, str, str]]) -> "AwardPage":
+        """Staff: the payment schedule, rows of (dollars, when it is paid by its label, report label or "")."""
+        form = self.page.get_by_test_id("schedule-form")
+        for n, (dollars, when, report) in enumerate(tranches, start=1):
+            form.locator(f"#field-amount_{n}").fill(dollars)
+            form.locator(f"#field-trigger_{n}").select_option(label=when)
+            if report:
+                form.locator(f"#field-report_kind_{n}").select_option(label=report)
+        form.get_by_test_id("save-schedule").click()
+        self.page.wait_for_url(re.compile(r"/awards/\d+#tranches$"))
+        return self
+
+    def open_acceptance(self) -> "AcceptancePage":
+        self.page.get_by_test_id("answer-award").click()
+        self.page.wait_for_url("**/awards/*/acceptance")
+        return AcceptancePage(self.page)
+
     def open_report(self, kind: str) -> "ReportPage":
         self.reports.get_by_role("link", name=f"{kind} report").click()
         self.page.wait_for_url("**/reports/*")
@@ -484,6 +512,11 @@ class FunderProgramPage(PortalPage):
     def award_row(self, city_name: str) -> Locator:
         return self.awards_by_city.get_by_role("row").filter(has_text=city_name)
 
+    def money(self) -> dict[str, str]:
+        """Where the program's money is (the ledger): committed, released, paid, failed, received."""
+        return {key: self.page.get_by_test_id(f"money-{key}").inner_text().strip()
+                for key in ("committed", "released", "paid", "failed", "received")}
+
 
 class DeadlineBox:
     """A deadline as templates/components/deadline.html shows it: the program's zone, UTC, the viewer's own
@@ -511,6 +544,62 @@ class DeadlineBox:
     @property
     def announcer(self) -> Locator:
         return self.root.locator("[data-countdown-live]")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Issue 5: the decision board, the acceptance, payouts and tranches (e2e/test_award_journey.py)
+
+class DecisionBoardPage(PortalPage):
+    """A program round's decision board: a draft decision per application, then the release."""
+
+    def __init__(self, page: Page, program_id: int | None = None) -> None:
+        super().__init__(page)
+        self.path = f"/staff/programs/{program_id}/decisions"
+
+    @property
+    def board(self) -> Locator:
+        return self.page.get_by_test_id("decision-board")
+
+    @property
+    def done(self) -> Locator:
+        return self.page.get_by_test_id("done")
+
+    def row(self, city_name: str) -> Locator:
+        return self.page.get_by_test_id("decision-row").filter(has_text=city_name)
+
+    def draft(self, city_name: str, outcome: str, dollars: str = "") -> Locator:
+        """Save one application's draft (Award, Decline or Waitlist, by its label) through HTMX; returns the row
+        once the board came back saying "Draft saved."."""
+        row = self.row(city_name)
+        row.get_by_label("Decision", exact=True).select_option(label=outcome)
+        if dollars:
+            row.get_by_label("Amount", exact=True).fill(dollars)
+        row.get_by_test_id("save-decision").click()
+        row = self.row(city_name)
+        expect(row.get_by_test_id("saved")).to_have_text("Draft saved.")
+        return row
+
+    def release(self) -> "DecisionBoardPage":
+        self.page.get_by_test_id("release-submit").click()
+        expect(self.done).to_contain_text("The round's decisions are released")
+        return self
+
+
+class AcceptancePage(PortalPage):
+    """The signer's answer to an award: the letter, typed name, title and agreement."""
+
+    @property
+    def letter_link(self) -> Locator:
+        return self.page.get_by_role("link", name=re.compile("^Read the award letter"))
+
+    def accept(self, full_name: str, title: str) -> "AwardPage":
+        form = self.page.get_by_test_id("accept-form")
+        form.get_by_label("Your full name, as your signature").fill(full_name)
+        form.get_by_label("Your title").fill(title)
+        tick(form.locator("#field-agree"))
+        form.get_by_test_id("accept").click()
+        self.page.wait_for_url(re.compile(r"/awards/\d+$"))
+        return AwardPage(self.page)
 
 
 class PledgePage(PortalPage):

@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[SessionMiddleware(settings)],
         plugins=[HTMXPlugin()],
         before_request=check_request,
-        after_request=add_security_headers,
+        before_send=[add_security_headers],
         after_response=kick_outbox,
         exception_handlers={
             DomainError: handle_domain_error,

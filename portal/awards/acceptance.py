@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 from weasyprint import HTML
 
 from portal.accounts.tables import User
@@ -31,7 +33,6 @@ from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.core.mail import queue_email
 from portal.core.templating import render
 from portal.db import Duplicate, write_transaction
-from portal.reporting.queries import list_reports_for_award
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +83,8 @@ async def _check_signer(actor: Actor, award: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _letter_sha256(actor: Actor, award: dict[str, Any], files_dir: Path) -> str:
-    """The SHA-256 of the stored letter the signer was shown (made now if it is missing)."""
-    path = await award_services.letter_path(actor, award, files_dir)
-    return hashlib.sha256(await asyncio.to_thread(path.read_bytes)).hexdigest()
+    """The SHA-256 of the letter the signer was shown (the one the award page downloads)."""
+    return hashlib.sha256(await award_services.letter_bytes(actor, award, files_dir)).hexdigest()
 
 
 async def _record(actor: Actor, award_id: int, decision: str, public_url: str = "", **fields: Any) -> None:
@@ -184,17 +184,18 @@ async def decline_award(actor: Actor, award: dict[str, Any], reason: str, files_
     await _record(actor, award["id"], "declined", public_url, reason=reason, letter_sha256=sha)
 
 
-def countersigned_pdf(award: dict[str, Any], reports: list[dict[str, Any]], acceptance: dict[str, Any]) -> bytes:
-    """The award letter followed by a signature page with the acceptance record, one PDF; both documents go
-    through the static-only URL fetcher."""
-    fetcher = pdf.StaticOnlyFetcher()
-    letter = HTML(string=award_services.letter_html(award, reports), base_url=pdf.BASE_URL,
-                  url_fetcher=fetcher).render()
+def countersigned_pdf(letter: bytes, award: dict[str, Any], acceptance: dict[str, Any]) -> bytes:
+    """The signed letter, its pages unchanged, followed by a signature page with the acceptance record, one
+    PDF. The signature page goes through the static-only URL fetcher."""
     page_html = render("awards/acceptance_signature.html", {
         "award": award, "acceptance": acceptance, "agreement": agreement_text(award),
         "at_utc": clock.as_utc(acceptance["at"]).strftime("%Y-%m-%d %H:%M:%S UTC")})
-    page = HTML(string=page_html, base_url=pdf.BASE_URL, url_fetcher=fetcher).render()
-    return letter.copy([*letter.pages, *page.pages]).write_pdf()
+    signature = HTML(string=page_html, base_url=pdf.BASE_URL, url_fetcher=pdf.StaticOnlyFetcher()).write_pdf()
+    with pikepdf.open(BytesIO(letter)) as document, pikepdf.open(BytesIO(signature)) as page:
+        document.pages.extend(page.pages)
+        out = BytesIO()
+        document.save(out)
+    return out.getvalue()
 
 
 async def make_countersigned(actor: Actor, award_id: int, files_dir: Path) -> str:
@@ -209,7 +210,10 @@ async def make_countersigned(actor: Actor, award_id: int, files_dir: Path) -> st
     acceptance = await get_acceptance(award_id)
     if award is None or acceptance is None or acceptance["decision"] != "accepted":
         raise NotFound()
-    content = await asyncio.to_thread(countersigned_pdf, award, await list_reports_for_award(award_id), acceptance)
+    letter = await award_services.letter_bytes(actor, award, files_dir)
+    if hashlib.sha256(letter).hexdigest() != acceptance["letter_sha256"]:
+        raise Conflict("The letter on file is not the one that was signed.")
+    content = await asyncio.to_thread(countersigned_pdf, letter, award, acceptance)
     name, sha256 = await asyncio.to_thread(pdf.store_pdf, files_dir, COUNTERSIGNED_DIR, content)
     async with write_transaction():
         updated = await AwardAcceptance.update({AwardAcceptance.countersigned_file: name,

@@ -9,12 +9,9 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from portal.applications.access import get_application_for
-from portal.awards import forms, queries, rules, services
+from portal.awards import forms, queries, services
 from portal.awards.access import get_award_for
-from portal.core.errors import Conflict, Invalid, NotFound
-from portal.letters import queries as letter_queries
-from portal.letters import services as letter_services
-from portal.reporting.queries import list_reports_for_award
+from portal.core.errors import Conflict, Invalid
 from portal.reviews.queries import scores_for_program
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
@@ -97,16 +94,7 @@ def letter_filename(award: dict[str, Any]) -> str:
 @get("/awards/{award_id:int}/letter.pdf", name="awards:letter")
 async def letter(request: Request, award_id: FromPath[int]) -> Response:
     award = await get_award_for(current_user(request), award_id, "view")
-    files_dir = request.app.state.settings.files_dir
-    made = await letter_queries.latest_letter(award["application"], "award")  # a round's letter, if one was made
-    content = None
-    if made is not None:
-        try:
-            content = letter_services.stored_letter(files_dir, made)  # Conflict if the file was changed
-        except NotFound:
-            content = None  # its file is gone: the award letter as before
-    if content is None:
-        content = (await services.letter_path(actor(request), award, files_dir)).read_bytes()
+    content = await services.letter_bytes(actor(request), award, request.app.state.settings.files_dir)
     return Response(content=content, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{letter_filename(award)}"',
         "X-Content-Type-Options": "nosniff",

@@ -24,10 +24,9 @@ from portal.core import audit, clock, pdf
 from portal.core.actor import Actor
 from portal.core.errors import Conflict, Invalid, NotFound
 from portal.core.mail import queue_email
-from portal.core.templating import money, render
+from portal.core.templating import money
 from portal.db import Duplicate, current_engine, write_transaction
 from portal.programs.tables import Program
-from portal.reporting.queries import list_reports_for_award
 from portal.reporting.services import schedule_reports
 
 log = logging.getLogger(__name__)
@@ -157,15 +156,6 @@ async def decline_application(actor: Actor, application_id: int, note: str, publ
             })
 
 
-def letter_html(award: dict[str, Any], reports: list[dict[str, Any]]) -> str:
-    """The award letter as HTML (templates/pdf/award_letter.html); everything in it is escaped by Jinja."""
-    return render("pdf/award_letter.html", {
-        "award": award, "reports": reports,
-        "offer_label": OFFER_LABELS.get(award["offer_kind"], award["offer_kind"]),
-        "letter_date": clock.as_utc(award["decided_at"]).astimezone(clock.zone(award["program_timezone"])).date(),
-    })
-
-
 async def generate_letter(actor: Actor, award_id: int, files_dir: Path) -> str:
     """Make the award letter PDF and keep it; returns its stored name.
 
@@ -173,10 +163,14 @@ async def generate_letter(actor: Actor, award_id: int, files_dir: Path) -> str:
     audit row `award.letter_made`. If another request made the letter meanwhile, that one is kept and
     this file is removed.
     """
+    from portal.letters import services as letters  # letters reads the awards' tables: import on use
+
     award = await queries.get_award(award_id)
     if award is None:
         raise NotFound()
-    html = letter_html(award, await list_reports_for_award(award_id))
+    html = await letters.letter_html(award["application"], "award")  # the program's award letter template
+    if html is None:
+        raise NotFound()
     content = await asyncio.to_thread(pdf.render_pdf, html)
     name, sha256 = await asyncio.to_thread(pdf.store_pdf, files_dir, LETTERS_DIR, content)
     async with write_transaction():
@@ -190,6 +184,43 @@ async def generate_letter(actor: Actor, award_id: int, files_dir: Path) -> str:
         current = await queries.get_award(award_id)
         return current["letter_file"] if current else name
     return name
+
+
+async def letter_bytes(actor: Actor, award: dict[str, Any], files_dir: Path) -> bytes:
+    """The award letter the city reads, downloads and signs, checked against its SHA-256.
+
+    Before the city answers: the newest letter of kind award made for the application (a letter round, or the
+    letter remade when staff changed the payment schedule), else the award's own letter, made now if missing.
+    After it answered: the letter whose SHA-256 the acceptance recorded, whatever was made since."""
+    from portal.awards.acceptance_tables import AwardAcceptance
+    from portal.letters import queries as letter_queries, services as letters
+
+    answered = await AwardAcceptance.select(AwardAcceptance.letter_sha256).where(
+        AwardAcceptance.award == award["id"]).first()
+    signed = answered["letter_sha256"] if answered else None
+    for made in await letter_queries.letters_of(award["application"], "award"):
+        if signed is not None and made["sha256"] != signed:
+            continue
+        try:
+            return await asyncio.to_thread(letters.stored_letter, files_dir, made)  # Conflict if it was changed
+        except NotFound:
+            continue  # its file is gone: an older one, or the award's own letter
+    path = await letter_path(actor, award, files_dir)
+    return await asyncio.to_thread(path.read_bytes)
+
+
+async def remake_letter(actor: Actor, award: dict[str, Any], files_dir: Path) -> None:
+    """While the city has not answered, the letter follows the award's terms: make it again (a new letter row
+    of kind award, the newest, which `letter_bytes` serves). An answered award keeps the letter it was signed on.
+    A failure is logged: the previous letter stays."""
+    from portal.letters import services as letters
+
+    if award["status"] != "offered":
+        return
+    try:
+        await letters.make_letter(actor, award["application"], "award", files_dir)
+    except Exception:
+        log.exception("award letter %s could not be remade", award["id"])
 
 
 async def letter_path(actor: Actor, award: dict[str, Any], files_dir: Path) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from litestar import Request, Response, post
 from litestar.params import FromPath
 
+from portal.awards import services as award_services
 from portal.awards import tranches
 from portal.awards.acceptance_controllers import award_page_context
 from portal.awards.access import get_award_for
@@ -33,6 +34,7 @@ async def set_schedule(request: Request, award_id: FromPath[int]) -> Response:
     if award["status"] == "accepted":
         await tranches.release_on_acceptance(actor(request), award_id,
                                              tranches.gateway_or_none(request.app.state.settings))
+    await award_services.remake_letter(actor(request), award, request.app.state.settings.files_dir)  # if offered
     return redirect(request, f"/awards/{award_id}#tranches")
 
 

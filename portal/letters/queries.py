@@ -130,6 +130,7 @@ async def letter_fields(application_id: int, kind: str) -> dict[str, Any] | None
         Application.program.letter_signatory.as_alias("signatory"),
         Application.program.contact_email.as_alias("contact_email"),
         Application.program.timezone.as_alias("timezone"),
+        Application.program.offer_kind.as_alias("offer_kind"), Application.program.offer_text.as_alias("offer_text"),
     ).where(Application.id == application_id).first()
     if app is None:
         return None
@@ -140,11 +141,11 @@ async def letter_fields(application_id: int, kind: str) -> dict[str, Any] | None
         "contact_email": app["contact_email"] or "the program team",
         "date": long_date(clock.now().astimezone(clock.zone(app["timezone"])).date()),
         "amount": "", "conditions": "", "payment_schedule": "", "reporting_schedule": "", "award_period": "",
-        "reviewer_comments": "",
+        "reviewer_comments": "", "award_kind": "",
     }
     if kind == "award":
         award = await Award.select(Award.id, Award.amount_cents, Award.conditions, Award.start_date,
-                                   Award.end_date).where(Award.application == application_id).first()
+                                   Award.end_date, Award.decided_at).where(Award.application == application_id).first()
         if award is None:
             return None
         payments = await Payment.select(Payment.amount_cents, Payment.status, Payment.paid_at).where(
@@ -152,7 +153,13 @@ async def letter_fields(application_id: int, kind: str) -> dict[str, Any] | None
         tranches = await Tranche.select(Tranche.amount_cents, Tranche.trigger, Tranche.report_kind,
                                         Tranche.due_date).where(Tranche.award == award["id"]).order_by(Tranche.position)
         reports = await list_reports_for_award(award["id"])
+        from portal.awards.services import OFFER_LABELS  # awards' services reach letters on use, not on import
+
+        kind_label = OFFER_LABELS.get(app["offer_kind"], app["offer_kind"] or "")
         fields |= {
+            # An award letter is dated the day of the decision, however often it is made again.
+            "date": long_date(clock.as_utc(award["decided_at"]).astimezone(clock.zone(app["timezone"])).date()),
+            "award_kind": kind_label + (f" ({app['offer_text']})" if app["offer_text"] else ""),
             "amount": money(award["amount_cents"]),
             "conditions": award["conditions"] or "None beyond the program's published terms.",
             # The schedule staff set (tranches); else what was paid so far; else one payment on acceptance.
@@ -214,3 +221,9 @@ async def get_letter(program_id: int, letter_id: int) -> dict[str, Any] | None:
 async def latest_letter(application_id: int, kind: str) -> dict[str, Any] | None:
     return await Letter.select(*LETTER_COLUMNS).where(
         (Letter.application == application_id) & (Letter.kind == kind)).order_by(Letter.id, ascending=False).first()
+
+
+async def letters_of(application_id: int, kind: str) -> list[dict[str, Any]]:
+    """Every stored letter of `kind` for the application, newest first."""
+    return await Letter.select(*LETTER_COLUMNS).where(
+        (Letter.application == application_id) & (Letter.kind == kind)).order_by(Letter.id, ascending=False)

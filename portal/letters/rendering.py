@@ -29,6 +29,7 @@ MERGE_FIELDS: dict[str, str] = {
     "date": "The letter's date, in the program's time zone",
     "signatory": "Who signs the program's letters",
     "amount": "The amount awarded (award letters)",
+    "award_kind": "What the award is: cash grant, cohort seat, technical assistance or travel stipend (award letters)",
     "conditions": "The award's conditions (award letters)",
     "payment_schedule": "The payments of the award (award letters)",
     "reporting_schedule": "The reports due and when (award letters)",
@@ -45,6 +46,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
 
 We are pleased to tell you that {{ network }} has selected {{ city }} for {{ program_title }}, for your proposal "{{ application_title }}".
 
+Award: {{ award_kind }}
 Amount: {{ amount }}
 Award period: {{ award_period }}
 

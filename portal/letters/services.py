@@ -103,6 +103,7 @@ def sample_fields(program: dict[str, Any]) -> dict[str, Any]:
         "city": "Springfield, IL", "program_title": program["title"], "network": program.get("network.name", ""),
         "application_title": "Safe streets near schools", "date": "December 1, 2026",
         "signatory": program.get("letter_signatory") or "The program director", "amount": "$25,000",
+        "award_kind": "Cash grant",
         "conditions": "Share the project's outcomes at the network's spring convening.",
         "payment_schedule": "$25,000 in one payment once you accept the award.",
         "reporting_schedule": "Interim report, due June 1, 2027\nFinal report, due December 1, 2027",

@@ -15,7 +15,7 @@ from portal.payments.gateway import gateway_for
 from portal.programs.staff_queries import get_program_for_staff
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
-from portal.web.headers import content_security_policy
+from portal.web.headers import page_policy
 from portal.web.render import redirect, render
 
 
@@ -33,7 +33,7 @@ def _pledge_page(request: Request, ctx: dict[str, Any], checkout: pledges.Checko
     stripe = request.app.state.settings.stripe
     headers = {}
     if stripe.card_payments:
-        headers["Content-Security-Policy"] = content_security_policy(**pledges.stripe_js_sources(stripe))
+        headers["Content-Security-Policy"] = page_policy(stripe, **pledges.stripe_js_sources(stripe))
     return render(request, "payments/pledge.html", ctx | {
         "errors": errors or {}, "payment": payment, "checkout": checkout, "polling": polling,
         "card_payments": stripe.card_payments,

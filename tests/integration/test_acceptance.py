@@ -11,6 +11,8 @@ from pypdf import PdfReader
 from portal.awards.acceptance_tables import AwardAcceptance
 from portal.awards.tables import Award
 from portal.core.tables import AuditEvent
+from portal.letters import services as letters
+from portal.letters.tables import Letter
 from tests.factories.awards import make_award
 from tests.factories import PASSWORD
 from tests.factories.teams import TEAM_PERSONAS, build_team
@@ -138,3 +140,43 @@ async def test_accepting_and_declining_tell_the_city_and_the_program(world, as_p
     message = await mailbox.wait_for("grants@network.org", "Award declined")
     assert "Council said no." in message.get_payload(decode=True).decode()
     assert mailbox.to("applicant@springfield.gov") == []
+
+
+def _text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
+
+
+async def test_the_city_signs_the_programs_letter_with_the_schedule_staff_set_and_the_countersigned_pdf_keeps_it(
+        world, as_persona, portal):
+    staff = await as_persona("staff")
+    await staff.get(f"/staff/programs/{world['program']}/letters")
+    saved = await staff.post(f"/staff/programs/{world['program']}/letters/templates", {
+        "kind": "award", "subject": "Your award from {{ network }}",
+        "body": "Dear {{ city }},\n\nOur own wording: {{ amount }} as {{ award_kind }}.\n\nPayments:\n"
+                "{{ payment_schedule }}\n\n{{ signatory }}"})
+    assert saved.status_code in (200, 303)
+    award = await make_award(world["application_a"], world["staff"])
+    applicant = await as_persona("applicant")
+    first = _text((await applicant.get(f"/awards/{award}/letter.pdf")).content)
+    assert "Our own wording: $10,000" in first and "in one payment once you accept" in first
+    # Staff set the schedule while the award is offered: the letter the city reads follows it.
+    assert (await staff.post(f"/awards/{award}/tranches", {
+        "amount_1": "6,000", "trigger_1": "on_acceptance", "amount_2": "4000", "trigger_2": "on_report_approval",
+        "report_kind_2": "final"})).status_code == 303
+    letter = await applicant.get(f"/awards/{award}/letter.pdf")
+    text = _text(letter.content)
+    assert "$6,000 on acceptance" in text and "$4,000" in text and "final report" in text
+    assert (await applicant.post(f"/awards/{award}/acceptance", GOOD)).status_code == 303
+    record = await AwardAcceptance.select().where(AwardAcceptance.award == award).first()
+    assert record["letter_sha256"] == hashlib.sha256(letter.content).hexdigest()
+    # The countersigned PDF is that letter, its pages unchanged, and the signature page.
+    signed = PdfReader(BytesIO((await staff.get(f"/awards/{award}/countersigned.pdf")).content))
+    letter_pages = PdfReader(BytesIO(letter.content)).pages
+    assert [p.extract_text() for p in signed.pages[:len(letter_pages)]] == [p.extract_text() for p in letter_pages]
+    assert "Acceptance of the award" in signed.pages[-1].extract_text()
+    # Once answered, a new schedule or a letter round leaves the signed letter as it was.
+    await staff.post(f"/awards/{award}/tranches", {"amount_1": "10,000", "trigger_1": "on_acceptance"})
+    assert await letters.make_letter(None, world["application_a"], "award", portal.state.settings.files_dir)
+    assert await Letter.count().where(Letter.application == world["application_a"]) == 2  # remade once, one round
+    assert (await applicant.get(f"/awards/{award}/letter.pdf")).content == letter.content
+    assert (await staff.get(f"/awards/{award}/countersigned.pdf")).status_code == 200

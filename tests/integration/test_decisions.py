@@ -272,6 +272,8 @@ async def test_the_per_application_decision_page_still_works_beside_the_board(wo
     assert response.status_code == 303
     html = (await staff.get(board_url(world))).text
     assert "Awarded ($25,000, offered)" in html
+    award_id = (await Award.select(Award.id).first())["id"]
+    assert f'href="/awards/{award_id}" data-testid="award-link"' in html  # the board leads to the award
     assert rows_of(html)[0] == (ids["A"], "above", "$25,000")
     assert (await staff.post(row_url(world, ids["A"]), {"outcome": "decline"})).status_code == 409
     # The release leaves the award made on its own page alone and releases C.
