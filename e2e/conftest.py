@@ -36,6 +36,7 @@ from tests.support import (
     postgres_unavailable_reason,
     skip_or_fail,
     start_smtp,
+    stop_process,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,15 +99,6 @@ def _start_stripe(webhook_url: str, log_path: Path) -> LiveStripe:
             raise RuntimeError(f"the local Stripe servers did not start: {exc}\n{log_path.read_text()}") from exc
     return LiveStripe(url=ready["url"], localstripe_url=ready["localstripe_url"],
                       publishable_key=ready["publishable_key"], process=process)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @dataclass
@@ -238,9 +230,9 @@ def live_portal(request, e2e_smtp, tmp_path_factory):
                          stripe=stripe)
     finally:
         if server is not None:
-            _stop(server)
+            stop_process(server)
         if stripe is not None:
-            _stop(stripe.process)
+            stop_process(stripe.process)
         if pg_name:
             run_async(drop_pg_database(pg_name))
 

@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 import secrets
+import subprocess
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -175,3 +176,15 @@ def _flatten(items: list) -> dict:
         else:
             out[key] = value
     return out
+
+
+def stop_process(process: subprocess.Popen | None) -> None:
+    """Terminate a server process and wait for it; kill it if it has not ended within 10 s."""
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
