@@ -54,7 +54,7 @@ async def pledge_for(user: Principal, program_id: int) -> dict[str, Any]:
     pledge = (await ledger.funder_rows(program_id=program_id, funder_id=row["funder"]))[0]
     contact = await Program.select(Program.contact_email).where(Program.id == program_id).first()
     return {"program": program, "pledge": pledge, "funder_id": row["funder"],
-            "figures": (await ledger.program_ledger(program_id))["totals"],
+            "figures": program["ledger"],  # the program's ledger totals, read once by get_funded_program_for
             "contact_email": (contact or {}).get("contact_email") or "",
             "outstanding_cents": max(pledge["pledged_cents"] - pledge["received_cents"] - pledge["pending_cents"], 0)}
 
