@@ -20,6 +20,28 @@ def _settings():
         raise click.ClickException(str(exc)) from exc
 
 
+def _refuse_in_production(command: str) -> None:
+    """The demo's accounts share one published password: never load them into a production portal."""
+    if os.environ.get("PORTAL_ENV", "").strip() == "production":
+        raise click.ClickException(
+            f"`portal {command}` creates accounts with the published demo password, so it does not run with "
+            "PORTAL_ENV=production. Use `portal create-staff` to add real accounts.")
+
+
+def local_url(host: str, port: int) -> str:
+    """The address a browser on this machine reaches `portal serve --host HOST --port PORT` at."""
+    if host in {"", "0.0.0.0", "::"}:  # every interface: this machine's own address reaches it
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _public_url_follows(host: str, port: int) -> None:
+    """Unless PORTAL_PUBLIC_URL is set, emailed links point at the address being served: `--port 8001` moves
+    them too. (The server's processes read their settings from this environment.)"""
+    if not os.environ.get("PORTAL_PUBLIC_URL", "").strip():
+        os.environ["PORTAL_PUBLIC_URL"] = local_url(host, port)
+
+
 async def _with_engine(settings, work):
     from portal import db
     from portal.awards import tranches  # noqa: F401  (a command that moves a payment moves its tranche too)
@@ -52,6 +74,7 @@ def seed_demo() -> None:
     """Load the demo programs, cities and people (only into an empty database)."""
     from portal.demo import print_accounts, seed
 
+    _refuse_in_production("seed-demo")
     settings = _settings()
     created = asyncio.run(_with_engine(settings, lambda: seed(settings)))
     click.echo("Demo data loaded." if created else "The database already has data; demo not loaded again.")
@@ -126,6 +149,7 @@ def serve(host: str, port: int, workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
+    _public_url_follows(host, port)
     Granian("portal.app:create_app", factory=True, address=host, port=port, workers=workers,
             interface=Interfaces.ASGI, log_access=False).serve()
 
@@ -136,9 +160,10 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.pass_context
 def demo(ctx: click.Context, host: str, port: int) -> None:
     """Migrate, load the demo data if the database is empty, print the demo accounts, and serve."""
+    _refuse_in_production("demo")
     ctx.invoke(migrate)
     ctx.invoke(seed_demo)
-    click.echo(f"\nThe portal is at http://{host}:{port}  (Ctrl+C stops it)\n")
+    click.echo(f"\nThe portal is at {local_url(host, port)}  (Ctrl+C stops it)\n")
     sys.stdout.flush()
     ctx.invoke(serve, host=host, port=port, workers=1)
 

@@ -1109,6 +1109,8 @@ async def seed(settings: Any = None) -> bool:
     reports described in this module; audit rows dated as the demo's story goes, and one `demo.seeded`.
     No email is sent.
     """
+    if getattr(settings, "production", False):  # the accounts share a published password
+        raise RuntimeError("The demo data is never loaded with PORTAL_ENV=production.")
     async with write_transaction():
         if not await _is_empty():
             return False

@@ -33,7 +33,7 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class MailSettings:
     host: str = ""
-    """SMTP server host. Empty: mail is kept in the outbox (visible to staff) and not delivered."""
+    """SMTP server host. Empty: mail is kept in the outbox (`/admin/outbox`, administrators only) and not delivered."""
     port: int = 25
     """SMTP server port."""
     username: str = ""

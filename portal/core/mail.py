@@ -2,7 +2,7 @@
 
 Queuing inside the transaction means a rolled-back change sends nothing and a committed one is never
 lost: the outbox worker delivers queued rows (and retries failures) after commit. With no SMTP server
-configured (the demo), messages stay readable in the staff outbox, marked "not configured".
+configured (the demo), messages stay readable in the outbox (`/admin/outbox`), marked "not configured".
 """
 
 from __future__ import annotations

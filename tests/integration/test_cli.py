@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
+import sqlite3
 import subprocess
 import sys
+import time
+from contextlib import closing
 from pathlib import Path
+
+import httpx
+
+from portal.cli import local_url
+from tests.support import CSRF_RE, free_port, stop_process
 
 PORTAL = [sys.executable, "-m", "portal.cli"]
 
@@ -48,3 +57,79 @@ def test_cli_production_requires_a_secret_key(tmp_path):
     result = run(tmp_path, "migrate", env={"PORTAL_ENV": "production"})
     assert result.returncode == 1
     assert "PORTAL_SECRET_KEY is required" in result.stderr
+
+
+PRODUCTION = {"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "p" * 40,
+              "PORTAL_PUBLIC_URL": "https://grants.example.org"}
+
+
+def count_users(data_dir: Path) -> int:
+    with closing(sqlite3.connect(data_dir / "portal.sqlite3")) as conn:
+        return conn.execute("SELECT count(*) FROM portal_user").fetchone()[0]
+
+
+def test_cli_seed_demo_refuses_to_run_in_production(tmp_path):
+    assert run(tmp_path, "migrate", env=PRODUCTION).returncode == 0
+    result = run(tmp_path, "seed-demo", env=PRODUCTION)
+    assert (result.returncode, "Traceback" in result.stderr) == (1, False)
+    assert "does not run with PORTAL_ENV=production" in result.stderr
+    assert "demo-password-2026" not in result.stdout
+    assert count_users(tmp_path) == 0
+
+
+def test_cli_demo_refuses_to_run_in_production_before_touching_the_database(tmp_path):
+    result = run(tmp_path, "demo", "--port", str(free_port()), env=PRODUCTION)
+    assert (result.returncode, "Traceback" in result.stderr) == (1, False)
+    assert "`portal demo` creates accounts with the published demo password" in result.stderr
+    assert (tmp_path / "portal.sqlite3").exists() is False
+
+
+def test_local_url_is_where_a_browser_here_reaches_the_server():
+    assert [local_url("127.0.0.1", 8001), local_url("0.0.0.0", 8002), local_url("::1", 8003)] == [
+        "http://127.0.0.1:8001", "http://127.0.0.1:8002", "http://[::1]:8003"]
+
+
+def wait_until_up(server: subprocess.Popen, url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 180  # migrating, seeding and starting on a loaded machine
+    while time.monotonic() < deadline:
+        assert server.poll() is None, log_path.read_text()
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"portal demo did not answer {url}:\n{log_path.read_text()}")
+
+
+def outbox_bodies(data_dir: Path, address: str) -> list[str]:
+    with closing(sqlite3.connect(data_dir / "portal.sqlite3")) as conn:
+        return [row[0] for row in conn.execute("SELECT body_text FROM outbound_email WHERE to_address = ?",
+                                               (address,))]
+
+
+def test_cli_demo_port_moves_every_emailed_link_to_that_port(tmp_path):
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "DATABASE_", "SMTP_"))}
+    environ |= {"PORTAL_DATA_DIR": str(tmp_path)}  # no PORTAL_PUBLIC_URL: links follow the port
+    log_path = tmp_path / "demo.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen([*PORTAL, "demo", "--port", str(port)], env=environ, stdout=log,
+                                  stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(server, f"{base}/programs", log_path)
+        assert f"The portal is at {base}" in log_path.read_text()
+        with httpx.Client(base_url=base) as browser:
+            token = CSRF_RE.search(browser.get("/reset").text).group(1)
+            asked = browser.post("/reset", data={"email": "owner@madison.example", "_csrf": token})
+            assert asked.status_code == 200
+        deadline = time.monotonic() + 30
+        while not outbox_bodies(tmp_path, "owner@madison.example") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        bodies = outbox_bodies(tmp_path, "owner@madison.example")
+    finally:
+        stop_process(server)
+    links = re.findall(r"https?://[^\s]+", "\n".join(bodies))
+    assert links != []
+    assert [link for link in links if not link.startswith(f"{base}/")] == []
