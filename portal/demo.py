@@ -7,7 +7,7 @@ write transaction: either everything is there or nothing is. Organisations and m
 hashed once (argon2 is deliberately slow); applications, reviews, awards and reports are written as rows
 shaped exactly as their services write them (statuses from `portal.applications.rules`, answers following
 `portal.programs.formdef`, receipt numbers and content hashes made by `portal.applications.services`, report
-due dates by `portal.reporting.services.due_dates`), with audit rows dated when each thing happened.
+due dates by `portal.reporting.services.award_due_dates`), with audit rows dated when each thing happened.
 
 Every demo account uses DEMO_PASSWORD. The accounts worth trying first are DEMO_ACCOUNTS (printed by
 `portal demo` and listed in README.md); every city has `owner@<city>.example` and `member@<city>.example`.
@@ -35,7 +35,7 @@ from portal.core.tables import AuditEvent
 from portal.db import write_transaction
 from portal.programs import formdef
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
-from portal.reporting.services import due_dates
+from portal.reporting.services import award_due_dates
 from portal.reporting.tables import Report
 from portal.reviews.panel_forms import SCALES
 from portal.reviews.tables import (
@@ -1052,7 +1052,8 @@ class _Seeder:
         award_id = rows[0]["id"]
         await self.audit(decided_at, program["staff"], "award.decided", "award", award_id,
                          application_id=application_id, amount_cents=plan["amount"])
-        dues = due_dates(spec.award_start, spec.award_end)
+        dues = award_due_dates(spec.award_start, spec.award_end,
+                               decided_at.astimezone(clock.zone(spec.timezone)).date())
         for kind, state in zip(("interim", "final"), plan["reports"]):
             answers: dict[str, Any] = {}
             if state == "submitted":

@@ -19,7 +19,7 @@ from portal.core.mail import queue_email
 from portal.db import current_engine, write_transaction
 from portal.programs import formdef
 from portal.programs.queries import get_form_version
-from portal.programs.tables import FormVersion, Program
+from portal.programs.tables import FormVersion
 from portal.reporting import queries
 from portal.reporting.tables import Report
 
@@ -41,12 +41,22 @@ def due_dates(start: date, end: date | None) -> dict[str, date]:
     return {"interim": interim, "final": final}
 
 
+def award_due_dates(start_date: date | None, end_date: date | None, decided_on: date) -> dict[str, date]:
+    """An award's report due dates, from the award's own dates only: its period starts on its start date, but
+    never before the day it was decided (an award decided after the start date it was given, e.g. the
+    program's, would otherwise have its interim report overdue on the day it is made); it ends on its end
+    date, or 12 months after the start without one (or with one already past)."""
+    start = max(start_date, decided_on) if start_date else decided_on
+    return due_dates(start, end_date)
+
+
 async def schedule_reports(actor: Actor, award_id: int) -> list[int]:
     """Create the award's follow-up reports (interim and final, on the program's current report form).
 
     Called by awards.services inside its transaction when an award is made. Returns the report ids
-    (empty if the program has no report form). The start is the award's start date, else the program's
-    award start, else today; the end the award's end date, else the program's award end.
+    (empty if the program has no report form). Due dates come from the award's own start and end dates and
+    the day it was decided, in the program's time zone (`award_due_dates`), never from the program's award
+    period.
     Side effects: two Report rows (unique per award and kind: a second call makes none and returns the
     existing ids); one audit row `report.scheduled` per report made.
     """
@@ -54,11 +64,10 @@ async def schedule_reports(actor: Actor, award_id: int) -> list[int]:
         award = await Award.select(
             Award.id, Award.start_date, Award.end_date, Award.decided_at,
             Award.application.program.as_alias("program_id"),
+            Award.application.program.timezone.as_alias("timezone"),
         ).where(Award.id == award_id).first()
         if award is None:
             raise NotFound()
-        program = await Program.select(Program.award_start, Program.award_end).where(
-            Program.id == award["program_id"]).first()
         form = await FormVersion.select(FormVersion.id).where(
             (FormVersion.program == award["program_id"]) & (FormVersion.kind == "report")
         ).order_by(FormVersion.version, ascending=False).first()
@@ -67,11 +76,11 @@ async def schedule_reports(actor: Actor, award_id: int) -> list[int]:
         existing = await Report.select(Report.id, Report.kind).where(Report.award == award_id)
         if existing:
             return [r["id"] for r in existing]
-        start = award["start_date"] or program["award_start"] or clock.now().date()
-        end = award["end_date"] or program["award_end"]
         now = clock.now()
+        decided_at = clock.as_utc(award["decided_at"]) if award["decided_at"] else now
+        decided_on = decided_at.astimezone(clock.zone(award["timezone"])).date()
         ids = []
-        for kind, due_on in due_dates(start, end).items():
+        for kind, due_on in award_due_dates(award["start_date"], award["end_date"], decided_on).items():
             rows = await Report.insert(Report(
                 award=award_id, form_version=form["id"], kind=kind, due_on=due_on, status="draft",
                 answers={}, version=1, updated_at=now,
