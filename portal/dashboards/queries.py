@@ -17,6 +17,7 @@ from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
 from portal.payments import ledger
 from portal.programs.tables import ProgramFunder
+from portal.reporting.queries import RECEIVED_STATUSES
 from portal.reporting.tables import Report
 
 NOT_SUBMITTED = ("draft", "withdrawn")
@@ -82,12 +83,12 @@ async def list_awards(program_ids: list[int]) -> list[dict[str, Any]]:
 
 
 async def count_reports_received(program_ids: list[int]) -> dict[int, int]:
-    """Submitted follow-up reports, per program."""
+    """Follow-up reports received (submitted, approved or not), per program."""
     if not program_ids:
         return {}
     rows = await Report.select(Report.award.application.program.as_alias("program_id"),
                                Count(Report.id, alias="n")).where(
-        Report.award.application.program.is_in(program_ids) & (Report.status == "submitted")
+        Report.award.application.program.is_in(program_ids) & Report.status.is_in(list(RECEIVED_STATUSES))
     ).group_by(Report.award.application.program)
     return {r["program_id"]: int(r["n"]) for r in rows}
 

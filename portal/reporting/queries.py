@@ -24,6 +24,8 @@ REPORT_COLUMNS = (
 )
 
 KIND_ORDER = {"interim": 0, "final": 1}
+# A report the program has received: submitted by the city, and still so once staff approve it.
+RECEIVED_STATUSES = ("submitted", "approved")
 
 
 def _loaded(row: dict[str, Any]) -> dict[str, Any]:

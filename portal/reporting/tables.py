@@ -20,7 +20,7 @@ class Report(Table, tablename="report"):
     form_version = ForeignKey(FormVersion, on_delete=OnDelete.restrict)
     kind = Varchar(length=16)  # interim | final
     due_on = Date()
-    status = Varchar(length=16, default="draft")  # draft | submitted
+    status = Varchar(length=16, default="draft")  # draft | submitted | approved (by staff)
     answers = JSON(default="{}")
     version = Integer(default=1)
     submitted_at = Timestamptz(null=True, default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from portal.reporting.tables import Report
 from tests.factories import make_application, make_org
 from tests.factories.awards import make_award, make_report
 
@@ -92,3 +93,17 @@ async def test_funder_program_page_links_to_the_pledge_page(as_persona, world):
     funder = await as_persona("funder")
     html = (await funder.get(f"/funder/programs/{world['program']}")).text
     assert f'href="/funder/programs/{world["program"]}/pledge"' in html
+
+
+async def test_funder_reports_received_still_count_a_report_once_staff_approve_it(world, as_persona):
+    ids = await fund_world(world)
+    interim = await Report.select(Report.id).where((Report.award == ids["award_a"]) & (Report.kind == "interim")).first()
+    funder = await as_persona("funder")
+    before = figures((await funder.get(f"/funder/programs/{world['program']}")).text)["reports"]
+    staff = await as_persona("staff")
+    await staff.get(f"/awards/{ids['award_a']}")
+    assert (await staff.post(f"/staff/reports/{interim['id']}/approve")).status_code == 303
+    assert (await Report.select(Report.status).where(Report.id == interim["id"]).first())["status"] == "approved"
+    after = figures((await funder.get(f"/funder/programs/{world['program']}")).text)["reports"]
+    overview = figures((await funder.get("/funder")).text)["reports"]
+    assert (before, after, overview) == ("1", "1", "1")
