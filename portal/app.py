@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -27,6 +26,7 @@ from portal.awards.decision_controllers import ROUTES as DECISION_ROUTES
 from portal.awards.tranche_controllers import ROUTES as TRANCHE_ROUTES
 from portal.core import mail
 from portal.core.errors import DomainError, NotFound
+from portal.core.logs import configure_logging
 from portal.dashboards.controllers import ROUTES as DASHBOARD_ROUTES
 from portal.letters import services as letters
 from portal.letters.controllers import ROUTES as LETTER_ROUTES
@@ -44,6 +44,7 @@ from portal.reviews.meeting_controllers import ROUTES as MEETING_ROUTES
 from portal.reviews.ranking_controllers import ROUTES as RANKING_ROUTES
 from portal.reviews.export_controllers import ROUTES as REVIEW_EXPORT_ROUTES
 from portal.settings import ROOT, Settings, load_settings
+from portal.web.access_log import log_access
 from portal.web.errors import handle_domain_error, handle_http_exception, handle_server_error
 from portal.web.headers import add_security_headers
 from portal.web.sessions import CsrfFailed, SessionMiddleware
@@ -137,7 +138,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[SessionMiddleware(settings)],
         plugins=[HTMXPlugin()],
         before_request=check_request,
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, *([log_access] if settings.access_log else [])],
         after_response=kick_outbox,
         exception_handlers={
             DomainError: handle_domain_error,
@@ -153,5 +154,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.engine = engine
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     return app

@@ -97,6 +97,8 @@ class Settings:
     reminder_interval_seconds: int = 900
     """How often each process looks for deadline reminders to send (0: never; `portal send-reminders` still
     sends them, e.g. from cron)."""
+    access_log: bool = False
+    """Log one line per request (`GET /programs 200`, logger `portal.access`); off by default."""
 
     @property
     def production(self) -> bool:
@@ -201,4 +203,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secure_cookies=_bool(environ, "SECURE_COOKIES", production),
         login_attempts_per_15min=_int(environ, "LOGIN_ATTEMPTS_PER_15MIN", 10),
         reminder_interval_seconds=_int(environ, "REMINDER_INTERVAL_SECONDS", 900),
+        access_log=_bool(environ, "PORTAL_ACCESS_LOG", False),
     )

@@ -33,6 +33,7 @@ def test_settings_defaults_run_the_demo_on_sqlite(tmp_path):
     assert settings.session_hours == 12
     assert settings.secure_cookies is False
     assert settings.login_attempts_per_15min == 10
+    assert settings.access_log is False
 
 
 def test_settings_demo_secret_key_is_generated_once_and_kept_private(tmp_path):
@@ -137,3 +138,9 @@ def test_settings_are_frozen(tmp_path):
     settings = load_settings(env(tmp_path))
     with pytest.raises(AttributeError):
         settings.env = "production"  # type: ignore[misc]
+
+
+def test_settings_access_log_is_turned_on_by_its_variable(tmp_path):
+    assert load_settings(env(tmp_path, PORTAL_ACCESS_LOG="true")).access_log is True
+    with pytest.raises(SettingsError, match="PORTAL_ACCESS_LOG"):
+        load_settings(env(tmp_path, PORTAL_ACCESS_LOG="loud"))
