@@ -124,10 +124,7 @@ def test_cli_demo_port_moves_every_emailed_link_to_that_port(tmp_path):
             token = CSRF_RE.search(browser.get("/reset").text).group(1)
             asked = browser.post("/reset", data={"email": "owner@madison.example", "_csrf": token})
             assert asked.status_code == 200
-        deadline = time.monotonic() + 30
-        while not outbox_bodies(tmp_path, "owner@madison.example") and time.monotonic() < deadline:
-            time.sleep(0.1)
-        bodies = outbox_bodies(tmp_path, "owner@madison.example")
+        bodies = outbox_bodies(tmp_path, "owner@madison.example")  # queued in the request's own transaction
     finally:
         stop_process(server)
     links = re.findall(r"https?://[^\s]+", "\n".join(bodies))
