@@ -388,7 +388,8 @@ CLAIMS = [
      and clock.now() - clock.as_utc(d.awards[(NCT, "boise")]["decided_at"]) < timedelta(days=7)),
     ("owner@boise.example", "submitted applications", lambda d, c: len(d.of_city("boise", status="submitted")) >= 2),
     ("funder@greencapital.example", "funder summary of the Municipal Investment Fund",
-     lambda d, c: "coalition-for-green-capital" in d.funders[MIF] and funder_sees(c, d, "funder@greencapital.example", MIF)),
+     lambda d, c: "coalition-for-green-capital" in d.funders[MIF]
+     and funder_sees(c, d, "funder@greencapital.example", MIF)),
     ("funder@icleiusa.example", "the same program, as its second funder",
      lambda d, c: d.funders[MIF] == {"coalition-for-green-capital", "iclei-usa"}
      and funder_sees(c, d, "funder@icleiusa.example", MIF)),
@@ -414,13 +415,15 @@ CLAIMS = [
      and {d.reviewed((HB, city)) for (s, city), a in d.applications.items()
           if s == HB and a["status"] == "submitted"} >= {"none", "partly"}
      and d.of_program(HB, status="withdrawn", submitted_at=None)),
-    ("City Innovation Ecosystems seed funding", "National League of Cities, with the Kauffman Foundation and Schmidt Futures",
+    ("City Innovation Ecosystems seed funding",
+     "National League of Cities, with the Kauffman Foundation and Schmidt Futures",
      lambda d, c: d.network[CIE] == "National League of Cities"
      and d.funders[CIE] == {"kauffman-foundation", "schmidt-futures"}),
     ("City Innovation Ecosystems seed funding", "open, closes in 20 days: drafts and a submission",
      lambda d, c: d.programs[CIE]["status"] == "open" and (d.deadline(CIE) - d.today(CIE)).days == 20
      and d.of_program(CIE, status="draft") and len(d.of_program(CIE, status="submitted")) == 1),
-    ("Mayors Institute on Pedestrian Safety", "Mayors Innovation Project, with AARP Livable Communities and Smart Growth America",
+    ("Mayors Institute on Pedestrian Safety",
+     "Mayors Innovation Project, with AARP Livable Communities and Smart Growth America",
      lambda d, c: d.network[PS] == "Mayors Innovation Project"
      and d.funders[PS] == {"aarp-livable-communities", "smart-growth-america"}),
     ("Mayors Institute on Pedestrian Safety", "closed 28 February 2026 (hard deadline)",
@@ -431,7 +434,8 @@ CLAIMS = [
      and len(d.of_program(PS, status="awarded")) == 3 and d.programs[PS]["offer_kind"] == "cohort_seat"
      and len(d.of_program(PS, status="declined")) == 2
      and all(len(kinds) == 2 for (s, _), kinds in d.reports.items() if s == PS)),
-    ("National convening team", "National Resource Network", lambda d, c: d.network[NCT] == "National Resource Network"),
+    ("National convening team", "National Resource Network",
+     lambda d, c: d.network[NCT] == "National Resource Network"),
     ("National convening team", "open, decided as applications arrive",
      lambda d, c: d.programs[NCT]["status"] == "open"
      and clock.as_utc(d.awards[(NCT, "boise")]["decided_at"]) < clock.as_utc(d.programs[NCT]["deadline_at"])),

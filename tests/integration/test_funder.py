@@ -97,7 +97,8 @@ async def test_funder_program_page_links_to_the_pledge_page(as_persona, world):
 
 async def test_funder_reports_received_still_count_a_report_once_staff_approve_it(world, as_persona):
     ids = await fund_world(world)
-    interim = await Report.select(Report.id).where((Report.award == ids["award_a"]) & (Report.kind == "interim")).first()
+    interim = await Report.select(Report.id).where(
+        (Report.award == ids["award_a"]) & (Report.kind == "interim")).first()
     funder = await as_persona("funder")
     before = figures((await funder.get(f"/funder/programs/{world['program']}")).text)["reports"]
     staff = await as_persona("staff")
