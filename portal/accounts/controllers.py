@@ -36,8 +36,10 @@ async def login(request: Request) -> Response:
     target = safe_next(text(data, "next", 500))
     try:
         values = forms.sign_in(data)
+        settings = request.app.state.settings
         user_id = await services.authenticate(actor(request), values["email"], values["password"],
-                                              request.app.state.settings.login_attempts_per_15min)
+                                              free_failures=settings.login_attempts_per_15min,
+                                              address_failures=settings.login_failures_per_address_15min)
     except Invalid as exc:
         return render(request, "accounts/login.html", {"values": {"email": text(data, "email", 320)},
                                                        "errors": exc.errors, "next": target}, status_code=422)

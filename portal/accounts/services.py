@@ -17,7 +17,9 @@ from portal.programs.tables import ProgramRole
 
 RESET_VALID_FOR = timedelta(hours=1)
 INVITATION_VALID_FOR = timedelta(days=14)
-ATTEMPT_WINDOW = timedelta(minutes=15)
+FAILURE_WINDOW = timedelta(minutes=15)
+"""Failed sign-ins older than this no longer count."""
+FIRST_WAIT = timedelta(minutes=1)
 
 
 async def register_user(actor: Actor, name: str, email: str, password: str) -> int:
@@ -47,24 +49,53 @@ async def create_user(actor: Actor, name: str, email: str, password: str, is_adm
     return rows[0]["id"]
 
 
-async def authenticate(actor: Actor, email: str, password: str, limit: int) -> int:
+def wait_after(failures: int, free: int) -> timedelta:
+    """How long after the last failure an email + address pair must wait before its next try: not at all for
+    the first `free` failures, then a minute, doubling with each further failure, up to FAILURE_WINDOW."""
+    if failures < free:
+        return timedelta(0)
+    return min(FIRST_WAIT * 2 ** min(failures - free, 10), FAILURE_WINDOW)
+
+
+async def authenticate(actor: Actor, email: str, password: str, *, free_failures: int, address_failures: int) -> int:
     """The user id for a correct email and password.
 
-    Failed attempts are counted per email and per client address over 15 minutes (in the database, so
-    every worker process shares the count); past `limit` sign-in is refused with TooManyRequests.
-    Writes: a login_attempt row per failure; audit `user.signed_in` on success.
+    Throttling that a guesser cannot turn against the account's owner (nothing is ever locked):
+    - per email + client address: after `free_failures` failures in FAILURE_WINDOW each further try waits
+      (`wait_after`), so a guesser elsewhere never slows the owner down;
+    - per client address: past `address_failures` failures in FAILURE_WINDOW (whatever the emails) it waits.
+    The client address is the real one behind trusted proxies (web/proxy.py). Each try is written before it is
+    counted, in the database, so concurrent tries in any number of processes see one another.
+    Writes: a login_attempt row per try (kept when it fails, removed with the pair's others on success);
+    audit `user.sign_in_failed` (with the address) per wrong password, `user.signed_in` on success.
+    Raises TooManyRequests while throttled (the password is then not checked), Invalid when it is wrong.
     """
-    since = clock.now() - ATTEMPT_WINDOW
-    by_email = await LoginAttempt.count().where((LoginAttempt.email == email) & (LoginAttempt.at > since))
-    by_ip = await LoginAttempt.count().where((LoginAttempt.ip_address == actor.ip) & (LoginAttempt.at > since))
-    if by_email >= limit or by_ip >= limit * 3:
-        raise TooManyRequests("Too many failed sign-in attempts. Wait 15 minutes, or reset your password.")
+    now = clock.now()
+    since = now - FAILURE_WINDOW
+    ip = actor.ip[:64]
+    rows = await LoginAttempt.insert(LoginAttempt(email=email[:320], ip_address=ip, at=now, detail="trying")).returning(
+        LoginAttempt.id)
+    mine = rows[0]["id"]
+    others = (LoginAttempt.id != mine) & (LoginAttempt.at > since)
+    pair = await LoginAttempt.select(LoginAttempt.at).where(
+        others & (LoginAttempt.email == email[:320]) & (LoginAttempt.ip_address == ip)
+    ).order_by(LoginAttempt.at, ascending=False)
+    from_address = await LoginAttempt.count().where(others & (LoginAttempt.ip_address == ip))
+    wait = wait_after(len(pair), free_failures)
+    ready_at = clock.as_utc(pair[0]["at"]) + wait if pair else now
+    if from_address >= address_failures or ready_at > now:
+        await LoginAttempt.delete().where(LoginAttempt.id == mine)  # a refused try is not a failure
+        minutes = max(1, -(-int((ready_at - now).total_seconds()) // 60)) if ready_at > now else 15
+        raise TooManyRequests(f"Too many failed sign-in attempts. Wait {minutes} minute{'s' if minutes > 1 else ''} "
+                              "and try again, or reset your password.")
     user = await User.select(User.id, User.password_hash, User.is_active).where(User.email == email).first()
     if not await verify_password_async(user["password_hash"] if user else None, password) or not user["is_active"]:
-        await LoginAttempt.insert(LoginAttempt(email=email[:320], ip_address=actor.ip[:64], at=clock.now()))
+        async with write_transaction():
+            await LoginAttempt.update({LoginAttempt.detail: "failed"}).where(LoginAttempt.id == mine)
+            await audit.record(actor, "user.sign_in_failed", "user", user["id"] if user else None, email=email[:320])
         raise Invalid({"email": "The email or password is not right."})
     async with write_transaction():
-        await LoginAttempt.delete().where(LoginAttempt.email == email)
+        await LoginAttempt.delete().where((LoginAttempt.email == email[:320]) & (LoginAttempt.ip_address == ip))
         await audit.record(actor, "user.signed_in", "user", user["id"])
     return user["id"]
 
