@@ -64,7 +64,7 @@ async def register_page(request: Request) -> Response:
 async def register(request: Request) -> Response:
     data = await read_form(request)
     try:
-        values = forms.registration(data)
+        values = await forms.registration(data)
         user_id = await services.register_user(actor(request), values["name"], values["email"], values["password"])
     except Invalid as exc:
         kept = {k: text(data, k, 320) for k in ("name", "email")}
@@ -102,7 +102,7 @@ async def reset_page(request: Request, token: FromPath[str]) -> Response:
 async def reset(request: Request, token: FromPath[str]) -> Response:
     data = await read_form(request)
     try:
-        password = forms.new_password(data)
+        password = await forms.new_password(data, await services.reset_owner_words(token))
     except Invalid as exc:
         return render(request, "accounts/reset.html", {"token": token, "valid": True, "errors": exc.errors}, status_code=422)
     user_id = await services.reset_password(actor(request), token, password)

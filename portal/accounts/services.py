@@ -132,6 +132,15 @@ async def find_reset(token: str) -> dict[str, Any] | None:
     ).first()
 
 
+async def reset_owner_words(token: str) -> list[str]:
+    """The email and name of the account a live reset link is for (a new password must not contain them)."""
+    reset = await find_reset(token)
+    if reset is None:
+        return []
+    user = await User.select(User.email, User.name).where(User.id == reset["user"]).first()
+    return [user["email"], user["name"]] if user else []
+
+
 async def reset_password(actor: Actor, token: str, password: str) -> int:
     """Set a new password through a reset link, once. Writes: user password, reset used_at; ends every session
     of the user; audit `user.password_reset`. Raises Conflict if the link is used or expired."""
