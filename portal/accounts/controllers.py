@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 
 from portal.accounts import forms, services
@@ -65,12 +66,14 @@ async def register(request: Request) -> Response:
     data = await read_form(request)
     try:
         values = await forms.registration(data)
-        user_id = await services.register_user(actor(request), values["name"], values["email"], values["password"])
+        user_id = await services.register_user(actor(request), values["name"], values["email"], values["password"],
+                                               request.app.state.settings.public_url)
     except Invalid as exc:
         kept = {k: text(data, k, 320) for k in ("name", "email")}
         return render(request, "accounts/register.html", {"values": kept, "errors": exc.errors,
                                                           "next": text(data, "next", 500)}, status_code=422)
-    await state_of(request).sign_in(user_id)
+    if user_id is not None:  # None: the email has an account, whose owner was emailed; answer the same
+        await state_of(request).sign_in(user_id)
     return redirect(request, safe_next(text(data, "next", 500)))
 
 
@@ -87,8 +90,12 @@ async def reset_request(request: Request) -> Response:
     except Invalid as exc:
         return render(request, "accounts/reset_request.html",
                       {"values": {"email": text(data, "email", 320)}, "errors": exc.errors, "sent": False}, status_code=422)
-    await services.request_password_reset(actor(request), email, request.app.state.settings.public_url)
-    return render(request, "accounts/reset_request.html", {"values": {}, "errors": {}, "sent": True})
+    send = await services.request_password_reset(actor(request), email)
+    response = render(request, "accounts/reset_request.html", {"values": {}, "errors": {}, "sent": True})
+    if send:  # after the response: whether the account exists must not show in its time
+        response.background = BackgroundTask(services.send_password_reset, actor(request), email,
+                                             request.app.state.settings.public_url)
+    return response
 
 
 @get("/reset/{token:str}", name="accounts:reset")
