@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -73,6 +74,12 @@ def wait_after(failures: int, free: int) -> timedelta:
     return min(FIRST_WAIT * 2 ** min(failures - free, 10), FAILURE_WINDOW)
 
 
+def _wait_message(wait: timedelta) -> str:
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"Too many failed sign-in attempts. Wait {minutes} {unit} and try again, or reset your password."
+
+
 async def authenticate(actor: Actor, email: str, password: str, *, free_failures: int, address_failures: int) -> int:
     """The user id for a correct email and password.
 
@@ -101,9 +108,7 @@ async def authenticate(actor: Actor, email: str, password: str, *, free_failures
     ready_at = clock.as_utc(pair[0]["at"]) + wait if pair else now
     if from_address >= address_failures or ready_at > now:
         await LoginAttempt.delete().where(LoginAttempt.id == mine)  # a refused try is not a failure
-        minutes = max(1, -(-int((ready_at - now).total_seconds()) // 60)) if ready_at > now else 15
-        raise TooManyRequests(f"Too many failed sign-in attempts. Wait {minutes} minute{'s' if minutes > 1 else ''} "
-                              "and try again, or reset your password.")
+        raise TooManyRequests(_wait_message(ready_at - now if ready_at > now else FAILURE_WINDOW))
     user = await User.select(User.id, User.password_hash, User.is_active).where(User.email == email).first()
     if not await verify_password_async(user["password_hash"] if user else None, password) or not user["is_active"]:
         async with write_transaction():
