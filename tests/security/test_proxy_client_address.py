@@ -84,3 +84,14 @@ async def test_proxy_guesser_exhausting_its_budget_does_not_block_other_clients(
     response = await owner.post("/login", {"email": "owner@city.gov", "password": PASSWORD},
                                 headers={"X-Forwarded-For": "198.51.100.20"})
     assert response.status_code == 303
+
+
+def test_proxy_setting_lists_addresses_and_networks_and_refuses_anything_else(tmp_path):
+    from portal.settings import SettingsError, load_settings
+
+    base = {"PORTAL_DATA_DIR": str(tmp_path)}
+    assert load_settings(base).trusted_proxies == ()
+    assert load_settings({**base, "TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8 ,::1"}).trusted_proxies == (
+        "127.0.0.1/32", "10.0.0.0/8", "::1/128")
+    with pytest.raises(SettingsError, match="TRUSTED_PROXIES"):
+        load_settings({**base, "TRUSTED_PROXIES": "proxy.internal"})
