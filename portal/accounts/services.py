@@ -184,7 +184,8 @@ async def reset_owner_words(token: str) -> list[str]:
 
 async def reset_password(actor: Actor, token: str, password: str) -> int:
     """Set a new password through a reset link, once. Writes: user password, used_at of this and every other
-    outstanding reset of the user; ends every session of the user; audit `user.password_reset`. Raises Conflict if the link is used or expired."""
+    outstanding reset of the user; ends every session of the user; audit `user.password_reset`. Raises Conflict
+    if the link is used or expired."""
     password_hash = await hash_password_async(password)
     async with write_transaction():
         reset = await find_reset(token)
