@@ -100,6 +100,10 @@ def create_staff(email: str, name: str, network_slug: str, admin: bool, password
         raise click.ClickException("That is not a valid email address.")
     if len(password) < MIN_PASSWORD:
         raise click.ClickException(f"The password needs at least {MIN_PASSWORD} characters.")
+    from portal.accounts.passwords import weakness
+
+    if reason := weakness(password, [clean, name]):
+        raise click.ClickException(reason)
 
     async def work() -> None:
         network = await Organisation.select(Organisation.id).where(

@@ -6,6 +6,7 @@ Every setting has a default that runs the demo on SQLite with nothing else insta
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -89,11 +90,23 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     stripe: StripeSettings = field(default_factory=StripeSettings)
     session_hours: int = 12
-    """How long a session lives without being renewed."""
+    """How long a session lives without being renewed (the idle limit: each use renews it)."""
+    session_max_hours: int = 24
+    """How long a session lives at most from sign-in, however often it is used; then sign in again."""
     secure_cookies: bool = False
     """Send cookies with `Secure` and the `__Host-` prefix; on by default in production."""
     login_attempts_per_15min: int = 10
-    """Failed sign-ins allowed per email address or client address in 15 minutes."""
+    """Failed sign-ins per email address from one client address before each further try must wait (a delay that
+    doubles with every failure, up to 15 minutes). The owner signing in from elsewhere is never slowed."""
+    login_failures_per_address_15min: int = 100
+    """Failed sign-ins one client address may make in 15 minutes, whatever the email addresses; then it waits."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks (CIDR) of the reverse proxies in front of the portal. Only a request from one of them
+    has its `X-Forwarded-For` believed; the client address (for throttling and the audit trail) is then the
+    nearest address in that header that is not itself a trusted proxy. Empty: the peer address is the client."""
+    hsts_seconds: int = 0
+    """`Strict-Transport-Security: max-age` sent on every response (0: not sent). A year by default in
+    production; never in development or the demo, which run on plain http."""
     reminder_interval_seconds: int = 900
     """How often each process looks for deadline reminders to send (0: never; `portal send-reminders` still
     sends them, e.g. from cron)."""
@@ -132,6 +145,19 @@ def _bool(environ: dict[str, str], name: str, default: bool) -> bool:
     if raw in {"0", "false", "no", "off"}:
         return False
     raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _networks(environ: dict[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses or CIDR networks, each checked and written in canonical form."""
+    networks = []
+    for raw in _env(environ, name).split(","):
+        if not raw.strip():
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(raw.strip(), strict=False)))
+        except ValueError as exc:
+            raise SettingsError(f"{name} must list IP addresses or networks (CIDR), not {raw.strip()!r}") from exc
+    return tuple(networks)
 
 
 def _demo_secret(data_dir: Path) -> str:
@@ -183,6 +209,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if production and stripe_key and not stripe_hook:
         raise SettingsError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set in production "
                             "(payments are confirmed by Stripe's webhook)")
+    session_hours = _int(environ, "SESSION_HOURS", 12)
+    session_max_hours = _int(environ, "SESSION_MAX_HOURS", max(24, session_hours))
+    if session_hours < 1 or session_max_hours < session_hours:
+        raise SettingsError("SESSION_HOURS must be at least 1, and SESSION_MAX_HOURS at least SESSION_HOURS")
     return Settings(
         env=env,
         secret_key=secret_key,
@@ -199,9 +229,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         stripe=StripeSettings(secret_key=stripe_key, webhook_secret=stripe_hook, api_base=stripe_base,
                               publishable_key=stripe_pk, js_url=stripe_js),
-        session_hours=_int(environ, "SESSION_HOURS", 12),
+        session_hours=session_hours,
+        session_max_hours=session_max_hours,
         secure_cookies=_bool(environ, "SECURE_COOKIES", production),
         login_attempts_per_15min=_int(environ, "LOGIN_ATTEMPTS_PER_15MIN", 10),
+        login_failures_per_address_15min=_int(environ, "LOGIN_FAILURES_PER_ADDRESS_15MIN", 100),
+        trusted_proxies=_networks(environ, "TRUSTED_PROXIES"),
+        hsts_seconds=_int(environ, "HSTS_SECONDS", 31536000 if production else 0),
         reminder_interval_seconds=_int(environ, "REMINDER_INTERVAL_SECONDS", 900),
         access_log=_bool(environ, "PORTAL_ACCESS_LOG", False),
     )

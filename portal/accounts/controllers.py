@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 
 from portal.accounts import forms, services
@@ -36,8 +37,10 @@ async def login(request: Request) -> Response:
     target = safe_next(text(data, "next", 500))
     try:
         values = forms.sign_in(data)
+        settings = request.app.state.settings
         user_id = await services.authenticate(actor(request), values["email"], values["password"],
-                                              request.app.state.settings.login_attempts_per_15min)
+                                              free_failures=settings.login_attempts_per_15min,
+                                              address_failures=settings.login_failures_per_address_15min)
     except Invalid as exc:
         return render(request, "accounts/login.html", {"values": {"email": text(data, "email", 320)},
                                                        "errors": exc.errors, "next": target}, status_code=422)
@@ -62,13 +65,15 @@ async def register_page(request: Request) -> Response:
 async def register(request: Request) -> Response:
     data = await read_form(request)
     try:
-        values = forms.registration(data)
-        user_id = await services.register_user(actor(request), values["name"], values["email"], values["password"])
+        values = await forms.registration(data)
+        user_id = await services.register_user(actor(request), values["name"], values["email"], values["password"],
+                                               request.app.state.settings.public_url)
     except Invalid as exc:
         kept = {k: text(data, k, 320) for k in ("name", "email")}
         return render(request, "accounts/register.html", {"values": kept, "errors": exc.errors,
                                                           "next": text(data, "next", 500)}, status_code=422)
-    await state_of(request).sign_in(user_id)
+    if user_id is not None:  # None: the email has an account, whose owner was emailed; answer the same
+        await state_of(request).sign_in(user_id)
     return redirect(request, safe_next(text(data, "next", 500)))
 
 
@@ -85,8 +90,12 @@ async def reset_request(request: Request) -> Response:
     except Invalid as exc:
         return render(request, "accounts/reset_request.html",
                       {"values": {"email": text(data, "email", 320)}, "errors": exc.errors, "sent": False}, status_code=422)
-    await services.request_password_reset(actor(request), email, request.app.state.settings.public_url)
-    return render(request, "accounts/reset_request.html", {"values": {}, "errors": {}, "sent": True})
+    send = await services.request_password_reset(actor(request), email)
+    response = render(request, "accounts/reset_request.html", {"values": {}, "errors": {}, "sent": True})
+    if send:  # after the response: whether the account exists must not show in its time
+        response.background = BackgroundTask(services.send_password_reset, actor(request), email,
+                                             request.app.state.settings.public_url)
+    return response
 
 
 @get("/reset/{token:str}", name="accounts:reset")
@@ -100,7 +109,7 @@ async def reset_page(request: Request, token: FromPath[str]) -> Response:
 async def reset(request: Request, token: FromPath[str]) -> Response:
     data = await read_form(request)
     try:
-        password = forms.new_password(data)
+        password = await forms.new_password(data, await services.reset_owner_words(token))
     except Invalid as exc:
         return render(request, "accounts/reset.html", {"token": token, "valid": True, "errors": exc.errors}, status_code=422)
     user_id = await services.reset_password(actor(request), token, password)

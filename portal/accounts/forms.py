@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from portal.accounts.passwords import weakness_async
 from portal.core.errors import Invalid
 from portal.web.forms import text
 
@@ -25,7 +26,15 @@ def _password_errors(password: str, errors: dict[str, str], field: str = "passwo
         errors[field] = f"Use at most {MAX_PASSWORD} characters."
 
 
-def registration(data: dict[str, Any]) -> dict[str, str]:
+async def _strength_errors(password: str, errors: dict[str, str], personal: list[str], field: str = "password") -> None:
+    """A password of the right length that is still easy to guess (common, repeated, the person's own name)."""
+    if field not in errors and password:
+        reason = await weakness_async(password, personal)
+        if reason:
+            errors[field] = reason
+
+
+async def registration(data: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     name = text(data, "name", 200)
     email = clean_email(text(data, "email", 400))
@@ -35,6 +44,7 @@ def registration(data: dict[str, Any]) -> dict[str, str]:
     if email is None:
         errors["email"] = "Enter an email address like name@city.gov."
     _password_errors(password, errors)
+    await _strength_errors(password, errors, [text(data, "email", 400), name])
     if password and text(data, "password_confirm", 1000) != password and "password" not in errors:
         errors["password_confirm"] = "The two passwords do not match."
     if errors:
@@ -55,10 +65,12 @@ def sign_in(data: dict[str, Any]) -> dict[str, str]:
     return {"email": email, "password": password}
 
 
-def new_password(data: dict[str, Any]) -> str:
+async def new_password(data: dict[str, Any], personal: list[str]) -> str:
+    """A new password (reset): long enough, hard to guess (`personal`: the account's email and name), confirmed."""
     errors: dict[str, str] = {}
     password = text(data, "password", 1000)
     _password_errors(password, errors)
+    await _strength_errors(password, errors, personal)
     if "password" not in errors and text(data, "password_confirm", 1000) != password:
         errors["password_confirm"] = "The two passwords do not match."
     if errors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -10,18 +11,30 @@ from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organis
 from portal.core import audit, clock
 from portal.core.actor import Actor
 from portal.core.errors import Forbidden, Conflict, Invalid, TooManyRequests
-from portal.core.mail import queue_email
+from portal.core.mail import kick as kick_outbox, queue_email
 from portal.core.security import hash_password_async, new_token, token_hash, verify_password_async
 from portal.db import Duplicate, write_transaction
 from portal.programs.tables import ProgramRole
 
 RESET_VALID_FOR = timedelta(hours=1)
 INVITATION_VALID_FOR = timedelta(days=14)
-ATTEMPT_WINDOW = timedelta(minutes=15)
+FAILURE_WINDOW = timedelta(minutes=15)
+"""Failed sign-ins older than this no longer count."""
+FIRST_WAIT = timedelta(minutes=1)
+RESET_REQUESTS_PER_ADDRESS = 10
+"""Reset requests one client address may make in an hour."""
+RESET_LINKS_PER_EMAIL = 3
+"""Reset links sent to one email address in an hour."""
+# login_attempt rows are throttled tries of two kinds (in `detail`): sign-ins, and reset requests.
+SIGN_IN_TRYING, SIGN_IN_FAILED, RESET_REQUEST = "trying", "failed", "reset"
 
 
-async def register_user(actor: Actor, name: str, email: str, password: str) -> int:
-    """Create a user. Writes: user; audit `user.registered`. Raises Invalid if the email is taken."""
+async def register_user(actor: Actor, name: str, email: str, password: str, public_url: str) -> int | None:
+    """Create a user and return its id. If the email already has an account, nothing is created and None is
+    returned: the page must answer as for a new account (never "this email is taken", which tells anyone who
+    has an account), and the owner is emailed instead, with links to sign in or reset the password.
+    Writes: user; audit `user.registered`. Or: audit `user.registration_for_existing`; email `account_exists`.
+    The same work either way (the password is hashed first), so the time does not tell either."""
     password_hash = await hash_password_async(password)
     try:
         async with write_transaction():
@@ -31,7 +44,13 @@ async def register_user(actor: Actor, name: str, email: str, password: str) -> i
             user_id = rows[0]["id"]
             await audit.record(actor, "user.registered", "user", user_id)
     except Duplicate:
-        raise Invalid({"email": "An account with this email already exists. Sign in, or reset your password."})
+        async with write_transaction():
+            owner = await User.select(User.id, User.name).where(User.email == email).first()
+            await audit.record(actor, "user.registration_for_existing", "user", owner["id"] if owner else None)
+            await queue_email(email, "account_exists", {"name": owner["name"] if owner else "",
+                                                        "login": f"{public_url}/login",
+                                                        "reset": f"{public_url}/reset"})
+        return None
     return user_id
 
 
@@ -47,24 +66,58 @@ async def create_user(actor: Actor, name: str, email: str, password: str, is_adm
     return rows[0]["id"]
 
 
-async def authenticate(actor: Actor, email: str, password: str, limit: int) -> int:
+def wait_after(failures: int, free: int) -> timedelta:
+    """How long after the last failure an email + address pair must wait before its next try: not at all for
+    the first `free` failures, then a minute, doubling with each further failure, up to FAILURE_WINDOW."""
+    if failures < free:
+        return timedelta(0)
+    return min(FIRST_WAIT * 2 ** min(failures - free, 10), FAILURE_WINDOW)
+
+
+def _wait_message(wait: timedelta) -> str:
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"Too many failed sign-in attempts. Wait {minutes} {unit} and try again, or reset your password."
+
+
+async def authenticate(actor: Actor, email: str, password: str, *, free_failures: int, address_failures: int) -> int:
     """The user id for a correct email and password.
 
-    Failed attempts are counted per email and per client address over 15 minutes (in the database, so
-    every worker process shares the count); past `limit` sign-in is refused with TooManyRequests.
-    Writes: a login_attempt row per failure; audit `user.signed_in` on success.
+    Throttling that a guesser cannot turn against the account's owner (nothing is ever locked):
+    - per email + client address: after `free_failures` failures in FAILURE_WINDOW each further try waits
+      (`wait_after`), so a guesser elsewhere never slows the owner down;
+    - per client address: past `address_failures` failures in FAILURE_WINDOW (whatever the emails) it waits.
+    The client address is the real one behind trusted proxies (web/proxy.py). Each try is written before it is
+    counted, in the database, so concurrent tries in any number of processes see one another.
+    Writes: a login_attempt row per try (kept when it fails, removed with the pair's others on success);
+    audit `user.sign_in_failed` (with the address) per wrong password, `user.signed_in` on success.
+    Raises TooManyRequests while throttled (the password is then not checked), Invalid when it is wrong.
     """
-    since = clock.now() - ATTEMPT_WINDOW
-    by_email = await LoginAttempt.count().where((LoginAttempt.email == email) & (LoginAttempt.at > since))
-    by_ip = await LoginAttempt.count().where((LoginAttempt.ip_address == actor.ip) & (LoginAttempt.at > since))
-    if by_email >= limit or by_ip >= limit * 3:
-        raise TooManyRequests("Too many failed sign-in attempts. Wait 15 minutes, or reset your password.")
+    now = clock.now()
+    since = now - FAILURE_WINDOW
+    ip = actor.ip[:64]
+    rows = await LoginAttempt.insert(LoginAttempt(email=email[:320], ip_address=ip, at=now, detail=SIGN_IN_TRYING)
+                                     ).returning(LoginAttempt.id)
+    mine = rows[0]["id"]
+    others = (LoginAttempt.id != mine) & (LoginAttempt.at > since) & (LoginAttempt.detail != RESET_REQUEST)
+    pair = await LoginAttempt.select(LoginAttempt.at).where(
+        others & (LoginAttempt.email == email[:320]) & (LoginAttempt.ip_address == ip)
+    ).order_by(LoginAttempt.at, ascending=False)
+    from_address = await LoginAttempt.count().where(others & (LoginAttempt.ip_address == ip))
+    wait = wait_after(len(pair), free_failures)
+    ready_at = clock.as_utc(pair[0]["at"]) + wait if pair else now
+    if from_address >= address_failures or ready_at > now:
+        await LoginAttempt.delete().where(LoginAttempt.id == mine)  # a refused try is not a failure
+        raise TooManyRequests(_wait_message(ready_at - now if ready_at > now else FAILURE_WINDOW))
     user = await User.select(User.id, User.password_hash, User.is_active).where(User.email == email).first()
     if not await verify_password_async(user["password_hash"] if user else None, password) or not user["is_active"]:
-        await LoginAttempt.insert(LoginAttempt(email=email[:320], ip_address=actor.ip[:64], at=clock.now()))
+        async with write_transaction():
+            await LoginAttempt.update({LoginAttempt.detail: SIGN_IN_FAILED}).where(LoginAttempt.id == mine)
+            await audit.record(actor, "user.sign_in_failed", "user", user["id"] if user else None, email=email[:320])
         raise Invalid({"email": "The email or password is not right."})
     async with write_transaction():
-        await LoginAttempt.delete().where(LoginAttempt.email == email)
+        await LoginAttempt.delete().where((LoginAttempt.email == email[:320]) & (LoginAttempt.ip_address == ip)
+                                          & (LoginAttempt.detail != RESET_REQUEST))
         await audit.record(actor, "user.signed_in", "user", user["id"])
     return user["id"]
 
@@ -75,9 +128,27 @@ async def record_sign_out(actor: Actor) -> None:
         await audit.record(actor, "user.signed_out", "user", actor.user_id)
 
 
-async def request_password_reset(actor: Actor, email: str, public_url: str) -> None:
-    """Email a one-time reset link valid for an hour, if the account exists (the answer is the same either way).
-    Writes: password_reset; audit `user.password_reset_requested`; email `password_reset`."""
+async def request_password_reset(actor: Actor, email: str) -> bool:
+    """Note a request for a reset link, and say whether a link may be sent (`send_password_reset`, after the
+    response). The same work whether or not the account exists, so neither the answer nor its time tells.
+    Limits: RESET_REQUESTS_PER_ADDRESS an hour from one client address (past it: TooManyRequests);
+    RESET_LINKS_PER_EMAIL an hour to one address (past it: False, and the page says the same as ever: the links
+    already sent still work, and a stranger cannot flood someone's inbox).
+    Writes: a login_attempt row of kind RESET_REQUEST."""
+    now = clock.now()
+    since = now - timedelta(hours=1)
+    ip = actor.ip[:64]
+    recent = (LoginAttempt.detail == RESET_REQUEST) & (LoginAttempt.at > since)
+    if await LoginAttempt.count().where(recent & (LoginAttempt.ip_address == ip)) >= RESET_REQUESTS_PER_ADDRESS:
+        raise TooManyRequests("Too many password reset requests from your network. Wait an hour and try again.")
+    await LoginAttempt.insert(LoginAttempt(email=email[:320], ip_address=ip, at=now, detail=RESET_REQUEST))
+    return await LoginAttempt.count().where(recent & (LoginAttempt.email == email[:320])) <= RESET_LINKS_PER_EMAIL
+
+
+async def send_password_reset(actor: Actor, email: str, public_url: str) -> None:
+    """Email a one-time reset link valid for an hour, if the account exists (run after the response, so that
+    its time is not part of it). Writes: password_reset; audit `user.password_reset_requested`; email
+    `password_reset`."""
     user = await User.select(User.id, User.name).where((User.email == email) & (User.is_active == True)).first()  # noqa: E712
     if user is None:
         return
@@ -90,6 +161,7 @@ async def request_password_reset(actor: Actor, email: str, public_url: str) -> N
         await audit.record(actor, "user.password_reset_requested", "user", user["id"])
         await queue_email(email, "password_reset", {"name": user["name"], "link": f"{public_url}/reset/{token}",
                                                     "hours": 1})
+    kick_outbox()
 
 
 async def find_reset(token: str) -> dict[str, Any] | None:
@@ -101,9 +173,19 @@ async def find_reset(token: str) -> dict[str, Any] | None:
     ).first()
 
 
+async def reset_owner_words(token: str) -> list[str]:
+    """The email and name of the account a live reset link is for (a new password must not contain them)."""
+    reset = await find_reset(token)
+    if reset is None:
+        return []
+    user = await User.select(User.email, User.name).where(User.id == reset["user"]).first()
+    return [user["email"], user["name"]] if user else []
+
+
 async def reset_password(actor: Actor, token: str, password: str) -> int:
-    """Set a new password through a reset link, once. Writes: user password, reset used_at; ends every session
-    of the user; audit `user.password_reset`. Raises Conflict if the link is used or expired."""
+    """Set a new password through a reset link, once. Writes: user password, used_at of this and every other
+    outstanding reset of the user; ends every session of the user; audit `user.password_reset`. Raises Conflict
+    if the link is used or expired."""
     password_hash = await hash_password_async(password)
     async with write_transaction():
         reset = await find_reset(token)
@@ -115,6 +197,10 @@ async def reset_password(actor: Actor, token: str, password: str) -> int:
         if not claimed:
             raise Conflict("This reset link was already used. Ask for a new one.")
         await User.update({User.password_hash: password_hash}).where(User.id == reset["user"])
+        # Every other link of the account dies with this one: a link in an old email, or one an attacker asked
+        # for, cannot set the password again.
+        await PasswordReset.update({PasswordReset.used_at: clock.now()}).where(
+            (PasswordReset.user == reset["user"]) & (PasswordReset.used_at.is_null()))
         await sessions.end_sessions_of(reset["user"])
         await audit.record(actor, "user.password_reset", "user", reset["user"])
     return reset["user"]

@@ -45,7 +45,7 @@ async def create_session(user_id: int | None, ip: str, hours: int) -> tuple[str,
 SESSION_SQL = """
 SELECT s.id, s."user" AS user_id, s.csrf_token, s.expires_at, u.email, u.name, u.is_admin, u.is_active
 FROM web_session s LEFT JOIN portal_user u ON u.id = s."user"
-WHERE s.token_hash = {} AND s.expires_at > {}
+WHERE s.token_hash = {} AND s.expires_at > {} AND s.created_at > {}
 """
 
 ROLES_SQL = """
@@ -56,12 +56,13 @@ SELECT 'program', pr.program, pr.role, '' FROM program_role pr WHERE pr."user" =
 """
 
 
-async def load_session(token: str, hours: int) -> LoadedSession | None:
-    """The live session for a cookie token, with its user (if signed in) in `principal`."""
+async def load_session(token: str, hours: int, max_hours: int) -> LoadedSession | None:
+    """The live session for a cookie token, with its user (if signed in) in `principal`. A session lives
+    `hours` from its last use and `max_hours` from its creation at most, however often it is used."""
     if not token or len(token) > 200:
         return None
     now = clock.now()
-    rows = await Session.raw(SESSION_SQL, token_hash(token), now)
+    rows = await Session.raw(SESSION_SQL, token_hash(token), now, now - timedelta(hours=max_hours))
     if not rows:
         return None
     row = rows[0]
@@ -116,14 +117,16 @@ EXPIRED_KEPT_DAYS = 14
 browser's (its CSRF token still matches) and what was typed is kept for after signing in again."""
 
 
-async def load_expired_session(token: str) -> LoadedSession | None:
-    """The session a cookie token named if it has expired (within EXPIRED_KEPT_DAYS); None otherwise. Its
-    user is NOT signed in: the caller may only keep what the request carried for later."""
+async def load_expired_session(token: str, max_hours: int) -> LoadedSession | None:
+    """The session a cookie token named if it has expired, idle or past `max_hours` of age (within
+    EXPIRED_KEPT_DAYS); None otherwise. Its user is NOT signed in: the caller may only keep what the request
+    carried for later."""
     if not token or len(token) > 200:
         return None
     now = clock.now()
+    ended = (Session.expires_at <= now) | (Session.created_at <= now - timedelta(hours=max_hours))
     row = await Session.select(Session.id, Session.user, Session.csrf_token).where(
-        (Session.token_hash == token_hash(token)) & (Session.expires_at <= now)
+        (Session.token_hash == token_hash(token)) & ended
         & (Session.expires_at > now - timedelta(days=EXPIRED_KEPT_DAYS))).first()
     if row is None or row["user"] is None:
         return None

@@ -79,7 +79,8 @@ class Invitation(Table, tablename="invitation"):
 
 
 class LoginAttempt(Table, tablename="login_attempt"):
-    """Failed sign-ins, counted per email and per address to slow down guessing (shared by all workers)."""
+    """Throttled tries, counted per email and per client address (shared by all workers): sign-ins (`detail`
+    "trying", then "failed"; removed on success) and password-reset requests (`detail` "reset")."""
 
     email = Varchar(length=320, index=True)
     ip_address = Varchar(length=64, index=True)

@@ -84,6 +84,12 @@ SECURITY_HEADERS = (
 )
 
 
+def hsts(seconds: int) -> tuple[tuple[str, str], ...]:
+    """Strict-Transport-Security when configured (production): browsers then refuse plain http to the portal's
+    host for `seconds`. Not on subdomains: a city's other sites under the same domain are not ours to decide."""
+    return (("Strict-Transport-Security", f"max-age={seconds}"),) if seconds > 0 else ()
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """The app's `before_send` hook: the security headers on every response that does not set its own.
 
@@ -94,8 +100,9 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     headers = MutableScopeHeaders.from_message(message)
-    wanted = (("Content-Security-Policy", content_security_policy(scope["app"].state.settings.stripe)),
-              *SECURITY_HEADERS)
+    settings = scope["app"].state.settings
+    wanted = (("Content-Security-Policy", content_security_policy(settings.stripe)), *SECURITY_HEADERS,
+              *hsts(settings.hsts_seconds))
     for name, value in wanted:
         if name not in headers:
             headers[name] = value

@@ -27,6 +27,7 @@ from portal.core.actor import Actor, Principal
 from portal.core.errors import Forbidden
 from portal.core.security import same, sign
 from portal.settings import Settings
+from portal.web.proxy import client_ip
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Anchored: only these exact paths skip CSRF (they authenticate by signature instead).
@@ -98,11 +99,6 @@ def state_of(request: Request) -> SessionState:
     return request.scope["auth"]
 
 
-def client_ip(scope: Scope) -> str:
-    client = scope.get("client")
-    return client[0] if client else ""
-
-
 class SessionMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
     exclude_path_pattern = ("^/static/", "^/vendor/")
@@ -117,8 +113,11 @@ class SessionMiddleware(ASGIMiddleware):
         scope.setdefault("received_at", clock.now())  # type: ignore[typeddict-unknown-key]
         path: str = scope["path"]
         request: Request = Request(scope, receive)
-        state = SessionState(settings=self.settings, ip=client_ip(scope))
-        state.session = await sessions.load_session(request.cookies.get(self.session_cookie, ""), self.settings.session_hours)
+        # The app's settings as they are now (the tests change them on a running app), not as at start-up.
+        settings: Settings = scope["app"].state.settings
+        state = SessionState(settings=settings, ip=client_ip(scope, settings.trusted_proxies))
+        state.session = await sessions.load_session(request.cookies.get(self.session_cookie, ""),
+                                                    settings.session_hours, settings.session_max_hours)
         if state.session is not None and state.session.user_id is not None:
             state.user = state.session.principal
             if state.user is None:  # deactivated since
@@ -132,7 +131,7 @@ class SessionMiddleware(ASGIMiddleware):
         if request.method not in SAFE_METHODS and not CSRF_EXEMPT.match(path):
             cookie = request.cookies.get(self.session_cookie, "")
             if state.session is None and cookie:
-                state.expired = await sessions.load_expired_session(cookie)
+                state.expired = await sessions.load_expired_session(cookie, settings.session_max_hours)
             if not await self._csrf_ok(request, state):
                 state.expired = None
                 # Raised here, the app's exception handlers are not in reach: render through the app.
@@ -172,7 +171,7 @@ class SessionMiddleware(ASGIMiddleware):
     def _write_cookies(self, message: Message, state: SessionState) -> None:
         headers = MutableScopeHeaders.from_message(message)
         secure = self.settings.secure_cookies
-        max_age = self.settings.session_hours * 3600
+        max_age = state.settings.session_max_hours * 3600  # the session itself ends sooner if left idle
         if state._new_cookie:
             headers.add("set-cookie", Cookie(key=self.session_cookie, value=state._new_cookie, path="/", secure=secure,
                                              httponly=True, samesite="lax", max_age=max_age).to_header(header=""))
