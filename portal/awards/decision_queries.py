@@ -49,7 +49,7 @@ LINE_RULE = ("Funding line: the running total of proposed amounts (awards and aw
 SEAT_LINE_RULE = ("Seat line: each award, award draft and undecided application takes one seat; the first "
                   "application past the cohort's seats and every one after it are below the line. Declines and "
                   "waitlists take no seat and are on neither side of the line")
-TIE_RULE = ("Tied applications share a rank; when a tied group falls on both sides of the funding line, each of "
+TIE_RULE = ("Tied applications share a rank; when a tied group falls on both sides of the line, each of "
             "its decisions must record the tie-break rule")
 OUTCOME_LABELS = {"award": "Award", "decline": "Decline", "waitlist": "Waitlist"}
 QUANTITY_LABELS = {"ta_hours": "hours", "cohort_seat": "seat"}
