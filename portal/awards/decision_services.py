@@ -73,7 +73,8 @@ async def save_draft(actor: Actor, program: dict[str, Any], application_id: int,
             return
         await _upsert(actor, program["id"], application_id, values)
         await audit.record(actor, "decision.drafted", "application", application_id, program_id=program["id"],
-                           outcome=values["outcome"], amount_cents=values["amount_cents"])
+                           outcome=values["outcome"], amount_cents=values["amount_cents"],
+                           quantity=values["quantity"])
 
 
 async def apply_bulk(actor: Actor, program: dict[str, Any], action: str, tie_break_note: str) -> int:

@@ -92,8 +92,8 @@ async def test_declined_and_waitlisted_applications_are_on_neither_side_of_the_l
     await staff.post(row_url(world, ids["E"]), {"outcome": "decline"})
     html = board_html((await staff.get(board_url(world))).text)
     # A $25,000 and D $30,000 fit; F (capped at $50,000) does not; C and E count nothing, on neither side.
-    assert rows_of(html) == [(ids["A"], "above", "$25,000"), (ids["C"], "none", ""), (ids["D"], "above", "$55,000"),
-                             (ids["E"], "none", ""), (ids["F"], "below", "$105,000")]
+    assert rows_of(html) == [(ids["A"], "above", "$25,000"), (ids["C"], "none", "—"), (ids["D"], "above", "$55,000"),
+                             (ids["E"], "none", "—"), (ids["F"], "below", "$105,000")]
     assert "Not counted (waitlisted)" in html and "Not counted (declined)" in html
     assert ("The funding line falls after 2 applications: 1 below it. 2 declined or waitlisted applications count "
             "nothing and are on neither side.") in " ".join(html.split())

@@ -118,7 +118,7 @@ async def test_draft_edit_saves_and_moves_the_line(world, as_persona):
     html = (await staff.get(board_url(world))).text
     # The declined C counts nothing and is on neither side of the line.
     assert rows_of(html) == [
-        (ids["A"], "above", "$20,000"), (ids["C"], "none", ""), (ids["D"], "above", "$50,000"),
+        (ids["A"], "above", "$20,000"), (ids["C"], "none", "—"), (ids["D"], "above", "$50,000"),
         (ids["E"], "above", "$70,000"), (ids["F"], "below", "$120,000"),
     ]
     # Drafts change no application and make no award.
