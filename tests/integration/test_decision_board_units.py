@@ -112,3 +112,25 @@ async def test_release_with_no_drafts_is_not_offered_and_is_refused(world, as_pe
     assert response.status_code == 422
     assert "There are no draft decisions to release" in response.text
     assert await AuditEvent.count().where(AuditEvent.action == "decisions.released") == 0
+
+
+async def test_demo_boards_speak_in_each_program_unit(portal, make_client):
+    from portal.demo import DEMO_PASSWORD, seed
+
+    await seed(portal.state.settings)
+    programs = {r["slug"]: r["id"] for r in await Program.select(Program.slug, Program.id)}
+    staff = await make_client()
+    await staff.login("staff@mayorsinnovation.example", DEMO_PASSWORD)
+    seats = board_html((await staff.get(f"/staff/programs/{programs['pedestrian-safety']}/decisions")).text)
+    assert 'Seats in the cohort: <strong data-testid="budget">3</strong>' in seats and "$" not in seats
+    assert seats.count("Not counted (declined)") == 2 and 'data-testid="decision-warnings"' not in seats
+    convening = await make_client()
+    await convening.login("staff@nationalresourcenetwork.example", DEMO_PASSWORD)
+    html = board_html((await convening.get(f"/staff/programs/{programs['national-convening-team']}/decisions")).text)
+    assert "decides applications as they arrive" in html and 'data-testid="warning-deadline"' not in html
+    assert 'data-testid="warning-reviews"' in html  # Providence: one of the two reviews the panel asks for
+    nlc = await make_client()
+    await nlc.login("staff@nlc.example", DEMO_PASSWORD)
+    html = board_html((await nlc.get(f"/staff/programs/{programs['city-innovation-ecosystems']}/decisions")).text)
+    assert "hours of technical assistance, at most 100; optional." in html
+    assert 'data-testid="warning-deadline"' in html  # it closes in 20 days and decides in one round
