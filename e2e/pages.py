@@ -579,7 +579,11 @@ class DecisionBoardPage(PortalPage):
         expect(row.get_by_test_id("saved")).to_have_text("Draft saved.")
         return row
 
-    def release(self) -> "DecisionBoardPage":
+    def release(self, confirm: tuple[str, ...] = ()) -> "DecisionBoardPage":
+        """Release the round, ticking the confirmations named by their labels (over the budget, before the
+        deadline, too few reviews) first."""
+        for label in confirm:
+            tick(self.page.get_by_label(label, exact=True))
         self.page.get_by_test_id("release-submit").click()
         expect(self.done).to_contain_text("The round's decisions are released")
         return self

@@ -546,6 +546,9 @@ class ProgramSpec:
     award_start: date
     award_end: date
     funders: tuple[tuple[str, int], ...]  # funder slug, pledged cents
+    seats: int = 0  # cohort_seat: seats in the cohort
+    max_ta_hours: int = 0  # hours of technical assistance an award may carry
+    rolling_decisions: bool = False  # decided as applications arrive
 
 
 def program_specs(now: datetime) -> list[ProgramSpec]:
@@ -583,7 +586,7 @@ def program_specs(now: datetime) -> list[ProgramSpec]:
             timezone=new_york, signatory="Daniel Ortiz, Program Director, National League of Cities",
             conditions="The mayor announces the commitment publicly within 90 days and reports progress on it.",
             award_start=date(today.year + 1, 2, 1), award_end=date(today.year + 2, 1, 31),
-            funders=(("kauffman-foundation", 30_000_000), ("schmidt-futures", 20_000_000)),
+            funders=(("kauffman-foundation", 30_000_000), ("schmidt-futures", 20_000_000)), max_ta_hours=100,
         ),
         ProgramSpec(
             slug="pedestrian-safety", network="mayors-innovation-project",
@@ -601,7 +604,7 @@ def program_specs(now: datetime) -> list[ProgramSpec]:
             conditions=("The mayor and the team attend every cohort session and report the safety improvements "
                         "made on the streets named in the application."),
             award_start=date(2026, 4, 1), award_end=date(2026, 12, 31),
-            funders=(("aarp-livable-communities", 15_000_000), ("smart-growth-america", 5_000_000)),
+            funders=(("aarp-livable-communities", 15_000_000), ("smart-growth-america", 5_000_000)), seats=3,
         ),
         ProgramSpec(
             slug="national-convening-team", network="national-resource-network",
@@ -616,7 +619,7 @@ def program_specs(now: datetime) -> list[ProgramSpec]:
             timezone=new_york, signatory="Priya Raman, Program Director, National Resource Network",
             conditions="Receipts for travel are kept; a short report on actions taken is due after the convening.",
             award_start=today - timedelta(days=5), award_end=today + timedelta(days=120),
-            funders=(("civic-capacity-fund", 9_000_000),),
+            funders=(("civic-capacity-fund", 9_000_000),), rolling_decisions=True,
         ),
         ProgramSpec(
             slug="municipal-investment-fund", network="national-league-of-cities",
@@ -913,6 +916,7 @@ class _Seeder:
             letter_signatory=spec.signatory, letter_conditions=spec.conditions, award_start=spec.award_start,
             award_end=spec.award_end, contact_email=f"grants@{NETWORK_DOMAINS[spec.network]}",
             created_at=spec.opens_at - timedelta(days=14), eligibility=ELIGIBILITY[spec.slug],
+            seats=spec.seats, max_ta_hours=spec.max_ta_hours, rolling_decisions=spec.rolling_decisions,
         )).returning(Program.id)
         program_id = rows[0]["id"]
         staff_id = self.users[f"staff@{NETWORK_DOMAINS[spec.network]}"]

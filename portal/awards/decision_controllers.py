@@ -11,6 +11,7 @@ from litestar.plugins.htmx import HTMXRequest
 from portal.awards import decision_forms, decision_queries, decision_services
 from portal.awards.forms import MAX_NOTE_CHARS
 from portal.core.errors import Invalid, NotFound
+from portal.core.templating import money
 from portal.payments.ledger import funds_received_cents
 from portal.programs.staff_queries import get_program_for_staff
 from portal.web.auth import actor, current_user
@@ -19,7 +20,6 @@ from portal.web.render import redirect, render
 
 TEMPLATE = "decisions/board.html"
 DONE_MESSAGES = {"released": "The round's decisions are released: every applicant has been told.",
-                 "nothing": "There was nothing to release: every decision was already released.",
                  "bulk": "The bulk decision is saved as drafts."}
 
 
@@ -34,13 +34,14 @@ def _url(program_id: int, anchor: str = "", done: str = "") -> str:
 
 def _row_values(row: dict[str, Any]) -> dict[str, str]:
     draft = row["draft"]
+    default_amount = f"{row['default_amount_cents'] / 100:.2f}"
     if draft is None:
-        return {"outcome": "", "amount": f"{row['default_amount_cents'] / 100:.2f}", "hours": "",
-                "tie_break_note": "", "note": ""}
-    return {"outcome": draft["outcome"],
-            "amount": f"{int(draft['amount_cents']) / 100:.2f}" if draft["outcome"] == "award"
-            else f"{row['default_amount_cents'] / 100:.2f}",
-            "hours": str(draft["quantity"] or ""), "tie_break_note": draft["tie_break_note"], "note": draft["note"]}
+        return {"outcome": "", "amount": default_amount, "hours": "", "tie_break_note": "", "note": ""}
+    awarded = draft["outcome"] == "award"
+    amount = f"{int(draft['amount_cents']) / 100:.2f}" if awarded else default_amount
+    return {"outcome": draft["outcome"], "amount": amount,
+            "hours": str(draft["quantity"] or "") if awarded else "", "tie_break_note": draft["tie_break_note"],
+            "note": draft["note"]}
 
 
 async def board_context(program: dict[str, Any], *, row_errors: dict[int, dict[str, str]] | None = None,
@@ -51,8 +52,8 @@ async def board_context(program: dict[str, Any], *, row_errors: dict[int, dict[s
     for row in state["rows"]:
         row["errors"] = (row_errors or {}).get(row["id"], {})
         row["kept"] = (row_values or {}).get(row["id"]) or _row_values(row)
-    return {"program": program, "board": state, "rules": [decision_queries.ORDER_RULE, decision_queries.LINE_RULE,
-                                                           decision_queries.TIE_RULE],
+    return {"program": program, "board": state, "rules": decision_queries.rules_of(state["offer_kind"]),
+            "measure": decision_queries.seats if state["unit"] == "seat" else money,
             "labels": decision_forms.LABELS, "outcome_labels": decision_queries.OUTCOME_LABELS,
             "bulk_errors": bulk_errors or {}, "bulk_values": bulk_values or {},
             "release_errors": release_errors or {}, "done": DONE_MESSAGES.get(done, ""), "saved": saved,
@@ -76,7 +77,8 @@ async def save_row(request: Request, program_id: FromPath[int], application_id: 
     try:
         values = decision_forms.decision_input(data, offer_kind=state["offer_kind"],
                                                max_award_cents=state["max_award_cents"],
-                                               needs_tie_break=row["needs_tie_break"])
+                                               needs_tie_break=row["needs_tie_break"],
+                                               max_ta_hours=int(state["terms"].get("max_ta_hours") or 0))
         await decision_services.save_draft(actor(request), program, application_id, values)
     except Invalid as exc:
         ctx = await board_context(program, row_errors={application_id: exc.errors},
@@ -93,8 +95,8 @@ async def bulk(request: Request, program_id: FromPath[int]) -> Response:
     data = await read_form(request)
     state = await decision_queries.board(program)
     action = text(data, "action", 40)
-    above = action == "award_above"
-    touched = [r for r in state["rows"] if r["open"] and r["draft"] is None and r["above"] == above]
+    side = "above" if action == "award_above" else "below"
+    touched = [r for r in state["rows"] if r["open"] and r["draft"] is None and r["side"] == side]
     try:
         action, note = decision_forms.bulk_input(data, any(r["needs_tie_break"] for r in touched))
         await decision_services.apply_bulk(actor(request), program, action, note)
@@ -109,15 +111,15 @@ async def bulk(request: Request, program_id: FromPath[int]) -> Response:
 async def release(request: Request, program_id: FromPath[int]) -> Response:
     program = await get_program_for_staff(current_user(request), program_id)
     data = await read_form(request)
-    confirmed = text(data, "confirm_over_budget", 10) == "yes"
+    confirmed = decision_services.Confirmations(
+        **{key.removeprefix("confirm_"): text(data, key, 10) == "yes" for key in decision_forms.CONFIRMATIONS})
     settings = request.app.state.settings
     try:
-        counts = await decision_services.release(actor(request), program, confirmed, settings.public_url,
-                                                 settings.files_dir)
+        await decision_services.release(actor(request), program, confirmed, settings.public_url, settings.files_dir)
     except Invalid as exc:
         ctx = await board_context(program, release_errors=exc.errors)
         return render(request, TEMPLATE, ctx, block="board", status_code=422)
-    return redirect(request, _url(program_id, "release", done="released" if sum(counts.values()) else "nothing"))
+    return redirect(request, _url(program_id, "release", done="released"))
 
 
 ROUTES = [board_page, save_row, bulk, release]

@@ -16,7 +16,9 @@ MAX_HOURS = 100_000
 
 LABELS = {"outcome": "Decision", "amount": "Amount", "hours": "Hours of technical assistance",
           "tie_break_note": "Tie-break rule", "note": "Note to the city", "action": "Bulk action",
-          "confirm_over_budget": "Over budget"}
+          "confirm_over_budget": "Over budget", "confirm_before_deadline": "Before the deadline",
+          "confirm_few_reviews": "Too few reviews"}
+CONFIRMATIONS = ("confirm_over_budget", "confirm_before_deadline", "confirm_few_reviews")
 
 
 def _limited(data: dict[str, Any], key: str, limit: int, errors: dict[str, str], what: str) -> str:
@@ -34,9 +36,25 @@ def tie_break(data: dict[str, Any], required: bool, errors: dict[str, str]) -> s
     return note
 
 
-def decision_input(data: dict[str, Any], *, offer_kind: str, max_award_cents: int,
-                   needs_tie_break: bool) -> dict[str, Any] | None:
-    """The draft decision the row form sent (None: clear the draft); Invalid with every error at once."""
+def _hours(data: dict[str, Any], required: bool, most: int, errors: dict[str, str]) -> int:
+    hours = text(data, "hours", 20).strip()
+    if not hours:
+        if required:
+            errors["hours"] = "Enter the hours of technical assistance."
+        return 0
+    if not (hours.isascii() and hours.isdigit()) or not 0 < int(hours) <= most:
+        errors["hours"] = f"Enter the hours as a whole number from 1 to {most:,}{'' if required else ', or none'}."
+        return 0
+    return int(hours)
+
+
+def decision_input(data: dict[str, Any], *, offer_kind: str, max_award_cents: int, needs_tie_break: bool,
+                   max_ta_hours: int = 0) -> dict[str, Any] | None:
+    """The draft decision the row form sent (None: clear the draft); Invalid with every error at once.
+
+    What an award gives follows the program: a cohort seat is one seat (no amount); technical assistance is
+    hours (required) and their value; cash and travel an amount, plus optional hours of technical assistance
+    where the program offers them (`max_ta_hours`)."""
     errors: dict[str, str] = {}
     outcome = text(data, "outcome", 20)
     if outcome == "clear":
@@ -44,7 +62,9 @@ def decision_input(data: dict[str, Any], *, offer_kind: str, max_award_cents: in
     if outcome not in OUTCOMES:
         errors["outcome"] = "Choose award, decline or waitlist."
     amount_cents, quantity = 0, 0
-    if outcome == "award":
+    if outcome == "award" and offer_kind == "cohort_seat":
+        quantity = 1
+    elif outcome == "award":
         cents, problem = amount_to_award(text(data, "amount", 40))
         if problem:
             errors["amount"] = problem
@@ -52,16 +72,8 @@ def decision_input(data: dict[str, Any], *, offer_kind: str, max_award_cents: in
             errors["amount"] = f"The amount is more than the program's largest award ({money(max_award_cents)})."
         else:
             amount_cents = cents
-        if offer_kind == "ta_hours":
-            hours = text(data, "hours", 20).strip()
-            if not hours:
-                errors["hours"] = "Enter the hours of technical assistance."
-            elif not (hours.isascii() and hours.isdigit()) or not 0 < int(hours) <= MAX_HOURS:
-                errors["hours"] = f"Enter the hours as a whole number from 1 to {MAX_HOURS:,}."
-            else:
-                quantity = int(hours)
-        elif offer_kind == "cohort_seat":
-            quantity = 1
+        if offer_kind == "ta_hours" or max_ta_hours > 0:
+            quantity = _hours(data, offer_kind == "ta_hours", max_ta_hours or MAX_HOURS, errors)
     note = _limited(data, "note", MAX_NOTE_CHARS, errors, "note")
     tie_note = tie_break(data, needs_tie_break, errors)
     if errors:

@@ -10,12 +10,14 @@ same transaction, so either the whole round is released and everyone is told, or
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
 from portal.awards import decision_queries, queries, services
+from portal.awards.decision_queries import seats
 from portal.awards.decision_tables import Decision
 from portal.awards.forms import AwardInput
 from portal.core import audit, clock
@@ -71,7 +73,8 @@ async def save_draft(actor: Actor, program: dict[str, Any], application_id: int,
             return
         await _upsert(actor, program["id"], application_id, values)
         await audit.record(actor, "decision.drafted", "application", application_id, program_id=program["id"],
-                           outcome=values["outcome"], amount_cents=values["amount_cents"])
+                           outcome=values["outcome"], amount_cents=values["amount_cents"],
+                           quantity=values["quantity"])
 
 
 async def apply_bulk(actor: Actor, program: dict[str, Any], action: str, tie_break_note: str) -> int:
@@ -88,11 +91,13 @@ async def apply_bulk(actor: Actor, program: dict[str, Any], action: str, tie_bre
         state = await decision_queries.board(program)
         above = action == "award_above"
         outcome = "award" if above else ("decline" if action == "decline_below" else "waitlist")
-        targets = [r for r in state["rows"] if r["open"] and r["draft"] is None and r["above"] == above]
-        quantity = 1 if state["offer_kind"] == "cohort_seat" else 0
+        side = "above" if above else "below"
+        targets = [r for r in state["rows"] if r["open"] and r["draft"] is None and r["side"] == side]
+        seat = state["unit"] == "seat"
+        quantity = 1 if seat else 0
         for row in targets:
             await _upsert(actor, program["id"], row["id"], {
-                "outcome": outcome, "amount_cents": row["default_amount_cents"] if above else 0,
+                "outcome": outcome, "amount_cents": row["default_amount_cents"] if above and not seat else 0,
                 "quantity": quantity if above else 0,
                 "tie_break_note": tie_break_note if row["needs_tie_break"] else "", "note": "",
             })
@@ -100,9 +105,28 @@ async def apply_bulk(actor: Actor, program: dict[str, Any], action: str, tie_bre
         return len(targets)
 
 
-def release_problems(state: dict[str, Any], confirmed: bool) -> dict[str, str]:
+@dataclass(frozen=True)
+class Confirmations:
+    """What staff confirmed when releasing: awards over the budget (or the cohort's seats), a release before the
+    program's deadline, decisions on fewer reviews than the panel asks for."""
+
+    over_budget: bool = False
+    before_deadline: bool = False
+    few_reviews: bool = False
+
+
+def _titles(rows: list[dict[str, Any]]) -> str:
+    return "; ".join(r["title"] or "Untitled application" for r in rows)
+
+
+def release_problems(state: dict[str, Any], confirmed: Confirmations) -> dict[str, str]:
     """Why the round cannot be released as it stands (field -> message); empty if it can."""
     errors: dict[str, str] = {}
+    if not state["unreleased"]:
+        errors["release"] = ("There are no draft decisions to release: every decision on the board is released "
+                             "already, or none is drafted yet." if state["rows"] else
+                             "There are no applications to decide, so there is nothing to release.")
+        return errors
     if state["undecided"]:
         count = state["undecided"]
         errors["release"] = (f"{count} application{'s' if count != 1 else ''} still "
@@ -110,19 +134,33 @@ def release_problems(state: dict[str, Any], confirmed: bool) -> dict[str, str]:
     zero_hours = [r for r in state["rows"] if r["state"] == "draft" and r["draft"]["outcome"] == "award"
                   and state["offer_kind"] == "ta_hours" and not r["draft"]["quantity"]]
     if zero_hours:
-        errors["hours"] = ("Enter the hours of technical assistance for: "
-                           + "; ".join(r["title"] or "Untitled application" for r in zero_hours) + ".")
+        errors["hours"] = "Enter the hours of technical assistance for: " + _titles(zero_hours) + "."
     missing_tie = [r for r in state["rows"] if r["state"] == "draft" and r["needs_tie_break"]
                    and not r["draft"]["tie_break_note"]]
     if missing_tie:
         errors["tie_break_note"] = ("Tied applications fall on both sides of the funding line: record the tie-break "
-                                    "rule with the decision of: "
-                                    + "; ".join(r["title"] or "Untitled application" for r in missing_tie) + ".")
-    if state["over_budget_cents"] and not confirmed:
-        errors["confirm_over_budget"] = (
-            f"The awards come to {money(state['committed_cents'] + state['draft_award_cents'])}, "
-            f"{money(state['over_budget_cents'])} more than the budget of {money(state['budget_cents'])}. "
-            "Tick the confirmation to release over budget.")
+                                    "rule with the decision of: " + _titles(missing_tie) + ".")
+    if state["over_budget"] and not confirmed.over_budget:
+        if state["unit"] == "seat":
+            errors["confirm_over_budget"] = (
+                f"The awards take {seats(state['committed'] + state['drafted'])}, {seats(state['over_budget'])} "
+                f"more than the cohort's {seats(state['capacity'])}. Tick the confirmation to release them all.")
+        else:
+            errors["confirm_over_budget"] = (
+                f"The awards come to {money(state['committed_cents'] + state['draft_award_cents'])}, "
+                f"{money(state['over_budget'])} more than the budget of {money(state['budget_cents'])}. "
+                "Tick the confirmation to release over budget.")
+    if state["early"] and not confirmed.before_deadline:
+        errors["confirm_before_deadline"] = (
+            "The program's deadline has not passed: cities can still apply, and their applications would miss "
+            "this round. Tick the confirmation to release before the deadline.")
+    few = [r for r in state["few_reviews"] if r["state"] == "draft"]
+    if few and not confirmed.few_reviews:
+        errors["confirm_few_reviews"] = (
+            f"{len(few)} decision{'s' if len(few) != 1 else ''} to release "
+            f"{'are' if len(few) != 1 else 'is'} on fewer than {state['reviews_needed']} review"
+            f"{'s' if state['reviews_needed'] != 1 else ''}: {_titles(few)}. Tick the confirmation to release "
+            "them all the same.")
     return errors
 
 
@@ -133,16 +171,19 @@ def _conditions(terms: dict[str, Any], draft: dict[str, Any], offer_kind: str) -
     return conditions
 
 
-async def release(actor: Actor, program: dict[str, Any], confirmed: bool, public_url: str,
+async def release(actor: Actor, program: dict[str, Any], confirmed: Confirmations, public_url: str,
                   files_dir: Path) -> dict[str, int]:
     """Release every draft of the round at once; returns counts {"award", "decline", "waitlist"}.
 
     In one transaction: for each draft in board order, an award through services.decide_award, a decline
     through services.decline_application, or a waitlist email `decision_waitlisted` to each city member with
     an audit row `application.waitlisted`; each draft's `released_at` (and `award_id`) set; one audit row
-    `decisions.released`. Idempotent: drafts already released are left alone, so a second release (or a
-    double submit) does nothing and sends nothing. Raises Invalid (nothing written) if an application has no
-    decision, a tie-break rule is missing, or the awards exceed the budget without `confirmed`.
+    `decisions.released`, which records what staff confirmed (over the budget or seats, before the deadline,
+    the applications decided on fewer reviews than the panel asks for). Drafts already released are left alone.
+    Raises Invalid (nothing written) if there is no draft to release (so a second release, or a double submit,
+    sends nothing and says so), an application has no decision, a tie-break rule is missing, or the awards
+    exceed the budget, the deadline has not passed or an application has too few reviews without the matching
+    confirmation.
     """
     counts = {"award": 0, "decline": 0, "waitlist": 0}
     awarded: list[int] = []
@@ -150,8 +191,6 @@ async def release(actor: Actor, program: dict[str, Any], confirmed: bool, public
         await _lock_program(program["id"])
         state = await decision_queries.board(program)
         drafts = [r for r in state["rows"] if r["state"] == "draft"]
-        if not drafts:
-            return counts
         problems = release_problems(state, confirmed)
         if problems:
             raise Invalid(problems)
@@ -170,7 +209,8 @@ async def release(actor: Actor, program: dict[str, Any], confirmed: bool, public
                     # Over the budget only when staff confirmed it (release_problems refused otherwise); the
                     # letters are made after the commit, so a rolled-back release leaves no file behind.
                     award_id = await services.decide_award(actor, row["id"], award, public_url, files_dir,
-                                                           allow_over_budget=confirmed, make_letter=False)
+                                                           allow_over_budget=confirmed.over_budget,
+                                                           make_letter=False)
                 except Invalid as exc:
                     raise Invalid({"release": f"{row['title'] or 'Untitled application'}: "
                                    + " ".join(exc.errors.values())}) from exc
@@ -183,8 +223,11 @@ async def release(actor: Actor, program: dict[str, Any], confirmed: bool, public
             await Decision.update({Decision.released_at: now, Decision.award_id: award_id}).where(
                 Decision.id == draft["id"])
             counts[draft["outcome"]] += 1
-        await audit.record(actor, "decisions.released", "program", program["id"], **counts,
-                           over_budget_cents=state["over_budget_cents"])
+        over = {"over_seats": state["over_budget"]} if state["unit"] == "seat" else {
+            "over_budget_cents": state["over_budget"]}
+        await audit.record(actor, "decisions.released", "program", program["id"], **counts, **over,
+                           before_deadline=state["early"],
+                           few_reviews=[r["id"] for r in state["few_reviews"] if r["state"] == "draft"])
     for award_id in awarded:
         await services.make_letter_quietly(actor, award_id, files_dir)
     return counts

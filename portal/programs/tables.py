@@ -28,6 +28,9 @@ class Program(Table, tablename="program"):
     offer_text = Text(default="")  # what a city gets, in words
     budget_cents = BigInt(default=0)
     max_award_cents = BigInt(default=0)
+    seats = Integer(default=0)  # cohort_seat: seats in the cohort (0: not set); the decision board's line
+    max_ta_hours = Integer(default=0)  # most hours of technical assistance an award carries (0: none beside cash)
+    rolling_decisions = Boolean(default=False)  # decided as applications arrive, before the deadline
     status = Varchar(length=16, default="draft", index=True)  # draft | open | closed
     opens_at = Timestamptz()
     deadline_at = Timestamptz()  # UTC

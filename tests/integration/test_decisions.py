@@ -5,6 +5,7 @@ confirmation and access."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from portal.applications.tables import Application
 from portal.awards.decision_tables import Decision
@@ -12,8 +13,9 @@ from portal.awards.tables import Award
 from portal.core import clock
 from portal.core.tables import AuditEvent, OutboundEmail
 from portal.programs.tables import Program
-from portal.reviews.tables import PanelOutcome
-from tests.factories import VALID_ANSWERS, add_member, make_application, make_org, make_user
+from portal.reviews.tables import PanelOutcome, ReviewPanel
+from tests.factories import VALID_ANSWERS, add_member, assign, make_application, make_org, make_user
+from tests.factories.reviews import write_review
 
 BUDGET = 10_000_000  # $100,000
 
@@ -27,11 +29,13 @@ def row_url(world, application_id: int) -> str:
 
 
 async def make_round(world, entries: list[tuple[str, int, int | None]], *, budget: int = BUDGET,
-                     offer_kind: str = "cash") -> dict[str, int]:
+                     offer_kind: str = "cash", reviewed: bool = True) -> dict[str, int]:
     """Applications of new cities (title, requested cents, final rank or None), plus city A's application
-    (requested $25,000) ranked 1; the program's budget set to `budget`. Returns title -> application id."""
-    await Program.update({Program.budget_cents: budget, Program.offer_kind: offer_kind}).where(
-        Program.id == world["program"])
+    (requested $25,000) ranked 1; the program's budget set to `budget`, its deadline passed yesterday. With
+    `reviewed`, the panel asks for one review per application and each has one, submitted. Returns title ->
+    application id."""
+    await Program.update({Program.budget_cents: budget, Program.offer_kind: offer_kind,
+                          Program.deadline_at: clock.now() - timedelta(days=1)}).where(Program.id == world["program"])
     ids = {"A": world["application_a"]}
     await PanelOutcome.insert(PanelOutcome(panel=world["panel"], application=world["application_a"],
                                            status="discussed", final_rank=1, updated_at=clock.now()))
@@ -45,6 +49,12 @@ async def make_round(world, entries: list[tuple[str, int, int | None]], *, budge
         if rank is not None:
             await PanelOutcome.insert(PanelOutcome(panel=world["panel"], application=app_id, status="discussed",
                                                    final_rank=rank, updated_at=clock.now()))
+    if reviewed:
+        await ReviewPanel.update({ReviewPanel.reviews_per_application: 1}).where(ReviewPanel.id == world["panel"])
+        await write_review(world["assignment"], world["program"], [4, 4])
+        for title, app_id in ids.items():
+            if title != "A":
+                await write_review(await assign(app_id, world["reviewer"], world["staff"]), world["program"], [3, 4])
     return ids
 
 
@@ -106,8 +116,9 @@ async def test_draft_edit_saves_and_moves_the_line(world, as_persona):
     response = await staff.post(row_url(world, ids["A"]), {"outcome": "award", "amount": "20,000"})
     assert response.status_code == 303
     html = (await staff.get(board_url(world))).text
+    # The declined C counts nothing and is on neither side of the line.
     assert rows_of(html) == [
-        (ids["A"], "above", "$20,000"), (ids["C"], "above", "$20,000"), (ids["D"], "above", "$50,000"),
+        (ids["A"], "above", "$20,000"), (ids["C"], "none", "—"), (ids["D"], "above", "$50,000"),
         (ids["E"], "above", "$70,000"), (ids["F"], "below", "$120,000"),
     ]
     # Drafts change no application and make no award.
@@ -220,12 +231,12 @@ async def test_release_awards_declines_waitlists_and_tells_each_applicant_once(w
     await mailbox.wait_for("owner@townc.gov", "Award")
     await mailbox.wait_for("colleague@springfield.gov", "Award")
     assert await AuditEvent.count().where(AuditEvent.action == "decisions.released") == 1
-    # Released rows are final on the board; releasing again does nothing and sends nothing.
+    # Released rows are final on the board; releasing again is refused, says why, and sends nothing.
     html = (await staff.get(board_url(world))).text
     assert "Released: waitlist" in html and 'data-testid="decision-form"' not in html
     assert (await staff.post(row_url(world, ids["E"]), {"outcome": "award", "amount": "1"})).status_code == 409
     response = await staff.post(f"{board_url(world)}/release", {})
-    assert response.status_code == 303 and "done=nothing" in response.headers["location"]
+    assert response.status_code == 422 and "There are no draft decisions to release" in response.text
     assert await Award.count() == 2 and await OutboundEmail.count() == len(recipients)
     assert await AuditEvent.count().where(AuditEvent.action == "decisions.released") == 1
 
@@ -297,11 +308,12 @@ async def test_technical_assistance_hours_and_cohort_seats(world, as_persona):
     await Program.update({Program.offer_kind: "cohort_seat"}).where(Program.id == world["program"])
     late = world["application_b"]  # city B's draft, submitted now: an open row again
     await Application.update({Application.status: "submitted"}).where(Application.id == late)
-    response = await staff.post(row_url(world, late), {"outcome": "award", "amount": "1000"})
+    response = await staff.post(row_url(world, late), {"outcome": "award"})  # a seat has no amount
     assert response.status_code == 303
-    assert (await Decision.select(Decision.quantity).where(Decision.application == late).first())["quantity"] == 1
+    draft = await Decision.select(Decision.quantity, Decision.amount_cents).where(Decision.application == late).first()
+    assert (draft["quantity"], draft["amount_cents"]) == (1, 0)
     html = (await staff.get(board_url(world))).text
-    assert "1 seat" in html and "Value of the seat" in html
+    assert "1 seat" in html and "An award is one seat in the cohort." in html and "Value of the seat" not in html
 
 
 async def test_board_access(world, as_persona):
@@ -331,9 +343,11 @@ async def test_two_releases_at_once_release_once(world, as_persona):
     await again.get(board_url(world))
     first, second = await asyncio.gather(staff.post(f"{board_url(world)}/release", {}),
                                          again.post(f"{board_url(world)}/release", {}))
-    assert sorted([first.status_code, second.status_code]) == [303, 303]
-    assert sorted([first.headers["location"], second.headers["location"]]) == [
-        f"{board_url(world)}?done=nothing#release", f"{board_url(world)}?done=released#release"]
+    # One releases; the other finds nothing left to release and says so.
+    assert sorted([first.status_code, second.status_code]) == [303, 422]
+    released = first if first.status_code == 303 else second
+    assert released.headers["location"] == f"{board_url(world)}?done=released#release"
+    assert "There are no draft decisions to release" in (second if released is first else first).text
     assert await Award.count() == 1
     assert await OutboundEmail.count() == 3  # city A's two members and C's owner, once each
     assert await AuditEvent.count().where(AuditEvent.action == "decisions.released") == 1
