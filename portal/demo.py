@@ -28,10 +28,9 @@ from portal.applications.services import canonical_json, receipt_number
 from portal.applications.tables import Application
 from portal.applications.team_tables import TeamMember
 from portal.awards.tables import Award
-from portal.core import clock
+from portal.core import audit, clock
 from portal.core.actor import Actor
 from portal.core.security import hash_password
-from portal.core.tables import AuditEvent
 from portal.db import write_transaction
 from portal.programs import formdef
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
@@ -868,8 +867,7 @@ class _Seeder:
     async def audit(self, at: datetime, actor_id: int | None, action: str, object_type: str, object_id: int,
                     **detail: Any) -> None:
         """An audit row dated when the demo says the thing happened (portal.core.audit.record dates it now)."""
-        await AuditEvent.insert(AuditEvent(at=at, actor_id=actor_id, action=action, object_type=object_type,
-                                           object_id=object_id, ip_address="demo-seed", detail=detail))
+        await audit.record_dated(at, actor_id, "demo-seed", action, object_type, object_id, **detail)
 
     async def user(self, email: str, name: str, *, is_admin: bool = False) -> int:
         """Like accounts.services.create_user, with the demo password's hash computed once."""
