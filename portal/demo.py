@@ -240,7 +240,9 @@ FORMS: dict[str, dict[str, Any]] = {
     ]},
     "city-innovation-ecosystems": {"sections": [
         {"key": "commitment", "title": "Your public commitment", "fields": [
-            _f("project_title", "short_text", "Name of the commitment", required=True, max_chars=120),
+            # The panel is blind: what names the city is marked identifying, and the free text asks not to.
+            _f("project_title", "short_text", "Name of the commitment", required=True, max_chars=120,
+               identifying=True, help="Reviewers do not see it: it may name your city."),
             _f("intervention", "select", "The intervention you commit to", required=True, options=[
                 {"value": "open_procurement", "label": "Open city procurement to young firms"},
                 {"value": "licensing", "label": "Entrepreneur-friendly licensing and permits"},
@@ -248,10 +250,11 @@ FORMS: dict[str, dict[str, Any]] = {
                 {"value": "capital_access", "label": "Access to capital for underrepresented founders"},
                 {"value": "one_stop_shop", "label": "A one-stop shop for entrepreneurs"}]),
             _f("commitment", "long_text", "The commitment, as the mayor will announce it", required=True,
-               max_words=250),
+               max_words=250, help="Reviewers read it without knowing your city: write \"the city\", not its name."),
             _f("announce_on", "date", "When the mayor will announce it", required=True),
             _f("partners", "long_text", "Local partners (universities, chambers, founder groups)", required=True,
-               max_words=200),
+               max_words=200, help="Reviewers read it without knowing your city: describe partners by kind (the state "
+                                   "university, the regional chamber), not by name."),
         ]},
         {"key": "funding", "title": "Seed funding", "fields": [
             _f("amount", "currency", "Seed funding requested", required=True, requested_amount=True,
@@ -754,7 +757,7 @@ def _answers(program: str, city: str, city_name: str, owner: str, complete: bool
         answers = {
             "project_title": f"Open Doors {town}",
             "intervention": ["open_procurement", "licensing", "one_stop_shop", "capital_access"][seed % 4],
-            "commitment": (f"By the end of next year, {town} will award at least 15% of its small purchases to "
+            "commitment": ("By the end of next year, the city will award at least 15% of its small purchases to "
                            "firms under five years old, publish every bid opportunity online in plain language, "
                            "and pay small vendors within 15 days."),
             "announce_on": (clock.now().date() + timedelta(days=60)).isoformat(),
