@@ -10,7 +10,7 @@ import pytest
 
 from portal.applications import blind as blinding
 from portal.applications.tables import Application
-from portal.demo import seed
+from portal.demo import CIE_TITLES, seed
 from portal.programs.tables import Program
 from portal.reviews.tables import ReviewPanel
 from tests.factories.blind import BLIND_ANSWERS, CONTACT, OWNER, TEAM_MEMBER, build_review_cases
@@ -65,9 +65,11 @@ async def test_demo_blind_program_shows_its_reviewers_no_city_name(portal, make_
     await seed(portal.state.settings)
     program = await Program.select(Program.id).where(Program.slug == "city-innovation-ecosystems").first()
     assert await blinding.list_identity_leaks(program["id"]) == []
+    titles = await Application.select(Application.title).where(Application.program == program["id"]).output(
+        as_list=True)
+    assert (len(titles), set(titles) <= set(CIE_TITLES.values())) == (3, True)  # named, and not by the city
     panel = await ReviewPanel.select(ReviewPanel.id).where(ReviewPanel.program == program["id"]).first()
     reviewer = await make_client()
     await reviewer.login("reviewer.banks@experts.example", "demo-password-2026")
-    for url in (f"/panels/{panel['id']}/applications",):
-        page = await reviewer.get(url)
-        assert (url, page.status_code, "Boise" in page.text, "Open Doors" in page.text) == (url, 200, False, False)
+    page = await reviewer.get(f"/panels/{panel['id']}/applications")
+    assert (page.status_code, "Boise" in page.text) == (200, False)
