@@ -186,8 +186,9 @@ def _non_identifying_texts(schema: dict[str, Any], answers: dict[str, Any]) -> I
                         yield f"{field.get('label') or field['key']}: {part.get('label') or part['key']}", text
 
 
-def _mentions(text: str, value: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text, re.I) is not None
+def _mentions(text: str, value: str) -> list[re.Match[str]]:
+    """Where `value` stands in `text` as whole words, in any case."""
+    return list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", text, re.I))
 
 
 def identity_leaks(schema: dict[str, Any], application: dict[str, Any], organisation_name: str,
@@ -207,12 +208,13 @@ def identity_leaks(schema: dict[str, Any], application: dict[str, Any], organisa
     places.extend(_non_identifying_texts(schema, answers))
     leaks: list[dict[str, str]] = []
     for label, text in places:
-        found: list[str] = []
-        for value in values:  # longest first: "City of Dayton" found, "Dayton" in it is not listed again
-            if _mentions(text, value) and not any(value.lower() in f.lower() for f in found):
-                found.append(value)
-        leaks.extend({"field": label, "value": value} for value in found if {"field": label, "value": value}
-                     not in leaks)
+        taken: list[tuple[int, int]] = []
+        for value in values:  # longest first: where "City of Dayton" is found, its "Dayton" is not listed again
+            spans = [m.span() for m in _mentions(text, value)]
+            if any(not any(a <= start and end <= b for a, b in taken) for start, end in spans):
+                if {"field": label, "value": value} not in leaks:
+                    leaks.append({"field": label, "value": value})
+            taken.extend(spans)
     return leaks
 
 
