@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import aiosqlite
 from piccolo.engine.base import Engine
@@ -172,12 +173,47 @@ def _writer_lock(engine: SQLiteEngine) -> asyncio.Lock:
     return held[1]
 
 
+_before_commit: ContextVar[dict[str, tuple[list[Any], Callable[[list[Any]], Awaitable[None]]]] | None] = ContextVar(
+    "before_commit", default=None)
+
+
+def collect_before_commit(key: str, flush: Callable[[list[Any]], Awaitable[None]]) -> list[Any] | None:
+    """The list that `flush` receives just before the current write transaction commits (one list per `key`
+    and transaction), or None outside a write transaction. The audit trail appends its rows there, so that
+    the lock serialising its chain is held only for the last statements before commit."""
+    pending = _before_commit.get()
+    if pending is None:
+        return None
+    if key not in pending:
+        pending[key] = ([], flush)
+    return pending[key][0]
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction for a read-then-write change; unique violations surface as `Duplicate`.
 
-    Nested use joins the outer transaction.
+    Nested use joins the outer transaction. Work collected by `collect_before_commit` runs as the outermost
+    one ends without an error, inside the transaction.
     """
+    if _before_commit.get() is not None:
+        async with _transaction():
+            yield
+        return
+    pending: dict[str, tuple[list[Any], Callable[[list[Any]], Awaitable[None]]]] = {}
+    token = _before_commit.set(pending)
+    try:
+        async with _transaction():
+            yield
+            for items, flush in pending.values():
+                if items:
+                    await flush(items)
+    finally:
+        _before_commit.reset(token)
+
+
+@asynccontextmanager
+async def _transaction() -> AsyncIterator[None]:
     engine = current_engine()
     try:
         if isinstance(engine, SQLiteEngine):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import re
 import secrets
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
+from typing import Iterator
 
 import asyncpg
 import httpx
@@ -188,3 +191,33 @@ def stop_process(process: subprocess.Popen | None) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+_query_log: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("query_log", default=None)
+
+
+@contextmanager
+def counting_queries(engine) -> Iterator[list[str]]:
+    """The queries that the code run inside the block makes, in a list that fills as they run.
+
+    Only queries made in this context (this task, and tasks it starts) are counted: the app's background
+    workers (the outbox every 3 s, the letter worker every second) run queries on the same engine, and a count
+    of every query the engine ran while a slow test was in the block included theirs now and then.
+    """
+    cls = type(engine)
+    original = cls.run_querystring
+    ran: list[str] = []
+
+    async def counting(self, querystring, *args, **kwargs):
+        log = _query_log.get()
+        if log is not None:
+            log.append(str(querystring))
+        return await original(self, querystring, *args, **kwargs)
+
+    token = _query_log.set(ran)
+    cls.run_querystring = counting
+    try:
+        yield ran
+    finally:
+        cls.run_querystring = original
+        _query_log.reset(token)

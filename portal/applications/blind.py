@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
+from portal.accounts.tables import Membership
 from portal.applications.tables import Application
+from portal.applications.team_tables import TeamMember
 from portal.core import storage
 from portal.programs import formdef
 from portal.programs.tables import FormVersion
@@ -152,3 +154,98 @@ async def titles_for_reviewers(application_ids: Iterable[int]) -> dict[int, str]
         titles[r["id"]] = blind_title(schemas.get(r["form_version"]) or {"sections": []}, application,
                                       r["organisation.name"] or "")
     return titles
+
+
+# -- Staff's check: identifying values where the form does not hide them ----------------------------------------
+
+def _people_values(names: Iterable[str], emails: Iterable[str]) -> list[str]:
+    domains = [e.rsplit("@", 1)[1] for e in emails if e and "@" in e]
+    return [*names, *domains]
+
+
+def _non_identifying_texts(schema: dict[str, Any], answers: dict[str, Any]) -> Iterable[tuple[str, str]]:
+    """(label, text) of every answer a blind reviewer sees: fields not marked identifying, and the parts not
+    marked identifying of compound fields."""
+    for field in formdef.iter_fields(schema):
+        if field.get("identifying") or field.get("type") in formdef.NO_ANSWER_TYPES:
+            continue
+        value = answers.get(field.get("key"))
+        parts = [p for p in (field.get("fields") or field.get("columns") or field.get("subfields") or [])
+                 if isinstance(p, dict) and "key" in p]
+        if not parts:
+            for text in _strings(value):
+                yield field.get("label") or field["key"], text
+            continue
+        rows = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+        for row in rows:
+            if not isinstance(row, dict):
+                continue
+            for part in parts:
+                if not part.get("identifying"):
+                    for text in _strings(row.get(part["key"])):
+                        yield f"{field.get('label') or field['key']}: {part.get('label') or part['key']}", text
+
+
+def _mentions(text: str, value: str) -> list[re.Match[str]]:
+    """Where `value` stands in `text` as whole words, in any case."""
+    return list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", text, re.I))
+
+
+def identity_leaks(schema: dict[str, Any], application: dict[str, Any], organisation_name: str,
+                   identifiers: Iterable[str]) -> list[dict[str, str]]:
+    """Where a blind reviewer of `application` would read one of its identifying values: `identifiers` (the
+    organisation's name forms, its email domain, its people's names and email domains) and its identifying
+    answers, found (whole words, any case) in its shown title or a non-identifying answer. One entry per
+    place and value: {"field": label, "value": the value found}."""
+    answers = application.get("answers") or {}
+    values = sorted({v.strip() for v in [*name_forms(organisation_name), *identifiers,
+                                         *_identifying_parts(schema, answers)]
+                     if isinstance(v, str) and len(v.strip()) >= 3}, key=lambda v: (-len(v), v))
+    places: list[tuple[str, str]] = []
+    title = (application.get("title") or "").strip()
+    if title and blind_title(schema, application, organisation_name) == title:  # a hidden title leaks nothing
+        places.append(("Title", title))
+    places.extend(_non_identifying_texts(schema, answers))
+    leaks: list[dict[str, str]] = []
+    for label, text in places:
+        taken: list[tuple[int, int]] = []
+        for value in values:  # longest first: where "City of Dayton" is found, its "Dayton" is not listed again
+            spans = [m.span() for m in _mentions(text, value)]
+            if any(not any(a <= start and end <= b for a, b in taken) for start, end in spans):
+                if {"field": label, "value": value} not in leaks:
+                    leaks.append({"field": label, "value": value})
+            taken.extend(spans)
+    return leaks
+
+
+async def list_identity_leaks(program_id: int) -> list[dict[str, Any]]:
+    """The program's submitted applications (withdrawn ones aside) whose blind reviewers would read an
+    identifying value, with the places: [{"id", "title", "organisation", "leaks": identity_leaks(...)}], by
+    id. Empty when the program's panel is not blind. Five queries, whatever the number of applications."""
+    if not await panel_is_blind(program_id):
+        return []
+    rows = await Application.select(
+        Application.id, Application.title, Application.answers, Application.form_version,
+        Application.organisation, Application.organisation.name, Application.organisation.email_domain,
+    ).where((Application.program == program_id) & Application.status.not_in(["draft", "withdrawn"])
+            ).order_by(Application.id).output(load_json=True)
+    if not rows:
+        return []
+    schemas = {f["id"]: f["schema"] for f in await FormVersion.select(FormVersion.id, FormVersion.schema).where(
+        FormVersion.id.is_in(sorted({r["form_version"] for r in rows}))).output(load_json=True)}
+    members = await Membership.select(Membership.organisation, Membership.user.name, Membership.user.email).where(
+        Membership.organisation.is_in(sorted({r["organisation"] for r in rows})))
+    team = await TeamMember.select(TeamMember.application, TeamMember.user.name, TeamMember.user.email).where(
+        TeamMember.application.is_in([r["id"] for r in rows]))
+    found = []
+    for r in rows:
+        people = [m for m in members if m["organisation"] == r["organisation"]]
+        people += [t for t in team if t["application"] == r["id"]]
+        identifiers = [r["organisation.email_domain"] or "",
+                       *_people_values([p["user.name"] for p in people], [p["user.email"] for p in people])]
+        leaks = identity_leaks(schemas.get(r["form_version"]) or {"sections": []}, r, r["organisation.name"] or "",
+                               identifiers)
+        if leaks:
+            found.append({"id": r["id"], "title": r["title"] or "Untitled application",
+                          "organisation": r["organisation.name"], "leaks": leaks})
+    return found

@@ -5,7 +5,7 @@ from piccolo.table import Table
 
 
 class AuditEvent(Table, tablename="audit_event"):
-    """One append-only row per state change: who, what, which object, when (UTC), from where."""
+    """One append-only row per state change: who, what, which object, when (UTC), from where; chained by hashes."""
 
     at = Timestamptz(index=True)
     actor_id = Integer(null=True, index=True)  # user id; null for the system or an anonymous visitor
@@ -14,6 +14,8 @@ class AuditEvent(Table, tablename="audit_event"):
     object_id = Integer(null=True)
     ip_address = Varchar(length=64, default="")
     detail = JSON(default="{}")
+    prev_hash = Varchar(length=64, default="")  # the previous row's row_hash (portal.core.audit: the chain)
+    row_hash = Varchar(length=64, default="")  # SHA-256 of prev_hash and this row's content
 
 
 class OutboundEmail(Table, tablename="outbound_email"):

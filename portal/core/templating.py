@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from portal.core import clock, storage
+from portal.core import bidi, clock, storage
 from portal.programs import formdef
 from portal.settings import ROOT
 
@@ -59,6 +59,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        finalize=bidi.isolate,  # user text cannot reorder the page around it (portal/core/bidi.py)
     )
     env.filters.update(money=money, local_time=local_time, long_date=long_date, iso_utc=iso_utc, humanize=humanize,
                        file_types=file_types)

@@ -18,6 +18,8 @@ from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
+from portal.core import bidi
+
 KINDS = ("award", "decline", "waitlist")
 KIND_LABELS = {"award": "Award letter", "decline": "Decline letter", "waitlist": "Waitlist letter"}
 
@@ -96,6 +98,7 @@ class LetterTemplateError(ValueError):
 
 
 _env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+_env.finalize = bidi.isolate  # a placeholder's value cannot reorder the letter around it (portal/core/bidi.py)
 
 
 def _parse(source: str) -> nodes.Template:

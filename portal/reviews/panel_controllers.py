@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
+from portal.applications import blind as blinding
 from portal.core import clock
 from portal.core.errors import Invalid, NotFound
 from portal.programs import staff_queries
@@ -84,6 +85,7 @@ async def _panel_page(program: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "criterion_values": {str(c["id"]): _criterion_values(c) for c in criteria} | {"new": {"scale": "1-5"}},
         "criterion_errors": {}, "notice": "", "max_k": panel_forms.MAX_REVIEWS_PER_APPLICATION,
         "total_weight": sum(c["weight"] for c in criteria),
+        "identity_leaks": await blinding.list_identity_leaks(program["id"]),
     } | extra
 
 

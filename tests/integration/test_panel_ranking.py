@@ -24,6 +24,7 @@ from portal.reviews.meeting import final_ranking
 from portal.reviews.tables import PanelOutcome, ReviewConflict, ReviewPanel
 from tests.factories import assign, make_application, make_org, make_user
 from tests.factories.reviews import add_panel_member, write_review
+from tests.support import counting_queries
 
 
 async def scored(world) -> dict[str, int]:
@@ -319,30 +320,20 @@ async def test_meeting_without_a_panel(as_persona, world):
     assert (await staff.get(f"/staff/programs/{world['program']}/panel/ranking")).status_code == 200
 
 
-async def test_ranking_needs_the_same_few_queries_whatever_the_panel_size(portal, world, monkeypatch):
+async def test_ranking_needs_the_same_few_queries_whatever_the_panel_size(portal, world):
     from portal.reviews.ranking import panel_ranking
 
     ids = await scored(world)
-    engine = portal.state.engine
-    ran: list[str] = []
-    original = type(engine).run_querystring
-
-    async def counting(self, querystring, *args, **kwargs):
-        ran.append(str(querystring))
-        return await original(self, querystring, *args, **kwargs)
-
-    monkeypatch.setattr(type(engine), "run_querystring", counting)
-    await panel_ranking(world["program"])
+    with counting_queries(portal.state.engine) as ran:
+        await panel_ranking(world["program"])
     few = len(ran)
-    monkeypatch.setattr(type(engine), "run_querystring", original)
     for n in range(6):
         city = await make_org("city", f"Town {n}", state="WI")
         app = await make_application(world["program"], city, world["applicant"], status="submitted")
         for reviewer in ("reviewer", "idle_reviewer"):
             await write_review(await assign(app, world[reviewer], world["staff"]), world["program"], [n % 5 + 1, 3])
     await write_review(await assign(ids["e"], ids["third"], world["staff"]), world["program"], [2, 2])
-    monkeypatch.setattr(type(engine), "run_querystring", counting)
-    ran.clear()
-    result = await panel_ranking(world["program"])
+    with counting_queries(portal.state.engine) as ran:
+        result = await panel_ranking(world["program"])
     assert len(result.scored) == 10
     assert 5 <= len(ran) == few <= 10

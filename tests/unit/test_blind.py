@@ -70,3 +70,26 @@ def test_to_csv_is_utf8_with_bom_and_round_trips():
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows == [["Name", "Note"], ["Zoë", 'say "hi", then\nleave'], ["'=1+1", "2.5"]]
+
+
+LEAK_SCHEMA = {"sections": [{"key": "s", "fields": [
+    {"key": "story", "type": "long_text", "label": "Story"},
+    {"key": "contact", "type": "short_text", "label": "Contact", "identifying": True}]}]}
+
+
+def test_identity_leaks_lists_each_value_found_apart_from_longer_ones():
+    from portal.applications.blind import identity_leaks
+
+    application = {"id": 3, "title": "", "answers": {
+        "contact": "Rosa Martinez",
+        "story": "The City of Boise and Boise State; write to rosa@boise.example or ask Rosa Martinez."}}
+    assert identity_leaks(LEAK_SCHEMA, application, "City of Boise", ["boise.example"]) == [
+        {"field": "Story", "value": "City of Boise"}, {"field": "Story", "value": "Rosa Martinez"},
+        {"field": "Story", "value": "boise.example"}, {"field": "Story", "value": "Boise"}]
+
+
+def test_identity_leaks_ignores_values_inside_other_words_and_hidden_titles():
+    from portal.applications.blind import identity_leaks
+
+    application = {"id": 3, "title": "Open Doors Boise", "answers": {"story": "Boisenberry jam for founders."}}
+    assert identity_leaks(LEAK_SCHEMA, application, "City of Boise", []) == []
