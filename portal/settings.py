@@ -97,6 +97,9 @@ class Settings:
     reminder_interval_seconds: int = 900
     """How often each process looks for deadline reminders to send (0: never; `portal send-reminders` still
     sends them, e.g. from cron)."""
+    two_factor_required_for_staff: bool = True
+    """Staff and administrators must set up two-factor sign-in (an authenticator app or a passkey) before they
+    can use any other page: they control payouts. `portal demo` turns it off for its demo accounts, and says so."""
 
     @property
     def production(self) -> bool:
@@ -201,4 +204,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secure_cookies=_bool(environ, "SECURE_COOKIES", production),
         login_attempts_per_15min=_int(environ, "LOGIN_ATTEMPTS_PER_15MIN", 10),
         reminder_interval_seconds=_int(environ, "REMINDER_INTERVAL_SECONDS", 900),
+        two_factor_required_for_staff=_bool(environ, "TWO_FACTOR_REQUIRED_FOR_STAFF", True),
     )
