@@ -45,4 +45,4 @@ class TwoFactorEnrolmentMiddleware(ASGIMiddleware):
         else:
             response = error_response(request, 403, "Staff and administrators set up two-factor sign-in before "
                                                     "they use the portal. Go to Account security to set it up.")
-        await response.to_asgi_response(scope["app"], request)(scope, receive, send)
+        await response.to_asgi_response(None, request)(scope, receive, send)
