@@ -91,6 +91,8 @@ async def step(request: Request) -> Response:
             user_id = await services.complete_with_totp(actor(request), token, text(data, "code", 20))
     except Invalid as exc:
         pending = await services.pending_sign_in(token)
+        if pending is None:  # expired while answering
+            return redirect(request, "/login?next=" + quote(target))
         return render(request, "accounts/two_factor_step.html",
                       await _step_context(request, pending, target, exc.errors), status_code=422)
     await state_of(request).sign_in(user_id)  # a new session id, as at every sign-in
