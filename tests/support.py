@@ -162,7 +162,7 @@ class Client:
     async def pass_second_step(self, email: str) -> None:
         """Finish a sign-in with the authenticator app the factories give staff (tests/factories: give_totp), as
         its owner would: the code of a 30-second step not used yet (the portal takes each code once). A test
-        that signs one person in more often than that allows (three times in 30 seconds) uses a one-use
+        that signs one person in more often than that allows (twice in 30 seconds) uses a one-use
         recovery code made for the purpose."""
         code = await unused_totp_code(email)
         if code is not None:
@@ -183,8 +183,9 @@ class Client:
 
 
 async def unused_totp_code(email: str) -> str | None:
-    """The code of the user's authenticator app for the earliest step the portal still accepts (now, or one step
-    either side) and has not seen; None when all three were used."""
+    """The code of the user's authenticator app for the earliest step, now or the next, that the portal has not
+    seen yet; None when both were used. (Not the step before now, which the portal also accepts: on a loaded
+    machine the portal's clock may have moved on to the next step by the time the code arrives.)"""
     from portal.accounts.tables import User
     from portal.accounts.two_factor import services
     from portal.accounts.two_factor.tables import TotpFactor
@@ -192,7 +193,7 @@ async def unused_totp_code(email: str) -> str | None:
     user = await User.select(User.id).where(User.email == email.lower()).first()
     factor = await TotpFactor.select().where(TotpFactor.user == user["id"]).first()
     now = services._current_step()
-    step = max(now - 1, factor["last_used_step"] + 1)
+    step = max(now, factor["last_used_step"] + 1)
     return services.totp_code_at(factor["secret"], step) if step <= now + 1 else None
 
 

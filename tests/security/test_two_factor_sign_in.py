@@ -103,3 +103,14 @@ async def test_another_users_passkey_cannot_be_removed(as_persona, world):
     applicant = await as_persona("applicant")
     response = await applicant.post(f"/account/security/passkeys/{rows[0]['id']}/remove", {})
     assert (response.status_code, await Passkey.count()) == (404, 1)
+
+
+async def test_factor_changes_need_a_csrf_token(as_persona, world):
+    from portal.accounts.two_factor.tables import TotpFactor
+
+    staff = await as_persona("staff")
+    for url in ("/account/security/totp/remove", "/account/security/recovery-codes", "/account/security/totp",
+                "/account/security/passkeys/options"):
+        response = await staff.post(url, {}, csrf=False)
+        assert response.status_code == 403, url
+    assert await TotpFactor.count().where(TotpFactor.confirmed_at.is_not_null() & (TotpFactor.user == world["staff"])) == 1
