@@ -137,3 +137,9 @@ def test_settings_are_frozen(tmp_path):
     settings = load_settings(env(tmp_path))
     with pytest.raises(AttributeError):
         settings.env = "production"  # type: ignore[misc]
+
+
+def test_settings_two_factor_is_required_of_staff_unless_switched_off(tmp_path):
+    assert load_settings(env(tmp_path)).two_factor_required_for_staff is True
+    off = load_settings(env(tmp_path, TWO_FACTOR_REQUIRED_FOR_STAFF="false"))
+    assert off.two_factor_required_for_staff is False
