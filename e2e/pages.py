@@ -72,13 +72,55 @@ class SignInPage(PortalPage):
         self.email.fill(email)
         self.password.fill(password)
         self.submit_button.click()
-        self.page.wait_for_url("**/dashboard")
+        self.page.wait_for_url(re.compile(r".*/(dashboard|login/two-factor.*)$"))
+        if "/login/two-factor" in self.page.url:  # staff built by tests/factories have an authenticator app
+            return TwoFactorStepPage(self.page).type_code()
         return DashboardPage(self.page)
 
     def submit_empty(self) -> "SignInPage":
         self.open()
         self.submit_button.click()
         expect(self.error_summary).to_be_visible()
+        return self
+
+
+class TwoFactorStepPage(PortalPage):
+    """The second step of sign-in: a code, a recovery code or a passkey."""
+
+    path = "/login/two-factor"
+
+    @property
+    def passkey_button(self) -> Locator:
+        return self.page.get_by_test_id("passkey-sign-in")
+
+    def type_code(self) -> "DashboardPage":
+        """The current code of the authenticator app the factories give staff (tests/factories: give_totp)."""
+        from portal.accounts.two_factor import services
+        from tests.factories import STAFF_TOTP_SECRET
+
+        code = services.totp_code_at(STAFF_TOTP_SECRET, services._current_step())
+        self.page.get_by_label("Code from your authenticator app").fill(code)
+        self.page.get_by_test_id("two-factor-submit").click()
+        self.page.wait_for_url("**/dashboard")
+        return DashboardPage(self.page)
+
+    def use_passkey(self) -> "DashboardPage":
+        self.passkey_button.click()
+        self.page.wait_for_url("**/dashboard")
+        return DashboardPage(self.page)
+
+
+class AccountSecurityPage(PortalPage):
+    path = "/account/security"
+
+    @property
+    def passkeys(self) -> Locator:
+        return self.page.get_by_test_id("passkey-list")
+
+    def add_passkey(self, name: str) -> "AccountSecurityPage":
+        self.page.get_by_label("Name for this passkey").fill(name)
+        self.page.get_by_test_id("passkey-add").click()
+        self.page.wait_for_url("**/account/security?added=passkey")
         return self
 
 

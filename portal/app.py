@@ -14,6 +14,7 @@ from litestar.static_files import create_static_files_router
 
 from portal import db
 from portal.accounts.controllers import ROUTES as ACCOUNT_ROUTES
+from portal.accounts.two_factor.controllers import ROUTES as TWO_FACTOR_ROUTES
 from portal.applications import lifecycle
 from portal.applications.controllers import ROUTES as APPLICATION_ROUTES
 from portal.applications.export_controllers import ROUTES as EXPORT_ROUTES
@@ -48,6 +49,7 @@ from portal.web.access_log import log_access
 from portal.web.errors import handle_domain_error, handle_http_exception, handle_server_error
 from portal.web.headers import add_security_headers
 from portal.web.sessions import CsrfFailed, SessionMiddleware
+from portal.web.two_factor import TwoFactorEnrolmentMiddleware
 
 MAX_BODY_BYTES = 60 * 1024 * 1024  # the largest application's files in one request, with room for the form
 
@@ -98,6 +100,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", include_in_schema=False),
         create_static_files_router(path="/vendor/htmx", directories=[ROOT / "node_modules/htmx.org/dist"],
                                    name="vendor-htmx", include_in_schema=False),
+        create_static_files_router(path="/vendor/simplewebauthn",
+                                   directories=[ROOT / "node_modules/@simplewebauthn/browser/dist/bundle"],
+                                   name="vendor-simplewebauthn", include_in_schema=False),
         create_static_files_router(path="/vendor/uswds", directories=[ROOT / "node_modules/@uswds/uswds/dist"],
                                    name="vendor-uswds", include_in_schema=False),
     ]
@@ -112,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *PROGRAM_ROUTES,
             *STAFF_ROUTES,
             *ACCOUNT_ROUTES,
+            *TWO_FACTOR_ROUTES,
             *APPLICATION_ROUTES,
             *EXPORT_ROUTES,
             *TEAM_ROUTES,
@@ -135,7 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *LEDGER_ROUTES,
             *static,
         ],
-        middleware=[SessionMiddleware(settings)],
+        middleware=[SessionMiddleware(settings), TwoFactorEnrolmentMiddleware()],
         plugins=[HTMXPlugin()],
         before_request=check_request,
         before_send=[add_security_headers, *([log_access] if settings.access_log else [])],

@@ -184,6 +184,13 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     _refuse_in_production("demo")
     ctx.invoke(migrate)
     ctx.invoke(seed_demo)
+    # The demo's staff and administrators have no second factor, so that anyone can try them with the password
+    # alone; production requires one (docs/configuration.md). Said out loud, and overridable.
+    os.environ.setdefault("TWO_FACTOR_REQUIRED_FOR_STAFF", "false")
+    if os.environ["TWO_FACTOR_REQUIRED_FOR_STAFF"].strip().lower() in {"0", "false", "no", "off"}:
+        click.echo("\nThis demo does NOT require two-factor sign-in of staff and administrators "
+                   "(TWO_FACTOR_REQUIRED_FOR_STAFF=false);\nproduction does. Any account can add an authenticator "
+                   "app or a passkey under Account security.")
     click.echo(f"\nThe portal is at {local_url(host, port)}  (Ctrl+C stops it)\n")
     sys.stdout.flush()
     ctx.invoke(serve, host=host, port=port, workers=1)

@@ -3,6 +3,7 @@
 from piccolo.conf.apps import AppConfig
 
 from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, Session, User
+from portal.accounts.two_factor.tables import Passkey, RecoveryCode, SecondFactorFailure, TotpFactor, TwoFactorChallenge
 from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, DeadlineReminder, PendingSave
 from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
 from portal.awards.decision_tables import Decision
@@ -69,6 +70,11 @@ ALL_TABLES = [
     LetterTemplate,
     LetterBatch,
     Letter,
+    TotpFactor,
+    RecoveryCode,
+    Passkey,
+    TwoFactorChallenge,
+    SecondFactorFailure,
 ]
 
 APP_CONFIG = AppConfig(

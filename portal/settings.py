@@ -112,6 +112,9 @@ class Settings:
     sends them, e.g. from cron)."""
     access_log: bool = False
     """Log one line per request (`GET /programs 200`, logger `portal.access`); off by default."""
+    two_factor_required_for_staff: bool = True
+    """Staff and administrators must set up two-factor sign-in (an authenticator app or a passkey) before they
+    can use any other page: they control payouts. `portal demo` turns it off for its demo accounts, and says so."""
 
     @property
     def production(self) -> bool:
@@ -238,4 +241,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         hsts_seconds=_int(environ, "HSTS_SECONDS", 31536000 if production else 0),
         reminder_interval_seconds=_int(environ, "REMINDER_INTERVAL_SECONDS", 900),
         access_log=_bool(environ, "PORTAL_ACCESS_LOG", False),
+        two_factor_required_for_staff=_bool(environ, "TWO_FACTOR_REQUIRED_FOR_STAFF", True),
     )

@@ -9,6 +9,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 
 from portal.accounts import forms, services
+from portal.accounts.two_factor import controllers as two_factor
 from portal.core.errors import Invalid
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
@@ -44,6 +45,8 @@ async def login(request: Request) -> Response:
     except Invalid as exc:
         return render(request, "accounts/login.html", {"values": {"email": text(data, "email", 320)},
                                                        "errors": exc.errors, "next": target}, status_code=422)
+    if await two_factor.needs_second_step(user_id):  # the session is authenticated only after the second step
+        return await two_factor.second_step_redirect(request, user_id, target)
     await state_of(request).sign_in(user_id)
     return redirect(request, target)
 

@@ -56,9 +56,27 @@ VALID_ANSWERS: dict[str, Any] = {
 }
 
 
-async def make_user(email: str, name: str = "", *, is_admin: bool = False) -> int:
+# Staff and administrators must sign in with a second factor: the factories give every one they make an
+# authenticator app with this secret, and tests.support.Client.login types its codes (pass two_factor=False for
+# one without, e.g. to test that they are sent to enrol).
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+async def give_totp(user_id: int, secret: str = STAFF_TOTP_SECRET) -> None:
+    """A confirmed authenticator app for the user (once)."""
+    from portal.accounts.two_factor.tables import TotpFactor
+
+    if not await TotpFactor.exists().where(TotpFactor.user == user_id):
+        now = clock.now()
+        await TotpFactor.insert(TotpFactor(user=user_id, secret=secret, confirmed_at=now, created_at=now))
+
+
+async def make_user(email: str, name: str = "", *, is_admin: bool = False, two_factor: bool | None = None) -> int:
+    """A user with the personas' password; administrators get an authenticator app unless two_factor=False."""
     rows = await User.insert(User(email=email, name=name or email.split("@")[0].title(), password_hash=_HASH,
                                   is_admin=is_admin, created_at=clock.now())).returning(User.id)
+    if two_factor or (two_factor is None and is_admin):
+        await give_totp(rows[0]["id"])
     return rows[0]["id"]
 
 
@@ -69,8 +87,11 @@ async def make_org(kind: str, name: str, *, state: str = "", population: int | N
     return rows[0]["id"]
 
 
-async def add_member(user_id: int, org_id: int, role: str) -> None:
+async def add_member(user_id: int, org_id: int, role: str, *, two_factor: bool = True) -> None:
+    """A membership; staff get an authenticator app unless two_factor=False."""
     await Membership.insert(Membership(user=user_id, organisation=org_id, role=role, created_at=clock.now()))
+    if role == "staff" and two_factor:
+        await give_totp(user_id)
 
 
 async def make_program(network_id: int, slug: str, *, status: str = "open", deadline_in: timedelta = timedelta(days=30),

@@ -299,6 +299,11 @@ PUBLIC_OR_SELF = {  # routes every persona may use: public pages, sign-in, token
     "/", "/programs", "/programs/{slug:str}", "/login", "/logout", "/register", "/reset", "/reset/{token:str}",
     "/invitations/{token:str}", "/team-invitations/{token:str}", "/static/{file_path:path}", "/vendor/htmx/{file_path:path}",
     "/vendor/uswds/{file_path:path}",
+    # two-factor sign-in: the pending sign-in's own step, and each user's own factors (tests/security/test_two_factor_*)
+    "/login/two-factor", "/login/two-factor/passkey-options", "/account/security", "/account/security/totp",
+    "/account/security/totp/confirm", "/account/security/totp/remove", "/account/security/recovery-codes",
+    "/account/security/passkeys/options", "/account/security/passkeys",
+    "/account/security/passkeys/{passkey_id:int}/remove", "/vendor/simplewebauthn/{file_path:path}",
 }
 
 

@@ -144,3 +144,9 @@ def test_settings_access_log_is_turned_on_by_its_variable(tmp_path):
     assert load_settings(env(tmp_path, PORTAL_ACCESS_LOG="true")).access_log is True
     with pytest.raises(SettingsError, match="PORTAL_ACCESS_LOG"):
         load_settings(env(tmp_path, PORTAL_ACCESS_LOG="loud"))
+
+
+def test_settings_two_factor_is_required_of_staff_unless_switched_off(tmp_path):
+    assert load_settings(env(tmp_path)).two_factor_required_for_staff is True
+    off = load_settings(env(tmp_path, TWO_FACTOR_REQUIRED_FOR_STAFF="false"))
+    assert off.two_factor_required_for_staff is False
