@@ -116,6 +116,8 @@ async def reset(request: Request, token: FromPath[str]) -> Response:
     except Invalid as exc:
         return render(request, "accounts/reset.html", {"token": token, "valid": True, "errors": exc.errors}, status_code=422)
     user_id = await services.reset_password(actor(request), token, password)
+    if await two_factor.needs_second_step(user_id):  # a reset link proves the email, not the second factor
+        return await two_factor.second_step_redirect(request, user_id, "/dashboard")
     await state_of(request).sign_in(user_id)
     return redirect(request, "/dashboard")
 

@@ -7,6 +7,7 @@ from portal.accounts.two_factor import services
 from portal.accounts.two_factor.tables import SecondFactorFailure
 from portal.core.tables import AuditEvent
 from tests.factories import PASSWORD, PERSONAS, STAFF_TOTP_SECRET
+from tests.security.test_password_reset_requests import reset_links
 from tests.support import fresh_recovery_code
 
 STAFF = PERSONAS["staff"]
@@ -114,3 +115,16 @@ async def test_factor_changes_need_a_csrf_token(as_persona, world):
         response = await staff.post(url, {}, csrf=False)
         assert response.status_code == 403, url
     assert await TotpFactor.count().where(TotpFactor.confirmed_at.is_not_null() & (TotpFactor.user == world["staff"])) == 1
+
+
+async def test_a_password_reset_does_not_skip_the_second_step(client, world):
+    await client.get("/reset")
+    assert (await client.post("/reset", {"email": STAFF})).status_code == 200
+    [link] = await reset_links(STAFF)
+    new = "quiet violet harbour lanterns"
+    response = await client.post(link, {"password": new, "password_confirm": new})
+    assert response.status_code == 303, response.text[:3000]
+    assert response.headers["location"].startswith("/login/two-factor")
+    assert "portal_session" not in client.http.cookies
+    response = await client.get("/staff")
+    assert (response.status_code, response.headers["location"].startswith("/login")) == (303, True)
