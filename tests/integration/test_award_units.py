@@ -134,3 +134,29 @@ async def test_award_status_shown_is_offered_without_an_acceptance_record(world,
     html = (await (await as_persona("colleague")).get(f"/awards/{award_id}")).text
     assert 'data-testid="award-status">Offered</span>' in html
     assert "The city has not answered the award yet." in html
+
+
+async def test_cohort_seat_awarded_on_its_own_page_needs_no_amount(world, as_persona):
+    await Program.update({Program.offer_kind: "cohort_seat"}).where(Program.id == world["program"])
+    staff = await as_persona("staff")
+    form = (await staff.get(f"/staff/applications/{world['application_a']}/decision")).text
+    assert "Value counted against the budget (US dollars)" in form
+    response = await staff.post(f"/staff/applications/{world['application_a']}/decision", {
+        "decision": "award", "amount": "", "conditions": "", "start_date": "2027-01-01", "end_date": "2027-12-31"})
+    assert response.status_code == 303
+    award = await Award.select(Award.id, Award.amount_cents, Award.ta_hours).first()
+    assert (award["amount_cents"], award["ta_hours"]) == (0, 0)
+    email = await OutboundEmail.select(OutboundEmail.body_text).where(
+        OutboundEmail.to_address == "applicant@springfield.gov").first()
+    assert "award Springfield one seat in the program's cohort under" in " ".join(email["body_text"].split())
+
+
+async def test_letter_preview_speaks_in_the_programs_unit(world, as_persona):
+    await Program.update({Program.offer_kind: "cohort_seat"}).where(Program.id == world["program"])
+    staff = await as_persona("staff")
+    response = await staff.post(f"/staff/programs/{world['program']}/letters/preview", {
+        "kind": "award", "subject": "Award", "body": "Amount: {{ amount }}. Payments: {{ payment_schedule }}"},
+        headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert ("Amount: One seat in the program&#39;s cohort. Payments: Nothing is paid under this award: it gives one "
+            "seat in the program&#39;s cohort, not money.") in response.text
