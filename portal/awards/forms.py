@@ -58,6 +58,16 @@ def amount_to_award(raw: str) -> tuple[int | None, str | None]:
     return cents, None
 
 
+def value_to_award(raw: str) -> tuple[int | None, str | None]:
+    """The value of a seat or of hours (counted against the budget, never paid), in cents: blank is $0."""
+    if not raw:
+        return 0, None
+    cents = dollars_to_cents(raw)
+    if cents is None:
+        return None, "Enter the value in dollars, like 5000, or leave it blank."
+    return cents, None
+
+
 def _date(raw: str) -> date | None:
     try:
         return date.fromisoformat(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
@@ -82,10 +92,7 @@ def award_input(data: dict[str, Any], budget_left_cents: int, offer_kind: str = 
     Hours of technical assistance are optional beside cash, required for a technical-assistance program."""
     errors: dict[str, str] = {}
     raw_amount = _text(data, "amount", 40)
-    if offer_kind not in PAID_KINDS and raw_amount.strip() in ("", "0", "$0"):
-        cents, problem = 0, None
-    else:
-        cents, problem = amount_to_award(raw_amount)
+    cents, problem = amount_to_award(raw_amount) if offer_kind in PAID_KINDS else value_to_award(raw_amount)
     ta_hours, hours_problem = hours_input(_text(data, "ta_hours", 20), required=offer_kind == "ta_hours")
     if hours_problem:
         errors["ta_hours"] = hours_problem
