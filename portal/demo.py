@@ -7,7 +7,11 @@ write transaction: either everything is there or nothing is. Organisations and m
 hashed once (argon2 is deliberately slow); applications, reviews, awards and reports are written as rows
 shaped exactly as their services write them (statuses from `portal.applications.rules`, answers following
 `portal.programs.formdef`, receipt numbers and content hashes made by `portal.applications.services`, report
-due dates by `portal.reporting.services.award_due_dates`), with audit rows dated when each thing happened.
+due dates by `portal.reporting.services.award_due_dates`), with audit rows dated when each thing happened. What the
+records must justify goes through the services themselves: the tranches an award is paid in, and the city's
+acceptance of an award the story calls accepted (its letter, acceptance record and countersigned PDF). No
+conditions text restates a figure the records hold (amounts, tranches, dates): the letter states those from the
+records.
 
 Every demo account uses DEMO_PASSWORD. The accounts worth trying first are DEMO_ACCOUNTS (printed by
 `portal demo` and listed in README.md); every city has `owner@<city>.example` and `member@<city>.example`.
@@ -20,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from portal.accounts import services as accounts
@@ -571,8 +576,8 @@ def program_specs(now: datetime) -> list[ProgramSpec]:
             budget_cents=60_000_000, max_award_cents=7_500_000, status="open",
             opens_at=now - timedelta(days=40), deadline_at=_local(today + timedelta(days=3), 17, 0, chicago),
             timezone=chicago, signatory="Maya Thompson, Program Director, Mayors Innovation Project",
-            conditions=("Funds are spent on the approved plan within 12 months. An interim report after six "
-                        "months and a final report with outcome metrics are due as scheduled."),
+            conditions=("Funds are spent on the approved plan within the award period. The interim and final "
+                        "reports (the final one with outcome metrics) are due as the reporting schedule says."),
             award_start=date(today.year + 1, 1, 1), award_end=date(today.year + 1, 12, 31),
             funders=(("early-years-futures-fund", 60_000_000),),
         ),
@@ -636,9 +641,9 @@ def program_specs(now: datetime) -> list[ProgramSpec]:
             budget_cents=200_000_000, max_award_cents=100_000_000, status="closed",
             opens_at=now - timedelta(days=320), deadline_at=_local(today - timedelta(days=240), 17, 0, denver),
             timezone=denver, signatory="Daniel Ortiz, Program Director, National League of Cities",
-            conditions=("Paid in three tranches: 40% at signature, 40% when the interim milestone report is "
-                        "approved, 20% on the final report. Records are kept for three years after the final "
-                        "expenditure report."),
+            # The tranches themselves are records (the award's schedule): the letter states them from there.
+            conditions=("Paid in tranches against milestones, as the payment schedule says. Records are kept for "
+                        "three years after the final expenditure report."),
             award_start=today - timedelta(days=200), award_end=today + timedelta(days=530),
             funders=(("coalition-for-green-capital", 150_000_000), ("iclei-usa", 50_000_000)),
         ),
@@ -692,7 +697,10 @@ APPLICATIONS: list[dict[str, Any]] = [
     # Municipal Investment Fund (closed 240 days ago, decided in rounds): an award in tranches, two waiting.
     {"program": "municipal-investment-fund", "city": "tacoma", "status": "awarded", "days": -5, "quality": 4.5,
      "reviews": {"garcia": "submitted", "banks": "submitted", "novak": "submitted"},
-     "award": {"amount": 45_000_000, "status": "accepted", "decided": 35, "reports": ("submitted", "draft")}},
+     "award": {"amount": 45_000_000, "status": "accepted", "decided": 35, "reports": ("submitted", "draft"),
+               # percent of the amount, when it is paid (portal/awards/tranches.py triggers)
+               "tranches": ((40, "on_acceptance", ""), (40, "on_report_approval", "interim"),
+                            (20, "on_report_approval", "final"))}},
     {"program": "municipal-investment-fund", "city": "albuquerque", "status": "submitted", "days": -2,
      "quality": 4.0, "reviews": {"garcia": "submitted", "banks": "submitted", "novak": "submitted"}},
     {"program": "municipal-investment-fund", "city": "boise", "status": "submitted", "days": -1, "quality": 3.6,
@@ -878,6 +886,7 @@ class _Seeder:
         self.users: dict[str, int] = {}
         self.orgs: dict[str, int] = {}
         self.programs: dict[str, dict[str, Any]] = {}
+        self.awards: list[tuple[int, dict[str, Any], datetime]] = []  # award id, plan, when the city answered
 
     async def audit(self, at: datetime, actor_id: int | None, action: str, object_type: str, object_id: int,
                     **detail: Any) -> None:
@@ -1058,12 +1067,15 @@ class _Seeder:
         # `decided`: days after the deadline (closed programs), or days from now (rolling decisions)
         decided_at = (spec.deadline_at if spec.status == "closed" else self.now) + timedelta(days=plan["decided"])
         decided_at = min(max(decided_at, review_end + timedelta(hours=1)), self.now - timedelta(hours=1))
+        # Offered, as decide_award makes it: the city's answer is recorded later, by the acceptance service.
         rows = await Award.insert(Award(
-            application=application_id, amount_cents=plan["amount"], conditions=spec.conditions,
-            start_date=spec.award_start, end_date=spec.award_end, status=plan["status"],
+            application=application_id, amount_cents=plan["amount"], ta_hours=plan.get("ta_hours", 0),
+            conditions=spec.conditions, start_date=spec.award_start, end_date=spec.award_end, status="offered",
             decided_by=program["staff"], decided_at=decided_at,
         )).returning(Award.id)
         award_id = rows[0]["id"]
+        answered_at = min(decided_at + timedelta(days=4), self.now - timedelta(minutes=30))
+        self.awards.append((award_id, plan, answered_at))
         await self.audit(decided_at, program["staff"], "award.decided", "award", award_id,
                          application_id=application_id, amount_cents=plan["amount"])
         dues = award_due_dates(spec.award_start, spec.award_end,
@@ -1088,6 +1100,29 @@ class _Seeder:
             if state == "submitted":
                 await self.audit(submitted_at, owner, "report.submitted", "report", rows[0]["id"], award_id=award_id)
 
+    async def answer_awards(self, files_dir: Path) -> None:
+        """Each award's payment schedule and the city's answer, through the services a real award goes through:
+        the tranches (`tranches.set_schedule`); for an award the story calls accepted, the signer's acceptance
+        (`acceptance.accept_award`: the award letter made and stored, the `award_acceptance` row with its hash,
+        the award `accepted`, the countersigned PDF) and the tranches due on acceptance released (their
+        payments wait for the manual rail: no Stripe in the demo). No email is sent."""
+        from portal.accounts.sessions import load_principal
+        from portal.awards import acceptance, queries as award_queries, tranches
+
+        for award_id, plan, answered_at in self.awards:
+            if plan.get("tranches"):
+                await tranches.set_schedule(self.system, award_id, _tranche_rows(plan))
+            if plan["status"] != "accepted":
+                continue
+            award = await award_queries.get_award(award_id)
+            assert award is not None
+            signer = await load_principal(await acceptance.signer_id(award) or 0)
+            assert signer is not None
+            actor = Actor(user=signer, ip="demo-seed")
+            await acceptance.accept_award(actor, award, signer.name, "Mayor", True, files_dir, at=answered_at,
+                                          notify=False)
+            await tranches.release_on_acceptance(actor, award_id, None)
+
     async def bids(self) -> None:
         """Reviewers' preferences and declared conflicts on applications not yet assigned."""
         for slug, city, reviewer, level in PREFERENCES:
@@ -1104,6 +1139,18 @@ class _Seeder:
                              application_id, source="reviewer")
 
 
+def _tranche_rows(plan: dict[str, Any]) -> list[Any]:
+    """The plan's tranches (percent of the amount, trigger, report) in cents; the last takes any rounding."""
+    from portal.awards.tranches import TrancheInput
+
+    rows, left = [], plan["amount"]
+    for n, (percent, trigger, report_kind) in enumerate(plan["tranches"], start=1):
+        cents = left if n == len(plan["tranches"]) else plan["amount"] * percent // 100
+        left -= cents
+        rows.append(TrancheInput(amount_cents=cents, trigger=trigger, report_kind=report_kind, due_date=None))
+    return rows
+
+
 async def _is_empty() -> bool:
     return not (await User.exists() or await Organisation.exists() or await Program.exists())
 
@@ -1115,6 +1162,14 @@ async def seed_default_letter_templates() -> None:
     await seed_default_templates()
 
 
+def _files_dir(settings: Any) -> Path:
+    if settings is None:
+        from portal.settings import load_settings
+
+        settings = load_settings()
+    return settings.files_dir
+
+
 async def seed(settings: Any = None) -> bool:
     """Load the demo into an empty database; returns False (and writes nothing) if it has data already.
 
@@ -1122,7 +1177,9 @@ async def seed(settings: Any = None) -> bool:
     rubrics, funders, staff and reviewer roles, review panels and their members), applications, review
     assignments and scores, reviewers' preferences and a declared conflict, awards and
     reports described in this module; audit rows dated as the demo's story goes, and one `demo.seeded`.
-    No email is sent.
+    Then, through the award services (`_Seeder.answer_awards`): the tranches of the awards paid in tranches,
+    and for each award the story calls accepted its letter (a PDF under the settings' files directory), the
+    signer's acceptance record and countersigned PDF. No email is sent.
     """
     if getattr(settings, "production", False):  # the accounts share a published password
         raise RuntimeError("The demo data is never loaded with PORTAL_ENV=production.")
@@ -1138,6 +1195,7 @@ async def seed(settings: Any = None) -> bool:
             await seeder.application(entry)
         await seeder.bids()
         await seed_default_letter_templates()
+        await seeder.answer_awards(_files_dir(settings))
         await seeder.audit(now, None, "demo.seeded", "portal", 0, programs=len(seeder.programs),
                            applications=len(APPLICATIONS), statuses=sorted({e["status"] for e in APPLICATIONS}))
     return True

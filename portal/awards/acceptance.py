@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -87,10 +88,11 @@ async def _letter_sha256(actor: Actor, award: dict[str, Any], files_dir: Path) -
     return hashlib.sha256(await award_services.letter_bytes(actor, award, files_dir)).hexdigest()
 
 
-async def _record(actor: Actor, award_id: int, decision: str, public_url: str = "", **fields: Any) -> None:
+async def _record(actor: Actor, award_id: int, decision: str, public_url: str = "", *, at: datetime | None = None,
+                  notify: bool = True, **fields: Any) -> None:
     """Insert the acceptance row and move the award from offered, and tell the city's members and the
-    program's contact address (email `award_answered`, in the same transaction); Conflict if it was answered
-    meanwhile."""
+    program's contact address (email `award_answered`, in the same transaction, unless `notify` is False);
+    Conflict if it was answered meanwhile."""
     try:
         async with write_transaction():
             moved = await Award.update({Award.status: decision}).where(
@@ -98,11 +100,12 @@ async def _record(actor: Actor, award_id: int, decision: str, public_url: str = 
             if not moved:
                 raise Conflict("This award has already been answered.")
             await AwardAcceptance.insert(AwardAcceptance(
-                award=award_id, user=actor.user_id, decision=decision, at=clock.now(), ip_address=actor.ip[:64],
-                **fields))
+                award=award_id, user=actor.user_id, decision=decision, at=at or clock.now(),
+                ip_address=actor.ip[:64], **fields))
             await audit.record(actor, f"award.{decision}", "award", award_id,
                                **{k: v for k, v in fields.items() if k in ("typed_name", "title", "letter_sha256")})
-            await _tell(actor, award_id, decision, public_url, fields)
+            if notify:
+                await _tell(actor, award_id, decision, public_url, fields)
     except Duplicate as exc:
         raise Conflict("This award has already been answered.") from exc
 
@@ -140,7 +143,8 @@ def acceptance_errors(typed_name: str, title: str, agreed: bool, account_name: s
 
 
 async def accept_award(actor: Actor, award: dict[str, Any], typed_name: str, title: str, agreed: bool,
-                       files_dir: Path, public_url: str = "") -> dict[str, Any]:
+                       files_dir: Path, public_url: str = "", *, at: datetime | None = None,
+                       notify: bool = True) -> dict[str, Any]:
     """The signer accepts the award.
 
     Writes, in one transaction: an `award_acceptance` row (accepted, typed name, title, UTC time, address,
@@ -149,6 +153,7 @@ async def accept_award(actor: Actor, award: dict[str, Any], typed_name: str, tit
     the countersigned PDF under files/countersigned with its SHA-256 on the acceptance row (audit
     `award.countersigned`). Invalid (422) for a name that is not the signer's account name, a missing title or
     agreement; Forbidden for anyone but the signer; Conflict once answered. The caller releases the tranches.
+    The demo, whose story is in the past, passes the time it was signed (`at`) and sends no email (`notify`).
     """
     user = await _check_signer(actor, award)
     typed_name, title = typed_name.strip(), " ".join(title.split())
@@ -156,7 +161,8 @@ async def accept_award(actor: Actor, award: dict[str, Any], typed_name: str, tit
     if errors:
         raise Invalid(errors)
     sha = await _letter_sha256(actor, award, files_dir)
-    await _record(actor, award["id"], "accepted", public_url, typed_name=typed_name, title=title, letter_sha256=sha)
+    await _record(actor, award["id"], "accepted", public_url, at=at, notify=notify, typed_name=typed_name,
+                  title=title, letter_sha256=sha)
     try:
         await make_countersigned(actor, award["id"], files_dir)
     except Exception:  # the acceptance stands; the PDF is made again when first downloaded

@@ -23,14 +23,16 @@ async def award_extras(user: Principal, award: dict[str, Any]) -> dict[str, Any]
     """What the award page shows from this piece: the acceptance, whether `user` signs, the tranches, the
     payout account (for the city's owner), the ledger (for staff)."""
     manage = rules.can_manage_award(user, award)
+    answer = await acceptance.get_acceptance(award["id"])
     return {
-        "acceptance": await acceptance.get_acceptance(award["id"]),
+        "acceptance": answer,
+        "shown_status": rules.shown_status(award, answer),
         "can_sign": award["status"] == "offered" and await acceptance.can_sign(user, award),
         "tranches": await tranches.list_tranches(award["id"]),
         "triggers": tranches.TRIGGERS,
         "tranche_statuses": tranches.STATUSES,
         "payout": await onboarding.get_payout(award["city_id"]),
-        "is_city_owner": user.org_roles.get(award["city_id"]) == "owner",
+        "can_set_up_payouts": rules.can_set_up_payouts(user, award),
         "award_ledger": await ledger.award_ledger(award["id"]) if manage else None,
     }
 

@@ -33,7 +33,7 @@ async def decision_context(application: dict[str, Any]) -> dict[str, Any]:
 
 
 def award_defaults(program: dict[str, Any]) -> dict[str, str]:
-    return {"amount": "", "conditions": program["letter_conditions"] or "", "note": "",
+    return {"amount": "", "ta_hours": "", "conditions": program["letter_conditions"] or "", "note": "",
             "start_date": program["award_start"].isoformat() if program["award_start"] else "",
             "end_date": program["award_end"].isoformat() if program["award_end"] else ""}
 
@@ -65,7 +65,8 @@ async def decide(request: Request, application_id: FromPath[int]) -> Response:
             await services.decline_application(actor(request), application_id, forms.decline_input(data),
                                                settings.public_url)
             return redirect(request, f"/staff/applications/{application_id}/decision")
-        award = forms.award_input(data, await queries.budget_left_cents(application["program"]["id"]))
+        program = application["program"]
+        award = forms.award_input(data, await queries.budget_left_cents(program["id"]), program["offer_kind"])
         award_id = await services.decide_award(actor(request), application_id, award, settings.public_url,
                                                settings.files_dir)
     except Invalid as exc:

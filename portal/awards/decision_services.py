@@ -164,11 +164,14 @@ def release_problems(state: dict[str, Any], confirmed: Confirmations) -> dict[st
     return errors
 
 
-def _conditions(terms: dict[str, Any], draft: dict[str, Any], offer_kind: str) -> str:
-    conditions = terms.get("letter_conditions") or ""
-    if offer_kind == "ta_hours" and draft["quantity"]:
-        conditions = f"Technical assistance: {int(draft['quantity']):,} hours.\n\n{conditions}".strip()
-    return conditions
+def award_of_draft(terms: dict[str, Any], draft: dict[str, Any], offer_kind: str) -> AwardInput:
+    """The award an award draft becomes at release: its amount (money, or the value of a seat or of hours), its
+    hours of technical assistance stored on the award (`ta_hours`; a cohort seat's quantity is the seat, not
+    hours), the program's conditions and award period. The hours are not written into the conditions: the
+    letter and the pages say them from the record (portal/awards/terms.py)."""
+    hours = int(draft["quantity"] or 0) if offer_kind != "cohort_seat" else 0
+    return AwardInput(amount_cents=int(draft["amount_cents"]), conditions=terms.get("letter_conditions") or "",
+                      start_date=terms.get("award_start"), end_date=terms.get("award_end"), ta_hours=hours)
 
 
 async def release(actor: Actor, program: dict[str, Any], confirmed: Confirmations, public_url: str,
@@ -202,9 +205,7 @@ async def release(actor: Actor, program: dict[str, Any], confirmed: Confirmation
             draft = row["draft"]
             award_id = None
             if draft["outcome"] == "award":
-                award = AwardInput(amount_cents=int(draft["amount_cents"]),
-                                   conditions=_conditions(terms, draft, state["offer_kind"]),
-                                   start_date=terms.get("award_start"), end_date=terms.get("award_end"))
+                award = award_of_draft(terms, draft, state["offer_kind"])
                 try:
                     # Over the budget only when staff confirmed it (release_problems refused otherwise); the
                     # letters are made after the commit, so a rolled-back release leaves no file behind.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from portal.awards.terms import PAID_KINDS
 from portal.core.errors import Invalid
 from portal.core.templating import money
 
@@ -14,8 +15,9 @@ MAX_CONDITIONS_CHARS = 8000
 MAX_NOTE_CHARS = 4000
 _DOLLARS = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
 
-LABELS = {"amount": "Amount", "conditions": "Conditions", "start_date": "Start date", "end_date": "End date",
-          "note": "Note to the city"}
+MAX_HOURS = 100_000
+LABELS = {"amount": "Amount", "ta_hours": "Hours of technical assistance", "conditions": "Conditions",
+          "start_date": "Start date", "end_date": "End date", "note": "Note to the city"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class AwardInput:
     conditions: str
     start_date: date | None
     end_date: date | None
+    ta_hours: int = 0  # hours of technical assistance, alone or beside the amount (portal/awards/terms.py)
 
 
 def _text(data: dict[str, Any], key: str, limit: int) -> str:
@@ -55,6 +58,16 @@ def amount_to_award(raw: str) -> tuple[int | None, str | None]:
     return cents, None
 
 
+def value_to_award(raw: str) -> tuple[int | None, str | None]:
+    """The value of a seat or of hours (counted against the budget, never paid), in cents: blank is $0."""
+    if not raw:
+        return 0, None
+    cents = dollars_to_cents(raw)
+    if cents is None:
+        return None, "Enter the value in dollars, like 5000, or leave it blank."
+    return cents, None
+
+
 def _date(raw: str) -> date | None:
     try:
         return date.fromisoformat(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
@@ -62,11 +75,27 @@ def _date(raw: str) -> date | None:
         return None
 
 
-def award_input(data: dict[str, Any], budget_left_cents: int) -> AwardInput:
-    """Validate the award form; Invalid with every error at once."""
+def hours_input(raw: str, required: bool) -> tuple[int, str | None]:
+    """Hours of technical assistance typed on the form: (hours, None), or (0, why not)."""
+    if not raw:
+        return 0, "Enter the hours of technical assistance." if required else None
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_HOURS:
+        return 0, f"Enter the hours as a whole number from 1 to {MAX_HOURS:,}."
+    return int(raw), None
+
+
+def award_input(data: dict[str, Any], budget_left_cents: int, offer_kind: str = "cash") -> AwardInput:
+    """Validate the award form; Invalid with every error at once.
+
+    For a cash grant or travel stipend the amount is money, more than $0. For a cohort seat or technical
+    assistance nothing is paid: the amount is the value counted against the budget and may be 0 or left blank.
+    Hours of technical assistance are optional beside cash, required for a technical-assistance program."""
     errors: dict[str, str] = {}
     raw_amount = _text(data, "amount", 40)
-    cents, problem = amount_to_award(raw_amount)
+    cents, problem = amount_to_award(raw_amount) if offer_kind in PAID_KINDS else value_to_award(raw_amount)
+    ta_hours, hours_problem = hours_input(_text(data, "ta_hours", 20), required=offer_kind == "ta_hours")
+    if hours_problem:
+        errors["ta_hours"] = hours_problem
     if problem:
         errors["amount"] = problem
     elif cents > budget_left_cents:
@@ -89,7 +118,7 @@ def award_input(data: dict[str, Any], budget_left_cents: int) -> AwardInput:
     if errors:
         raise Invalid(errors)
     assert cents is not None
-    return AwardInput(amount_cents=cents, conditions=conditions, start_date=start, end_date=end)
+    return AwardInput(amount_cents=cents, conditions=conditions, start_date=start, end_date=end, ta_hours=ta_hours)
 
 
 def decline_input(data: dict[str, Any]) -> str:

@@ -7,11 +7,12 @@ from typing import Any
 from portal.accounts.tables import Membership, Organisation
 from portal.applications.tables import Application
 from portal.awards.tables import Award
+from portal.awards.terms import with_terms
 from portal.db import placeholders, to_date
 from portal.programs.tables import Program
 
 AWARD_COLUMNS = (
-    Award.id, Award.application, Award.amount_cents, Award.conditions, Award.start_date, Award.end_date,
+    Award.id, Award.application, Award.amount_cents, Award.ta_hours, Award.conditions, Award.start_date, Award.end_date,
     Award.status, Award.decided_at, Award.letter_file, Award.letter_sha256,
     Award.application.organisation.as_alias("city_id"),
     Award.application.organisation.name.as_alias("city_name"),
@@ -45,16 +46,17 @@ async def budget_left_cents(program_id: int) -> int:
 
 
 async def get_award(award_id: int) -> dict[str, Any] | None:
-    return await Award.select(*AWARD_COLUMNS).where(Award.id == award_id).first()
+    """One award with its program and city, and what it gives (`terms`, portal/awards/terms.py)."""
+    return with_terms(await Award.select(*AWARD_COLUMNS).where(Award.id == award_id).first())
 
 
 async def award_for_application(application_id: int) -> dict[str, Any] | None:
-    return await Award.select(*AWARD_COLUMNS).where(Award.application == application_id).first()
+    return with_terms(await Award.select(*AWARD_COLUMNS).where(Award.application == application_id).first())
 
 
 # On every city member's dashboard: plain SQL, as Piccolo took longer to build this join than to run it.
 CITY_AWARDS_SQL = """
-SELECT a.id, a.amount_cents, a.start_date, a.end_date, a.status, o.name AS city_name,
+SELECT a.id, a.amount_cents, a.ta_hours, a.start_date, a.end_date, a.status, o.name AS city_name,
        p.title AS program_title, p.offer_kind AS offer_kind, p.offer_text AS offer_text
 FROM award a JOIN application ap ON ap.id = a.application JOIN organisation o ON o.id = ap.organisation
 JOIN program p ON p.id = ap.program
@@ -68,6 +70,7 @@ async def list_awards_for_cities(city_ids: list[int]) -> list[dict[str, Any]]:
     rows = await Award.raw(CITY_AWARDS_SQL.format(cities=placeholders(city_ids)), *[int(c) for c in city_ids])
     for row in rows:
         row["start_date"], row["end_date"] = to_date(row["start_date"]), to_date(row["end_date"])
+        with_terms(row)
     return rows
 
 

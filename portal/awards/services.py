@@ -33,13 +33,6 @@ log = logging.getLogger(__name__)
 
 LETTERS_DIR = "letters"
 
-OFFER_LABELS = {
-    "cash": "Cash grant",
-    "cohort_seat": "Seat in the program's cohort",
-    "ta_hours": "Technical assistance",
-    "travel": "Travel stipend",
-}
-
 
 async def _lock(table: type, row_id: int) -> None:
     """On PostgreSQL, lock the row until the transaction ends (SQLite's IMMEDIATE transaction already
@@ -103,7 +96,8 @@ async def decide_award(actor: Actor, application_id: int, award: AwardInput, pub
             if over_budget and not allow_over_budget:
                 raise Invalid({"amount": f"The amount is more than the program's budget left ({money(max(left, 0))})."})
             rows = await Award.insert(Award(
-                application=application_id, amount_cents=award.amount_cents, conditions=award.conditions,
+                application=application_id, amount_cents=award.amount_cents, ta_hours=award.ta_hours,
+                conditions=award.conditions,
                 start_date=award.start_date, end_date=award.end_date, status="offered",
                 decided_by=actor.user_id, decided_at=clock.now(),
             )).returning(Award.id)
@@ -111,7 +105,8 @@ async def decide_award(actor: Actor, application_id: int, award: AwardInput, pub
             await _set_status(application, "awarded")
             await schedule_reports(actor, award_id)
             await audit.record(actor, "award.decided", "award", award_id, application_id=application_id,
-                               amount_cents=award.amount_cents, over_budget_cents=over_budget)
+                               amount_cents=award.amount_cents, ta_hours=award.ta_hours,
+                               over_budget_cents=over_budget)
             details = await queries.get_award(award_id)
             assert details is not None
             for member in await queries.city_member_emails(application["organisation"]):

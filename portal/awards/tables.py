@@ -4,6 +4,7 @@ from piccolo.columns import (
     BigInt,
     Date,
     ForeignKey,
+    Integer,
     OnDelete,
     Text,
     Timestamptz,
@@ -17,7 +18,8 @@ from portal.applications.tables import Application
 
 class Award(Table, tablename="award"):
     application = ForeignKey(Application, on_delete=OnDelete.restrict, unique=True)
-    amount_cents = BigInt()
+    amount_cents = BigInt()  # what it means depends on the program's offer kind: see portal/awards/terms.py
+    ta_hours = Integer(default=0)  # hours of technical assistance, alone or beside cash
     conditions = Text(default="")
     start_date = Date(null=True, default=None)
     end_date = Date(null=True, default=None)

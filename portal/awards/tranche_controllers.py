@@ -23,8 +23,9 @@ async def set_schedule(request: Request, award_id: FromPath[int]) -> Response:
     data = await read_form(request)
     user = current_user(request)
     award = await get_award_for(user, award_id, "manage")
+    tranches.refuse_unpaid(award)
     try:
-        rows = tranches.schedule_input(data, int(award["amount_cents"]))
+        rows = tranches.schedule_input(data, award["terms"].cash_cents)
         await tranches.set_schedule(actor(request), award_id, rows)
     except Invalid as exc:
         ctx = await award_page_context(user, award)

@@ -147,11 +147,18 @@ async def _lock_award(award_id: int) -> None:
         await Tranche.raw("SELECT id FROM award WHERE id = {} FOR UPDATE", award_id)
 
 
+def refuse_unpaid(award: dict[str, Any]) -> None:
+    """Conflict for an award that pays no money (a cohort seat, technical assistance): it has no tranches."""
+    if not award["terms"].is_paid:
+        raise Conflict(f"This award pays no money ({award['terms'].phrase}): there is nothing to schedule.")
+
+
 async def set_schedule(actor: Actor, award_id: int, rows: list[TrancheInput]) -> None:
     """Replace the award's schedule.
 
     Writes, in one transaction: the award's tranche rows deleted and inserted again (positions 1..n); an audit
-    row `tranche.schedule_set`. Conflict once a tranche is released, or if the award was declined.
+    row `tranche.schedule_set`. Conflict once a tranche is released, if the award was declined, or if it pays
+    no money (`refuse_unpaid`). The tranches add up to the award's cash (portal/awards/terms.py).
     """
     async with write_transaction():
         await _lock_award(award_id)
@@ -160,8 +167,10 @@ async def set_schedule(actor: Actor, award_id: int, rows: list[TrancheInput]) ->
             raise NotFound()
         if award["status"] == "declined":
             raise Conflict("The city declined this award: there is nothing to pay.")
-        if sum(r.amount_cents for r in rows) != award["amount_cents"]:
-            raise Invalid({"total": f"The tranches must add up to the award, {money(award['amount_cents'])}."})
+        refuse_unpaid(award)
+        cash_cents = award["terms"].cash_cents
+        if sum(r.amount_cents for r in rows) != cash_cents:
+            raise Invalid({"total": f"The tranches must add up to the award, {money(cash_cents)}."})
         if await Tranche.exists().where((Tranche.award == award_id) & (Tranche.status != "scheduled")):
             raise Conflict("A tranche has been released: the schedule can no longer change.")
         await Tranche.delete().where(Tranche.award == award_id)

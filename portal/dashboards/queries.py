@@ -13,6 +13,7 @@ from piccolo.query.functions.aggregate import Count
 
 from portal.applications.tables import Application
 from portal.awards.tables import Award
+from portal.awards.terms import with_terms
 from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
 from portal.payments import ledger
@@ -71,13 +72,15 @@ async def list_awards(program_ids: list[int]) -> list[dict[str, Any]]:
     if not program_ids:
         return []
     rows = await Award.select(
-        Award.id, Award.amount_cents, Award.status, Award.start_date, Award.end_date, Award.decided_at,
-        Award.application.program.as_alias("program_id"),
+        Award.id, Award.amount_cents, Award.ta_hours, Award.status, Award.start_date, Award.end_date,
+        Award.decided_at, Award.application.program.as_alias("program_id"),
+        Award.application.program.offer_kind.as_alias("offer_kind"),
         Award.application.organisation.name.as_alias("city_name"),
         Award.application.organisation.state.as_alias("city_state"),
     ).where(Award.application.program.is_in(program_ids))
     for row in rows:
         row["amount_cents"] = int(row["amount_cents"])
+        with_terms(row)  # what it gives, in its own unit (a seat, hours, money)
     rows.sort(key=lambda r: (-r["amount_cents"], r["city_name"]))
     return rows
 

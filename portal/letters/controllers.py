@@ -23,7 +23,7 @@ PAGE = "letters/letters.html"
 
 async def _program(request: Request, program_id: int) -> dict[str, Any]:
     program = await get_program_for_staff(current_user(request), program_id)
-    extra = await Program.select(Program.letter_signatory).where(Program.id == program_id).first()
+    extra = await Program.select(Program.letter_signatory, Program.offer_kind).where(Program.id == program_id).first()
     return program | (extra or {})
 
 

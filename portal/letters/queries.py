@@ -96,9 +96,25 @@ def _tranche_schedule(tranches: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _schedule(payments: list[dict[str, Any]], amount_cents: int) -> str:
-    if not payments:
-        return f"{money(amount_cents)} in one payment once you accept the award."
+NOTHING_PAID = "Nothing is paid under this award: it gives {gives}, not money."
+NO_SCHEDULE_YET = ("No payment schedule has been set yet. The program team will send you the schedule before "
+                   "any payment is made.")
+
+
+def payment_schedule(terms: Any, tranches: list[dict[str, Any]], payments: list[dict[str, Any]]) -> str:
+    """The letter's payment schedule, from the stored records only: the tranches staff set; else the transfers
+    already made (`payment` rows); else that no schedule is set yet. An award that pays no money (a cohort seat,
+    technical assistance) says so. `terms` is the award's `portal.awards.terms.AwardTerms`."""
+    if not terms.is_paid:
+        return NOTHING_PAID.format(gives=terms.phrase)
+    if tranches:
+        return _tranche_schedule(tranches)
+    if payments:
+        return _schedule(payments)
+    return NO_SCHEDULE_YET
+
+
+def _schedule(payments: list[dict[str, Any]]) -> str:
     lines = []
     for p in payments:
         when = f"paid {long_date(p['paid_at'])}" if p["paid_at"] else p["status"]
@@ -144,7 +160,7 @@ async def letter_fields(application_id: int, kind: str) -> dict[str, Any] | None
         "reviewer_comments": "", "award_kind": "",
     }
     if kind == "award":
-        award = await Award.select(Award.id, Award.amount_cents, Award.conditions, Award.start_date,
+        award = await Award.select(Award.id, Award.amount_cents, Award.ta_hours, Award.conditions, Award.start_date,
                                    Award.end_date, Award.decided_at).where(Award.application == application_id).first()
         if award is None:
             return None
@@ -153,18 +169,18 @@ async def letter_fields(application_id: int, kind: str) -> dict[str, Any] | None
         tranches = await Tranche.select(Tranche.amount_cents, Tranche.trigger, Tranche.report_kind,
                                         Tranche.due_date).where(Tranche.award == award["id"]).order_by(Tranche.position)
         reports = await list_reports_for_award(award["id"])
-        from portal.awards.services import OFFER_LABELS  # awards' services reach letters on use, not on import
+        from portal.awards.terms import terms_of  # awards' services reach letters on use, not on import
 
-        kind_label = OFFER_LABELS.get(app["offer_kind"], app["offer_kind"] or "")
+        terms = terms_of(award | {"offer_kind": app["offer_kind"]})
         fields |= {
             # An award letter is dated the day of the decision, however often it is made again.
             "date": long_date(clock.as_utc(award["decided_at"]).astimezone(clock.zone(app["timezone"])).date()),
-            "award_kind": kind_label + (f" ({app['offer_text']})" if app["offer_text"] else ""),
-            "amount": money(award["amount_cents"]),
+            "award_kind": terms.label + (f" ({app['offer_text']})" if app["offer_text"] else ""),
+            # What the award gives in its own units: "$25,000 and 80 hours of technical assistance", "One seat
+            # in the program's cohort"; never "$0" for something that is not money.
+            "amount": terms.summary,
             "conditions": award["conditions"] or "None beyond the program's published terms.",
-            # The schedule staff set (tranches); else what was paid so far; else one payment on acceptance.
-            "payment_schedule": (_tranche_schedule(tranches) if tranches
-                                 else _schedule(payments, int(award["amount_cents"]))),
+            "payment_schedule": payment_schedule(terms, tranches, payments),
             "reporting_schedule": "\n".join(f"{r['kind'].capitalize()} report, due {long_date(r['due_on'])}"
                                             for r in reports) or "The program team will tell you when reports are due.",
             "award_period": (f"{long_date(award['start_date'])} to {long_date(award['end_date'])}"

@@ -98,14 +98,20 @@ def letter_document(subject: str, body: str, fields: dict[str, Any]) -> str:
 
 
 def sample_fields(program: dict[str, Any]) -> dict[str, Any]:
-    """Made-up merge fields for a preview."""
+    """Made-up merge fields for a preview, in the program's own unit (money, a seat, hours)."""
+    from portal.awards.terms import AwardTerms
+
+    kind = program.get("offer_kind") or "cash"
+    terms = AwardTerms(kind=kind, amount_cents=2_500_000 if kind in ("cash", "travel") else 0,
+                       ta_hours=40 if kind == "ta_hours" else 0)
+    tranche = [{"amount_cents": terms.amount_cents, "trigger": "on_acceptance", "report_kind": "", "due_date": None}]
     return {
         "city": "Springfield, IL", "program_title": program["title"], "network": program.get("network.name", ""),
         "application_title": "Safe streets near schools", "date": "December 1, 2026",
-        "signatory": program.get("letter_signatory") or "The program director", "amount": "$25,000",
-        "award_kind": "Cash grant",
+        "signatory": program.get("letter_signatory") or "The program director", "amount": terms.summary,
+        "award_kind": terms.label,
         "conditions": "Share the project's outcomes at the network's spring convening.",
-        "payment_schedule": "$25,000 in one payment once you accept the award.",
+        "payment_schedule": queries.payment_schedule(terms, tranche, []),
         "reporting_schedule": "Interim report, due June 1, 2027\nFinal report, due December 1, 2027",
         "award_period": "January 1, 2027 to December 31, 2027",
         "reviewer_comments": "A clear plan with a realistic budget.\n\nSay more about how residents take part.",

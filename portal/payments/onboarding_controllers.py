@@ -7,7 +7,8 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from portal.awards.access import get_award_for
-from portal.core.errors import Forbidden
+from portal.awards.rules import can_set_up_payouts
+from portal.core.errors import Conflict, Forbidden
 from portal.payments import onboarding
 from portal.payments.gateway import gateway_for
 from portal.web.auth import actor, current_user
@@ -20,6 +21,8 @@ async def onboard(request: Request, award_id: FromPath[int]) -> Response:
     award = await get_award_for(user, award_id, "view")
     if user.org_roles.get(award["city_id"]) != "owner":
         raise Forbidden("Only an owner of the city can set up payouts.")
+    if not can_set_up_payouts(user, award):
+        raise Conflict("This award pays no money: there is nothing to pay out.")
     settings = request.app.state.settings
     base = f"{settings.public_url}/awards/{award_id}"
     link = await onboarding.onboarding_link(actor(request), award["city_id"], user.email, gateway_for(settings.stripe),

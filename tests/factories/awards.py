@@ -12,9 +12,12 @@ from tests.factories import form_version_id
 
 
 async def make_award(application_id: int, decided_by: int, *, amount_cents: int = 1_000_000, status: str = "offered",
-                     start_date: date = date(2027, 1, 1), end_date: date = date(2027, 12, 31)) -> int:
+                     start_date: date = date(2027, 1, 1), end_date: date = date(2027, 12, 31),
+                     ta_hours: int = 0) -> int:
     """An award on an application, which becomes `awarded`."""
-    rows = await Award.insert(Award(application=application_id, amount_cents=amount_cents, conditions="Report.",
+    hours = {"ta_hours": ta_hours} if ta_hours else {}  # the column's default otherwise
+    rows = await Award.insert(Award(application=application_id, amount_cents=amount_cents, **hours,
+                                    conditions="Report.",
                                     start_date=start_date, end_date=end_date, status=status, decided_by=decided_by,
                                     decided_at=clock.now())).returning(Award.id)
     await Application.update({Application.status: "awarded"}).where(Application.id == application_id)

@@ -158,7 +158,7 @@ async def test_the_city_signs_the_programs_letter_with_the_schedule_staff_set_an
     award = await make_award(world["application_a"], world["staff"])
     applicant = await as_persona("applicant")
     first = _text((await applicant.get(f"/awards/{award}/letter.pdf")).content)
-    assert "Our own wording: $10,000" in first and "in one payment once you accept" in first
+    assert "Our own wording: $10,000" in first and "No payment schedule has been set yet" in first  # no tranches
     # Staff set the schedule while the award is offered: the letter the city reads follows it.
     assert (await staff.post(f"/awards/{award}/tranches", {
         "amount_1": "6,000", "trigger_1": "on_acceptance", "amount_2": "4000", "trigger_2": "on_report_approval",

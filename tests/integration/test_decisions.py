@@ -303,8 +303,9 @@ async def test_technical_assistance_hours_and_cohort_seats(world, as_persona):
     assert "120 hours" in html and "Value of the hours" in html
     await staff.post(row_url(world, ids["C"]), {"outcome": "decline"})
     assert (await staff.post(f"{board_url(world)}/release", {})).status_code == 303
-    award = await Award.select(Award.conditions).where(Award.application == ids["A"]).first()
-    assert award["conditions"].startswith("Technical assistance: 120 hours.")
+    award = await Award.select(Award.ta_hours, Award.conditions).where(Award.application == ids["A"]).first()
+    assert award["ta_hours"] == 120  # stored on the award, not written into its conditions
+    assert "120" not in award["conditions"]
     await Program.update({Program.offer_kind: "cohort_seat"}).where(Program.id == world["program"])
     late = world["application_b"]  # city B's draft, submitted now: an open row again
     await Application.update({Application.status: "submitted"}).where(Application.id == late)

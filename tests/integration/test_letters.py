@@ -223,7 +223,7 @@ async def test_demo_programs_have_default_letter_templates(portal):
     from portal.demo import seed
     from portal.programs.tables import Program
 
-    assert await seed()
+    assert await seed(portal.state.settings)
     programs = await Program.count()
     assert programs >= 5
     assert await LetterTemplate.count() == programs * 3
