@@ -45,6 +45,13 @@ def applicant_city_ids(user: Principal) -> list[int]:
     return [org for org in user.city_ids if user.org_roles.get(org) in APPLICANT_ROLES]
 
 
+def can_start_application(user: Principal | None) -> bool:
+    """Whether `user` may start an application: signed in, and an owner or member of a city. The start and
+    eligibility pages answer 403 to everyone else (they find no city in `applicant_city_ids`); a program's page
+    offers "Start an application" only when this holds."""
+    return user is not None and bool(applicant_city_ids(user))
+
+
 def next_step(application: dict[str, Any], accepting: bool) -> str:
     """What the city should do next, in words, for lists and the dashboard."""
     status = application["status"]

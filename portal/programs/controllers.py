@@ -6,11 +6,12 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from portal.applications.rules import countdown
+from portal.applications.rules import can_start_application, countdown
 from portal.core import clock
 from portal.core.errors import NotFound
 from portal.programs import eligibility, queries
 from portal.programs.rules import is_accepting
+from portal.web.auth import optional_user
 from portal.web.render import render
 
 
@@ -33,6 +34,7 @@ async def program_detail(request: Request, slug: FromPath[str]) -> Response:
     funders = await queries.list_funder_names(program["id"])
     return render(request, "programs/detail.html", {
         "program": program, "funders": funders, "accepting": is_accepting(program),
+        "can_start": can_start_application(optional_user(request)),
         "asks_eligibility": eligibility.has_questions(await queries.get_eligibility(program["id"])),
         "countdown": countdown(clock.as_utc(program["deadline_at"]), clock.now()) if is_accepting(program) else "",
     })
