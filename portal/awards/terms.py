@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.core.templating import money
+from portal.programs.rules import PAID_OFFER_KINDS
 
 OFFER_LABELS = {
     "cash": "Cash grant",
@@ -29,7 +30,7 @@ OFFER_LABELS = {
     "travel": "Travel stipend",
 }
 
-PAID_KINDS = frozenset({"cash", "travel"})  # offer kinds whose amount is money paid to the city
+PAID_KINDS = PAID_OFFER_KINDS  # offer kinds whose amount is money paid to the city
 
 
 def hours(count: int) -> str:

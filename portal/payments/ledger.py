@@ -1,4 +1,6 @@
-"""The money ledger per award, program and funder, in integer cents.
+"""The money ledger per award, program and funder, in integer cents. Only awards that pay money (a cash grant,
+a travel stipend: programs.rules.PAID_OFFER_KINDS) are in it; a cohort seat or hours of technical assistance
+commit and pay nothing, whatever value staff counted against the budget.
 
 - committed: the amounts of accepted awards;
 - scheduled: tranches not yet released;
@@ -16,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.payments.tables import Payment
+from portal.programs.rules import PAID_OFFER_KINDS
 from portal.programs.tables import Program, ProgramFunder
 
 FIGURES = ("committed", "scheduled", "released", "paid", "failed")
@@ -26,9 +29,10 @@ FIGURE_OF_TRANCHE = {"scheduled": "scheduled", "released": "released", "paid": "
 TRANCHES_SQL = """
 SELECT a.id AS award_id, a.status AS award_status, a.amount_cents AS award_amount, t.amount_cents, t.status
 FROM award a JOIN application ap ON ap.id = a.application
+JOIN program pg ON pg.id = ap.program
 LEFT JOIN tranche t ON t.award = a.id
-WHERE {where}
-"""
+WHERE pg.offer_kind IN ({paid}) AND {where}
+""".replace("{paid}", ", ".join(f"'{kind}'" for kind in sorted(PAID_OFFER_KINDS)))
 
 
 def _empty() -> dict[str, int]:

@@ -8,6 +8,11 @@ from typing import Any
 from portal.core import clock
 from portal.core.actor import Principal
 
+PAID_OFFER_KINDS = frozenset({"cash", "travel"})
+"""Offer kinds whose award amount is money paid to the city; a cohort seat or technical-assistance hours pay
+nothing (their amount is the value counted against the budget). Awards (terms.py) and the payments ledger both
+read it here, the lower domain."""
+
 
 def is_accepting(program: dict[str, Any], at: datetime | None = None) -> bool:
     """The server clock decides: open status, and opens_at <= now < deadline_at."""

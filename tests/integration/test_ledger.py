@@ -6,12 +6,14 @@ from __future__ import annotations
 import pytest
 
 from portal.awards import tranches
+from portal.awards.tables import Award
 from portal.core import clock
 from portal.db import write_transaction
 from portal.payments import ledger
 from portal.payments.gateway import gateway_for
 from portal.payments.onboarding_tables import OrganisationPayout
 from portal.payments.tables import Payment
+from portal.programs.tables import Program
 from tests.factories.awards import make_award
 from tests.stripe_events import deliver, deliver_event
 
@@ -98,3 +100,18 @@ async def test_pledge_payment_counts_as_funds_received_after_its_webhook(world, 
     assert 'data-testid="pledge-outstanding">$0' in after.text and "pay-pledge" not in after.text
     other = await as_persona("other_funder")
     assert (await other.get(f"/funder/programs/{world['program']}/pledge")).status_code == 404
+
+
+async def test_ledger_counts_no_money_for_a_seat_or_hours_of_technical_assistance(world, as_persona):
+    """A seat or TA hours pay nothing: their value counted against the budget is not money committed."""
+    for kind in ("cohort_seat", "ta_hours"):
+        await Program.update({Program.offer_kind: kind}).where(Program.id == world["program"])
+        award = await make_award(world["application_a"], world["staff"], amount_cents=250_000, status="accepted",
+                                 ta_hours=40)
+        assert await ledger.award_ledger(award) == dict.fromkeys(ledger.FIGURES, 0)
+        program = await ledger.program_ledger(world["program"])
+        assert (program["totals"], program["awards"]) == (dict.fromkeys(ledger.FIGURES, 0), [])
+        await Award.delete().where(Award.id == award)
+    await Program.update({Program.offer_kind: "travel"}).where(Program.id == world["program"])
+    award = await make_award(world["application_a"], world["staff"], amount_cents=250_000, status="accepted")
+    assert (await ledger.award_ledger(award))["committed"] == 250_000
