@@ -119,6 +119,15 @@ async def list_program_drafts(program_id: int) -> list[dict[str, Any]]:
         Application.organisation.name)
 
 
+async def list_program_withdrawn(program_id: int) -> list[dict[str, Any]]:
+    """The program's withdrawn applications (for staff, who may restore them: city, when, the reason), by city."""
+    return await Application.select(
+        Application.id, Application.updated_at, Application.status_reason, Application.receipt_number,
+        Application.organisation.name.as_alias("city_name"),
+    ).where((Application.program == program_id) & (Application.status == "withdrawn")).order_by(
+        Application.organisation.name, Application.id)
+
+
 STATUS_HISTORY_ACTIONS = ("application.submitted", "application.reopened", "application.withdrawn",
                           "application.restored", "application.deadline_extended", "application.reminder_sent")
 

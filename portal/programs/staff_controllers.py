@@ -42,6 +42,7 @@ async def _program_page(program: dict[str, Any], **extra: Any) -> dict[str, Any]
         "method": SCORING_METHOD, "roles": staff_forms.INVITABLE_ROLES,
         "values": {}, "errors": {}, "invited": "",
         "drafts": await application_queries.list_program_drafts(program["id"]),
+        "withdrawn": await application_queries.list_program_withdrawn(program["id"]),
         "grace_errors": {}, "grace_value": str(program["grace_minutes"]),
     } | extra
 

@@ -28,6 +28,9 @@ async def test_staff_can_restore_a_withdrawn_submission_with_its_receipt(world, 
     await withdraw_a(world, as_persona)
     before = await application_row(world["application_a"])
     staff = await as_persona("staff")
+    listed = await staff.get(f"/staff/programs/{world['program']}")  # where staff find it
+    assert f'href="/staff/applications/{world["application_a"]}/deadline"' in listed.text
+    assert 'data-testid="staff-withdrawn-row"' in listed.text
     page = await staff.get(f"/staff/applications/{world['application_a']}/deadline")
     assert 'data-testid="restore-form"' in page.text
     assert (await restore(staff, world["application_a"])).status_code == 303
