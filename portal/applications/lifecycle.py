@@ -95,7 +95,8 @@ async def restore_application(actor: Actor, application_id: int, reason: str, pu
     Side effects: status, status_reason, version +1; one audit row `application.restored` (reason, the
     restored status, the receipt); email `application_restored` to the city's team. Raises Conflict unless
     it is withdrawn, StartedAgain (a Conflict) if the city has started a new application to the program since
-    (one live application per program and city: the partial unique index of migrations/portal_2026_12_07t15_10_00_000000.py).
+    (one live application per program and city: the partial unique index of
+    migrations/portal_2026_12_07t15_10_00_000000.py).
     """
     try:
         async with write_transaction():

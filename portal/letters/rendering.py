@@ -255,12 +255,17 @@ _env.filters["_concat"] = _concat
 _env.globals = {}
 
 
+def _syntax_error(exc: TemplateSyntaxError) -> LetterTemplateError:
+    problem = (exc.message or "").rstrip(".")
+    return LetterTemplateError(f"The template has a syntax error on line {exc.lineno}: {problem}.")
+
+
 def _parse(source: str) -> nodes.Template:
     try:
         tree = _env.parse(source)
         unknown = sorted(meta.find_undeclared_variables(tree) - set(MERGE_FIELDS))
     except TemplateSyntaxError as exc:
-        raise LetterTemplateError(f"The template has a syntax error on line {exc.lineno}: {(exc.message or '').rstrip('.')}.") from exc
+        raise _syntax_error(exc) from exc
     except RecursionError as exc:
         raise LetterTemplateError(TOO_DEEP) from exc
     except ValueError as exc:  # a literal past Python's 4,300 digits
@@ -299,7 +304,7 @@ def _compiled(source: str) -> Template:
     try:
         return _env.from_string(tree)
     except TemplateSyntaxError as exc:  # e.g. a filter not in SAFE_FILTERS
-        raise LetterTemplateError(f"The template has a syntax error on line {exc.lineno}: {(exc.message or '').rstrip('.')}.") from exc
+        raise _syntax_error(exc) from exc
     except RecursionError as exc:
         raise LetterTemplateError(TOO_DEEP) from exc
     except Refused as exc:  # refused while folding constants
