@@ -46,7 +46,7 @@ from portal.reviews.ranking_controllers import ROUTES as RANKING_ROUTES
 from portal.reviews.export_controllers import ROUTES as REVIEW_EXPORT_ROUTES
 from portal.settings import ROOT, Settings, load_settings
 from portal.web.access_log import log_access
-from portal.web.errors import handle_domain_error, handle_http_exception, handle_server_error
+from portal.web.errors import BodyTooLarge, handle_domain_error, handle_http_exception, handle_server_error
 from portal.web.headers import add_security_headers
 from portal.web.sessions import CsrfFailed, SessionMiddleware
 from portal.web.two_factor import TwoFactorEnrolmentMiddleware
@@ -61,6 +61,8 @@ MAX_ID = 2**31 - 1  # ids are SERIAL (int4) on PostgreSQL; SQLite refuses ints p
 async def check_request(request: Request) -> None:
     """Before any handler: refuse a failed CSRF check (found by the session middleware), and answer 404 for
     integer path parameters no row can have, so that no handler ever sends them to the database."""
+    if request.scope.get("body_too_large"):  # the CSRF check could not read it either: 413, not "form expired"
+        raise BodyTooLarge(request.route_handler.resolve_request_max_body_size())
     if request.scope.get("csrf_failed"):
         raise CsrfFailed()
     for value in request.path_params.values():

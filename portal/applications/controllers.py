@@ -13,7 +13,7 @@ from litestar.response import File
 from portal.applications import blind as blinding, dashboard, forms, lifecycle, queries, rules, services, signing, team_forms
 from portal.applications.access import get_application_for, load_application
 from portal.core import clock
-from portal.core.errors import Invalid, NotFound
+from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.programs import eligibility, formdef
 from portal.programs import queries as programs
 from portal.web.auth import actor, current_user, optional_user as current_user_or_none
@@ -60,11 +60,22 @@ async def page_context(request: Request, application: dict[str, Any], **override
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),
         "step": request.query_params.get("step", ""),
         "next_step": rules.next_step(application, deadlines["accepting"]),
-        "can_withdraw": "edit" in rights and rules.can_transition(application["status"], "withdrawn"),
+        "can_withdraw": rules.can_withdraw(application["status"], rights),
+        "can_start_again": await can_start_again(request, application, deadlines["accepting"]),
         "withdraw_errors": {}, "withdraw_reason": "",
         "attestation": "" if blind else signing.attestation_text(application["organisation_name"]),
         "signature_values": {},
     } | deadlines | overrides
+
+
+async def can_start_again(request: Request, application: dict[str, Any], accepting: bool) -> bool:
+    """A withdrawn application's page offers a new one to the program while it takes applications, to whoever
+    may apply for the city, unless the city has started again already."""
+    if application["status"] != "withdrawn" or not accepting:
+        return False
+    if application["organisation"] not in rules.applicant_city_ids(current_user(request)):
+        return False
+    return await queries.find_application_id(application["program"]["id"], application["organisation"]) is None
 
 
 @post("/programs/{slug:str}/apply", name="applications:start")
@@ -253,13 +264,17 @@ async def submit(request: Request, application_id: FromPath[int]) -> Response:
 async def withdraw(request: Request, application_id: FromPath[int]) -> Response:
     data = await read_form(request)
     application = await get_application_for(current_user(request), application_id, "edit")
+    rights = application["rights"]
+    if application["status"] in rules.WITHDRAW_RIGHTS and not rules.can_withdraw(application["status"], rights):
+        raise Forbidden(rules.WITHDRAW_FORBIDDEN)
     try:
         reason = forms.reason_input(data, "withdrawal")
     except Invalid as exc:
         ctx = await page_context(request, application, withdraw_errors={"withdraw-reason": exc.errors["reason"]},
                                  withdraw_reason=text(data, "reason", forms.MAX_REASON_CHARS))
         return render(request, "applications/detail.html", ctx, status_code=422)
-    await lifecycle.withdraw_application(actor(request), application_id, reason, request.app.state.settings.public_url)
+    await lifecycle.withdraw_application(actor(request), application_id, reason, request.app.state.settings.public_url,
+                                         rights=rights)
     return redirect(request, f"/applications/{application_id}?done=withdrawn")
 
 

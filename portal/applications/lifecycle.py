@@ -1,5 +1,5 @@
-"""State changes around submission: withdraw, reopen for corrections, extend one application's deadline,
-and the deadline reminders sent to drafts.
+"""State changes around submission: withdraw, restore a withdrawn application, reopen for corrections, extend
+one application's deadline, and the deadline reminders sent to drafts.
 
 Each change is one write transaction with one audit row, checked against the transitions table in
 applications/rules.py, and emails the city's team in the same transaction (so a rolled-back change sends
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,16 +18,20 @@ from portal.applications import queries
 from portal.applications.rules import (
     MAX_GRACE_MINUTES,
     STATUS_LABELS,
+    WITHDRAW_FORBIDDEN,
+    can_withdraw,
+    check_restore,
     check_transition,
     effective_deadline,
     reminder_due,
+    restored_status,
     time_left,
 )
 from portal.applications.services import lock_application
 from portal.applications.tables import Application, DeadlineReminder
 from portal.core import audit, clock, mail
 from portal.core.actor import Actor
-from portal.core.errors import Conflict
+from portal.core.errors import Conflict, Forbidden
 from portal.core.mail import queue_email
 from portal.db import Duplicate, to_datetime, write_transaction
 from portal.programs import queries as programs
@@ -48,16 +53,23 @@ async def _email_team(application: dict[str, Any], program: dict[str, Any], temp
     return len(team)
 
 
-async def withdraw_application(actor: Actor, application_id: int, reason: str, public_url: str = "") -> None:
-    """The city withdraws its application (a draft or a submitted one), with a reason.
+async def withdraw_application(actor: Actor, application_id: int, reason: str, public_url: str = "", *,
+                               rights: Iterable[str]) -> None:
+    """The city withdraws its application (a draft or a submitted one), with a reason. `rights`: the actor's
+    rights on it (access.get_application_for); a submitted application is withdrawn only by its signer or
+    owner (rules.can_withdraw), checked here under the lock, so a draft submitted meanwhile is not withdrawn
+    by an editor. The receipt of a submitted one is kept (staff may restore it: restore_application).
 
     Side effects: status `withdrawn`, status_reason, version +1; one audit row `application.withdrawn`
     (with the reason and the receipt it had); email `application_withdrawn` to the city's team. Raises
-    Conflict if the transitions table does not allow it (already withdrawn, decided).
+    Conflict if the transitions table does not allow it (already withdrawn, decided), Forbidden if `rights`
+    do not allow it in the application's status.
     """
     async with write_transaction():
         application = await lock_application(application_id)
         check_transition(application["status"], "withdrawn")
+        if not can_withdraw(application["status"], rights):
+            raise Forbidden(WITHDRAW_FORBIDDEN)
         program = await programs.get_program(application["program"])
         assert program is not None
         now = clock.now()
@@ -70,6 +82,44 @@ async def withdraw_application(actor: Actor, application_id: int, reason: str, p
         withdrawn = {**application, "status": "withdrawn", "status_reason": reason}
         await _email_team(withdrawn, program, "application_withdrawn", public_url, reason=reason, withdrawn_at=now,
                           by=actor.user.name if actor.user else "")
+
+
+class StartedAgain(Conflict):
+    """The city has started a new application to the same program since withdrawing this one."""
+
+
+async def restore_application(actor: Actor, application_id: int, reason: str, public_url: str = "") -> str:
+    """Staff undo a withdrawal, with a reason: the application becomes what it was (rules.restored_status:
+    submitted, with its receipt, if it had been submitted; a draft otherwise). Returns that status.
+
+    Side effects: status, status_reason, version +1; one audit row `application.restored` (reason, the
+    restored status, the receipt); email `application_restored` to the city's team. Raises Conflict unless
+    it is withdrawn, StartedAgain (a Conflict) if the city has started a new application to the program since
+    (one live application per program and city: the partial unique index of
+    migrations/portal_2026_12_07t15_10_00_000000.py).
+    """
+    try:
+        async with write_transaction():
+            application = await lock_application(application_id)
+            status = restored_status(application)
+            check_restore(application["status"], status)
+            if await queries.find_application_id(application["program"], application["organisation"]) is not None:
+                raise Duplicate("a live application of this city and program")
+            program = await programs.get_program(application["program"])
+            assert program is not None
+            await Application.update({
+                Application.status: status, Application.status_reason: reason,
+                Application.version: application["version"] + 1, Application.updated_at: clock.now(),
+            }).where(Application.id == application_id)
+            await audit.record(actor, "application.restored", "application", application_id, reason=reason,
+                               restored_status=status, receipt_number=application["receipt_number"])
+            await _email_team({**application, "status": status}, program, "application_restored", public_url,
+                              reason=reason, restored_status=STATUS_LABELS[status].lower())
+    except Duplicate as exc:
+        raise StartedAgain("The city has started a new application to this program since it withdrew this one, "
+                           "and a city has one live application per program. Ask the city to withdraw the new one "
+                           "first if this one should count.") from exc
+    return status
 
 
 async def reopen_application(actor: Actor, application_id: int, reason: str, public_url: str = "") -> None:

@@ -54,8 +54,11 @@ async def list_applications_for_cities(city_ids: list[int]) -> list[dict[str, An
 
 
 async def find_application_id(program_id: int, organisation_id: int) -> int | None:
+    """The city's live application to the program: any but a withdrawn one (after a withdrawal the city may
+    start again; the unique index covers only live applications)."""
     row = await Application.select(Application.id).where(
-        (Application.program == program_id) & (Application.organisation == organisation_id)).first()
+        (Application.program == program_id) & (Application.organisation == organisation_id)
+        & (Application.status != "withdrawn")).first()
     return row["id"] if row else None
 
 
@@ -116,8 +119,17 @@ async def list_program_drafts(program_id: int) -> list[dict[str, Any]]:
         Application.organisation.name)
 
 
+async def list_program_withdrawn(program_id: int) -> list[dict[str, Any]]:
+    """The program's withdrawn applications (for staff, who may restore them: city, when, the reason), by city."""
+    return await Application.select(
+        Application.id, Application.updated_at, Application.status_reason, Application.receipt_number,
+        Application.organisation.name.as_alias("city_name"),
+    ).where((Application.program == program_id) & (Application.status == "withdrawn")).order_by(
+        Application.organisation.name, Application.id)
+
+
 STATUS_HISTORY_ACTIONS = ("application.submitted", "application.reopened", "application.withdrawn",
-                          "application.deadline_extended", "application.reminder_sent")
+                          "application.restored", "application.deadline_extended", "application.reminder_sent")
 
 
 async def list_status_history(application_id: int) -> list[dict[str, Any]]:

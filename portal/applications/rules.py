@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,8 +18,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"draft", "withdrawn", "awarded", "declined"}),  # draft: reopened by staff
     "awarded": frozenset({"declined"}),  # an offer the grantee turns down, or staff revoke
     "declined": frozenset(),
-    "withdrawn": frozenset(),
+    "withdrawn": frozenset(),  # only staff restore it: see RESTORES
 }
+# The one move out of `withdrawn`: staff restore it to what it was (restored_status). Kept apart from
+# TRANSITIONS so that no other act (a submission, a reopening) can revive a withdrawn application.
+RESTORES: dict[str, frozenset[str]] = {"withdrawn": frozenset({"draft", "submitted"})}
 
 STATUS_LABELS = {
     "draft": "Draft",
@@ -38,6 +42,35 @@ def check_transition(current: str, new: str) -> None:
     if not can_transition(current, new):
         raise Conflict(f"An application that is {STATUS_LABELS.get(current, current).lower()} cannot become "
                        f"{STATUS_LABELS.get(new, new).lower()}.")
+
+
+# Who may withdraw, by status: a draft, anyone who may edit it; a submitted application, only those who may
+# submit it (the authorised signer) or its owner: taking back a submission is the signer's act as much as
+# making it. The rights are those of access.rights_of.
+WITHDRAW_RIGHTS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"edit"}),
+    "submitted": frozenset({"submit", "manage"}),
+}
+WITHDRAW_FORBIDDEN = ("Only the authorised signer or the application's owner can withdraw a submitted application. "
+                      "Ask one of them if it should be withdrawn.")
+
+
+def can_withdraw(status: str, rights: Iterable[str]) -> bool:
+    """Whether someone with `rights` may withdraw an application that is `status` now."""
+    return can_transition(status, "withdrawn") and bool(WITHDRAW_RIGHTS.get(status, frozenset()) & set(rights))
+
+
+def check_restore(current: str, new: str) -> None:
+    """Raise Conflict unless staff may restore an application that is `current` to `new`."""
+    if new not in RESTORES.get(current, frozenset()):
+        raise Conflict(f"Only a withdrawn application can be restored; this one is "
+                       f"{STATUS_LABELS.get(current, current).lower()}.")
+
+
+def restored_status(application: dict[str, Any]) -> str:
+    """What a withdrawn application becomes when staff restore it: submitted if it was withdrawn after being
+    submitted (its receipt is kept through the withdrawal), a draft otherwise."""
+    return "submitted" if application.get("receipt_number") else "draft"
 
 
 def applicant_city_ids(user: Principal) -> list[int]:

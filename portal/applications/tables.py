@@ -40,7 +40,8 @@ class Application(Table, tablename="application"):
     submission_count = Integer(default=0)  # a reopened application's next receipt ends in -2, -3, ...
     status_reason = Text(default="")  # why it was last withdrawn or reopened
 
-    # unique (program, organisation): a unique index in migrations/ (SQLite cannot add constraints)
+    # unique (program, organisation) among applications not withdrawn: a partial unique index in migrations/
+    # (SQLite cannot add constraints); after a withdrawal the city may start again
 
 
 class ApplicationFile(Table, tablename="application_file"):

@@ -11,7 +11,7 @@ from litestar.params import FromPath
 
 from portal.core.errors import Invalid, NotFound
 from portal.letters import forms, queries, services
-from portal.letters.rendering import KIND_LABELS, KINDS, MERGE_FIELDS, LetterTemplateError
+from portal.letters.rendering import KIND_LABELS, KINDS, MERGE_FIELDS
 from portal.programs.staff_queries import get_program_for_staff
 from portal.programs.tables import Program
 from portal.web.auth import actor, current_user
@@ -64,7 +64,7 @@ async def save_template(request: Request, program_id: FromPath[int]) -> Response
     except Invalid as exc:
         return render(request, PAGE, await _context(program, top_errors=exc.errors), status_code=422)
     try:
-        subject, body = forms.template_input(data)
+        subject, body, _shown = await forms.checked_template(data, services.sample_fields(program))
         await services.save_template(actor(request), program_id, kind, subject, body)
     except Invalid as exc:
         ctx = await _context(program, errors=exc.errors, error_kind=kind)
@@ -85,13 +85,9 @@ async def preview(request: Request, program_id: FromPath[int]) -> Response:
         return render(request, PAGE, await _context(program, top_errors=exc.errors), status_code=422)
     status, errors, shown = 200, {}, None
     try:
-        subject, body = forms.template_input(data)
-        fields = services.sample_fields(program)
-        shown = {"subject": services.render_text(subject, fields), "body": services.render_text(body, fields)}
+        _subject, _body, shown = await forms.checked_template(data, services.sample_fields(program))
     except Invalid as exc:
         status, errors = 422, exc.errors
-    except LetterTemplateError as exc:
-        status, errors = 422, {"body": str(exc)}
     ctx = await _context(program, preview=shown, preview_kind=kind, errors=errors, error_kind=kind)
     ctx["templates"][kind] = {"kind": kind, "subject": forms._raw(data, "subject"), "body": forms._raw(data, "body")}
     return render(request, PAGE, ctx, block=f"template_{kind}", status_code=status)

@@ -42,6 +42,7 @@ async def _program_page(program: dict[str, Any], **extra: Any) -> dict[str, Any]
         "method": SCORING_METHOD, "roles": staff_forms.INVITABLE_ROLES,
         "values": {}, "errors": {}, "invited": "",
         "drafts": await application_queries.list_program_drafts(program["id"]),
+        "withdrawn": await application_queries.list_program_withdrawn(program["id"]),
         "grace_errors": {}, "grace_value": str(program["grace_minutes"]),
     } | extra
 
@@ -123,7 +124,8 @@ async def staff_unassign(request: Request, assignment_id: FromPath[int]) -> Resp
 
 
 DEADLINE_NOTICES = {"extended": "The new deadline is set and the city's team is told.",
-                    "reopened": "The application is a draft again and the city's team is told."}
+                    "reopened": "The application is a draft again and the city's team is told.",
+                    "restored": "The withdrawal is undone and the city's team is told."}
 
 
 async def _deadline_page(application: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -136,8 +138,11 @@ async def _deadline_page(application: dict[str, Any], **extra: Any) -> dict[str,
         "accepting": application_rules.may_submit_at(program, extended, clock.now()),
         "can_reopen": application_rules.can_transition(application["status"], "draft"),
         "can_extend": application["status"] in lifecycle.EXTENDABLE,
+        "can_restore": application["status"] == "withdrawn",
+        "restores_to": application_rules.restored_status(application),
         "history": await application_queries.list_status_history(application["id"]),
         "errors": {}, "values": {}, "reopen_errors": {}, "reopen_reason": "", "notice": "",
+        "restore_errors": {}, "restore_reason": "",
     } | extra
 
 
@@ -177,6 +182,20 @@ async def staff_reopen(request: Request, application_id: FromPath[int]) -> Respo
     return redirect(request, f"/staff/applications/{application_id}/deadline?done=reopened")
 
 
+@post("/staff/applications/{application_id:int}/restore", name="staff:restore")
+async def staff_restore(request: Request, application_id: FromPath[int]) -> Response:
+    application = await get_application_for(current_user(request), application_id, "staff")
+    data = await read_form(request)
+    try:
+        reason = application_forms.reason_input(data, "restoration")
+    except Invalid as exc:
+        ctx = await _deadline_page(application, restore_errors={"restore-reason": exc.errors["reason"]},
+                                   restore_reason=text(data, "reason", application_forms.MAX_REASON_CHARS))
+        return render(request, "staff/deadline.html", ctx, status_code=422)
+    await lifecycle.restore_application(actor(request), application_id, reason, request.app.state.settings.public_url)
+    return redirect(request, f"/staff/applications/{application_id}/deadline?done=restored")
+
+
 @get("/admin/outbox", name="admin:outbox")
 async def staff_outbox(request: Request) -> Response:
     # Administrators only: the outbox holds password-reset and invitation links, which are credentials.
@@ -188,4 +207,4 @@ async def staff_outbox(request: Request) -> Response:
 
 
 ROUTES = [staff_home, staff_program, staff_invite, staff_application, staff_assign, staff_unassign, staff_outbox,
-          staff_grace, staff_deadline, staff_extend, staff_reopen]
+          staff_grace, staff_deadline, staff_extend, staff_reopen, staff_restore]

@@ -36,6 +36,22 @@ MESSAGES = {
 }
 
 
+class BodyTooLarge(DomainError):
+    """A form (with its files) larger than the app reads. Nothing of it was read, so nothing was saved: the page
+    says the limit and what to do; the form the user filled in is still in the browser (Back)."""
+
+    status_code = 413
+    title = "That upload is too large"
+
+    def __init__(self, limit_bytes: int | None) -> None:
+        limit = f"{limit_bytes // (1024 * 1024)} MB" if limit_bytes else "the limit"
+        super().__init__(
+            f"The portal accepts at most {limit} in one form, files included, and this one was larger. Nothing "
+            "from this form was saved or uploaded. Go back to the form (your browser's Back button keeps what you "
+            "typed), save your answers, and upload a smaller file: each file field shows its own limit. To make a "
+            "PDF smaller, save it with a lower image quality or split it into parts.")
+
+
 def error_response(request: Request, status: int, message: str = "", title: str = "") -> Response:
     ctx = {
         "status": status,
@@ -59,6 +75,9 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
         return sign_in_redirect(request)
     if isinstance(exc, ValidationException):
         return error_response(request, 400)
+    if status == 413:  # a body over the limit read anywhere else than read_form: the same page
+        too_large = BodyTooLarge(request.route_handler.resolve_request_max_body_size())
+        return error_response(request, 413, too_large.message, too_large.title)
     detail = exc.detail if status < 500 and exc.detail and exc.detail not in TITLES.values() else ""
     return error_response(request, status, detail if len(detail) < 300 else "")
 

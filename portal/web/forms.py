@@ -6,6 +6,9 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import UploadFile
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+
+from portal.web.errors import BodyTooLarge
 
 MAX_FIELD_CHARS = 100_000
 
@@ -14,6 +17,8 @@ async def read_form(request: Request) -> dict[str, Any]:
     """The form as a dict: single values as str, repeated names as lists, files as UploadFile."""
     try:
         form = await request.form()
+    except RequestEntityTooLarge as exc:  # over the app's limit: say so (413), not "Choose a file"
+        raise BodyTooLarge(request.route_handler.resolve_request_max_body_size()) from exc
     except Exception:  # a malformed body reads as an empty form; validation then says what is missing
         return {}
     data: dict[str, Any] = {}

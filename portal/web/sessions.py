@@ -18,6 +18,7 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -153,6 +154,9 @@ class SessionMiddleware(ASGIMiddleware):
             if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
                 try:
                     form = await request.form()
+                except RequestEntityTooLarge:  # no token read, but the form did not expire: say it is too large
+                    request.scope["body_too_large"] = True  # type: ignore[typeddict-unknown-key]
+                    return False
                 except Exception:  # malformed body: no token can be read from it
                     return False
                 value = form.get(CSRF_FIELD)

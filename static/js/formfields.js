@@ -203,6 +203,39 @@
     }
   });
 
+  // --- file size, before sending --------------------------------------------------------------------------
+  // A file over its field's limit is refused here, before the upload leaves the page, so nothing typed is lost
+  // and no time is spent sending it. The server checks the same limit (and answers 413 past the request limit).
+  function megabytes(bytes) { return (Math.round(bytes / 104857.6) / 10).toLocaleString("en-US") + " MB"; }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.elements) { return; }
+    Array.prototype.forEach.call(form.elements, function (input) {
+      var max = parseInt(input.getAttribute("data-max-bytes") || "0", 10);
+      if (input.type !== "file" || !max || !input.files) { return; }
+      var big = Array.prototype.filter.call(input.files, function (file) { return file.size > max; })[0];
+      var message = document.getElementById("size-error-" + input.id);
+      if (!big) {
+        if (message) { message.hidden = true; message.textContent = ""; }
+        return;
+      }
+      event.preventDefault();
+      if (!message) {
+        message = document.createElement("span");
+        message.className = "usa-error-message";
+        message.id = "size-error-" + input.id;
+        message.setAttribute("role", "alert");
+        message.setAttribute("data-testid", "size-error-" + input.id);
+        input.parentNode.insertBefore(message, input);
+      }
+      message.hidden = false;
+      message.textContent = big.name + " is " + megabytes(big.size) + ", over the " + megabytes(max) +
+        " allowed here, so it was not sent. Choose a smaller file: nothing else on this page has changed.";
+      input.focus();
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   // After an HTMX swap (autosave, a 422 or 409 re-render), enhance the new content too.
   document.addEventListener("htmx:afterSettle", function (event) { init(event.detail.elt || document); });

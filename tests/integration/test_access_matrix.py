@@ -212,6 +212,9 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
     "/staff/applications/{application_a}/reopen": {"default": 404, "anonymous": LOGIN, "staff": "input",
                                                    "admin": "input", "applicant": 403, "colleague": 403,
                                                    "reviewer": 403, "editor": 403, "viewer": 403, "signer": 403},
+    "/staff/applications/{application_a}/restore": {"default": 404, "anonymous": LOGIN, "staff": "input",
+                                                    "admin": "input", "applicant": 403, "colleague": 403,
+                                                    "reviewer": 403, "editor": 403, "viewer": 403, "signer": 403},
     # Review panels (i4-panels). Criteria, invitations and panelists that a successful post changes are made
     # afresh for each persona (`panel_spares`).
     "/staff/programs/{program}/panel": {"default": 403, "anonymous": LOGIN, "staff": "input", "admin": "input"},
