@@ -51,7 +51,7 @@ async def test_cohort_seat_award_page_says_a_seat_and_offers_no_payout(world, as
 async def test_cohort_seat_letter_says_a_seat_and_that_nothing_is_paid(world, as_persona):
     award_id = await award_of_kind(world, "cohort_seat", amount_cents=0)
     text = await letter_text(await as_persona("applicant"), award_id)
-    assert "Amount: One seat in the program's cohort" in text
+    assert "What the award gives: One seat in the program's cohort" in text
     assert "Nothing is paid under this award: it gives one seat in the program's cohort, not money." in text
     assert "$0" not in text and "in one payment" not in text
 
@@ -74,7 +74,7 @@ async def test_technical_assistance_award_shows_its_hours_not_dollars(world, as_
     staff_html = (await (await as_persona("staff")).get(f"/awards/{award_id}")).text
     assert 'data-testid="award-value">$6,000 (not paid to the city)</td>' in staff_html
     text = await letter_text(applicant, award_id)
-    assert "Amount: 120 hours of technical assistance" in text
+    assert "What the award gives: 120 hours of technical assistance" in text
     assert "Nothing is paid under this award" in text and "$6,000" not in text
 
 
@@ -83,7 +83,7 @@ async def test_cash_and_hours_award_shows_both_on_page_letter_dashboard_and_fund
     both = "$25,000 and 80 hours of technical assistance"
     applicant = await as_persona("applicant")
     assert f'data-testid="award-amount">{both}</td>' in (await applicant.get(f"/awards/{award_id}")).text
-    assert f"Amount: {both}" in await letter_text(applicant, award_id)
+    assert f"What the award gives: {both}" in await letter_text(applicant, award_id)
     assert f'data-testid="dashboard-award-{award_id}">{both}</td>' in (await applicant.get("/dashboard")).text
     funder = await as_persona("funder")
     funder_html = (await funder.get(f"/funder/programs/{world['program']}")).text

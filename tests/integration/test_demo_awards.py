@@ -83,7 +83,7 @@ async def test_demo_every_letter_states_its_stored_schedule_and_no_other_figures
         tranches = await Tranche.select(Tranche.amount_cents, Tranche.trigger, Tranche.report_kind,
                                         Tranche.due_date).where(Tranche.award == award["id"]).order_by(Tranche.position)
         text = pdf_text((await admin.get(f"/awards/{award['id']}/letter.pdf")).content)
-        assert f"Amount: {terms.summary}" in text, award["id"]
+        assert f"What the award gives: {terms.summary}" in text, award["id"]
         if not terms.is_paid:
             assert f"Payment schedule: Nothing is paid under this award: it gives {terms.phrase}, not money." in text
         elif tranches:
