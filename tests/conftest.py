@@ -8,6 +8,7 @@ Tables are emptied after every test.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -122,6 +123,19 @@ async def empty_tables(engine_name: str) -> None:
     else:
         for name in reversed(names):
             await first.raw(f"DELETE FROM {name}")
+
+
+@pytest.fixture
+async def demo(portal):
+    """The demo seeded, with the portal set as `portal demo` runs it: two-factor sign-in is not required of the
+    demo's staff and administrators (README, docs/configuration.md)."""
+    from portal.demo import seed
+
+    await seed(portal.state.settings)
+    original = portal.state.settings
+    portal.state.settings = dataclasses.replace(original, two_factor_required_for_staff=False)
+    yield portal
+    portal.state.settings = original
 
 
 @pytest.fixture

@@ -114,10 +114,9 @@ async def test_release_with_no_drafts_is_not_offered_and_is_refused(world, as_pe
     assert await AuditEvent.count().where(AuditEvent.action == "decisions.released") == 0
 
 
-async def test_demo_boards_speak_in_each_program_unit(portal, make_client):
-    from portal.demo import DEMO_PASSWORD, seed
+async def test_demo_boards_speak_in_each_program_unit(demo, make_client):
+    from portal.demo import DEMO_PASSWORD
 
-    await seed(portal.state.settings)
     programs = {r["slug"]: r["id"] for r in await Program.select(Program.slug, Program.id)}
     staff = await make_client()
     await staff.login("staff@mayorsinnovation.example", DEMO_PASSWORD)

@@ -151,21 +151,12 @@ async def test_demo_every_account_has_the_demo_password(portal):
     assert verify_password(hashes.pop(), DEMO_PASSWORD)
 
 
-async def test_demo_accounts_sign_in_and_see_their_dashboard(portal, make_client):
-    import dataclasses
-
-    await seed(portal.state.settings)
-    original = portal.state.settings
-    # As `portal demo` runs it: two-factor sign-in not required of staff (README, docs/configuration.md).
-    portal.state.settings = dataclasses.replace(original, two_factor_required_for_staff=False)
-    try:
-        for _, email, _ in DEMO_ACCOUNTS:
-            client = await make_client()
-            await client.login(email, DEMO_PASSWORD)  # asserts the 303
-            response = await client.get("/dashboard")
-            assert response.status_code == 200, email
-    finally:
-        portal.state.settings = original
+async def test_demo_accounts_sign_in_and_see_their_dashboard(demo, make_client):
+    for _, email, _ in DEMO_ACCOUNTS:
+        client = await make_client()
+        await client.login(email, DEMO_PASSWORD)  # asserts the 303
+        response = await client.get("/dashboard")
+        assert response.status_code == 200, email
 
 
 async def test_demo_staff_are_sent_to_enrol_where_two_factor_is_required(portal, make_client):
@@ -495,12 +486,11 @@ def test_demo_claims_are_the_readme_words():
     assert [(key, claim) for key, claim, _ in CLAIMS if claim not in readme_row(key)] == []
 
 
-async def test_demo_readme_claims_hold_in_the_seeded_demo(portal, make_client):
-    await seed(portal.state.settings)
-    demo = await SeededDemo().load()
+async def test_demo_readme_claims_hold_in_the_seeded_demo(demo, make_client):
+    seeded = await SeededDemo().load()
     false = []
     for key, claim, check in CLAIMS:
-        result = check(demo, make_client)
+        result = check(seeded, make_client)
         if inspect.isawaitable(result):
             result = await result
         if not result:

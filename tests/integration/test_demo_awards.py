@@ -31,8 +31,7 @@ async def signed_in_admin(make_client):
     return admin
 
 
-async def test_demo_every_award_shows_the_status_its_acceptance_record_justifies(portal, make_client):
-    await seed(portal.state.settings)
+async def test_demo_every_award_shows_the_status_its_acceptance_record_justifies(demo, make_client):
     admin = await signed_in_admin(make_client)
     statuses = []
     for award in await Award.select(Award.id, Award.status).order_by(Award.id):
@@ -46,8 +45,7 @@ async def test_demo_every_award_shows_the_status_its_acceptance_record_justifies
     assert sorted(statuses) == ["accepted"] * 4 + ["offered"]  # three cohort seats and Tacoma; Boise's stipend
 
 
-async def test_demo_accepted_awards_have_a_countersigned_letter_of_the_signed_hash(portal, make_client):
-    await seed(portal.state.settings)
+async def test_demo_accepted_awards_have_a_countersigned_letter_of_the_signed_hash(demo, make_client):
     admin = await signed_in_admin(make_client)
     answers = await AwardAcceptance.select(AwardAcceptance.award, AwardAcceptance.letter_sha256)
     assert len(answers) == await Award.count().where(Award.status == "accepted") == 4
@@ -57,8 +55,7 @@ async def test_demo_accepted_awards_have_a_countersigned_letter_of_the_signed_ha
         assert (await admin.get(f"/awards/{answer['award']}/countersigned.pdf")).status_code == 200
 
 
-async def test_demo_tacoma_is_paid_in_the_three_tranches_its_letter_describes(portal, make_client):
-    await seed(portal.state.settings)
+async def test_demo_tacoma_is_paid_in_the_three_tranches_its_letter_describes(demo, make_client):
     tacoma = await Award.select(Award.id).where(
         Award.application.program.slug == "municipal-investment-fund").first()
     rows = await Tranche.select(Tranche.amount_cents, Tranche.trigger, Tranche.report_kind, Tranche.status).where(
@@ -74,8 +71,7 @@ async def test_demo_tacoma_is_paid_in_the_three_tranches_its_letter_describes(po
     assert "in one payment" not in text
 
 
-async def test_demo_every_letter_states_its_stored_schedule_and_no_other_figures(portal, make_client):
-    await seed(portal.state.settings)
+async def test_demo_every_letter_states_its_stored_schedule_and_no_other_figures(demo, make_client):
     admin = await signed_in_admin(make_client)
     for row in await Award.select(Award.id).order_by(Award.id):
         award = await queries.get_award(row["id"])
