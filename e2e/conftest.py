@@ -54,11 +54,24 @@ USE_DEMO = os.environ.get("E2E_DEMO", "1") != "0"
 """`E2E_DEMO=0` skips `portal seed-demo`: the tests then run on the test personas' world (e2e/seed.py)."""
 
 
+def runs_on_postgres_too(item: pytest.Item) -> bool:
+    """False for the PostgreSQL run of a test marked `sqlite_only`."""
+    callspec = getattr(item, "callspec", None)
+    on_postgres = callspec is not None and callspec.params.get("live_portal") == "postgres"
+    return not (on_postgres and item.get_closest_marker("sqlite_only"))
+
+
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Mark browser tests `e2e` and run them last: once Playwright's sync API is up, an event loop runs in the
-    main thread until the session ends, and pytest-asyncio could not run tests/ after it."""
+    main thread until the session ends, and pytest-asyncio could not run tests/ after it. Tests marked
+    `sqlite_only` (what they check, markup and layout, does not depend on the engine) are deselected on
+    PostgreSQL, not skipped: they do not exist there."""
     here = Path(__file__).parent
+    one_engine = [item for item in items if not runs_on_postgres_too(item)]
+    if one_engine:
+        config.hook.pytest_deselected(items=one_engine)
+        items[:] = [item for item in items if runs_on_postgres_too(item)]
     browser_tests = [item for item in items if Path(str(item.path)).is_relative_to(here)]
     for item in browser_tests:
         item.add_marker(pytest.mark.e2e)

@@ -66,8 +66,6 @@ class Sweep:
 
 @pytest.fixture(scope="module")
 def staff_sweep(live_portal, browser, base_url) -> Sweep:
-    if live_portal.engine != "sqlite":
-        pytest.skip("markup and styles do not depend on the engine: the sweep of every staff page runs on SQLite")
     if live_portal.seed_source != "demo":
         pytest.skip("signs in as the demo's administrator (E2E_DEMO=0 loads the test personas instead)")
     from portal.demo import DEMO_PASSWORD
@@ -94,18 +92,22 @@ def staff_sweep(live_portal, browser, base_url) -> Sweep:
         context.close()
 
 
+@pytest.mark.sqlite_only  # markup and styles do not depend on the engine
 def test_staff_pages_are_accessible(staff_sweep: Sweep):
     assert staff_sweep.accessibility == [], "\n".join(staff_sweep.accessibility)
 
 
+@pytest.mark.sqlite_only  # markup and styles do not depend on the engine
 def test_staff_pages_keep_to_the_page_grid_at_1280_px(staff_sweep: Sweep):
     assert staff_sweep.grid == [], "\n".join(staff_sweep.grid)
 
 
+@pytest.mark.sqlite_only  # markup and styles do not depend on the engine
 def test_staff_pages_do_not_scroll_sideways_at_390_px(staff_sweep: Sweep):
     assert staff_sweep.narrow == [], "\n".join(staff_sweep.narrow)
 
 
+@pytest.mark.sqlite_only  # markup and styles do not depend on the engine
 def test_every_staff_route_is_in_the_sweep(staff_sweep: Sweep):
     """A staff page that no link reaches from the staff home, or that answers the administrator with an error,
     is named here: link it (or, if it is no page, say so in e2e/a11y.py's NOT_PAGES)."""

@@ -37,11 +37,12 @@ _COVERED = """() => {
 }"""
 
 
+pytestmark = pytest.mark.sqlite_only  # layout does not depend on the engine
+
+
 @pytest.fixture
 def phone(live_portal, new_context):
     """`phone(email)`: a page 390 px wide, signed in as that demo account."""
-    if live_portal.engine != "sqlite":
-        pytest.skip("layout does not depend on the engine: checked on SQLite")
     if live_portal.seed_source != "demo":
         pytest.skip("follows the demo data (E2E_DEMO=0 loads the test personas instead)")
     from portal.demo import DEMO_PASSWORD
