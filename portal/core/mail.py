@@ -21,7 +21,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any, Callable
 
-from portal.core import clock
+from portal import db
+from portal.core import audit, clock
+from portal.core.actor import Actor
+from portal.core.errors import Conflict, NotFound
 from portal.core.tables import OutboundEmail
 from portal.core.templating import render
 from portal.settings import MailSettings, Settings
@@ -152,6 +155,52 @@ async def deliver_queued(settings: Settings, limit: int = 50, now: datetime | No
                                     OutboundEmail.error: ""}).where(OutboundEmail.id == msg["id"])
         sent += 1
     return sent
+
+
+def _requeued(at: datetime) -> dict:
+    """A failed row made new: due at once, its attempts counted again, its retry period started again."""
+    return {OutboundEmail.status: "queued", OutboundEmail.next_attempt_at: at, OutboundEmail.retry_since: at,
+            OutboundEmail.attempts: 0, OutboundEmail.claimed_at: None}
+
+
+async def requeue_email(actor: Actor, email_id: int) -> None:
+    """Queue one failed email again (an administrator, after the mail server is mended).
+
+    Side effects: the row is `queued`, due now, with a new retry period and its last error kept until the
+    next attempt; one audit row `email.requeued`; the outbox worker is woken after the response. Raises
+    NotFound for no such email and Conflict if it is not failed (a queued or sent one is left alone)."""
+    async with db.write_transaction():
+        row = await OutboundEmail.select(OutboundEmail.status, OutboundEmail.to_address).where(
+            OutboundEmail.id == email_id).first()
+        if row is None:
+            raise NotFound()
+        if row["status"] != "failed":
+            raise Conflict(f"Only a failed email can be requeued; this one is {row['status'].replace('_', ' ')}.")
+        await OutboundEmail.update(_requeued(clock.now())).where(
+            (OutboundEmail.id == email_id) & (OutboundEmail.status == "failed"))
+        await audit.record(actor, "email.requeued", "outbound_email", email_id, to=row["to_address"])
+    _mark_queued()
+
+
+async def requeue_failed_emails(actor: Actor) -> int:
+    """Queue every failed email again; returns how many.
+
+    Side effects: as `requeue_email` for each failed row, with one audit row `email.requeued_all` that
+    lists their ids (none when nothing was failed)."""
+    async with db.write_transaction():
+        rows = await OutboundEmail.update(_requeued(clock.now())).where(
+            OutboundEmail.status == "failed").returning(OutboundEmail.id)
+        ids = sorted(r["id"] for r in rows)
+        if ids:
+            await audit.record(actor, "email.requeued_all", "outbound_email", None, ids=ids)
+    if ids:
+        _mark_queued()
+    return len(ids)
+
+
+def _mark_queued() -> None:
+    global _queued_since_kick
+    _queued_since_kick = True
 
 
 async def run_outbox_worker(settings: Settings, stop: asyncio.Event) -> None:

@@ -455,3 +455,9 @@ POST_MATRIX.update({
                                                      "admin": "input"}
     for tail in ("templates", "preview", "batches")
 })
+
+# The outbox (issue 11): requeueing failed mail is for administrators only; no email has this id (404 for them).
+POST_MATRIX.update({
+    "/admin/outbox/999999/requeue": {"default": 403, "anonymous": LOGIN, "admin": 404},
+    "/admin/outbox/requeue-failed": {"default": 403, "anonymous": LOGIN, "admin": "input"},
+})

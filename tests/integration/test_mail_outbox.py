@@ -16,7 +16,8 @@ from aiosmtpd.controller import Controller
 
 from portal.core import clock
 from portal.core.mail import deliver_queued, message_id
-from portal.core.tables import OutboundEmail
+from portal.settings import MailSettings
+from portal.core.tables import AuditEvent, OutboundEmail
 from tests.support import start_smtp
 
 T0 = clock.now().replace(microsecond=0) + timedelta(days=30)
@@ -56,9 +57,10 @@ def settings_for(portal, controller, **mail):
 
 
 async def queue_at(at, to: str, status: str = "queued", **extra) -> int:
+    values = {"next_attempt_at": at} | extra
     rows = await OutboundEmail.insert(OutboundEmail(
         created_at=at, to_address=to, subject=f"Hello {to}", body_text="Body\n", status=status,
-        next_attempt_at=at, **extra)).returning(OutboundEmail.id)
+        **values)).returning(OutboundEmail.id)
     return rows[0]["id"]
 
 
@@ -137,3 +139,89 @@ async def test_outbox_past_the_retry_period_fails_with_the_last_error(portal, sm
     assert "refused" in failed["error"].lower()
     assert await deliver_queued(settings, now=T0 + timedelta(days=3)) == 0
     assert (await row(email_id))["attempts"] == 3
+
+
+# -- The outbox page: failed and delayed mail, requeue (administrators only) ------------------------------------
+
+async def failed_email(to: str) -> int:
+    """A failed email as the worker leaves it after the retry period (the worker never takes a failed row)."""
+    return await queue_at(clock.now(), to, status="failed", attempts=7,
+                          error="[Errno 111] Connection refused")
+
+
+async def audit_rows(action: str) -> list[dict]:
+    return await AuditEvent.select(AuditEvent.actor_id, AuditEvent.object_id, AuditEvent.detail).where(
+        AuditEvent.action == action).output(load_json=True)
+
+
+async def test_outbox_page_shows_failed_and_delayed_mail_with_the_error(as_persona, world):
+    await failed_email("failed@city.example")
+    await queue_at(clock.now(), "delayed@city.example", attempts=2, error="451 try again later",
+                   next_attempt_at=clock.now() + timedelta(days=1))
+    admin = await as_persona("admin")
+    page = (await admin.get("/admin/outbox")).text
+    trouble = page[page.index('data-testid="outbox-trouble"'):page.index("All email")]
+    assert trouble.count('data-testid="outbox-trouble-row"') == 2
+    assert "Failed after 7 attempts" in trouble
+    assert "Delayed: 2 attempts failed; next try" in trouble
+    assert "[Errno 111] Connection refused" in trouble
+    assert "451 try again later" in trouble
+    assert trouble.count('action="/admin/outbox/') == 2  # one failed row's requeue, and requeue all
+    assert "Requeue all 1 failed email" in trouble
+
+
+async def test_outbox_requeue_one_failed_email_sends_it_and_is_audited(as_persona, world, mailbox):
+    email_id = await failed_email("again@city.example")
+    admin = await as_persona("admin")
+    response = await admin.post(f"/admin/outbox/{email_id}/requeue", {})
+    assert (response.status_code, response.headers["location"]) == (303, "/admin/outbox?done=requeued")
+    assert [(r["actor_id"], r["object_id"], r["detail"]) for r in await audit_rows("email.requeued")] == [
+        (world["admin"], email_id, {"to": "again@city.example"})]
+    received = await mailbox.wait_for("again@city.example")
+    assert received["Message-ID"] == message_id(email_id, (await row(email_id))["created_at"],
+                                                 MailSettings.sender)
+
+
+async def test_outbox_requeue_all_failed_emails_is_audited_once(as_persona, world, mailbox):
+    first, second = await failed_email("one@city.example"), await failed_email("two@city.example")
+    admin = await as_persona("admin")
+    response = await admin.post("/admin/outbox/requeue-failed", {})
+    assert (response.status_code, response.headers["location"]) == (303, "/admin/outbox?done=requeued-all")
+    assert [(r["actor_id"], r["detail"]) for r in await audit_rows("email.requeued_all")] == [
+        (world["admin"], {"ids": [first, second]})]
+    await mailbox.wait_for("one@city.example")
+    await mailbox.wait_for("two@city.example")
+
+
+async def test_outbox_requeue_with_nothing_failed_changes_nothing(as_persona, world):
+    admin = await as_persona("admin")
+    response = await admin.post("/admin/outbox/requeue-failed", {})
+    assert (response.status_code, response.headers["location"]) == (303, "/admin/outbox?done=none-failed")
+    assert await audit_rows("email.requeued_all") == []
+
+
+async def test_outbox_requeue_of_an_email_not_failed_is_refused(as_persona, world):
+    email_id = await queue_at(clock.now() + timedelta(days=1), "later@city.example")
+    admin = await as_persona("admin")
+    assert (await admin.post(f"/admin/outbox/{email_id}/requeue", {})).status_code == 409
+    assert (await admin.post(f"/admin/outbox/{email_id + 1000}/requeue", {})).status_code == 404
+    assert (await row(email_id))["status"] == "queued"
+    assert await audit_rows("email.requeued") == []
+
+
+@pytest.mark.parametrize("persona", ["staff", "applicant", "reviewer", "funder"])
+async def test_outbox_requeue_by_a_non_administrator_is_forbidden(as_persona, world, persona):
+    email_id = await failed_email("kept@city.example")
+    client = await as_persona(persona)
+    assert (await client.post(f"/admin/outbox/{email_id}/requeue", {})).status_code == 403
+    assert (await client.post("/admin/outbox/requeue-failed", {})).status_code == 403
+    assert (await row(email_id))["status"] == "failed"
+    assert await audit_rows("email.requeued") == await audit_rows("email.requeued_all") == []
+
+
+async def test_outbox_requeue_without_a_csrf_token_is_refused(as_persona, world):
+    email_id = await failed_email("forged@city.example")
+    admin = await as_persona("admin")
+    assert (await admin.post(f"/admin/outbox/{email_id}/requeue", {}, csrf=False)).status_code == 403
+    assert (await admin.post("/admin/outbox/requeue-failed", {}, csrf=False)).status_code == 403
+    assert (await row(email_id))["status"] == "failed"
