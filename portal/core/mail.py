@@ -24,7 +24,7 @@ from typing import Any, Callable
 from portal import db
 from portal.core import audit, clock
 from portal.core.actor import Actor
-from portal.core.errors import Conflict, NotFound
+from portal.core.errors import NotFound
 from portal.core.tables import OutboundEmail
 from portal.core.templating import render
 from portal.settings import MailSettings, Settings
@@ -163,23 +163,24 @@ def _requeued(at: datetime) -> dict:
             OutboundEmail.attempts: 0, OutboundEmail.claimed_at: None}
 
 
-async def requeue_email(actor: Actor, email_id: int) -> None:
-    """Queue one failed email again (an administrator, after the mail server is mended).
+async def requeue_email(actor: Actor, email_id: int) -> bool:
+    """Queue one failed email again (an administrator, after the mail server is mended); returns whether it
+    was failed and is queued now (False: it was not failed, e.g. requeued a moment ago, and nothing changed).
 
     Side effects: the row is `queued`, due now, with a new retry period and its last error kept until the
     next attempt; one audit row `email.requeued`; the outbox worker is woken after the response. Raises
-    NotFound for no such email and Conflict if it is not failed (a queued or sent one is left alone)."""
+    NotFound for no such email."""
     async with db.write_transaction():
-        row = await OutboundEmail.select(OutboundEmail.status, OutboundEmail.to_address).where(
-            OutboundEmail.id == email_id).first()
+        row = await OutboundEmail.select(OutboundEmail.to_address).where(OutboundEmail.id == email_id).first()
         if row is None:
             raise NotFound()
-        if row["status"] != "failed":
-            raise Conflict(f"Only a failed email can be requeued; this one is {row['status'].replace('_', ' ')}.")
-        await OutboundEmail.update(_requeued(clock.now())).where(
-            (OutboundEmail.id == email_id) & (OutboundEmail.status == "failed"))
-        await audit.record(actor, "email.requeued", "outbound_email", email_id, to=row["to_address"])
-    _mark_queued()
+        changed = await OutboundEmail.update(_requeued(clock.now())).where(
+            (OutboundEmail.id == email_id) & (OutboundEmail.status == "failed")).returning(OutboundEmail.id)
+        if changed:
+            await audit.record(actor, "email.requeued", "outbound_email", email_id, to=row["to_address"])
+    if changed:
+        _mark_queued()
+    return bool(changed)
 
 
 async def requeue_failed_emails(actor: Actor) -> int:

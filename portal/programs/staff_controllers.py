@@ -14,7 +14,7 @@ from portal.applications import queries as application_queries
 from portal.applications import rules as application_rules
 from portal.applications.access import get_application_for
 from portal.core import clock, mail
-from portal.core.errors import Forbidden, Invalid
+from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.actor import Principal
 from portal.programs import staff_forms, staff_queries, staff_services
 from portal.reviews import queries as review_queries
@@ -198,7 +198,11 @@ async def staff_restore(request: Request, application_id: FromPath[int]) -> Resp
 
 OUTBOX_NOTICES = {"requeued": "The email is queued again and will be sent shortly.",
                   "requeued-all": "Every failed email is queued again and will be sent shortly.",
-                  "none-failed": "No email had failed: nothing was queued again."}
+                  "none-failed": "No email had failed: nothing was queued again.",
+                  "not-failed": "That email is no longer failed (queued again already, or sent): nothing changed."}
+
+
+MAX_EMAIL_ID = 2**31 - 1
 
 
 def _require_admin(request: Request) -> None:
@@ -218,11 +222,14 @@ async def staff_outbox(request: Request) -> Response:
         "notice": OUTBOX_NOTICES.get(request.query_params.get("done", ""), "")})
 
 
-@post("/admin/outbox/{email_id:int}/requeue", name="admin:outbox-requeue")
-async def staff_outbox_requeue(request: Request, email_id: FromPath[int]) -> Response:
+@post("/admin/outbox/requeue", name="admin:outbox-requeue")
+async def staff_outbox_requeue(request: Request) -> Response:
     _require_admin(request)
-    await mail.requeue_email(actor(request), email_id)
-    return redirect(request, "/admin/outbox?done=requeued")
+    raw = text(await read_form(request), "email", 20)
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_EMAIL_ID:  # SERIAL (int4) on PostgreSQL
+        raise NotFound()
+    requeued = await mail.requeue_email(actor(request), int(raw))
+    return redirect(request, f"/admin/outbox?done={'requeued' if requeued else 'not-failed'}")
 
 
 @post("/admin/outbox/requeue-failed", name="admin:outbox-requeue-failed")

@@ -456,8 +456,8 @@ POST_MATRIX.update({
     for tail in ("templates", "preview", "batches")
 })
 
-# The outbox (issue 11): requeueing failed mail is for administrators only; no email has this id (404 for them).
+# The outbox (issue 11): requeueing failed mail is for administrators only (the empty form names no email: 404).
 POST_MATRIX.update({
-    "/admin/outbox/999999/requeue": {"default": 403, "anonymous": LOGIN, "admin": 404},
+    "/admin/outbox/requeue": {"default": 403, "anonymous": LOGIN, "admin": 404},
     "/admin/outbox/requeue-failed": {"default": 403, "anonymous": LOGIN, "admin": "input"},
 })

@@ -166,14 +166,15 @@ async def test_outbox_page_shows_failed_and_delayed_mail_with_the_error(as_perso
     assert "Delayed: 2 attempts failed; next try" in trouble
     assert "[Errno 111] Connection refused" in trouble
     assert "451 try again later" in trouble
-    assert trouble.count('action="/admin/outbox/') == 2  # one failed row's requeue, and requeue all
+    assert trouble.count('action="/admin/outbox/requeue"') == 1  # the failed row's, not the delayed one's
+    assert trouble.count('action="/admin/outbox/requeue-failed"') == 1
     assert "Requeue all 1 failed email" in trouble
 
 
 async def test_outbox_requeue_one_failed_email_sends_it_and_is_audited(as_persona, world, mailbox):
     email_id = await failed_email("again@city.example")
     admin = await as_persona("admin")
-    response = await admin.post(f"/admin/outbox/{email_id}/requeue", {})
+    response = await admin.post("/admin/outbox/requeue", {"email": email_id})
     assert (response.status_code, response.headers["location"]) == (303, "/admin/outbox?done=requeued")
     assert [(r["actor_id"], r["object_id"], r["detail"]) for r in await audit_rows("email.requeued")] == [
         (world["admin"], email_id, {"to": "again@city.example"})]
@@ -200,20 +201,26 @@ async def test_outbox_requeue_with_nothing_failed_changes_nothing(as_persona, wo
     assert await audit_rows("email.requeued_all") == []
 
 
-async def test_outbox_requeue_of_an_email_not_failed_is_refused(as_persona, world):
+async def test_outbox_requeue_of_an_email_not_failed_changes_nothing(as_persona, world):
     email_id = await queue_at(clock.now() + timedelta(days=1), "later@city.example")
     admin = await as_persona("admin")
-    assert (await admin.post(f"/admin/outbox/{email_id}/requeue", {})).status_code == 409
-    assert (await admin.post(f"/admin/outbox/{email_id + 1000}/requeue", {})).status_code == 404
+    response = await admin.post("/admin/outbox/requeue", {"email": email_id})
+    assert (response.status_code, response.headers["location"]) == (303, "/admin/outbox?done=not-failed")
     assert (await row(email_id))["status"] == "queued"
     assert await audit_rows("email.requeued") == []
+
+
+@pytest.mark.parametrize("email", ["", "abc", "999999", "-1", "1" * 40])
+async def test_outbox_requeue_of_no_such_email_is_not_found(as_persona, world, email):
+    admin = await as_persona("admin")
+    assert (await admin.post("/admin/outbox/requeue", {"email": email})).status_code == 404
 
 
 @pytest.mark.parametrize("persona", ["staff", "applicant", "reviewer", "funder"])
 async def test_outbox_requeue_by_a_non_administrator_is_forbidden(as_persona, world, persona):
     email_id = await failed_email("kept@city.example")
     client = await as_persona(persona)
-    assert (await client.post(f"/admin/outbox/{email_id}/requeue", {})).status_code == 403
+    assert (await client.post("/admin/outbox/requeue", {"email": email_id})).status_code == 403
     assert (await client.post("/admin/outbox/requeue-failed", {})).status_code == 403
     assert (await row(email_id))["status"] == "failed"
     assert await audit_rows("email.requeued") == await audit_rows("email.requeued_all") == []
@@ -222,6 +229,6 @@ async def test_outbox_requeue_by_a_non_administrator_is_forbidden(as_persona, wo
 async def test_outbox_requeue_without_a_csrf_token_is_refused(as_persona, world):
     email_id = await failed_email("forged@city.example")
     admin = await as_persona("admin")
-    assert (await admin.post(f"/admin/outbox/{email_id}/requeue", {}, csrf=False)).status_code == 403
+    assert (await admin.post("/admin/outbox/requeue", {"email": email_id}, csrf=False)).status_code == 403
     assert (await admin.post("/admin/outbox/requeue-failed", {}, csrf=False)).status_code == 403
     assert (await row(email_id))["status"] == "failed"
