@@ -59,7 +59,8 @@ def kick(force: bool = False) -> None:
         _wake.set()
 
 
-def retry_delay(attempt: int, first_seconds: int, max_seconds: int, draw: Callable[[], float] = random.random) -> timedelta:
+def retry_delay(attempt: int, first_seconds: int, max_seconds: int,
+                draw: Callable[[], float] = random.random) -> timedelta:
     """The wait after failed attempt number `attempt` (from 1): `first_seconds` doubled for each attempt
     before, at most `max_seconds`, of which a random half is taken off ("equal jitter": a crowd of emails that
     failed together does not retry together, and no wait is shorter than half its step)."""
