@@ -3,12 +3,14 @@ wake-ups), a `sending` row records when it was claimed (`claimed_at`, so a row l
 back), and `retry_since` starts the retry period again when an administrator requeues a failed email.
 
 Three nullable columns added: the same on SQLite and PostgreSQL. Rows already there keep NULL, which means "due
-now", "claimed long ago" and "since it was created". Backwards drops the columns.
+now", "claimed long ago" and "since it was created"; a row left `sending` by the old code, which never took one
+back, is queued again (delivery is at least once). Backwards drops the columns.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.indexes import IndexMethod
+from piccolo.engine import engine_finder
 
 ID = "2026-12-07T18:00:00:000000"
 VERSION = "1.38.0"
@@ -40,4 +42,9 @@ async def forwards():
             },
             schema=None,
         )
+
+    async def take_back_stuck_rows():
+        await engine_finder().run_ddl("UPDATE outbound_email SET status = 'queued' WHERE status = 'sending'")
+
+    manager.add_raw(take_back_stuck_rows)
     return manager

@@ -113,15 +113,6 @@ async def test_outbox_row_left_sending_is_reclaimed_with_the_same_message_id(por
     assert ((await row(email_id))["status"], (await row(email_id))["attempts"]) == ("sent", 2)
 
 
-async def test_outbox_row_sending_from_before_the_claim_time_is_reclaimed(portal, smtp):
-    controller, mailbox = smtp
-    settings = settings_for(portal, controller)
-    email_id = await queue_at(T0, "old@city.example", status="sending", claimed_at=None)
-    assert await deliver_queued(settings, now=T0) == 1
-    assert (await row(email_id))["status"] == "sent"
-    assert len(mailbox.messages) == 1
-
-
 async def test_outbox_past_the_retry_period_fails_with_the_last_error(portal, smtp):
     controller, mailbox = smtp
     settings = settings_for(portal, controller, retry_for_hours=1)
