@@ -36,6 +36,7 @@ async def main() -> dict:
     db.use_engine(engine)
     await db.open_engine(engine, 2)
     try:
+        await add_mail_trouble()
         if await Program.count() > 0:
             return {"source": "demo", "applicant": demo_applicant()}
         from tests.factories import PASSWORD, PERSONAS, build_world
@@ -44,6 +45,23 @@ async def main() -> dict:
         return {"source": "factories", "applicant": {"email": PERSONAS["applicant"], "password": PASSWORD}}
     finally:
         await db.close_engine(engine)
+
+
+async def add_mail_trouble() -> None:
+    """A failed and a delayed email, so that the outbox page's "Needs attention" part is in the browser sweeps
+    (the worker leaves a failed row alone, and the delayed one is not due for a day)."""
+    from datetime import timedelta
+
+    from portal.core import clock
+    from portal.core.tables import OutboundEmail
+
+    now = clock.now()
+    trouble = [("failed", 9, "[Errno 111] Connection refused", None),
+               ("queued", 2, "451 4.3.0 Mail server temporarily rejected message", now + timedelta(days=1))]
+    for status, attempts, error, due in trouble:
+        await OutboundEmail.insert(OutboundEmail(
+            created_at=now, to_address="someone@city.example", subject=f"An email {status} for the e2e sweep",
+            body_text="Body\n", status=status, attempts=attempts, error=error, next_attempt_at=due))
 
 
 if __name__ == "__main__":

@@ -45,6 +45,17 @@ class MailSettings:
     """Use STARTTLS after connecting."""
     sender: str = "City Grants Portal <no-reply@portal.localhost>"
     """The From: address of every email."""
+    timeout_seconds: int = 20
+    """Seconds the SMTP client waits for each step of a conversation with the server."""
+    reclaim_after_seconds: int = 300
+    """A row claimed for sending longer ago than this is taken as lost (its worker died mid-send) and is sent
+    again, with the same Message-ID. Keep it well above `timeout_seconds`: a slow send must not be doubled."""
+    retry_first_seconds: int = 30
+    """Delay before the second attempt after a failure; each later delay doubles (with jitter) up to the maximum."""
+    retry_max_seconds: int = 1800
+    """The longest delay between two attempts."""
+    retry_for_hours: int = 48
+    """How long an email is retried before it is marked failed (administrators can requeue it)."""
 
 
 STRIPE_JS_URL = "https://js.stripe.com/v3/"
@@ -216,6 +227,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     session_max_hours = _int(environ, "SESSION_MAX_HOURS", max(24, session_hours))
     if session_hours < 1 or session_max_hours < session_hours:
         raise SettingsError("SESSION_HOURS must be at least 1, and SESSION_MAX_HOURS at least SESSION_HOURS")
+    mail_timeout = _int(environ, "SMTP_TIMEOUT_SECONDS", MailSettings.timeout_seconds)
+    mail_reclaim = _int(environ, "MAIL_RECLAIM_AFTER_SECONDS", MailSettings.reclaim_after_seconds)
+    mail_first = _int(environ, "MAIL_RETRY_FIRST_SECONDS", MailSettings.retry_first_seconds)
+    mail_max = _int(environ, "MAIL_RETRY_MAX_SECONDS", MailSettings.retry_max_seconds)
+    mail_for = _int(environ, "MAIL_RETRY_FOR_HOURS", MailSettings.retry_for_hours)
+    if mail_timeout < 1 or mail_reclaim <= mail_timeout:
+        raise SettingsError("SMTP_TIMEOUT_SECONDS must be at least 1, and MAIL_RECLAIM_AFTER_SECONDS longer than it "
+                            "(a send still under way must not be sent twice)")
+    if mail_first < 1 or mail_max < mail_first or mail_for < 1:
+        raise SettingsError("MAIL_RETRY_FIRST_SECONDS and MAIL_RETRY_FOR_HOURS must be at least 1, and "
+                            "MAIL_RETRY_MAX_SECONDS at least MAIL_RETRY_FIRST_SECONDS")
     return Settings(
         env=env,
         secret_key=secret_key,
@@ -229,6 +251,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             password=_env(environ, "SMTP_PASSWORD"),
             use_tls=_bool(environ, "SMTP_STARTTLS", False),
             sender=_env(environ, "MAIL_FROM", MailSettings.sender),
+            timeout_seconds=mail_timeout,
+            reclaim_after_seconds=mail_reclaim,
+            retry_first_seconds=mail_first,
+            retry_max_seconds=mail_max,
+            retry_for_hours=mail_for,
         ),
         stripe=StripeSettings(secret_key=stripe_key, webhook_secret=stripe_hook, api_base=stripe_base,
                               publishable_key=stripe_pk, js_url=stripe_js),

@@ -1,28 +1,35 @@
 """Email: every message is written to the outbox in the caller's transaction, then delivered over SMTP.
 
 Queuing inside the transaction means a rolled-back change sends nothing and a committed one is never
-lost: the outbox worker delivers queued rows (and retries failures) after commit. With no SMTP server
-configured (the demo), messages stay readable in the outbox (`/admin/outbox`), marked "not configured".
+lost: the outbox worker delivers queued rows after commit. A failed attempt is retried after a delay that
+doubles each time (with jitter) for `MAIL_RETRY_FOR_HOURS`, so a mail outage of hours loses nothing; after that
+the row is `failed` with the last error, shown on the outbox page, where an administrator can requeue it. A row
+left `sending` by a worker that died is queued again after `MAIL_RECLAIM_AFTER_SECONDS`: delivery is at least
+once, and every attempt carries the same Message-ID so that a receiving system can drop a duplicate. With no
+SMTP server configured (the demo), messages stay readable in the outbox (`/admin/outbox`), marked "not
+configured".
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import smtplib
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-from typing import Any
+from email.utils import formatdate, parseaddr
+from typing import Any, Callable
 
-from portal.core import clock
+from portal import db
+from portal.core import audit, clock
+from portal.core.actor import Actor
+from portal.core.errors import NotFound
 from portal.core.tables import OutboundEmail
 from portal.core.templating import render
 from portal.settings import MailSettings, Settings
 
 log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 5
-
 
 async def queue_email(to: str, template: str, context: dict[str, Any]) -> int:
     """Render `templates/emails/<template>.txt` (blocks `subject` and `body`) and queue it for `to`."""
@@ -52,15 +59,31 @@ def kick(force: bool = False) -> None:
         _wake.set()
 
 
-def _send_sync(settings: MailSettings, to: str, subject: str, body: str) -> None:
+def retry_delay(attempt: int, first_seconds: int, max_seconds: int,
+                draw: Callable[[], float] = random.random) -> timedelta:
+    """The wait after failed attempt number `attempt` (from 1): `first_seconds` doubled for each attempt
+    before, at most `max_seconds`, of which a random half is taken off ("equal jitter": a crowd of emails that
+    failed together does not retry together, and no wait is shorter than half its step)."""
+    step = min(max_seconds, first_seconds * 2 ** min(max(attempt - 1, 0), 30))
+    return timedelta(seconds=step / 2 + step / 2 * draw())
+
+
+def message_id(email_id: int, created_at: datetime, sender: str) -> str:
+    """The Message-ID of an outbox row: derived from the row, so every attempt (a retry, or a resend after a
+    worker died mid-send) carries the same one and a receiving system can drop the duplicate."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "portal.localhost"
+    return f"<outbox.{email_id}.{clock.as_utc(created_at):%Y%m%dT%H%M%S%f}@{domain}>"
+
+
+def _send_sync(settings: MailSettings, to: str, subject: str, body: str, msgid: str) -> None:
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="portal.localhost")
+    message["Message-ID"] = msgid
     message.set_content(body)
-    with smtplib.SMTP(settings.host, settings.port, timeout=20) as smtp:
+    with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds) as smtp:
         if settings.use_tls:
             smtp.starttls()
         if settings.username:
@@ -68,46 +91,123 @@ def _send_sync(settings: MailSettings, to: str, subject: str, body: str) -> None
         smtp.send_message(message)
 
 
-async def deliver_queued(settings: Settings, limit: int = 50) -> int:
-    """Deliver queued messages once; returns how many were sent. Safe with several worker processes:
-    each row is claimed by one atomic update before it is sent."""
+async def reclaim_abandoned(settings: MailSettings, now: datetime) -> int:
+    """Put back in the queue every `sending` row claimed longer than `reclaim_after_seconds` ago: its worker
+    died (or lost its database) mid-send. The email may have left already: delivery is at least once, and the
+    resend carries the same Message-ID. Returns how many rows were taken back."""
+    cutoff = now - timedelta(seconds=settings.reclaim_after_seconds)
+    rows = await OutboundEmail.update({OutboundEmail.status: "queued", OutboundEmail.next_attempt_at: now}).where(
+        (OutboundEmail.status == "sending") & (OutboundEmail.claimed_at.is_null() | (OutboundEmail.claimed_at < cutoff))
+    ).returning(OutboundEmail.id)
+    for row in rows:
+        log.warning("email %s was left being sent (worker gone?): queued again", row["id"])
+    return len(rows)
+
+
+async def deliver_queued(settings: Settings, limit: int = 50, now: datetime | None = None) -> int:
+    """Deliver the queued messages that are due, once; returns how many were sent. `now` is the clock (the
+    tests move it; by default the server's). Safe with several worker processes: each row is claimed by one
+    atomic update before it is sent. A failed attempt waits `retry_delay` before the next; once the retry
+    period (`retry_for_hours` since the email was queued or requeued) is over, the row is `failed` with the
+    last error."""
+    at = now or clock.now()
+    mail = settings.mail
+    await reclaim_abandoned(mail, at)
     rows = (
         await OutboundEmail.select(OutboundEmail.id)
-        .where(OutboundEmail.status == "queued")
+        .where((OutboundEmail.status == "queued")
+               & (OutboundEmail.next_attempt_at.is_null() | (OutboundEmail.next_attempt_at <= at)))
         .order_by(OutboundEmail.id)
         .limit(limit)
     )
     sent = 0
     for row in rows:
         claimed = (
-            await OutboundEmail.update({OutboundEmail.status: "sending", OutboundEmail.attempts: OutboundEmail.attempts + 1})
+            await OutboundEmail.update({OutboundEmail.status: "sending", OutboundEmail.claimed_at: at,
+                                        OutboundEmail.attempts: OutboundEmail.attempts + 1})
             .where((OutboundEmail.id == row["id"]) & (OutboundEmail.status == "queued"))
-            .returning(OutboundEmail.id, OutboundEmail.to_address, OutboundEmail.subject, OutboundEmail.body_text, OutboundEmail.attempts)
+            .returning(OutboundEmail.id, OutboundEmail.to_address, OutboundEmail.subject, OutboundEmail.body_text,
+                       OutboundEmail.attempts, OutboundEmail.created_at, OutboundEmail.retry_since)
         )
         if not claimed:
             continue
         msg = claimed[0]
-        if not settings.mail.host:
+        if not mail.host:
             await OutboundEmail.update({OutboundEmail.status: "not_configured"}).where(OutboundEmail.id == msg["id"])
             continue
+        msgid = message_id(msg["id"], msg["created_at"], mail.sender)
         try:
-            await asyncio.to_thread(_send_sync, settings.mail, msg["to_address"], msg["subject"], msg["body_text"])
+            await asyncio.to_thread(_send_sync, mail, msg["to_address"], msg["subject"], msg["body_text"], msgid)
         except (OSError, smtplib.SMTPException) as exc:
-            status = "failed" if msg["attempts"] >= MAX_ATTEMPTS else "queued"
-            log.warning("email %s to %s not sent: %s", msg["id"], msg["to_address"], exc)
-            await OutboundEmail.update({OutboundEmail.status: status, OutboundEmail.error: str(exc)[:2000]}).where(
-                OutboundEmail.id == msg["id"]
-            )
+            finished = now or clock.now()
+            since = clock.as_utc(msg["retry_since"] or msg["created_at"])
+            give_up = finished >= since + timedelta(hours=mail.retry_for_hours)
+            log.warning("email %s to %s not sent (attempt %s%s): %s", msg["id"], msg["to_address"],
+                        msg["attempts"], ", giving up" if give_up else "", exc)
+            await OutboundEmail.update({
+                OutboundEmail.status: "failed" if give_up else "queued",
+                OutboundEmail.next_attempt_at: None if give_up else finished + retry_delay(
+                    msg["attempts"], mail.retry_first_seconds, mail.retry_max_seconds),
+                OutboundEmail.error: str(exc)[:2000] or exc.__class__.__name__,
+            }).where((OutboundEmail.id == msg["id"]) & (OutboundEmail.status == "sending")
+                     & (OutboundEmail.attempts == msg["attempts"]))  # not if reclaimed meanwhile: that claim decides
             continue
-        await OutboundEmail.update({OutboundEmail.status: "sent", OutboundEmail.sent_at: clock.now()}).where(
-            OutboundEmail.id == msg["id"]
-        )
+        await OutboundEmail.update({OutboundEmail.status: "sent", OutboundEmail.sent_at: now or clock.now(),
+                                    OutboundEmail.error: ""}).where(OutboundEmail.id == msg["id"])
         sent += 1
     return sent
 
 
+def _requeued(at: datetime) -> dict:
+    """A failed row made new: due at once, its attempts counted again, its retry period started again."""
+    return {OutboundEmail.status: "queued", OutboundEmail.next_attempt_at: at, OutboundEmail.retry_since: at,
+            OutboundEmail.attempts: 0, OutboundEmail.claimed_at: None}
+
+
+async def requeue_email(actor: Actor, email_id: int) -> bool:
+    """Queue one failed email again (an administrator, after the mail server is mended); returns whether it
+    was failed and is queued now (False: it was not failed, e.g. requeued a moment ago, and nothing changed).
+
+    Side effects: the row is `queued`, due now, with a new retry period and its last error kept until the
+    next attempt; one audit row `email.requeued`; the outbox worker is woken after the response. Raises
+    NotFound for no such email."""
+    async with db.write_transaction():
+        row = await OutboundEmail.select(OutboundEmail.to_address).where(OutboundEmail.id == email_id).first()
+        if row is None:
+            raise NotFound()
+        changed = await OutboundEmail.update(_requeued(clock.now())).where(
+            (OutboundEmail.id == email_id) & (OutboundEmail.status == "failed")).returning(OutboundEmail.id)
+        if changed:
+            await audit.record(actor, "email.requeued", "outbound_email", email_id, to=row["to_address"])
+    if changed:
+        _mark_queued()
+    return bool(changed)
+
+
+async def requeue_failed_emails(actor: Actor) -> int:
+    """Queue every failed email again; returns how many.
+
+    Side effects: as `requeue_email` for each failed row, with one audit row `email.requeued_all` that
+    lists their ids (none when nothing was failed)."""
+    async with db.write_transaction():
+        rows = await OutboundEmail.update(_requeued(clock.now())).where(
+            OutboundEmail.status == "failed").returning(OutboundEmail.id)
+        ids = sorted(r["id"] for r in rows)
+        if ids:
+            await audit.record(actor, "email.requeued_all", "outbound_email", None, ids=ids)
+    if ids:
+        _mark_queued()
+    return len(ids)
+
+
+def _mark_queued() -> None:
+    global _queued_since_kick
+    _queued_since_kick = True
+
+
 async def run_outbox_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Deliver the outbox until `stop` is set: at once when kicked, and every few seconds for retries."""
+    """Deliver the outbox until `stop` is set: at once when kicked, and every few seconds for retries that are
+    due and rows to reclaim (the wake-ups only look; the rows' times decide what is sent)."""
     while not stop.is_set():
         try:
             await asyncio.wait_for(_wake.wait(), timeout=3)

@@ -25,7 +25,10 @@ class OutboundEmail(Table, tablename="outbound_email"):
     to_address = Varchar(length=320, index=True)
     subject = Varchar(length=300)
     body_text = Text()
-    status = Varchar(length=16, default="queued")  # queued | sent | failed | not_configured
+    status = Varchar(length=16, default="queued")  # queued | sending | sent | failed | not_configured
     sent_at = Timestamptz(null=True, default=None)
     error = Text(default="")
     attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None)  # a queued row is not tried before this (none: at once)
+    claimed_at = Timestamptz(null=True, default=None)  # when a worker took it for sending
+    retry_since = Timestamptz(null=True, default=None)  # the retry period runs from here (none: created_at)

@@ -13,8 +13,8 @@ from portal.applications import lifecycle
 from portal.applications import queries as application_queries
 from portal.applications import rules as application_rules
 from portal.applications.access import get_application_for
-from portal.core import clock
-from portal.core.errors import Forbidden, Invalid
+from portal.core import clock, mail
+from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.actor import Principal
 from portal.programs import staff_forms, staff_queries, staff_services
 from portal.reviews import queries as review_queries
@@ -196,15 +196,49 @@ async def staff_restore(request: Request, application_id: FromPath[int]) -> Resp
     return redirect(request, f"/staff/applications/{application_id}/deadline?done=restored")
 
 
-@get("/admin/outbox", name="admin:outbox")
-async def staff_outbox(request: Request) -> Response:
+OUTBOX_NOTICES = {"requeued": "The email is queued again and will be sent shortly.",
+                  "requeued-all": "Every failed email is queued again and will be sent shortly.",
+                  "none-failed": "No email had failed: nothing was queued again.",
+                  "not-failed": "That email is no longer failed (queued again already, or sent): nothing changed."}
+
+
+MAX_EMAIL_ID = 2**31 - 1
+
+
+def _require_admin(request: Request) -> None:
     # Administrators only: the outbox holds password-reset and invitation links, which are credentials.
     if not current_user(request).is_admin:
         raise Forbidden("The outbox is for administrators: it holds sign-in links.")
+
+
+@get("/admin/outbox", name="admin:outbox")
+async def staff_outbox(request: Request) -> Response:
+    _require_admin(request)
     raw = request.query_params.get("page", "1")
     messages, page, pages = await staff_queries.list_outbox(int(raw[:6]) if raw.isdigit() else 1)
-    return render(request, "staff/outbox.html", {"messages": messages, "page": page, "pages": pages})
+    trouble, failed = await staff_queries.list_outbox_trouble()
+    return render(request, "staff/outbox.html", {
+        "messages": messages, "page": page, "pages": pages, "trouble": trouble, "failed_count": failed,
+        "notice": OUTBOX_NOTICES.get(request.query_params.get("done", ""), "")})
+
+
+@post("/admin/outbox/requeue", name="admin:outbox-requeue")
+async def staff_outbox_requeue(request: Request) -> Response:
+    _require_admin(request)
+    raw = text(await read_form(request), "email", 20)
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_EMAIL_ID:  # SERIAL (int4) on PostgreSQL
+        raise NotFound()
+    requeued = await mail.requeue_email(actor(request), int(raw))
+    return redirect(request, f"/admin/outbox?done={'requeued' if requeued else 'not-failed'}")
+
+
+@post("/admin/outbox/requeue-failed", name="admin:outbox-requeue-failed")
+async def staff_outbox_requeue_failed(request: Request) -> Response:
+    _require_admin(request)
+    count = await mail.requeue_failed_emails(actor(request))
+    return redirect(request, f"/admin/outbox?done={'requeued-all' if count else 'none-failed'}")
 
 
 ROUTES = [staff_home, staff_program, staff_invite, staff_application, staff_assign, staff_unassign, staff_outbox,
+          staff_outbox_requeue, staff_outbox_requeue_failed,
           staff_grace, staff_deadline, staff_extend, staff_reopen, staff_restore]

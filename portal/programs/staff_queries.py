@@ -137,6 +137,20 @@ async def list_outbox(page: int) -> tuple[list[dict[str, Any]], int, int]:
     rows = await OutboundEmail.select(
         OutboundEmail.id, OutboundEmail.to_address, OutboundEmail.subject, OutboundEmail.status,
         OutboundEmail.created_at, OutboundEmail.sent_at, OutboundEmail.body_text, OutboundEmail.error,
+        OutboundEmail.attempts, OutboundEmail.next_attempt_at,
     ).order_by(OutboundEmail.id, ascending=False).limit(OUTBOX_PAGE_SIZE).offset((page - 1) * OUTBOX_PAGE_SIZE)
     return rows, page, pages
+
+
+async def list_outbox_trouble() -> tuple[list[dict[str, Any]], int]:
+    """The emails that need an administrator's eye, newest first (at most a page): failed ones (retried for
+    MAIL_RETRY_FOR_HOURS, given up) and delayed ones (queued after a failed attempt, retried later); returns
+    them and how many are failed in all."""
+    trouble = (OutboundEmail.status == "failed") | ((OutboundEmail.status == "queued") & (OutboundEmail.attempts > 0))
+    rows = await OutboundEmail.select(
+        OutboundEmail.id, OutboundEmail.to_address, OutboundEmail.subject, OutboundEmail.status,
+        OutboundEmail.created_at, OutboundEmail.error, OutboundEmail.attempts, OutboundEmail.next_attempt_at,
+    ).where(trouble).order_by(OutboundEmail.id, ascending=False).limit(OUTBOX_PAGE_SIZE)
+    failed = await OutboundEmail.count().where(OutboundEmail.status == "failed")
+    return rows, failed
 

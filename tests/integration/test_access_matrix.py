@@ -455,3 +455,9 @@ POST_MATRIX.update({
                                                      "admin": "input"}
     for tail in ("templates", "preview", "batches")
 })
+
+# The outbox (issue 11): requeueing failed mail is for administrators only (the empty form names no email: 404).
+POST_MATRIX.update({
+    "/admin/outbox/requeue": {"default": 403, "anonymous": LOGIN, "admin": 404},
+    "/admin/outbox/requeue-failed": {"default": 403, "anonymous": LOGIN, "admin": "input"},
+})

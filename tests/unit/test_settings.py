@@ -150,3 +150,29 @@ def test_settings_two_factor_is_required_of_staff_unless_switched_off(tmp_path):
     assert load_settings(env(tmp_path)).two_factor_required_for_staff is True
     off = load_settings(env(tmp_path, TWO_FACTOR_REQUIRED_FOR_STAFF="false"))
     assert off.two_factor_required_for_staff is False
+
+
+def test_settings_mail_retry_and_reclaim_are_read(tmp_path):
+    mail = load_settings(env(tmp_path, SMTP_TIMEOUT_SECONDS="5", MAIL_RECLAIM_AFTER_SECONDS="60",
+                             MAIL_RETRY_FIRST_SECONDS="10", MAIL_RETRY_MAX_SECONDS="600",
+                             MAIL_RETRY_FOR_HOURS="72")).mail
+    assert (mail.timeout_seconds, mail.reclaim_after_seconds, mail.retry_first_seconds, mail.retry_max_seconds,
+            mail.retry_for_hours) == (5, 60, 10, 600, 72)
+
+
+def test_settings_mail_defaults_ride_out_an_outage_of_hours(tmp_path):
+    mail = load_settings(env(tmp_path)).mail
+    assert (mail.timeout_seconds, mail.reclaim_after_seconds, mail.retry_first_seconds, mail.retry_max_seconds,
+            mail.retry_for_hours) == (20, 300, 30, 1800, 48)
+
+
+@pytest.mark.parametrize("values", [
+    {"SMTP_TIMEOUT_SECONDS": "30", "MAIL_RECLAIM_AFTER_SECONDS": "30"},  # a send under way would be doubled
+    {"SMTP_TIMEOUT_SECONDS": "0"},
+    {"MAIL_RETRY_FIRST_SECONDS": "0"},
+    {"MAIL_RETRY_FIRST_SECONDS": "60", "MAIL_RETRY_MAX_SECONDS": "30"},
+    {"MAIL_RETRY_FOR_HOURS": "0"},
+])
+def test_settings_mail_retry_out_of_range_is_refused(tmp_path, values):
+    with pytest.raises(SettingsError, match="MAIL_|SMTP_TIMEOUT"):
+        load_settings(env(tmp_path, **values))
