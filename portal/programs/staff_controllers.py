@@ -3,6 +3,7 @@ reviewer assignment, invitations, and the outbox of every email sent."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -168,32 +169,32 @@ async def staff_extend(request: Request, application_id: FromPath[int]) -> Respo
     return redirect(request, f"/staff/applications/{application_id}/deadline?done=extended")
 
 
-@post("/staff/applications/{application_id:int}/reopen", name="staff:reopen")
-async def staff_reopen(request: Request, application_id: FromPath[int]) -> Response:
+async def _act_with_reason(request: Request, application_id: int, action: str, noun: str,
+                           service: Callable[..., Awaitable[Any]], done: str) -> Response:
+    """Reopen or restore: the reason checked (the deadline page again with its error, 422), then the service."""
     application = await get_application_for(current_user(request), application_id, "staff")
     data = await read_form(request)
     try:
-        reason = application_forms.reason_input(data, "reopening")
+        reason = application_forms.reason_input(data, noun)
     except Invalid as exc:
-        ctx = await _deadline_page(application, reopen_errors={"reopen-reason": exc.errors["reason"]},
-                                   reopen_reason=text(data, "reason", application_forms.MAX_REASON_CHARS))
+        ctx = await _deadline_page(application, **{
+            f"{action}_errors": {f"{action}-reason": exc.errors["reason"]},
+            f"{action}_reason": text(data, "reason", application_forms.MAX_REASON_CHARS)})
         return render(request, "staff/deadline.html", ctx, status_code=422)
-    await lifecycle.reopen_application(actor(request), application_id, reason, request.app.state.settings.public_url)
-    return redirect(request, f"/staff/applications/{application_id}/deadline?done=reopened")
+    await service(actor(request), application_id, reason, request.app.state.settings.public_url)
+    return redirect(request, f"/staff/applications/{application_id}/deadline?done={done}")
+
+
+@post("/staff/applications/{application_id:int}/reopen", name="staff:reopen")
+async def staff_reopen(request: Request, application_id: FromPath[int]) -> Response:
+    return await _act_with_reason(request, application_id, "reopen", "reopening", lifecycle.reopen_application,
+                                  "reopened")
 
 
 @post("/staff/applications/{application_id:int}/restore", name="staff:restore")
 async def staff_restore(request: Request, application_id: FromPath[int]) -> Response:
-    application = await get_application_for(current_user(request), application_id, "staff")
-    data = await read_form(request)
-    try:
-        reason = application_forms.reason_input(data, "restoration")
-    except Invalid as exc:
-        ctx = await _deadline_page(application, restore_errors={"restore-reason": exc.errors["reason"]},
-                                   restore_reason=text(data, "reason", application_forms.MAX_REASON_CHARS))
-        return render(request, "staff/deadline.html", ctx, status_code=422)
-    await lifecycle.restore_application(actor(request), application_id, reason, request.app.state.settings.public_url)
-    return redirect(request, f"/staff/applications/{application_id}/deadline?done=restored")
+    return await _act_with_reason(request, application_id, "restore", "restoration", lifecycle.restore_application,
+                                  "restored")
 
 
 OUTBOX_NOTICES = {"requeued": "The email is queued again and will be sent shortly.",
