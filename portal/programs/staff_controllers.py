@@ -19,6 +19,7 @@ from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.actor import Principal
 from portal.programs import staff_forms, staff_queries, staff_services
 from portal.reviews import queries as review_queries
+from portal.reviews import ranking
 from portal.reviews import services as review_services
 from portal.reviews.rules import SCORING_METHOD
 from portal.web.auth import actor, current_user
@@ -86,7 +87,7 @@ async def staff_grace(request: Request, program_id: FromPath[int]) -> Response:
 
 async def _application_page(user: Principal, application: dict[str, Any], **extra: Any) -> dict[str, Any]:
     criteria = await review_queries.list_criteria(application["program"])
-    scores = await review_queries.scores_for_program(application["program"])
+    scores = await ranking.scores_for_program(application["program"])
     return {
         "application": application, "criteria": criteria,
         "reviews": await review_queries.reviews_of_application(application["id"], criteria),

@@ -18,6 +18,7 @@ from portal.programs.rules import can_manage_program
 from portal.programs.tables import Program, ProgramFunder
 from portal.reviews import conflicts
 from portal.reviews import queries as review_queries
+from portal.reviews import ranking
 from portal.reviews import rules as review_rules
 from portal.reviews.tables import Assignment
 
@@ -102,7 +103,7 @@ async def list_program_applications(program_id: int) -> list[dict[str, Any]]:
         Application.id, Application.title, Application.status, Application.requested_cents,
         Application.submitted_at, Application.organisation.name, Application.organisation.state,
     ).where((Application.program == program_id) & Application.status.is_in(list(review_queries.REVIEWABLE_STATUSES)))
-    scores = await review_queries.scores_for_program(program_id)
+    scores = await ranking.scores_for_program(program_id)
     empty = {"weighted_mean": None, "reviews_done": 0, "reviews_assigned": 0, "rank": None}
     for row in rows:
         row.update(scores.get(row["id"], empty))

@@ -19,27 +19,6 @@ async def list_criteria(program_id: int) -> list[dict[str, Any]]:
     return await Criterion.select().where(Criterion.program == program_id).order_by(Criterion.position)
 
 
-async def scores_for_program(program_id: int) -> dict[int, dict[str, Any]]:
-    """Per application of the program (submitted or later): weighted mean of its counted reviews (None without
-    any), reviews done and assigned, and rank (None when unscored), as the panel ranking computes them
-    (portal/reviews/ranking.py: reviews by conflicted reviewers left out; rank best first in the rubric's own
-    direction, so 1 on an NIH 1–9 scale ranks first)."""
-    from portal.reviews import ranking  # ranking reads through this module
-
-    result = await ranking.panel_ranking(program_id)
-    assigned = await Assignment.select(Assignment.application, Assignment.status).where(
-        Assignment.application.program == program_id
-    )
-    counts: dict[int, int] = {}
-    for a in assigned:
-        counts[a["application"]] = counts.get(a["application"], 0) + 1
-    return {
-        row["id"]: {"weighted_mean": row["mean"], "reviews_done": row["n"], "reviews_assigned": counts.get(row["id"], 0),
-                    "rank": row["rank"]}
-        for row in result.rows
-    }
-
-
 async def scores_of(assignment_id: int) -> dict[int, dict[str, Any]]:
     """criterion id -> {"value", "comment"} of one review."""
     rows = await Score.select(Score.criterion, Score.value, Score.comment).where(Score.assignment == assignment_id)

@@ -198,6 +198,25 @@ async def panel_ranking(program_id: int) -> Ranking:
                          len(sums) - len(counted))
 
 
+async def scores_for_program(program_id: int) -> dict[int, dict[str, Any]]:
+    """Per application of the program (submitted or later): weighted mean of its counted reviews (None without
+    any), reviews done and assigned, and rank (None when unscored), as the panel ranking computes them
+    (this module: reviews by conflicted reviewers left out; rank best first in the rubric's own
+    direction, so 1 on an NIH 1–9 scale ranks first)."""
+    result = await panel_ranking(program_id)
+    assigned = await Assignment.select(Assignment.application, Assignment.status).where(
+        Assignment.application.program == program_id
+    )
+    counts: dict[int, int] = {}
+    for a in assigned:
+        counts[a["application"]] = counts.get(a["application"], 0) + 1
+    return {
+        row["id"]: {"weighted_mean": row["mean"], "reviews_done": row["n"], "reviews_assigned": counts.get(row["id"], 0),
+                    "rank": row["rank"]}
+        for row in result.rows
+    }
+
+
 def build_ranking(program_id: int, panel: dict[str, Any] | None, criteria: list[dict[str, Any]],
                   applications: list[dict[str, Any]], reviews: list[aggregation.Review],
                   per_criterion: Mapping[int, Mapping[int, list[float]]], names: Mapping[int, str],
