@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 
 from portal.accounts import forms, services
+from portal.accounts.forms import safe_next
 from portal.accounts.two_factor import controllers as two_factor
 from portal.core.errors import Invalid
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
 from portal.web.sessions import state_of
-
-
-def safe_next(target: str) -> str:
-    """Only local paths: never redirect off-site after sign-in."""
-    parts = urlsplit(target)
-    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc or "\\" in target:
-        return "/dashboard"
-    return target
 
 
 @get("/login", name="accounts:login")

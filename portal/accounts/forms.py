@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from portal.accounts.passwords import weakness_async
 from portal.core.errors import Invalid
@@ -12,6 +13,14 @@ from portal.web.forms import text
 EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
+
+
+def safe_next(target: str) -> str:
+    """Only local paths: never redirect off-site after sign-in."""
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc or "\\" in target:
+        return "/dashboard"
+    return target
 
 
 def clean_email(value: str) -> str | None:

@@ -9,6 +9,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromPath
 
+from portal.accounts.forms import safe_next
 from portal.accounts.two_factor import queries, services
 from portal.core.errors import Invalid
 from portal.web.auth import actor, current_user, requires_user
@@ -60,8 +61,6 @@ async def _step_context(request: Request, pending: dict, target: str, errors: di
 
 
 def _target(value: str) -> str:
-    from portal.accounts.controllers import safe_next  # the sign-in controller's rule, in one place
-
     return safe_next(value)
 
 
