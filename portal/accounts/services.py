@@ -6,7 +6,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
-from portal.accounts import sessions
+from portal.accounts import hooks, sessions
 from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, User
 from portal.core import audit, clock
 from portal.core.actor import Actor
@@ -256,7 +256,8 @@ async def find_invitation(token: str) -> dict[str, Any] | None:
 async def accept_invitation(actor: Actor, token: str, user_id: int, user_email: str) -> dict[str, Any]:
     """Take the role an invitation offers, once, as the person it was sent to. Writes: membership or program
     role; invitation accepted; audit `invitation.accepted`. A reviewer also joins the program's review panel,
-    if it has one (reviews.panel_services.join_panel_of_program; the returned invitation then has `panel_id`).
+    if it has one (through accounts/hooks.py, which reviews.panel_services serves; the returned invitation then
+    has `panel_id`).
     Raises Conflict if used or expired, Forbidden if `user_email` is not the invited address (a forwarded link
     does not hand a reviewer's seat, or a funder's view, to someone else)."""
     async with write_transaction():
@@ -277,10 +278,7 @@ async def accept_invitation(actor: Actor, token: str, user_id: int, user_email: 
             if not already:
                 await ProgramRole.insert(ProgramRole(program=invitation["program_id"], user=user_id, role="reviewer",
                                                      created_at=clock.now()))
-            from portal.reviews import panel_services  # reviews builds on accounts: imported here, not at the top
-
-            invitation["panel_id"] = await panel_services.join_panel_of_program(actor, invitation["program_id"],
-                                                                                user_id)
+            invitation["panel_id"] = await hooks.reviewer_joined(actor, invitation["program_id"], user_id)
         elif invitation["organisation"]:
             await add_membership(actor, user_id, invitation["organisation"], invitation["role"])
         await audit.record(actor, "invitation.accepted", "invitation", invitation["id"], user_id=user_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
+from portal.accounts import hooks as accounts_hooks
 from portal.accounts import services as accounts
 from portal.accounts.tables import Invitation, User
 from portal.applications.tables import Application
@@ -133,9 +134,11 @@ async def revoke_invitation(actor: Actor, program_id: int, invitation_id: int) -
     return old["email"]
 
 
+@accounts_hooks.on_reviewer_joined
 async def join_panel_of_program(actor: Actor, program_id: int, user_id: int) -> int | None:
     """Called as a reviewer invitation is accepted (accounts.services.accept_invitation, inside its
-    transaction): the new reviewer joins the program's panel, if it has one. Returns the panel id, or None.
+    transaction, through the hook in accounts/hooks.py): the new reviewer joins the program's panel, if it has
+    one. Returns the panel id, or None.
     Writes: panel_member (once; capacity and expertise set afterwards by the reviewer); audit `panel.joined`."""
     async with write_transaction():
         panel = await ReviewPanel.select(ReviewPanel.id).where(ReviewPanel.program == program_id).first()
