@@ -20,7 +20,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
-from portal.settings import DatabaseSettings
+from portal.settings import DatabaseSettings, load_settings
 
 try:  # asyncpg is installed with the postgres extra; SQLite-only installs may lack it.
     from asyncpg.exceptions import UniqueViolationError as _PgUniqueViolation
@@ -127,20 +127,27 @@ def engine_for(settings: DatabaseSettings) -> Engine:
     return PooledSQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
 
 
-def current_engine() -> Engine:
-    from portal import piccolo_conf
+_engine: Engine | None = None
+"""The engine in use; Piccolo finds it as `portal.piccolo_conf.DB`, which reads it from here."""
 
-    return piccolo_conf.DB
+
+def current_engine() -> Engine:
+    """The engine in use: the one for the settings in the environment, until `use_engine` replaces it (the
+    tests run one process against SQLite and PostgreSQL in turn)."""
+    global _engine
+    if _engine is None:
+        _engine = engine_for(load_settings().database)
+    return _engine
 
 
 def use_engine(engine: Engine) -> None:
     """Point Piccolo (migrations and every table) at `engine`."""
-    from portal import piccolo_conf
-    from portal.piccolo_app import ALL_TABLES
+    global _engine
+    from portal.piccolo_app import ALL_TABLES  # the registry of tables; it imports no module that imports this one
 
     from piccolo.apps.migrations.tables import Migration
 
-    piccolo_conf.DB = engine
+    _engine = engine
     for table in [*ALL_TABLES, Migration]:  # Piccolo's own record of applied migrations too
         table._meta.db = engine
 
