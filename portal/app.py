@@ -29,6 +29,7 @@ from portal.core import mail
 from portal.core.errors import DomainError, NotFound
 from portal.core.logs import configure_logging
 from portal.dashboards.controllers import ROUTES as DASHBOARD_ROUTES
+from portal.letters import award_letters  # noqa: F401  (makes award letters for awards: awards/hooks.py)
 from portal.letters import services as letters
 from portal.letters.controllers import ROUTES as LETTER_ROUTES
 from portal.payments.controllers import ROUTES as PAYMENT_ROUTES

@@ -1108,6 +1108,7 @@ class _Seeder:
         payments wait for the manual rail: no Stripe in the demo). No email is sent."""
         from portal.accounts.sessions import load_principal
         from portal.awards import acceptance, queries as award_queries, tranches
+        from portal.letters import award_letters  # noqa: F401  (the award letters: awards/hooks.py)
 
         for award_id, plan, answered_at in self.awards:
             if plan.get("tranches"):

@@ -17,7 +17,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from portal.applications.rules import STATUS_LABELS, check_transition
 from portal.applications.tables import Application
-from portal.awards import queries
+from portal.awards import hooks, queries
 from portal.awards.forms import AwardInput
 from portal.awards.tables import Award
 from portal.core import audit, clock, pdf
@@ -158,12 +158,10 @@ async def generate_letter(actor: Actor, award_id: int, files_dir: Path) -> str:
     audit row `award.letter_made`. If another request made the letter meanwhile, that one is kept and
     this file is removed.
     """
-    from portal.letters import services as letters  # letters reads the awards' tables: import on use
-
     award = await queries.get_award(award_id)
     if award is None:
         raise NotFound()
-    html = await letters.letter_html(award["application"], "award")  # the program's award letter template
+    html = await hooks.letters().letter_html(award["application"], "award")  # the program's award letter template
     if html is None:
         raise NotFound()
     content = await asyncio.to_thread(pdf.render_pdf, html)
@@ -188,12 +186,12 @@ async def letter_bytes(actor: Actor, award: dict[str, Any], files_dir: Path) -> 
     letter remade when staff changed the payment schedule), else the award's own letter, made now if missing.
     After it answered: the letter whose SHA-256 the acceptance recorded, whatever was made since."""
     from portal.awards.acceptance_tables import AwardAcceptance
-    from portal.letters import queries as letter_queries, services as letters
 
+    letters = hooks.letters()
     answered = await AwardAcceptance.select(AwardAcceptance.letter_sha256).where(
         AwardAcceptance.award == award["id"]).first()
     signed = answered["letter_sha256"] if answered else None
-    for made in await letter_queries.letters_of(award["application"], "award"):
+    for made in await letters.letters_of(award["application"], "award"):
         if signed is not None and made["sha256"] != signed:
             continue
         try:
@@ -208,10 +206,9 @@ async def remake_letter(actor: Actor, award: dict[str, Any], files_dir: Path) ->
     """While the city has not answered, the letter follows the award's terms: make it again (a new letter row
     of kind award, the newest, which `letter_bytes` serves). An answered award keeps the letter it was signed on.
     A failure is logged: the previous letter stays."""
-    from portal.letters import services as letters
-
     if award["status"] != "offered":
         return
+    letters = hooks.letters()
     try:
         await letters.make_letter(actor, award["application"], "award", files_dir)
     except Exception:
