@@ -234,3 +234,22 @@ async def test_a_reviewer_invitation_concerns_its_program_and_a_staff_invitation
         {"to_address": "new.reviewer@experts.org", "kind": "invitation", "program_id": world["program"],
          "application_id": None},
         {"to_address": "new.staff@network.org", "kind": "invitation", "program_id": None, "application_id": None}]
+
+
+async def test_emails_about_an_application_record_its_program_and_application(as_persona, world):
+    """A team invitation, a review assignment and a decline letter, each through its page: every email they
+    queue names the program and the application (the staff page lists them if they fail)."""
+    owner, staff = await as_persona("applicant"), await as_persona("staff")
+    application = world["application_a"]
+    await owner.get(f"/applications/{application}/team")
+    assert (await owner.post(f"/applications/{application}/team/invitations",
+                             {"email": "helper@partner.org", "role": "viewer"})).status_code == 303
+    await staff.get(f"/staff/applications/{application}")
+    assert (await staff.post(f"/staff/applications/{application}/assignments",
+                             {"reviewer": str(world["idle_reviewer"])})).status_code == 303
+    assert (await staff.post(f"/staff/applications/{application}/decision",
+                             {"decision": "decline", "note": "Not this round."})).status_code == 303
+
+    rows = await OutboundEmail.select(OutboundEmail.kind, OutboundEmail.program_id, OutboundEmail.application_id)
+    assert {row["kind"] for row in rows} == {"team_invitation", "review_assigned", "decision_declined"}
+    assert {(row["program_id"], row["application_id"]) for row in rows} == {(world["program"], application)}
