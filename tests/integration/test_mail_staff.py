@@ -253,3 +253,16 @@ async def test_emails_about_an_application_record_its_program_and_application(as
     rows = await OutboundEmail.select(OutboundEmail.kind, OutboundEmail.program_id, OutboundEmail.application_id)
     assert {row["kind"] for row in rows} == {"team_invitation", "review_assigned", "decision_declined"}
     assert {(row["program_id"], row["application_id"]) for row in rows} == {(world["program"], application)}
+
+
+async def test_failed_emails_are_listed_before_delayed_ones(as_persona, world):
+    failed = await failed_email(world["program"], "older@city.example")
+    rows = await OutboundEmail.insert(OutboundEmail(
+        created_at=clock.now(), to_address="newer@city.example", subject="Hello", body_text="Body\n",
+        status="queued", attempts=1, error="451 later", next_attempt_at=clock.now() + timedelta(days=1),
+        kind="award_made", program_id=world["program"])).returning(OutboundEmail.id)
+    staff = await as_persona("staff")
+    page = (await staff.get(undelivered(world["program"]))).text
+    assert page.index(f'data-email-id="{failed}"') < page.index(f'data-email-id="{rows[0]["id"]}"')
+    assert "Award letter" in page
+    assert "1 email could not be delivered; 1 is delayed, still retrying." in page
