@@ -49,19 +49,29 @@ async def main() -> dict:
 
 async def add_mail_trouble() -> None:
     """A failed and a delayed email, so that the outbox page's "Needs attention" part is in the browser sweeps
-    (the worker leaves a failed row alone, and the delayed one is not due for a day)."""
+    (the worker leaves a failed row alone, and the delayed one is not due for a day). Both concern the program
+    the staff home lists first (and the failed one an application of it), so that the program page's notice and
+    its undelivered email page are in the staff sweep too."""
     from datetime import timedelta
 
+    from portal.applications.tables import Application
     from portal.core import clock
     from portal.core.tables import OutboundEmail
+    from portal.programs.tables import Program
 
     now = clock.now()
-    trouble = [("failed", 9, "[Errno 111] Connection refused", None),
-               ("queued", 2, "451 4.3.0 Mail server temporarily rejected message", now + timedelta(days=1))]
-    for status, attempts, error, due in trouble:
+    program = await Program.select(Program.id).order_by(Program.deadline_at).first()  # as on /staff
+    program_id = program["id"] if program else None
+    application = await Application.select(Application.id).where(Application.program == program_id).first()
+    trouble = [("failed", 9, "[Errno 111] Connection refused", None, "application_submitted",
+                application["id"] if application else None),
+               ("queued", 2, "451 4.3.0 Mail server temporarily rejected message", now + timedelta(days=1),
+                "invitation", None)]
+    for status, attempts, error, due, kind, application_id in trouble:
         await OutboundEmail.insert(OutboundEmail(
             created_at=now, to_address="someone@city.example", subject=f"An email {status} for the e2e sweep",
-            body_text="Body\n", status=status, attempts=attempts, error=error, next_attempt_at=due))
+            body_text="Body\n", status=status, attempts=attempts, error=error, next_attempt_at=due, kind=kind,
+            program_id=program_id, application_id=application_id))
 
 
 if __name__ == "__main__":

@@ -121,3 +121,29 @@ def test_application_completed_with_the_keyboard_alone(page: Page, demo_password
     expect(page.get_by_test_id("application-status")).to_have_text("Submitted")
     expect(page.get_by_test_id("receipt-number")).not_to_be_empty()
     axe(page)
+
+
+def test_undelivered_email_sent_again_with_the_keyboard_alone(page: Page, demo_password, live_portal, axe):
+    """Staff follow the program page's notice to its undelivered email and send the failed one again (e2e/seed.py
+    failed it on the program the staff home lists first); the outbox worker then delivers it."""
+    page.goto("/login")
+    type_into(page, "#field-email", "admin@portal.example")  # every program: whichever the seed chose
+    type_into(page, "#field-password", demo_password)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/dashboard")
+    page.goto("/staff")
+    tab_to(page, "[data-testid=staff-programs] a")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/staff/programs/\d+$"))
+    expect(page.get_by_test_id("mail-trouble")).to_contain_text("could not be delivered")
+
+    tab_to(page, "[data-testid=mail-trouble-link]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/staff/programs/\d+/undelivered$"))
+    axe(page)
+    tab_to(page, "[data-testid=send-again]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/undelivered?done=sent-again")
+    expect(page.get_by_test_id("notice")).to_have_text("The email is queued again and will be sent shortly.")
+    axe(page)
+    live_portal.wait_for_mail("someone@city.example", "An email failed for the e2e sweep")

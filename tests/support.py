@@ -64,8 +64,14 @@ class Mailbox:
     """Messages received by the loopback SMTP server."""
 
     messages: list[Message] = field(default_factory=list)
+    refusing: str = ""
+    """While set (an SMTP reply, e.g. "451 4.3.0 Try again later"), every message is refused with it: delivery
+    fails for the app's own outbox worker too, whose server cannot be stopped under it (tests/integration/
+    test_mail_staff.py)."""
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        if self.refusing:
+            return self.refusing
         message = message_from_bytes(envelope.content)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)

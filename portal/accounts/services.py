@@ -241,7 +241,7 @@ async def invite(actor: Actor, email: str, role: str, public_url: str, *, organi
                            program_id=program_id, organisation_id=organisation_id)
         await queue_email(email, "invitation", {"role": role, "link": f"{public_url}/invitations/{token}",
                                                 "inviter": actor.user.name if actor.user else "The portal",
-                                                **(context or {})})
+                                                **(context or {})}, program=program_id)
     return rows[0]["id"]
 
 

@@ -49,7 +49,8 @@ async def _email_team(application: dict[str, Any], program: dict[str, Any], temp
     link = f"{public_url}/applications/{application['id']}"
     for person in team:
         await queue_email(person["email"], template, {
-            "name": person["name"], "application": application, "program": program, "link": link, **context})
+            "name": person["name"], "application": application, "program": program, "link": link, **context,
+        }, program=program["id"], application=application["id"])
     return len(team)
 
 

@@ -207,7 +207,7 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
             await queue_email(actor.user.email, "application_submitted", {
                 "name": actor.user.name, "application": submitted, "program": program, "files": files,
                 "link": f"{public_url}/applications/{application_id}",
-            })
+            }, program=program["id"], application=application_id)
     return submitted
 
 

@@ -62,7 +62,7 @@ async def invite_member(actor: Actor, application: dict[str, Any], email: str, r
             "inviter": actor.user.name if actor.user else "A colleague", "role": ROLE_LABELS[role].lower(),
             "city": application["organisation_name"], "program": application["program"]["title"],
             "link": f"{public_url}/team-invitations/{token}", "days": INVITATION_VALID_FOR.days,
-        })
+        }, program=application["program_id"], application=application_id)
     return invitation_id
 
 
@@ -136,7 +136,7 @@ async def _accept(actor: Actor, user: Any, token: str, public_url: str) -> int:
                 "owner": owner["name"], "member": user.name, "email": user.email,
                 "role": ROLE_LABELS[invitation["role"]].lower(), "program": invitation["program_title"],
                 "city": invitation["city_name"], "link": f"{public_url}/applications/{application_id}/team",
-            })
+            }, program=application["program"], application=application_id)
     return application_id
 
 

@@ -122,7 +122,8 @@ async def _tell(actor: Actor, award_id: int, decision: str, public_url: str, fie
     if award["contact_email"]:
         recipients.setdefault(award["contact_email"], award["program_title"] + " team")
     for email, name in recipients.items():
-        await queue_email(email, "award_answered", context | {"name": name})
+        await queue_email(email, "award_answered", context | {"name": name}, program=award["program_id"],
+                          application=award["application"])
 
 
 def acceptance_errors(typed_name: str, title: str, agreed: bool, account_name: str) -> dict[str, str]:

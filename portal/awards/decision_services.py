@@ -198,7 +198,7 @@ async def release(actor: Actor, program: dict[str, Any], confirmed: Confirmation
         if problems:
             raise Invalid(problems)
         terms = state["terms"]
-        details = await Program.select(Program.title, Program.network.name.as_alias("network_name"),
+        details = await Program.select(Program.id, Program.title, Program.network.name.as_alias("network_name"),
                                        Program.contact_email).where(Program.id == program["id"]).first()
         now = clock.now()
         for row in drafts:
@@ -246,4 +246,4 @@ async def _waitlist(actor: Actor, row: dict[str, Any], program: dict[str, Any], 
         await queue_email(member["email"], "decision_waitlisted", {
             "name": member["name"], "program": program, "application_title": row["title"], "note": note,
             "link": f"{public_url}/dashboard",
-        })
+        }, program=program["id"], application=row["id"])

@@ -114,7 +114,7 @@ async def decide_award(actor: Actor, application_id: int, award: AwardInput, pub
                     "name": member["name"], "award": details,
                     "award_link": f"{public_url}/awards/{award_id}",
                     "letter_link": f"{public_url}/awards/{award_id}/letter.pdf",
-                })
+                }, program=application["program"], application=application_id)
     except Duplicate as exc:
         raise Conflict(undecidable_message("awarded")) from exc
     if make_letter:
@@ -148,7 +148,7 @@ async def decline_application(actor: Actor, application_id: int, note: str, publ
             await queue_email(member["email"], "decision_declined", {
                 "name": member["name"], "program": program, "application_title": application["title"],
                 "note": note, "link": f"{public_url}/dashboard",
-            })
+            }, program=application["program"], application=application_id)
 
 
 async def generate_letter(actor: Actor, award_id: int, files_dir: Path) -> str:

@@ -31,13 +31,37 @@ from portal.settings import MailSettings, Settings
 
 log = logging.getLogger(__name__)
 
-async def queue_email(to: str, template: str, context: dict[str, Any]) -> int:
-    """Render `templates/emails/<template>.txt` (blocks `subject` and `body`) and queue it for `to`."""
+EMAIL_KINDS = {
+    "application_submitted": "Application receipt", "application_withdrawn": "Withdrawal notice",
+    "application_restored": "Restoration notice", "application_reopened": "Reopening notice",
+    "deadline_extended": "Deadline extension", "deadline_reminder": "Deadline reminder",
+    "team_invitation": "Team invitation", "team_invitation_accepted": "Team invitation accepted",
+    "invitation": "Invitation to the program", "review_assigned": "Review assignment",
+    "review_submitted": "Review submitted", "reviews_published": "Reviews assigned",
+    "reviews_reminder": "Review reminder", "conflict_declared": "Conflict of interest declared",
+    "award_made": "Award letter", "decision_declined": "Decline letter", "decision_waitlisted": "Waitlist letter",
+    "award_answered": "Award answered", "report_submitted": "Report receipt",
+    "account_exists": "Account notice", "password_reset": "Password reset", "two_factor_changed": "Sign-in change",
+}
+"""What each email template is, as the staff pages name it (an outbox row's `kind`)."""
+
+
+def kind_label(kind: str) -> str:
+    return EMAIL_KINDS.get(kind, "Email")
+
+async def queue_email(to: str, template: str, context: dict[str, Any], *, program: int | None = None,
+                      application: int | None = None) -> int:
+    """Render `templates/emails/<template>.txt` (blocks `subject` and `body`) and queue it for `to`.
+
+    `program` and `application` (ids) say what the email concerns: the program's staff see it on their program
+    page if it is delayed or fails (`programs.staff_queries.list_program_mail_trouble`). Leave both out for
+    account mail (a password reset, a staff invitation): that stays the administrators' (the outbox page)."""
     name = f"emails/{template}.txt"
     subject = " ".join(render(name, context, block="subject").split())
     body = render(name, context, block="body").strip() + "\n"
     rows = await OutboundEmail.insert(
-        OutboundEmail(created_at=clock.now(), to_address=to, subject=subject[:300], body_text=body)
+        OutboundEmail(created_at=clock.now(), to_address=to, subject=subject[:300], body_text=body,
+                      kind=template[:40], program_id=program, application_id=application)
     ).returning(OutboundEmail.id)
     global _queued_since_kick
     _queued_since_kick = True
@@ -73,6 +97,15 @@ def message_id(email_id: int, created_at: datetime, sender: str) -> str:
     worker died mid-send) carries the same one and a receiving system can drop the duplicate."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "portal.localhost"
     return f"<outbox.{email_id}.{clock.as_utc(created_at):%Y%m%dT%H%M%S%f}@{domain}>"
+
+
+def error_text(exc: Exception) -> str:
+    """A failed attempt's error as people read it: a mail server's reply as "451 4.3.0 Try again later" (not
+    smtplib's tuple with bytes), anything else as its message, or its class when it has none."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        reply = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {reply}"
+    return str(exc) or exc.__class__.__name__
 
 
 def _send_sync(settings: MailSettings, to: str, subject: str, body: str, msgid: str) -> None:
@@ -148,7 +181,7 @@ async def deliver_queued(settings: Settings, limit: int = 50, now: datetime | No
                 OutboundEmail.status: "failed" if give_up else "queued",
                 OutboundEmail.next_attempt_at: None if give_up else finished + retry_delay(
                     msg["attempts"], mail.retry_first_seconds, mail.retry_max_seconds),
-                OutboundEmail.error: str(exc)[:2000] or exc.__class__.__name__,
+                OutboundEmail.error: error_text(exc)[:2000],
             }).where((OutboundEmail.id == msg["id"]) & (OutboundEmail.status == "sending")
                      & (OutboundEmail.attempts == msg["attempts"]))  # not if reclaimed meanwhile: that claim decides
             continue
@@ -164,37 +197,44 @@ def _requeued(at: datetime) -> dict:
             OutboundEmail.attempts: 0, OutboundEmail.claimed_at: None}
 
 
-async def requeue_email(actor: Actor, email_id: int) -> bool:
-    """Queue one failed email again (an administrator, after the mail server is mended); returns whether it
-    was failed and is queued now (False: it was not failed, e.g. requeued a moment ago, and nothing changed).
+async def requeue_email(actor: Actor, email_id: int, *, program: int | None = None) -> bool:
+    """Queue one failed email again (an administrator, or with `program` the staff of that program, after the
+    mail server is mended); returns whether it was failed and is queued now (False: it was not failed, e.g.
+    requeued a moment ago, and nothing changed).
 
     Side effects: the row is `queued`, due now, with a new retry period and its last error kept until the
-    next attempt; one audit row `email.requeued`; the outbox worker is woken after the response. Raises
-    NotFound for no such email."""
+    next attempt; one audit row `email.requeued` (with the program, when given); the outbox worker is woken
+    after the response. Raises NotFound for no such email, or with `program` for an email of another program
+    (or of none)."""
     async with db.write_transaction():
-        row = await OutboundEmail.select(OutboundEmail.to_address).where(OutboundEmail.id == email_id).first()
-        if row is None:
+        row = await OutboundEmail.select(OutboundEmail.to_address, OutboundEmail.program_id).where(
+            OutboundEmail.id == email_id).first()
+        if row is None or (program is not None and row["program_id"] != program):
             raise NotFound()
         changed = await OutboundEmail.update(_requeued(clock.now())).where(
             (OutboundEmail.id == email_id) & (OutboundEmail.status == "failed")).returning(OutboundEmail.id)
         if changed:
-            await audit.record(actor, "email.requeued", "outbound_email", email_id, to=row["to_address"])
+            scope = {} if program is None else {"program_id": program}
+            await audit.record(actor, "email.requeued", "outbound_email", email_id, to=row["to_address"], **scope)
     if changed:
         _mark_queued()
     return bool(changed)
 
 
-async def requeue_failed_emails(actor: Actor) -> int:
-    """Queue every failed email again; returns how many.
+async def requeue_failed_emails(actor: Actor, *, program: int | None = None) -> int:
+    """Queue every failed email again (with `program`, every failed email of that program); returns how many.
 
     Side effects: as `requeue_email` for each failed row, with one audit row `email.requeued_all` that
-    lists their ids (none when nothing was failed)."""
+    lists their ids (and the program, when given; none when nothing was failed)."""
+    failed = OutboundEmail.status == "failed"
+    if program is not None:
+        failed = failed & (OutboundEmail.program_id == program)
     async with db.write_transaction():
-        rows = await OutboundEmail.update(_requeued(clock.now())).where(
-            OutboundEmail.status == "failed").returning(OutboundEmail.id)
+        rows = await OutboundEmail.update(_requeued(clock.now())).where(failed).returning(OutboundEmail.id)
         ids = sorted(r["id"] for r in rows)
         if ids:
-            await audit.record(actor, "email.requeued_all", "outbound_email", None, ids=ids)
+            scope = {} if program is None else {"program_id": program}
+            await audit.record(actor, "email.requeued_all", "outbound_email", None, ids=ids, **scope)
     if ids:
         _mark_queued()
     return len(ids)

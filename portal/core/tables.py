@@ -32,3 +32,8 @@ class OutboundEmail(Table, tablename="outbound_email"):
     next_attempt_at = Timestamptz(null=True, default=None)  # a queued row is not tried before this (none: at once)
     claimed_at = Timestamptz(null=True, default=None)  # when a worker took it for sending
     retry_since = Timestamptz(null=True, default=None)  # the retry period runs from here (none: created_at)
+    # What the email concerns, so that the program's staff see theirs when it fails (ids, not foreign keys: the
+    # outbox is kept whatever becomes of a program or an application; none for account mail, e.g. a reset).
+    kind = Varchar(length=40, default="")  # the template: application_submitted, invitation, award_made...
+    program_id = Integer(null=True, default=None, index=True)
+    application_id = Integer(null=True, default=None)

@@ -157,4 +157,4 @@ async def submit_report(actor: Actor, report_id: int, public_url: str = "",
             await queue_email(report["contact_email"], "report_submitted", {
                 "report": report | {"submitted_at": now}, "submitter": actor.user.name if actor.user else "",
                 "link": f"{public_url}/reports/{report_id}",
-            })
+            }, program=report["program_id"], application=report["application_id"])

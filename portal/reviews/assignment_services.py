@@ -215,7 +215,7 @@ async def publish_proposal(actor: Actor, panel_id: int, public_url: str) -> Publ
                 await queue_email(user["email"], "reviews_published", {
                     "name": user["name"], "count": per_reviewer[user["id"]], "program": program,
                     "due_at": panel["due_at"], "link": f"{public_url}/reviews",
-                })
+                }, program=panel["program"])
     outcome.done = True
     outcome.created = len(rows)
     outcome.reviewers = len(per_reviewer)

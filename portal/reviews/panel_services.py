@@ -353,7 +353,7 @@ async def declare_conflict(actor: Actor, panel: dict[str, Any], reviewer_id: int
                     "application_title": application["title"] or "Untitled application", "reason": reason,
                     "removed": removed is not None,
                     "link": f"{public_url}/staff/programs/{panel['program']}/panel/members",
-                })
+                }, program=panel["program"], application=application_id)
     except Duplicate:
         raise Conflict("A conflict of interest is already recorded for this reviewer and application.")
     return removed is not None

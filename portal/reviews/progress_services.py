@@ -19,7 +19,7 @@ async def _remind(actor: Actor, panel: dict[str, Any], program: dict[str, Any], 
     await queue_email(email, "reviews_reminder", {
         "name": row["name"], "count": row["due"], "program": program, "due_at": panel["due_at"],
         "overdue": overdue, "link": f"{public_url}/reviews",
-    })
+    }, program=panel["program"])
     await audit.record(actor, REMINDED, "review_panel", panel["id"], reviewer_id=row["reviewer"], due=row["due"])
 
 

@@ -72,7 +72,7 @@ async def assign_reviewer(actor: Actor, application_id: int, reviewer_id: int, p
                 # The title as the reviewer may see it (the blind title on a blind panel).
                 "application_title": (await blinding.titles_for_reviewers([application_id]))[application_id],
                 "link": f"{public_url}/reviews/{assignment_id}",
-            })
+            }, program=application["program"], application=application_id)
     except Duplicate:
         raise Invalid({"reviewer": "This reviewer is already assigned to this application."})
     return assignment_id
@@ -197,7 +197,8 @@ async def submit_review(actor: Actor, assignment_id: int, entry: ReviewInput, cr
         })
         info = await Assignment.select(
             Assignment.application, Assignment.application.title, Assignment.reviewer.name, Assignment.revision,
-            Assignment.application.program.title, Assignment.application.program.contact_email,
+            Assignment.application.program, Assignment.application.program.title,
+            Assignment.application.program.contact_email,
         ).where(Assignment.id == assignment_id).first()
         revision = info["revision"]
         await ReviewRevision.insert(ReviewRevision(
@@ -215,5 +216,5 @@ async def submit_review(actor: Actor, assignment_id: int, entry: ReviewInput, cr
                 "reviewer": info["reviewer.name"], "program_title": info["application.program.title"],
                 "application_title": info["application.title"] or "Untitled application",
                 "weighted_score": score, "link": f"{public_url}/staff/applications/{info['application']}",
-            })
+            }, program=info["application.program"], application=info["application"])
     return Saved(version=new_version, saved_at=now)

@@ -461,3 +461,15 @@ POST_MATRIX.update({
     "/admin/outbox/requeue": {"default": 403, "anonymous": LOGIN, "admin": 404},
     "/admin/outbox/requeue-failed": {"default": 403, "anonymous": LOGIN, "admin": "input"},
 })
+
+# A program's undelivered email (issue 11): its staff only, as the staff program page; "send again" with the
+# empty form names no email (404 after the access check). Reviewers never see it, blind panel or not.
+GET_MATRIX.update({
+    "/staff/programs/{program}/undelivered": {"default": 403, "anonymous": LOGIN, "staff": OK, "admin": OK},
+})
+POST_MATRIX.update({
+    "/staff/programs/{program}/undelivered/send-again": {"default": 403, "anonymous": LOGIN, "staff": 404,
+                                                         "admin": 404},
+    "/staff/programs/{program}/undelivered/send-all-again": {"default": 403, "anonymous": LOGIN, "staff": "input",
+                                                             "admin": "input"},
+})

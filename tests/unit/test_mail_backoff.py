@@ -29,3 +29,23 @@ def test_message_id_is_the_same_for_the_same_row():
     assert first == message_id(42, created, "City Grants <no-reply@grants.city.example>")
     assert first == "<outbox.42.20261207T180001000005@grants.city.example>"
     assert first != message_id(43, created, "City Grants <no-reply@grants.city.example>")
+
+
+def test_error_text_of_a_mail_server_reply_is_its_code_and_text():
+    import smtplib
+
+    from portal.core.mail import error_text
+
+    assert error_text(smtplib.SMTPDataError(451, b"4.3.0 Try again later")) == "451 4.3.0 Try again later"
+    assert error_text(ConnectionRefusedError(111, "Connection refused")) == "[Errno 111] Connection refused"
+    assert error_text(smtplib.SMTPServerDisconnected()) == "SMTPServerDisconnected"
+
+
+def test_every_email_template_has_a_label():
+    from pathlib import Path
+
+    from portal.core.mail import EMAIL_KINDS, kind_label
+
+    templates = {p.stem for p in (Path(__file__).parents[2] / "templates" / "emails").glob("*.txt")}
+    assert templates - set(EMAIL_KINDS) == set()
+    assert kind_label("") == kind_label("no_such_template") == "Email"
