@@ -1,0 +1,279 @@
+"""The fault drills' harness: a real `portal serve` on each engine, killed with SIGKILL and started again on the
+same database, with a real SMTP server on loopback that the drills stop, start and stall.
+
+`site` (one per engine, `[sqlite]` and `[postgres]`, for the module) is a data directory and a database of its
+own (a SQLite file there, or a PostgreSQL database made with tests/support.py's helpers), migrated and seeded
+by tests/drills/seed.py in a process of its own, an SMTP server on a free port, and the portal served on
+another free port. The drills share it in turn, each with its own program and people: a drill starts the
+server if it is not running, kills it, and leaves the server it started again running for the next, so that
+five drills cost six server starts per engine, not ten. Nothing here uses a fixed path or port, so that several
+test processes (pytest-xdist) can run drills at once.
+
+The server runs in a session of its own and is killed as a crash kills it: SIGKILL to its whole process group
+(granian's main process, its worker, and the worker's PDF renderer), so that no child lives on holding the port
+or a claim. The test process reads the drill's database with plain sqlite3 / asyncpg (`SiteDb`), never through
+Piccolo: pointing Piccolo's tables at the drill's database would move the in-process app of tests/integration
+(its workers run on whatever engine the tables name) there too.
+
+The timeouts are the drill's, so that each drill takes seconds (see SITE_SETTINGS).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+import asyncpg
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.support import (
+    PORTAL,
+    ROOT,
+    Client,
+    create_pg_database,
+    drop_pg_database,
+    free_port,
+    live_server_env,
+    postgres_unavailable_reason,
+    run_command,
+    skip_or_fail,
+    wait_until_up,
+)
+
+ENGINES = ["sqlite", "postgres"]
+
+SITE_SETTINGS = {
+    # Drill 3 kills the server within milliseconds of the stalled DATA; 2 s is the margin before that send would
+    # time out by itself (the drill checks that the email was still being sent when the server died).
+    "SMTP_TIMEOUT_SECONDS": "2",
+    "MAIL_RECLAIM_AFTER_SECONDS": "3",  # past by the time a killed server has started again
+    "MAIL_RETRY_FIRST_SECONDS": "1",
+    "MAIL_RETRY_MAX_SECONDS": "2",
+    "MAIL_POLL_SECONDS": "1",
+    "LETTER_RECLAIM_AFTER_SECONDS": "2",  # past by the time a killed server has started again
+    "REMINDER_INTERVAL_SECONDS": "0",
+}
+
+
+async def until(check: Callable[[], Awaitable[Any]], what: str, timeout: float = 30.0, every: float = 0.02) -> Any:
+    """Poll `check` until it returns something true, and return that; fail with `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what} (last: {result!r})")
+        await asyncio.sleep(every)
+
+
+# -- SMTP ---------------------------------------------------------------------------------------------------
+
+class Sink:
+    """The SMTP server's handler: keeps every message it accepts; a message to an address in `stall_to` is
+    received in full and then not answered (the client waits for the reply to DATA) until `release()`,
+    and is then refused, so that it counts as not delivered."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.stall_to: set[str] = set()
+        self.stalled: list[Message] = []
+        self.stalled_event = threading.Event()
+        self._release: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        message = message_from_bytes(envelope.content)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        if self.stall_to & {address.lower() for address in envelope.rcpt_tos}:
+            self._loop, self._release = asyncio.get_running_loop(), asyncio.Event()
+            self.stalled.append(message)
+            self.stalled_event.set()
+            try:
+                await asyncio.wait_for(self._release.wait(), timeout=60)
+            except asyncio.TimeoutError:
+                pass
+            return "451 4.3.0 Not taken (the drill's stalling server)"
+        self.messages.append(message)
+        return "250 OK"
+
+    def release(self) -> None:
+        """Stop stalling: the stalled conversation is refused, later messages to the address are taken."""
+        self.stall_to.clear()
+        if self._loop is not None and self._release is not None:
+            self._loop.call_soon_threadsafe(self._release.set)
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if address.lower() in m["X-Envelope-To"].lower()]
+
+
+class Smtp:
+    """A real SMTP server (aiosmtpd) on a loopback port of its own, which a drill stops and starts again on the
+    same port (the portal's SMTP_PORT) to make a mail outage."""
+
+    def __init__(self) -> None:
+        self.sink = Sink()
+        self.port = free_port()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        self.sink.release()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+# -- the database, read as it is ----------------------------------------------------------------------------
+
+class SiteDb:
+    """Plain reads of a drill site's database, the same SQL on both engines (`?` placeholders)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sqlite_path = url.split("sqlite:///", 1)[1] if url.startswith("sqlite") else ""
+        self._pg: asyncpg.Connection | None = None
+
+    async def rows(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        if self.sqlite_path:
+            with sqlite3.connect(self.sqlite_path, timeout=30) as conn:
+                conn.row_factory = sqlite3.Row
+                return [dict(row) for row in conn.execute(sql, args).fetchall()]
+        if self._pg is None or self._pg.is_closed():
+            self._pg = await asyncpg.connect(self.url)
+        numbered, n = "", 0
+        for part in sql.split("?")[:-1]:
+            n += 1
+            numbered += f"{part}${n}"
+        numbered += sql.split("?")[-1]
+        return [dict(row) for row in await self._pg.fetch(numbered, *args)]
+
+    async def value(self, sql: str, *args: Any) -> Any:
+        rows = await self.rows(sql, *args)
+        return next(iter(rows[0].values())) if rows else None
+
+    async def close(self) -> None:
+        if self._pg is not None:
+            await self._pg.close()
+
+
+# -- the site ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Site:
+    """One engine's drill site: its database, data directory, SMTP server, seeded data and server process."""
+
+    engine: str
+    data_dir: Path
+    env: dict[str, str]
+    base_url: str
+    port: int
+    smtp: Smtp
+    db: SiteDb
+    seeded: dict[str, Any]
+    log_path: Path
+    server: subprocess.Popen | None = None
+    starts: int = 0
+    clients: list[Client] = field(default_factory=list)
+
+    @property
+    def letters_dir(self) -> Path:
+        return self.data_dir / "files" / "letters"
+
+    @property
+    def running(self) -> bool:
+        return self.server is not None and self.server.poll() is None
+
+    async def start(self) -> None:
+        """Start `portal serve` on the site's port and wait until it answers."""
+        assert not self.running
+        with self.log_path.open("a") as log:
+            log.write(f"\n---- start {self.starts + 1} ----\n")
+            log.flush()
+            self.server = subprocess.Popen(
+                [PORTAL, "serve", "--host", "127.0.0.1", "--port", str(self.port)], env=self.env, cwd=ROOT,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.starts += 1
+        await asyncio.to_thread(wait_until_up, self.server, f"{self.base_url}/programs", self.log_path, 0.05)
+
+    async def ensure_running(self) -> None:
+        if not self.running:
+            await self.start()
+
+    def kill(self) -> None:
+        """SIGKILL to the server's whole process group, as a crash or the OOM killer ends it; waits for it."""
+        assert self.server is not None and self.running, "the server is not running"
+        os.killpg(self.server.pid, signal.SIGKILL)
+        self.server.wait()
+
+    def stop(self) -> None:
+        """End the server at teardown: SIGTERM to its group, SIGKILL after 10 s."""
+        if self.server is None or self.server.poll() is not None:
+            return
+        os.killpg(self.server.pid, signal.SIGTERM)
+        try:
+            self.server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.server.pid, signal.SIGKILL)
+            self.server.wait()
+
+    async def client(self, email: str | None = None) -> Client:
+        """An HTTP client on the server (cookies, CSRF token like a browser), signed in as `email` if given."""
+        c = Client(base_url=self.base_url)
+        self.clients.append(c)
+        if email:
+            await c.login(email, self.seeded["password"])
+        return c
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+async def site(request, tmp_path_factory):
+    engine = request.param
+    data_dir = tmp_path_factory.mktemp(f"drills-{engine}")
+    pg_name = None
+    if engine == "postgres":
+        reason = await postgres_unavailable_reason()
+        if reason:
+            skip_or_fail(reason)
+        pg_name, db_url = await create_pg_database()
+    else:
+        db_url = f"sqlite:///{data_dir / 'portal.sqlite3'}"
+    smtp = Smtp()
+    smtp.start()
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = live_server_env(data_dir, db_url, smtp.port, base_url) | SITE_SETTINGS
+    db = SiteDb(db_url)
+    site = None
+    try:
+        out = await asyncio.to_thread(run_command, [sys.executable, "-m", "tests.drills.seed"], env)
+        seeded = json.loads(out.strip().splitlines()[-1])
+        site = Site(engine=engine, data_dir=data_dir, env=env, base_url=base_url, port=port, smtp=smtp, db=db,
+                    seeded=seeded, log_path=data_dir / "server.log")
+        await site.start()
+        yield site
+    finally:
+        if site is not None:
+            for c in site.clients:
+                await c.aclose()
+            site.stop()
+        smtp.stop()
+        await db.close()
+        if pg_name:
+            await drop_pg_database(pg_name)
