@@ -4,7 +4,8 @@ same database, with a real SMTP server on loopback that the drills stop, start a
 `site` (one per engine, `[sqlite]` and `[postgres]`, for the module) is a data directory and a database of its
 own (a SQLite file there, or a PostgreSQL database made with tests/support.py's helpers), migrated and seeded
 by tests/drills/seed.py in a process of its own, an SMTP server on a free port, and the portal served on
-another free port. The drills share it in turn, each with its own program and people: a drill starts the
+another free port. Both engines' sites are made at once, when the module starts (`sites`), so that their
+seeding and first server start overlap. The drills share it in turn, each with its own program and people: a drill starts the
 server if it is not running, kills it, and leaves the server it started again running for the next, so that
 five drills cost six server starts per engine, not ten. Nothing here uses a fixed path or port, so that several
 test processes (pytest-xdist) can run drills at once.
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -188,6 +189,8 @@ class Site:
     db: SiteDb
     seeded: dict[str, Any]
     log_path: Path
+    pg_name: str = ""
+    """The PostgreSQL database made for the site, dropped with it."""
     server: subprocess.Popen | None = None
     starts: int = 0
     clients: list[Client] = field(default_factory=list)
@@ -222,17 +225,6 @@ class Site:
         os.killpg(self.server.pid, signal.SIGKILL)
         self.server.wait()
 
-    def stop(self) -> None:
-        """End the server at teardown: SIGTERM to its group, SIGKILL after 10 s."""
-        if self.server is None or self.server.poll() is not None:
-            return
-        os.killpg(self.server.pid, signal.SIGTERM)
-        try:
-            self.server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.server.pid, signal.SIGKILL)
-            self.server.wait()
-
     async def client(self, email: str | None = None) -> Client:
         """An HTTP client on the server (cookies, CSRF token like a browser), signed in as `email` if given."""
         c = Client(base_url=self.base_url)
@@ -242,38 +234,65 @@ class Site:
         return c
 
 
-@pytest.fixture(scope="module", params=ENGINES)
-async def site(request, tmp_path_factory):
-    engine = request.param
-    data_dir = tmp_path_factory.mktemp(f"drills-{engine}")
-    pg_name = None
+async def open_site(engine: str, data_dir: Path) -> Site:
+    """Make the engine's database, migrate and seed it, start its SMTP server and its portal."""
+    pg_name = ""
     if engine == "postgres":
-        reason = await postgres_unavailable_reason()
-        if reason:
-            skip_or_fail(reason)
         pg_name, db_url = await create_pg_database()
     else:
         db_url = f"sqlite:///{data_dir / 'portal.sqlite3'}"
     smtp = Smtp()
-    smtp.start()
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = live_server_env(data_dir, db_url, smtp.port, base_url) | SITE_SETTINGS
-    db = SiteDb(db_url)
-    site = None
+    site = Site(engine=engine, data_dir=data_dir, env=env, base_url=base_url, port=port, smtp=smtp,
+                db=SiteDb(db_url), seeded={}, log_path=data_dir / "server.log", pg_name=pg_name)
     try:
+        smtp.start()
         out = await asyncio.to_thread(run_command, [sys.executable, "-m", "tests.drills.seed"], env)
-        seeded = json.loads(out.strip().splitlines()[-1])
-        site = Site(engine=engine, data_dir=data_dir, env=env, base_url=base_url, port=port, smtp=smtp, db=db,
-                    seeded=seeded, log_path=data_dir / "server.log")
+        site.seeded = json.loads(out.strip().splitlines()[-1])
         await site.start()
-        yield site
+    except BaseException:
+        await close_site(site)
+        raise
+    return site
+
+
+async def close_site(site: Site) -> None:
+    """Kill the server (a drill site has nothing to shut down gracefully), stop SMTP, drop the database."""
+    for c in site.clients:
+        await c.aclose()
+    if site.running:
+        site.kill()
+    site.smtp.stop()
+    await site.db.close()
+    if site.pg_name:
+        await drop_pg_database(site.pg_name)
+
+
+@pytest.fixture(scope="module")
+async def sites(tmp_path_factory) -> AsyncIterator[dict[str, Site | str]]:
+    """Both engines' sites, made at once (their seeding and first start overlap); for an engine that cannot run
+    here, the reason instead."""
+    reason = await postgres_unavailable_reason()
+    engines = [e for e in ENGINES if e == "sqlite" or not reason]
+    made = await asyncio.gather(*(open_site(e, tmp_path_factory.mktemp(f"drills-{e}")) for e in engines),
+                                return_exceptions=True)
+    opened = {e: m for e, m in zip(engines, made) if isinstance(m, Site)}
+    try:
+        for m in made:
+            if isinstance(m, BaseException):
+                raise m
+        yield {"postgres": reason or "", **opened}  # type: ignore[dict-item]
     finally:
-        if site is not None:
-            for c in site.clients:
-                await c.aclose()
-            site.stop()
-        smtp.stop()
-        await db.close()
-        if pg_name:
-            await drop_pg_database(pg_name)
+        for site in opened.values():
+            await close_site(site)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def site(request, sites) -> Site:
+    """The drill site of one engine (`[sqlite]`, `[postgres]`)."""
+    found = sites[request.param]
+    if isinstance(found, str):
+        skip_or_fail(found)
+    return found

@@ -15,7 +15,7 @@ import os
 
 os.environ.setdefault("PICCOLO_CONF", "portal.piccolo_conf")
 
-LETTERS = 24
+LETTERS = 16
 """Declined applications of the letter drill: one decline letter each, enough that the kill lands mid-round."""
 OUTAGE_EMAILS = 6
 AUTOSAVE_DRAFTS = 6
