@@ -114,8 +114,9 @@ class Sink:
     def release(self) -> None:
         """Stop stalling: the stalled conversation is refused, later messages to the address are taken."""
         self.stall_to.clear()
-        if self._loop is not None and self._release is not None:
+        if self._loop is not None and self._release is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._release.set)
+        self._loop = self._release = None
 
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if address.lower() in m["X-Envelope-To"].lower()]
@@ -133,6 +134,10 @@ class Smtp:
     def start(self) -> None:
         self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
         self._controller.start()
+
+    def ensure_started(self) -> None:
+        if self._controller is None:
+            self.start()
 
     def stop(self) -> None:
         self.sink.release()
@@ -296,3 +301,13 @@ def site(request, sites) -> Site:
     if isinstance(found, str):
         skip_or_fail(found)
     return found
+
+
+@pytest.fixture(autouse=True)
+async def drill_start(site: Site) -> Site:
+    """Every drill starts on a running server and an SMTP server that is up and stalls nothing, whatever the
+    drill before it left (one that failed half-way included)."""
+    site.smtp.sink.release()
+    site.smtp.ensure_started()
+    await site.ensure_running()
+    return site

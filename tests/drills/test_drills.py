@@ -48,7 +48,6 @@ def of_row(row: dict[str, Any]) -> str:
 # -- drill 1 -------------------------------------------------------------------------------------------------
 
 async def test_letter_round_killed_midway_finishes_with_one_letter_and_one_pdf_per_target(site):
-    await site.ensure_running()
     program = site.seeded["letters_program"]
     staff = await site.client(site.seeded["staff"])
     response = await staff.post(f"/staff/programs/{program}/letters/batches", {"kinds": ["decline"]})
@@ -97,7 +96,6 @@ async def test_letter_round_killed_midway_finishes_with_one_letter_and_one_pdf_p
 OUTAGE_ATTEMPTS = 5
 
 async def test_mail_outage_longer_than_the_first_retries_then_every_email_delivered_once(site):
-    await site.ensure_running()
     addresses = site.seeded["outage"]
     site.smtp.stop()
     visitor = await site.client()
@@ -130,7 +128,6 @@ async def test_mail_outage_longer_than_the_first_retries_then_every_email_delive
 # -- drill 3 -------------------------------------------------------------------------------------------------
 
 async def test_server_killed_while_an_email_is_sent_delivers_it_after_restart(site):
-    await site.ensure_running()
     address, sink = site.seeded["stalled"], site.smtp.sink
     sink.stall_to.add(address)
     sink.stalled_event.clear()
@@ -171,7 +168,6 @@ async def test_autosave_burst_killed_keeps_every_acknowledged_save(site):
     """Each draft's editor saves field after field, one request at a time as autosave.js does (each value new);
     the server is killed mid-burst. Every field must then hold the value of its last acknowledged (2xx) save, or
     that of the one save still on its way when the server died (committed or not, the client cannot know)."""
-    await site.ensure_running()
     drafts = site.seeded["autosave"]
     clients = {d["application"]: await site.client(d["email"]) for d in drafts}
     versions = {r["id"]: r["version"] for r in await site.db.rows(
@@ -262,7 +258,6 @@ async def test_submission_burst_killed_leaves_no_half_submission_and_no_duplicat
     submitted with its time, receipt number, one audit row and one receipt email); every one told "submitted"
     is; the owners submit again after the restart (as someone who saw an error would) and every application ends
     submitted with exactly one receipt email."""
-    await site.ensure_running()
     drafts = site.seeded["submit"]
     owners = {d["application"]: d["email"] for d in drafts}
     apps = sorted(owners)
