@@ -259,6 +259,7 @@ async def test_submission_burst_killed_leaves_no_half_submission_and_no_duplicat
     is; the owners submit again after the restart (as someone who saw an error would) and every application ends
     submitted with exactly one receipt email."""
     drafts = site.seeded["submit"]
+    assert len(drafts) == SUBMISSIONS
     owners = {d["application"]: d["email"] for d in drafts}
     apps = sorted(owners)
     clients = {app: await site.client(owners[app]) for app in apps}
@@ -313,4 +314,3 @@ async def test_submission_burst_killed_leaves_no_half_submission_and_no_duplicat
         # Sent twice only if the kill cut its sending after the SMTP server took it (delivery is at least once),
         # and then with the same Message-ID, which the receiving system drops.
         assert len(ids) == 1 or (len(ids) == 2 and ids[0] == ids[1] and row["id"] in sending_at_kill), (row, ids)
-    assert len(apps) == SUBMISSIONS
