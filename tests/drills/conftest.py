@@ -5,10 +5,11 @@ same database, with a real SMTP server on loopback that the drills stop, start a
 own (a SQLite file there, or a PostgreSQL database made with tests/support.py's helpers), migrated and seeded
 by tests/drills/seed.py in a process of its own, an SMTP server on a free port, and the portal served on
 another free port. Both engines' sites are made at once, when the module starts (`sites`), so that their
-seeding and first server start overlap. The drills share it in turn, each with its own program and people: a drill starts the
-server if it is not running, kills it, and leaves the server it started again running for the next, so that
-five drills cost six server starts per engine, not ten. Nothing here uses a fixed path or port, so that several
-test processes (pytest-xdist) can run drills at once.
+seeding and first server start overlap. The drills share a site in turn, each with its own program and people:
+a drill finds the server running (`drill_start` starts it if need be), kills it, and leaves the server it
+started again running for the next, so that five drills cost five server starts per engine, not ten. Nothing
+here uses a fixed path or port, so that several test processes (pytest-xdist) can run drills at once (two whole
+runs side by side passed).
 
 The server runs in a session of its own and is killed as a crash kills it: SIGKILL to its whole process group
 (granian's main process, its worker, and the worker's PDF renderer), so that no child lives on holding the port
