@@ -24,32 +24,32 @@ from datetime import datetime, timedelta, timezone
 from email.message import Message
 from pathlib import Path
 
-import httpx
 import pytest
 
 from e2e.a11y import serious_violations
 from tests.support import (
+    PORTAL,
+    ROOT,
+    SERVER_START_TIMEOUT_S,
     Mailbox,
     create_pg_database,
     drop_pg_database,
     free_port,
+    live_server_env,
     postgres_unavailable_reason,
+    run_command,
     skip_or_fail,
     start_smtp,
     stop_process,
+    wait_until_up,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-PORTAL = str(VENV_BIN / "portal")
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 ENGINES = ["sqlite", "postgres"]
-SERVER_START_TIMEOUT_S = 90
-"""Generous: on a loaded 2-core machine `portal serve` has taken more than 30 s to answer."""
 USE_DEMO = os.environ.get("E2E_DEMO", "1") != "0"
 """`E2E_DEMO=0` skips `portal seed-demo`: the tests then run on the test personas' world (e2e/seed.py)."""
 
@@ -164,27 +164,6 @@ class LivePortal:
         raise AssertionError(f"no mail to {address} about {subject_contains!r}; got {subjects}")
 
 
-def _run(args: list[str], env: dict[str, str]) -> str:
-    result = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def _wait_until_up(server: subprocess.Popen, url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"portal serve exited with {server.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"portal serve did not answer {url} in {SERVER_START_TIMEOUT_S} s:\n{log_path.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def e2e_smtp():
     controller, mailbox = start_smtp()
@@ -208,21 +187,7 @@ def live_portal(request, e2e_smtp, tmp_path_factory):
         db_url = f"sqlite:///{data_dir / 'portal.sqlite3'}"
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "PICCOLO_CONF": "portal.piccolo_conf",
-        "PORTAL_DATA_DIR": str(data_dir),
-        "DATABASE_URL": db_url,
-        "PORTAL_SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(controller.port),
-        "PORTAL_PUBLIC_URL": base_url,
-        "LOGIN_ATTEMPTS_PER_15MIN": "1000",
-        # As in `portal demo`: the demo's staff have no second factor, and the browser tests sign them in with
-        # the password. tests/security/test_two_factor_enforcement.py proves the requirement with it on.
-        "TWO_FACTOR_REQUIRED_FOR_STAFF": "false",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = live_server_env(data_dir, db_url, controller.port, base_url)
     server = None
     log_path = data_dir / "server.log"
     stripe = None
@@ -233,14 +198,14 @@ def live_portal(request, e2e_smtp, tmp_path_factory):
         env |= {"STRIPE_SECRET_KEY": STRIPE_TEST_KEY, "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
                 "STRIPE_API_BASE": stripe.url, "STRIPE_PUBLISHABLE_KEY": stripe.publishable_key,
                 "STRIPE_JS_URL": f"{stripe.url}/js.stripe.com/v3/"}
-        _run([PORTAL, "migrate"], env)
+        run_command([PORTAL, "migrate"], env)
         if USE_DEMO:
-            _run([PORTAL, "seed-demo"], env)
-        seeded = json.loads(_run([sys.executable, "-m", "e2e.seed"], env).strip().splitlines()[-1])
+            run_command([PORTAL, "seed-demo"], env)
+        seeded = json.loads(run_command([sys.executable, "-m", "e2e.seed"], env).strip().splitlines()[-1])
         with log_path.open("w") as log:
             server = subprocess.Popen([PORTAL, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
                                       cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        _wait_until_up(server, f"{base_url}/programs", log_path)
+        wait_until_up(server, f"{base_url}/programs", log_path)
         yield LivePortal(base_url=base_url, mailbox=mailbox, engine=engine, env=env, data_dir=data_dir,
                          applicant=seeded["applicant"], seed_source=seeded["source"], log_path=log_path,
                          stripe=stripe)

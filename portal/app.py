@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import AsyncIterator
 
 from litestar import Litestar, Request
@@ -87,7 +88,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await db.open_engine(engine, settings.database.pool_size)
         stop = asyncio.Event()
         workers = [asyncio.create_task(mail.run_outbox_worker(settings, stop)),
-                   asyncio.create_task(letters.run_letter_worker(settings.files_dir, stop))]
+                   asyncio.create_task(letters.run_letter_worker(
+                       settings.files_dir, stop, timedelta(seconds=settings.letter_reclaim_after_seconds)))]
         if settings.reminder_interval_seconds > 0:
             workers.append(asyncio.create_task(lifecycle.run_reminder_worker(
                 settings.public_url, settings.reminder_interval_seconds, stop)))

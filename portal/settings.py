@@ -56,6 +56,9 @@ class MailSettings:
     """The longest delay between two attempts."""
     retry_for_hours: int = 48
     """How long an email is retried before it is marked failed (administrators can requeue it)."""
+    poll_seconds: int = 3
+    """How often the outbox worker looks for retries that are due and rows to reclaim when nothing woke it (a
+    response that queued mail wakes it at once)."""
 
 
 STRIPE_JS_URL = "https://js.stripe.com/v3/"
@@ -126,6 +129,10 @@ class Settings:
     two_factor_required_for_staff: bool = True
     """Staff and administrators must set up two-factor sign-in (an authenticator app or a passkey) before they
     can use any other page: they control payouts. `portal demo` turns it off for its demo accounts, and says so."""
+    letter_reclaim_after_seconds: int = 120
+    """A running letter batch whose worker has not recorded a letter (its heartbeat) for this long is taken as
+    abandoned (its process died) and is resumed by any process, after the letters it already made. Keep it well
+    above the time one letter takes (the first, in a fresh process, starts the PDF renderer: a few seconds)."""
 
     @property
     def production(self) -> bool:
@@ -232,12 +239,18 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     mail_first = _int(environ, "MAIL_RETRY_FIRST_SECONDS", MailSettings.retry_first_seconds)
     mail_max = _int(environ, "MAIL_RETRY_MAX_SECONDS", MailSettings.retry_max_seconds)
     mail_for = _int(environ, "MAIL_RETRY_FOR_HOURS", MailSettings.retry_for_hours)
+    mail_poll = _int(environ, "MAIL_POLL_SECONDS", MailSettings.poll_seconds)
     if mail_timeout < 1 or mail_reclaim <= mail_timeout:
         raise SettingsError("SMTP_TIMEOUT_SECONDS must be at least 1, and MAIL_RECLAIM_AFTER_SECONDS longer than it "
                             "(a send still under way must not be sent twice)")
     if mail_first < 1 or mail_max < mail_first or mail_for < 1:
         raise SettingsError("MAIL_RETRY_FIRST_SECONDS and MAIL_RETRY_FOR_HOURS must be at least 1, and "
                             "MAIL_RETRY_MAX_SECONDS at least MAIL_RETRY_FIRST_SECONDS")
+    if mail_poll < 1:
+        raise SettingsError("MAIL_POLL_SECONDS must be at least 1")
+    letter_reclaim = _int(environ, "LETTER_RECLAIM_AFTER_SECONDS", Settings.letter_reclaim_after_seconds)
+    if letter_reclaim < 1:
+        raise SettingsError("LETTER_RECLAIM_AFTER_SECONDS must be at least 1")
     return Settings(
         env=env,
         secret_key=secret_key,
@@ -256,6 +269,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             retry_first_seconds=mail_first,
             retry_max_seconds=mail_max,
             retry_for_hours=mail_for,
+            poll_seconds=mail_poll,
         ),
         stripe=StripeSettings(secret_key=stripe_key, webhook_secret=stripe_hook, api_base=stripe_base,
                               publishable_key=stripe_pk, js_url=stripe_js),
@@ -269,4 +283,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         reminder_interval_seconds=_int(environ, "REMINDER_INTERVAL_SECONDS", 900),
         access_log=_bool(environ, "PORTAL_ACCESS_LOG", False),
         two_factor_required_for_staff=_bool(environ, "TWO_FACTOR_REQUIRED_FOR_STAFF", True),
+        letter_reclaim_after_seconds=letter_reclaim,
     )

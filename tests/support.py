@@ -8,10 +8,13 @@ import os
 import re
 import secrets
 import subprocess
+import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 from typing import Iterator
 
 import asyncpg
@@ -19,6 +22,11 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+ROOT = Path(__file__).resolve().parent.parent
+PORTAL = str(Path(sys.executable).parent / "portal")
+"""The `portal` command of the virtual environment the tests run in."""
+SERVER_START_TIMEOUT_S = 90
+"""Generous: on a loaded 2-core machine `portal serve` has taken more than 30 s to answer."""
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -116,15 +124,64 @@ def start_smtp() -> tuple[Controller, Mailbox]:
     return controller, mailbox
 
 
+def run_command(args: list[str], env: dict[str, str]) -> str:
+    """Run a command (e.g. `portal migrate`) from the repository root; its output, or RuntimeError with it."""
+    result = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def wait_until_up(server: subprocess.Popen, url: str, log_path: Path, interval: float = 0.2) -> None:
+    """Wait until a started `portal serve` answers `url` with 200; RuntimeError (with its log) if it exits or
+    does not answer within SERVER_START_TIMEOUT_S."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"portal serve exited with {server.returncode}:\n{log_path.read_text()}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(interval)
+    raise RuntimeError(f"portal serve did not answer {url} in {SERVER_START_TIMEOUT_S} s:\n{log_path.read_text()}")
+
+
+def live_server_env(data_dir: Path, db_url: str, smtp_port: int, base_url: str) -> dict[str, str]:
+    """The environment of a `portal serve` under test (e2e/conftest.py, tests/drills): its own data directory
+    and database, mail to a loopback SMTP server, sign-in throttles out of the way, and staff signing in with the
+    password alone, as in `portal demo`."""
+    return {
+        **os.environ,
+        "PICCOLO_CONF": "portal.piccolo_conf",
+        "PORTAL_DATA_DIR": str(data_dir),
+        "DATABASE_URL": db_url,
+        "PORTAL_SECRET_KEY": "e2e-secret-key-that-is-long-enough-0123456789",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "PORTAL_PUBLIC_URL": base_url,
+        "LOGIN_ATTEMPTS_PER_15MIN": "1000",
+        # As in `portal demo`: the demo's staff have no second factor, and the browser tests sign them in with
+        # the password. tests/security/test_two_factor_enforcement.py proves the requirement with it on.
+        "TWO_FACTOR_REQUIRED_FOR_STAFF": "false",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
 CSRF_RE = re.compile(r'name="_csrf" value="([^"]+)"')
 
 
 class Client:
     """An httpx client on the app with cookies, that finds and sends the CSRF token like a browser form."""
 
-    def __init__(self, app) -> None:
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
-                                      follow_redirects=False)
+    def __init__(self, app=None, *, base_url: str = "") -> None:
+        """On the app in process (`app`), or on a live server over HTTP (`base_url`, e.g. tests/drills)."""
+        if base_url:
+            self.http = httpx.AsyncClient(base_url=base_url, follow_redirects=False, timeout=30)
+        else:
+            self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                                          follow_redirects=False)
         self.csrf = ""
 
     async def get(self, url: str, **kwargs) -> httpx.Response:

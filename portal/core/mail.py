@@ -246,11 +246,11 @@ def _mark_queued() -> None:
 
 
 async def run_outbox_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Deliver the outbox until `stop` is set: at once when kicked, and every few seconds for retries that are
-    due and rows to reclaim (the wake-ups only look; the rows' times decide what is sent)."""
+    """Deliver the outbox until `stop` is set: at once when kicked, and every `MAIL_POLL_SECONDS` for retries
+    that are due and rows to reclaim (the wake-ups only look; the rows' times decide what is sent)."""
     while not stop.is_set():
         try:
-            await asyncio.wait_for(_wake.wait(), timeout=3)
+            await asyncio.wait_for(_wake.wait(), timeout=settings.mail.poll_seconds)
         except asyncio.TimeoutError:
             pass
         _wake.clear()

@@ -8,7 +8,10 @@ Batches: staff ask for a round's letters (`request_batch`, a `letter_batch` row 
 in the app's lifespan (`run_letter_worker`) claims one batch at a time. Claiming is safe with several app
 processes: on PostgreSQL `SELECT ... FOR UPDATE SKIP LOCKED` then an update re-checking the status, on SQLite
 the same inside the IMMEDIATE write transaction. A running batch whose worker died (no heartbeat for
-STALE_AFTER) is claimed again and resumes after the letters it already made.
+`LETTER_RECLAIM_AFTER_SECONDS`, STALE_AFTER by default) is claimed again and resumes after the letters it already
+made: each letter's row and the batch's count are one transaction, so none is made twice. A PDF written just
+before the crash whose row was not committed stays on disk unused (at most the two letters in flight: see
+run_batch's pipeline); it is never served, as only a `letter` row names a file.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ log = logging.getLogger(__name__)
 
 LETTERS_DIR = "letters"
 STALE_AFTER = timedelta(minutes=2)
+"""The default of LETTER_RECLAIM_AFTER_SECONDS (portal.settings.Settings.letter_reclaim_after_seconds)."""
 POLL_SECONDS = 1.0
 
 _wake = asyncio.Event()
@@ -201,30 +205,31 @@ async def request_batch(actor: Actor, program_id: int, kinds: list[str]) -> int:
     return batch_id
 
 
-def _claimable():
-    stale = clock.now() - STALE_AFTER
+def _claimable(stale_after: timedelta = STALE_AFTER):
+    stale = clock.now() - stale_after
     return (LetterBatch.status == "queued") | (
         (LetterBatch.status == "running") & (LetterBatch.heartbeat_at < stale))
 
 
-async def claim_batch() -> dict[str, Any] | None:
-    """Claim the oldest queued (or abandoned running) batch for this worker, or None. Two workers never claim
-    the same batch: see the module docstring."""
-    if not await LetterBatch.exists().where(_claimable()):
+async def claim_batch(stale_after: timedelta = STALE_AFTER) -> dict[str, Any] | None:
+    """Claim the oldest queued (or abandoned running: no heartbeat for `stale_after`) batch for this worker, or
+    None. Two workers never claim the same batch: see the module docstring."""
+    if not await LetterBatch.exists().where(_claimable(stale_after)):
         return None  # the idle poll: a plain read, no write lock taken
     async with write_transaction():
         if isinstance(current_engine(), PostgresEngine):
             rows = await LetterBatch.raw(
                 "SELECT id FROM letter_batch WHERE status = 'queued' OR (status = 'running' AND heartbeat_at < {}) "
-                "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", clock.now() - STALE_AFTER)
+                "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", clock.now() - stale_after)
         else:
-            rows = await LetterBatch.select(LetterBatch.id).where(_claimable()).order_by(LetterBatch.id).limit(1)
+            rows = await LetterBatch.select(LetterBatch.id).where(_claimable(stale_after)).order_by(
+                LetterBatch.id).limit(1)
         if not rows:
             return None
         now = clock.now()
         claimed = await LetterBatch.update({
             LetterBatch.status: "running", LetterBatch.heartbeat_at: now, LetterBatch.started_at: now,
-        }).where((LetterBatch.id == rows[0]["id"]) & _claimable()).returning(
+        }).where((LetterBatch.id == rows[0]["id"]) & _claimable(stale_after)).returning(
             LetterBatch.id, LetterBatch.program, LetterBatch.kinds, LetterBatch.requested_by)
         return claimed[0] if claimed else None
 
@@ -307,9 +312,9 @@ async def run_batch(batch: dict[str, Any], files_dir: Path, stop: asyncio.Event 
 
 
 async def process_next_batch(files_dir: Path, stop: asyncio.Event | None = None,
-                             executor: Executor | None = None) -> bool:
+                             executor: Executor | None = None, stale_after: timedelta = STALE_AFTER) -> bool:
     """Claim and run one batch; False if there was none."""
-    batch = await claim_batch()
+    batch = await claim_batch(stale_after)
     if batch is None:
         return False
     try:
@@ -329,10 +334,10 @@ def renderer_process() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
 
 
-async def run_letter_worker(files_dir: Path, stop: asyncio.Event) -> None:
+async def run_letter_worker(files_dir: Path, stop: asyncio.Event, stale_after: timedelta = STALE_AFTER) -> None:
     """Make queued letter batches until `stop` is set: at once when kicked, otherwise polling every second
-    (a batch queued by another process). PDFs are rendered in `renderer_process()`, started when first needed
-    and stopped with the worker."""
+    (a batch queued by another process, or one abandoned for `stale_after`). PDFs are rendered in
+    `renderer_process()`, started when first needed and stopped with the worker."""
     executor: ProcessPoolExecutor | None = None
     try:
         while not stop.is_set():
@@ -343,11 +348,11 @@ async def run_letter_worker(files_dir: Path, stop: asyncio.Event) -> None:
             _wake.clear()
             try:
                 while not stop.is_set():
-                    if not await LetterBatch.exists().where(_claimable()):
+                    if not await LetterBatch.exists().where(_claimable(stale_after)):
                         break
                     if executor is None:
                         executor = renderer_process()
-                    if not await process_next_batch(files_dir, stop, executor):
+                    if not await process_next_batch(files_dir, stop, executor, stale_after):
                         break
             except Exception:  # the worker must outlive a bad batch, a lost connection or a dead renderer
                 log.exception("letter worker failed")

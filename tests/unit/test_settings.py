@@ -176,3 +176,19 @@ def test_settings_mail_defaults_ride_out_an_outage_of_hours(tmp_path):
 def test_settings_mail_retry_out_of_range_is_refused(tmp_path, values):
     with pytest.raises(SettingsError, match="MAIL_|SMTP_TIMEOUT"):
         load_settings(env(tmp_path, **values))
+
+
+def test_settings_mail_poll_and_letter_reclaim_are_read(tmp_path):
+    settings = load_settings(env(tmp_path, MAIL_POLL_SECONDS="1", LETTER_RECLAIM_AFTER_SECONDS="2"))
+    assert (settings.mail.poll_seconds, settings.letter_reclaim_after_seconds) == (1, 2)
+
+
+def test_settings_mail_poll_and_letter_reclaim_defaults(tmp_path):
+    settings = load_settings(env(tmp_path))
+    assert (settings.mail.poll_seconds, settings.letter_reclaim_after_seconds) == (3, 120)
+
+
+@pytest.mark.parametrize("name", ["MAIL_POLL_SECONDS", "LETTER_RECLAIM_AFTER_SECONDS"])
+def test_settings_mail_poll_and_letter_reclaim_below_one_second_are_refused(tmp_path, name):
+    with pytest.raises(SettingsError, match=f"{name} must be at least 1"):
+        load_settings(env(tmp_path, **{name: "0"}))
