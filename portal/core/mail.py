@@ -155,8 +155,10 @@ async def deliver_queued(settings: Settings, limit: int = 50, now: datetime | No
     )
     sent = 0
     for row in rows:
+        # The claim's own time, not the pass's: late in a long pass another process must not take back a row
+        # that was claimed a moment ago (a test's `now` stands for every moment of the pass).
         claimed = (
-            await OutboundEmail.update({OutboundEmail.status: "sending", OutboundEmail.claimed_at: at,
+            await OutboundEmail.update({OutboundEmail.status: "sending", OutboundEmail.claimed_at: now or clock.now(),
                                         OutboundEmail.attempts: OutboundEmail.attempts + 1})
             .where((OutboundEmail.id == row["id"]) & (OutboundEmail.status == "queued"))
             .returning(OutboundEmail.id, OutboundEmail.to_address, OutboundEmail.subject, OutboundEmail.body_text,

@@ -9,12 +9,13 @@ the real clock, finds none of these rows due and leaves them to the test.
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from portal.core import clock
+from portal.core import clock, mail
 from portal.core.mail import deliver_queued, message_id
 from portal.settings import MailSettings
 from portal.core.tables import AuditEvent, OutboundEmail
@@ -111,6 +112,43 @@ async def test_outbox_row_left_sending_is_reclaimed_with_the_same_message_id(por
     assert [m["Message-ID"] for m in mailbox.messages] == [first, first]
     assert first == message_id(email_id, (await row(email_id))["created_at"], settings.mail.sender)
     assert ((await row(email_id))["status"], (await row(email_id))["attempts"]) == ("sent", 2)
+
+
+_pass_clock: ContextVar[list[datetime] | None] = ContextVar("pass_clock", default=None)
+
+
+class PassClock:
+    """The mail module's clock for the task that sets `_pass_clock` (and the threads it starts, which copy the
+    context); the real clock for every other task, so the app's own outbox worker never sees these rows due."""
+
+    as_utc = staticmethod(clock.as_utc)
+
+    @staticmethod
+    def now() -> datetime:
+        held = _pass_clock.get()
+        return held[0] if held else clock.now()
+
+
+async def test_outbox_claim_is_stamped_when_made_not_when_the_pass_began(portal, smtp, monkeypatch):
+    """A long pass (a slow mail server) must not stamp its later claims with its start time: another process
+    would take such a row back as abandoned while it is being sent."""
+    controller, mailbox = smtp
+    settings = settings_for(portal, controller, timeout_seconds=5, reclaim_after_seconds=60)
+    first, second = await queue_at(T0, "first@city.example"), await queue_at(T0, "second@city.example")
+    held = [T0]
+    _pass_clock.set(held)
+    monkeypatch.setattr(mail, "clock", PassClock)
+    real_send = mail._send_sync
+
+    def slow_send(*args):
+        if held[0] == T0:
+            held[0] = T0 + timedelta(seconds=90)  # the first email took longer than the reclaim time
+        real_send(*args)
+
+    monkeypatch.setattr(mail, "_send_sync", slow_send)
+    assert await deliver_queued(settings) == 2
+    assert clock.as_utc((await row(first))["claimed_at"]) == T0
+    assert clock.as_utc((await row(second))["claimed_at"]) == T0 + timedelta(seconds=90)
 
 
 async def test_outbox_past_the_retry_period_fails_with_the_last_error(portal, smtp):
