@@ -23,7 +23,9 @@ Webhooks in flight (`apply_event`): the event's `stripe_event` row and its whole
 tranche through the status hook) are written in ONE transaction, and the webhook answers 200 only after it
 committed. A crash before the commit leaves nothing (Stripe, not answered, delivers the event again and it is
 applied then); a crash after it leaves the event applied and recorded (the redelivery is a "replay" and changes
-nothing); two deliveries at once are kept to one by the unique event id (the second rolls back whole).
+nothing); two deliveries at once are kept to one by the unique event id (the second rolls back whole). Proved by
+tests/integration/test_tranche_status.py (a failure inside the transaction, after the payment and its tranche
+moved: nothing kept, the resend applied once) and tests/integration/test_webhooks.py (replays, duplicates at once).
 
 Statuses change only along `portal.payments.rules.TRANSITIONS`; Stripe's webhooks move payments to paid,
 reversed or failed (the API answers only record the object's id), so the same code decides the state however the
@@ -40,8 +42,8 @@ from typing import Any
 
 from portal import db
 from portal.core import audit, clock
-from portal.core.backoff import retry_delay
 from portal.core.actor import Actor
+from portal.core.backoff import retry_delay
 from portal.core.errors import Conflict, Invalid, NotFound
 from portal.db import Duplicate, write_transaction
 from portal.payments import hooks, rules

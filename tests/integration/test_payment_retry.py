@@ -51,7 +51,8 @@ class Outage:
                    if k.lower() in ("authorization", "content-type", "idempotency-key", "stripe-version")}
         async with self.session.request(request.method, self.upstream + request.path_qs, data=await request.read(),
                                         headers=headers) as answer:
-            passed = {k: v for k, v in answer.headers.items() if k.lower() in ("idempotent-replayed", "idempotency-key")}
+            passed = {k: v for k, v in answer.headers.items()
+                      if k.lower() in ("idempotent-replayed", "idempotency-key")}
             return web.Response(status=answer.status, body=await answer.read(), headers=passed,
                                 content_type=answer.content_type)
 
