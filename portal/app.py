@@ -33,7 +33,9 @@ from portal.dashboards.controllers import ROUTES as DASHBOARD_ROUTES
 from portal.letters import award_letters  # noqa: F401  (makes award letters for awards: awards/hooks.py)
 from portal.letters import services as letters
 from portal.letters.controllers import ROUTES as LETTER_ROUTES
+from portal.payments import services as payment_services
 from portal.payments.controllers import ROUTES as PAYMENT_ROUTES
+from portal.payments.gateway import gateway_for
 from portal.payments.ledger_controllers import ROUTES as LEDGER_ROUTES
 from portal.payments.onboarding_controllers import ROUTES as ONBOARDING_ROUTES
 from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
@@ -90,6 +92,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         workers = [asyncio.create_task(mail.run_outbox_worker(settings, stop)),
                    asyncio.create_task(letters.run_letter_worker(
                        settings.files_dir, stop, timedelta(seconds=settings.letter_reclaim_after_seconds)))]
+        if settings.stripe.configured:  # Stripe transfers left without an answer are sent again (same key)
+            workers.append(asyncio.create_task(payment_services.run_payment_retry_worker(
+                gateway_for(settings.stripe), stop)))
         if settings.reminder_interval_seconds > 0:
             workers.append(asyncio.create_task(lifecycle.run_reminder_worker(
                 settings.public_url, settings.reminder_interval_seconds, stop)))

@@ -79,6 +79,18 @@ class StripeSettings:
     js_url: str = STRIPE_JS_URL
     """Where the browser loads Stripe.js from. Stripe requires it from js.stripe.com (never bundled); the tests
     point it at their fake (tests/stripe_connect_fake.py); production must keep it https."""
+    timeout_seconds: int = 30
+    """Seconds the portal waits for each answer of Stripe's API (the SDK then retries twice with the same
+    idempotency key; after that the transfer waits for the payment retry worker)."""
+    retry_first_seconds: int = 60
+    """Delay before the payment retry worker sends a transfer again after Stripe could not be reached; each
+    later delay doubles (with jitter) up to `retry_max_seconds`."""
+    retry_max_seconds: int = 1800
+    """The longest delay between two automatic sends of one transfer."""
+    retry_for_hours: int = 12
+    """How long a transfer Stripe could not be reached for is sent again automatically (with the same idempotency
+    key); then it is marked as needing attention for staff, never failed. At most 23: Stripe keeps an
+    idempotency key for 24 hours, and only within them does a repeated request return the first transfer."""
 
     @property
     def configured(self) -> bool:
@@ -227,6 +239,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if production and not stripe_js.startswith("https://"):
         raise SettingsError("STRIPE_JS_URL must be an https:// address in production (Stripe serves it from "
                             f"{STRIPE_JS_URL})")
+    stripe_timeout = _int(environ, "STRIPE_TIMEOUT_SECONDS", StripeSettings.timeout_seconds)
+    pay_first = _int(environ, "PAYMENT_RETRY_FIRST_SECONDS", StripeSettings.retry_first_seconds)
+    pay_max = _int(environ, "PAYMENT_RETRY_MAX_SECONDS", StripeSettings.retry_max_seconds)
+    pay_for = _int(environ, "PAYMENT_RETRY_FOR_HOURS", StripeSettings.retry_for_hours)
+    if stripe_timeout < 1:
+        raise SettingsError("STRIPE_TIMEOUT_SECONDS must be at least 1")
+    if pay_first < 1 or pay_max < pay_first or not 1 <= pay_for <= 23:
+        raise SettingsError("PAYMENT_RETRY_FIRST_SECONDS must be at least 1, PAYMENT_RETRY_MAX_SECONDS at least "
+                            "PAYMENT_RETRY_FIRST_SECONDS, and PAYMENT_RETRY_FOR_HOURS from 1 to 23 (Stripe keeps an "
+                            "idempotency key for 24 hours)")
     if production and stripe_key and not stripe_hook:
         raise SettingsError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set in production "
                             "(payments are confirmed by Stripe's webhook)")
@@ -272,7 +294,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             poll_seconds=mail_poll,
         ),
         stripe=StripeSettings(secret_key=stripe_key, webhook_secret=stripe_hook, api_base=stripe_base,
-                              publishable_key=stripe_pk, js_url=stripe_js),
+                              publishable_key=stripe_pk, js_url=stripe_js, timeout_seconds=stripe_timeout,
+                              retry_first_seconds=pay_first, retry_max_seconds=pay_max, retry_for_hours=pay_for),
         session_hours=session_hours,
         session_max_hours=session_max_hours,
         secure_cookies=_bool(environ, "SECURE_COOKIES", production),

@@ -12,6 +12,7 @@ from portal.awards.acceptance_controllers import award_page_context
 from portal.awards.access import get_award_for
 from portal.awards.tranche_tables import Tranche
 from portal.core.errors import Invalid, NotFound
+from portal.payments.gateway import gateway_for
 from portal.reporting.access import get_report_for
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
@@ -53,6 +54,15 @@ async def send(request: Request, award_id: FromPath[int], tranche_id: FromPath[i
     return redirect(request, f"/awards/{award_id}#tranches")
 
 
+@post("/awards/{award_id:int}/tranches/{tranche_id:int}/retry", name="awards:tranche-retry")
+async def retry(request: Request, award_id: FromPath[int], tranche_id: FromPath[int]) -> Response:
+    """Send a transfer Stripe did not answer again (the same idempotency key; audited)."""
+    await get_award_for(current_user(request), award_id, "manage")
+    await _tranche_of(award_id, tranche_id)
+    await tranches.retry_send(actor(request), tranche_id, gateway_for(request.app.state.settings.stripe))
+    return redirect(request, f"/awards/{award_id}#tranches")
+
+
 @post("/awards/{award_id:int}/tranches/{tranche_id:int}/manual", name="awards:tranche-manual")
 async def manual(request: Request, award_id: FromPath[int], tranche_id: FromPath[int]) -> Response:
     data = await read_form(request)
@@ -75,4 +85,4 @@ async def approve_report(request: Request, report_id: FromPath[int]) -> Response
     return redirect(request, f"/awards/{report['award']}#tranches")
 
 
-ROUTES = [set_schedule, send, manual, approve_report]
+ROUTES = [set_schedule, send, retry, manual, approve_report]

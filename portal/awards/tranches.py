@@ -95,6 +95,9 @@ async def list_tranches(award_id: int) -> list[dict[str, Any]]:
         Tranche.payment.rail.as_alias("payment_rail"), Tranche.payment.reference.as_alias("payment_reference"),
         Tranche.payment.stripe_id.as_alias("payment_stripe_id"),
         Tranche.payment.failure_message.as_alias("payment_failure"),
+        Tranche.payment.send_error.as_alias("payment_send_error"),
+        Tranche.payment.retry_at.as_alias("payment_retry_at"),
+        Tranche.payment.attention_at.as_alias("payment_attention_at"),
     ).where(Tranche.award == award_id).order_by(Tranche.position)
     for row in rows:
         row["due_date"] = db.to_date(row["due_date"])
@@ -245,6 +248,23 @@ async def send_through_stripe(actor: Actor, tranche_id: int, gateway: StripeGate
                 log.warning("tranche %s: Stripe unavailable; the payment stays released for a retry", tranche_id)
                 payment = await payments.get_payment(payment["id"])
     return payment
+
+
+async def retry_send(actor: Actor, tranche_id: int, gateway: StripeGateway) -> dict[str, Any]:
+    """Staff send a released tranche's Stripe transfer again after Stripe gave no answer (it needs attention, or
+    waits for its next automatic send). Writes: what `payments.retry_transfer` writes (an audit row
+    `payment.retried`; the transfer's id, or the error and the next automatic send). Stripe still unreachable
+    is noted on the payment, not raised: the page shows it."""
+    tranche = await Tranche.select(Tranche.payment).where(Tranche.id == tranche_id).first()
+    if tranche is None:
+        raise NotFound("No such tranche")
+    if tranche["payment"] is None:
+        raise Conflict("This tranche has not been released yet.")
+    try:
+        return await payments.retry_transfer(tranche["payment"], gateway, actor)
+    except StripeUnavailable:
+        log.warning("tranche %s: Stripe still unavailable; the payment retry worker sends it again", tranche_id)
+        return await payments.get_payment(tranche["payment"])
 
 
 async def pay_manually(actor: Actor, tranche_id: int, rail: str, reference: str) -> None:

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
-from typing import Any, Callable
+from typing import Any
 
 from portal import db
 from portal.core import audit, clock
+from portal.core.backoff import retry_delay
 from portal.core.actor import Actor
 from portal.core.errors import NotFound
 from portal.core.tables import OutboundEmail
@@ -81,15 +81,6 @@ def kick(force: bool = False) -> None:
     if _queued_since_kick or force:
         _queued_since_kick = False
         _wake.set()
-
-
-def retry_delay(attempt: int, first_seconds: int, max_seconds: int,
-                draw: Callable[[], float] = random.random) -> timedelta:
-    """The wait after failed attempt number `attempt` (from 1): `first_seconds` doubled for each attempt
-    before, at most `max_seconds`, of which a random half is taken off ("equal jitter": a crowd of emails that
-    failed together does not retry together, and no wait is shorter than half its step)."""
-    step = min(max_seconds, first_seconds * 2 ** min(max(attempt - 1, 0), 30))
-    return timedelta(seconds=step / 2 + step / 2 * draw())
 
 
 def message_id(email_id: int, created_at: datetime, sender: str) -> str:

@@ -128,10 +128,11 @@ class StripeGateway:
     def __init__(self, settings: StripeSettings) -> None:
         if not settings.secret_key:
             raise StripeNotConfigured()
+        self.settings = settings
         self.client = stripe.StripeClient(
             settings.secret_key,
             base_addresses={"api": (settings.api_base or STRIPE_API).rstrip("/")},
-            http_client=stripe.HTTPXClient(),
+            http_client=stripe.HTTPXClient(timeout=settings.timeout_seconds),
             max_network_retries=NETWORK_RETRIES,
         )
 

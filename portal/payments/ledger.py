@@ -71,7 +71,19 @@ async def program_ledger(program_id: int) -> dict[str, Any]:
         Program.id == program_id).first()
     return {"program": program, "totals": _figures(rows), "awards": awards,
             "funders": await funder_rows(program_id=program_id),
-            "funds_received_cents": await funds_received_cents(program_id)}
+            "funds_received_cents": await funds_received_cents(program_id),
+            "unanswered": await unanswered_transfers(program_id)}
+
+
+async def unanswered_transfers(program_id: int) -> list[dict[str, Any]]:
+    """The program's Stripe transfers sent and not answered (Stripe unreachable; retried automatically, or past
+    the retry period and needing attention), oldest first, with the last error."""
+    return await Payment.select(
+        Payment.id, Payment.award_id, Payment.tranche_id, Payment.amount_cents, Payment.send_error,
+        Payment.retry_at, Payment.attention_at, Payment.send_attempts,
+    ).where((Payment.program == program_id) & (Payment.kind == "transfer") & (Payment.rail == "stripe")
+            & (Payment.status == "released") & Payment.stripe_id.is_null()
+            & (Payment.send_error.is_not_null() | Payment.attention_at.is_not_null())).order_by(Payment.id)
 
 
 async def funds_received_cents(program_id: int) -> int:

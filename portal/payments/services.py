@@ -7,6 +7,26 @@ payment stays `released` with its key, and `disburse` called again repeats the r
 answers with the first transfer, not a second one. The transfer's webhook also carries the payment id in its
 metadata, so it can complete the record on its own.
 
+Stripe unreachable, or no answer: `disburse` keeps the payment released with the error (`send_error`) and the
+time of the next send (`retry_at`). The payment retry worker (`run_payment_retry_worker`, started in the app's
+lifespan) sends every due one again with the SAME key, with exponential backoff and jitter by time
+(`portal.core.backoff.retry_delay`, STRIPE settings `retry_*`), for `retry_for_hours` from the release; then the
+payment gets `attention_at` ("needs attention", shown on the award page and the ledger), never `failed`: Stripe
+may have made the transfer, so only Stripe's answer to the same key, the transfer's webhook, or staff who look
+(`retry_transfer`, which first asks Stripe for a transfer of this payment) decide. Each send is claimed first
+(`retry_at` moved past the longest a send can take, `send_lease`) in a locked transaction (PostgreSQL:
+`FOR UPDATE SKIP LOCKED`; SQLite: the IMMEDIATE write transaction), so several app processes never send one
+payment at the same time; a process that dies mid-send leaves the claim to run out, and the payment is sent
+again (same key) after it.
+
+Webhooks in flight (`apply_event`): the event's `stripe_event` row and its whole effect (payment, audit row,
+tranche through the status hook) are written in ONE transaction, and the webhook answers 200 only after it
+committed. A crash before the commit leaves nothing (Stripe, not answered, delivers the event again and it is
+applied then); a crash after it leaves the event applied and recorded (the redelivery is a "replay" and changes
+nothing); two deliveries at once are kept to one by the unique event id (the second rolls back whole). Proved by
+tests/integration/test_tranche_status.py (a failure inside the transaction, after the payment and its tranche
+moved: nothing kept, the resend applied once) and tests/integration/test_webhooks.py (replays, duplicates at once).
+
 Statuses change only along `portal.payments.rules.TRANSITIONS`; Stripe's webhooks move payments to paid,
 reversed or failed (the API answers only record the object's id), so the same code decides the state however the
 news arrives. Every status change calls `portal.payments.hooks.status_moved` in its own transaction: that is how a
@@ -15,17 +35,21 @@ tranche (portal/awards/tranches.py) follows its payment without this package imp
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from portal import db
 from portal.core import audit, clock
 from portal.core.actor import Actor
+from portal.core.backoff import retry_delay
 from portal.core.errors import Conflict, Invalid, NotFound
 from portal.db import Duplicate, write_transaction
 from portal.payments import hooks, rules
-from portal.payments.gateway import StripeGateway, StripeRefused
+from portal.payments.gateway import NETWORK_RETRIES, StripeGateway, StripeRefused, StripeUnavailable, Transfer
 from portal.payments.tables import Payment, StripeEvent
+from portal.settings import StripeSettings
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +117,14 @@ async def disburse(payment_id: int, gateway: StripeGateway, actor: Actor = SYSTE
     """Send a scheduled transfer through Stripe, safely against crashes and double clicks.
 
     Writes, in a first transaction committed before Stripe is called: status `released`, the idempotency key
-    (a new version after a failure), an audit row `payment.released`, the status hook's writes. Then calls
-    Stripe's transfers.create with that key and metadata (payment, tranche, award, program). Then, in a second
+    (a new version after a failure), a new retry period, an audit row `payment.released`, the status hook's
+    writes; and the send's claim (`retry_at` after `send_lease`, `send_attempts` + 1). Then calls Stripe's
+    transfers.create with that key and metadata (payment, tranche, award, program). Then, in a second
     transaction: the transfer's id and `created`; or, if Stripe refused it, status `failed` with Stripe's
-    message, an audit row `payment.failed` and the status hook's writes. If Stripe could not be reached,
-    `StripeUnavailable` is raised and the payment stays released: call again, the same key is sent. A payment
-    already paid or reversed is returned unchanged.
+    message, an audit row `payment.failed` and the status hook's writes. If Stripe could not be reached, the
+    error and the next automatic send (`_note_unavailable`) are written and `StripeUnavailable` is raised: the
+    payment stays released, and the retry worker sends the same key again. A payment already paid or
+    reversed, or released and answered, is returned unchanged.
     """
     async with write_transaction():
         row = await _locked(payment_id)
@@ -108,17 +134,46 @@ async def disburse(payment_id: int, gateway: StripeGateway, actor: Actor = SYSTE
             return await get_payment(payment_id)  # done, or sent and answered (its webhook will say paid)
         if not row["destination"]:
             raise Conflict("The grantee has no connected Stripe account yet")
+        now = clock.now()
         if row["status"] in ("scheduled", "failed"):
             attempt = row["attempt"] + 1
             key = idempotency_key(row, attempt)
+            fresh = {Payment.retry_since: now, Payment.send_attempts: 0, Payment.send_error: None,
+                     Payment.attention_at: None}
             await Payment.update({Payment.status: "released", Payment.attempt: attempt,
                                   Payment.idempotency_key: key, Payment.failure_message: "",
-                                  Payment.updated_at: clock.now()}).where(Payment.id == payment_id)
+                                  Payment.updated_at: now, **fresh}).where(Payment.id == payment_id)
             await audit.record(actor, "payment.released", "payment", payment_id, idempotency_key=key)
             await hooks.status_moved(hooks.StatusMoved.of(row, "released"))
-            row |= {"status": "released", "attempt": attempt, "idempotency_key": key}
-        key = row["idempotency_key"]
+            row |= {"status": "released", "attempt": attempt, "idempotency_key": key, "retry_since": now,
+                    "send_attempts": 0, "send_error": None, "attention_at": None}
+        row = await _claim(row, gateway.settings, now)
     # Committed: from here a crash leaves a released payment whose key a retry will reuse.
+    return await _send(row, gateway, actor)
+
+
+def send_lease(settings: StripeSettings) -> timedelta:
+    """The longest one send can take: the SDK's tries (NETWORK_RETRIES + 1) of `timeout_seconds` each, its
+    waits between them (at most 5 s each), and a margin. A claim lasts that long, so a send still under way is
+    never repeated by another worker; after it, a send whose process died is repeated (same key)."""
+    return timedelta(seconds=(NETWORK_RETRIES + 1) * settings.timeout_seconds + 5 * NETWORK_RETRIES + 10)
+
+
+async def _claim(row: dict[str, Any], settings: StripeSettings, now: datetime) -> dict[str, Any]:
+    """Inside the caller's transaction, with the row locked: this send is the payment's only one until
+    `send_lease` has passed. Writes `retry_at` and `send_attempts`; returns the row with them."""
+    attempts = (row["send_attempts"] or 0) + 1
+    retry_at = now + send_lease(settings)
+    since = row["retry_since"] or now
+    await Payment.update({Payment.retry_at: retry_at, Payment.send_attempts: attempts,
+                          Payment.retry_since: since}).where(Payment.id == row["id"])
+    return row | {"retry_at": retry_at, "send_attempts": attempts, "retry_since": since}
+
+
+async def _send(row: dict[str, Any], gateway: StripeGateway, actor: Actor,
+                now: datetime | None = None) -> dict[str, Any]:
+    """The Stripe call of a claimed, released transfer, and what its answer writes (see `disburse`)."""
+    payment_id, key = row["id"], row["idempotency_key"]
     try:
         transfer = await gateway.create_transfer(amount_cents=row["amount_cents"], currency=row["currency"],
                                                  destination=row["destination"], idempotency_key=key,
@@ -128,16 +183,157 @@ async def disburse(payment_id: int, gateway: StripeGateway, actor: Actor = SYSTE
             current = await _locked(payment_id)
             if current["idempotency_key"] == key and rules.can_move(current["status"], "failed"):
                 await Payment.update({Payment.status: "failed", Payment.failure_message: exc.message[:2000],
-                                      Payment.updated_at: clock.now()}).where(Payment.id == payment_id)
+                                      Payment.updated_at: clock.now(), **_NOT_RETRIED}).where(
+                    Payment.id == payment_id)
                 await audit.record(actor, "payment.failed", "payment", payment_id, code=exc.code,
                                    message=exc.message[:500])
                 await hooks.status_moved(hooks.StatusMoved.of(current, "failed"))
         return await get_payment(payment_id)
+    except StripeUnavailable as exc:
+        await _note_unavailable(row, gateway.settings, str(exc) or exc.title, now)
+        raise
+    await _record_transfer(payment_id, transfer)
+    return await get_payment(payment_id)
+
+
+_NOT_RETRIED = {Payment.retry_at: None, Payment.attention_at: None, Payment.send_error: None}
+"""A payment answered (a Stripe id, or a refusal): nothing is left to send again."""
+
+
+async def _record_transfer(payment_id: int, transfer: Transfer) -> None:
+    """Writes the Stripe transfer's id and `created` on its payment (unless its webhook did first)."""
     async with write_transaction():
         current = await _locked(payment_id)
         if current["stripe_id"] is None:  # the webhook may have recorded it first
             await Payment.update({Payment.stripe_id: transfer.id, Payment.stripe_created: transfer.created,
-                                  Payment.updated_at: clock.now()}).where(Payment.id == payment_id)
+                                  Payment.updated_at: clock.now(), **_NOT_RETRIED}).where(Payment.id == payment_id)
+
+
+async def _note_unavailable(row: dict[str, Any], settings: StripeSettings, error: str,
+                            now: datetime | None = None) -> None:
+    """A send of `row` (as claimed) got no usable answer from Stripe. Writes, unless the payment was answered
+    or claimed again meanwhile (that one decides): `send_error`, and the next send's time (`retry_delay` after
+    this attempt); or, once `retry_for_hours` have passed since the retry period began, `attention_at` with no
+    next send and an audit row `payment.needs_attention`. Never `failed`: Stripe may have made the transfer."""
+    at = now or clock.now()
+    async with write_transaction():
+        current = await _locked(row["id"])
+        if (current["status"] != "released" or current["stripe_id"] is not None
+                or current["idempotency_key"] != row["idempotency_key"]
+                or current["send_attempts"] != row["send_attempts"]):
+            return
+        since = clock.as_utc(current["retry_since"] or current["updated_at"])
+        give_up = at >= since + timedelta(hours=settings.retry_for_hours)
+        changes: dict[Any, Any] = {Payment.send_error: error[:2000], Payment.updated_at: at}
+        if give_up:
+            changes |= {Payment.retry_at: None, Payment.attention_at: at}
+            await audit.record(SYSTEM, "payment.needs_attention", "payment", row["id"],
+                               idempotency_key=row["idempotency_key"], attempts=row["send_attempts"],
+                               error=error[:500])
+        else:
+            changes[Payment.retry_at] = at + retry_delay(row["send_attempts"], settings.retry_first_seconds,
+                                                         settings.retry_max_seconds)
+        await Payment.update(changes).where(Payment.id == row["id"])
+    log.warning("payment %s: Stripe gave no answer (send %s%s): %s", row["id"], row["send_attempts"],
+                ", needs attention" if give_up else "", error)
+
+
+# -- the payment retry worker -----------------------------------------------------------------------------------
+
+POLL_SECONDS = 1.0
+
+
+def _due(at: datetime) -> Any:
+    return ((Payment.kind == "transfer") & (Payment.rail == "stripe") & (Payment.status == "released")
+            & Payment.stripe_id.is_null() & Payment.attention_at.is_null() & (Payment.retry_at <= at))
+
+
+async def claim_due_transfer(settings: StripeSettings, at: datetime) -> dict[str, Any] | None:
+    """Claim the released transfer without a Stripe id whose next send is due first (`_claim`), or None. Two
+    workers never claim the same one: the row is locked (PostgreSQL: `FOR UPDATE SKIP LOCKED`, another worker
+    takes the next one; SQLite: the IMMEDIATE write transaction) and the claim moves `retry_at` past `at`."""
+    async with write_transaction():
+        if db.current_engine().engine_type == "postgres":
+            rows = await Payment.raw(
+                "SELECT * FROM payment WHERE kind = 'transfer' AND rail = 'stripe' AND status = 'released' "
+                "AND stripe_id IS NULL AND attention_at IS NULL AND retry_at <= {} "
+                "ORDER BY retry_at, id LIMIT 1 FOR UPDATE SKIP LOCKED", at)
+        else:
+            rows = await Payment.select().where(_due(at)).order_by(Payment.retry_at).order_by(Payment.id).limit(1)
+        if not rows:
+            return None
+        return await _claim(rows[0], settings, at)
+
+
+async def retry_unanswered_transfers(gateway: StripeGateway, now: datetime | None = None, limit: int = 20) -> int:
+    """Send again (same key) each released Stripe transfer whose next send is due, one claim at a time; returns
+    how many Stripe answered. `now` is the clock (the tests move it; by default the server's). Writes what
+    `disburse`'s send writes for each (the transfer's id; or `failed`; or the error and the next send, or
+    needs attention)."""
+    at = now or clock.now()
+    if not await Payment.exists().where(_due(at)):
+        return 0  # the idle poll: a plain read, no write lock taken
+    answered = 0
+    for _ in range(limit):
+        row = await claim_due_transfer(gateway.settings, at)
+        if row is None:
+            break
+        try:
+            await _send(row, gateway, SYSTEM, now)
+        except StripeUnavailable:
+            continue  # noted on the payment, with its next send
+        answered += 1
+    return answered
+
+
+async def run_payment_retry_worker(gateway: StripeGateway, stop: asyncio.Event) -> None:
+    """Send unanswered Stripe transfers again until `stop` is set, looking every `POLL_SECONDS` (each payment's
+    `retry_at` decides what is due, so the wake-ups only look)."""
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=POLL_SECONDS)
+        except asyncio.TimeoutError:
+            pass
+        if stop.is_set():
+            break
+        try:
+            await retry_unanswered_transfers(gateway)
+        except Exception:  # the worker must outlive a bad row or a lost connection; the claim runs out
+            log.exception("payment retry failed")
+
+
+async def retry_transfer(payment_id: int, gateway: StripeGateway, actor: Actor) -> dict[str, Any]:
+    """Staff send again a released Stripe transfer that Stripe has not answered (it needs attention, or waits for
+    its next automatic send). First Stripe is asked for a transfer of this payment (by its metadata, among the
+    destination's transfers): the key may be older than the 24 hours Stripe keeps it, and a transfer made then
+    must not be made twice. Found, it is recorded as its webhook would record it; else the same key is sent.
+
+    Writes, in a first transaction: a new retry period (attention cleared, attempts counted again), the claim,
+    and an audit row `payment.retried` with the last error; then what `disburse`'s send writes (or, found, the
+    transfer's id and status, as `apply_event`). Conflict for any other payment. StripeUnavailable as
+    `disburse` (noted on the payment; the worker sends it again)."""
+    async with write_transaction():
+        row = await _locked(payment_id)
+        if (row["kind"], row["rail"], row["status"]) != ("transfer", "stripe", "released") or row["stripe_id"]:
+            raise Conflict("Only a Stripe transfer sent and not answered can be sent again.")
+        now = clock.now()
+        await Payment.update({Payment.retry_since: now, Payment.send_attempts: 0, Payment.attention_at: None}).where(
+            Payment.id == payment_id)
+        await audit.record(actor, "payment.retried", "payment", payment_id, idempotency_key=row["idempotency_key"],
+                           last_error=(row["send_error"] or "")[:500])
+        row = await _claim(row | {"retry_since": now, "send_attempts": 0, "attention_at": None},
+                           gateway.settings, now)
+    try:
+        made = [t for t in await gateway.list_transfers(destination=row["destination"])
+                if t.metadata.get("payment") == str(payment_id)]
+    except StripeUnavailable as exc:
+        await _note_unavailable(row, gateway.settings, str(exc) or exc.title)
+        raise
+    if not made:
+        return await _send(row, gateway, actor)
+    transfer = made[-1]  # newest first: the first one made
+    async with write_transaction():
+        await _apply_transfer(_as_event_object(transfer), "retry")
     return await get_payment(payment_id)
 
 
@@ -234,11 +430,8 @@ async def reconcile(payment_id: int, gateway: StripeGateway) -> dict[str, Any]:
         return await disburse(payment_id, gateway) if (row["kind"], row["status"]) == ("transfer", "released") else row
     if row["kind"] == "transfer":
         transfer = await gateway.retrieve_transfer(row["stripe_id"])
-        obj = {"id": transfer.id, "amount": transfer.amount, "amount_reversed": transfer.amount_reversed,
-               "reversed": transfer.reversed, "destination": transfer.destination, "created": transfer.created,
-               "metadata": transfer.metadata}
         async with write_transaction():
-            await _apply_transfer(obj, "reconcile")
+            await _apply_transfer(_as_event_object(transfer), "reconcile")
     else:
         intent = await gateway.retrieve_payment_intent(row["stripe_id"])
         obj = {"id": intent.id, "amount": intent.amount, "status": intent.status, "created": intent.created,
@@ -280,6 +473,13 @@ async def apply_event(event: dict[str, Any]) -> str:
     except Duplicate:
         return "replay"  # the same event delivered twice at once: the other delivery applied it
     return outcome
+
+
+def _as_event_object(transfer: Transfer) -> dict[str, Any]:
+    """A transfer fetched from Stripe, shaped as its webhook's `data.object`."""
+    return {"id": transfer.id, "amount": transfer.amount, "amount_reversed": transfer.amount_reversed,
+            "reversed": transfer.reversed, "destination": transfer.destination, "created": transfer.created,
+            "metadata": transfer.metadata}
 
 
 async def _payment_for(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
@@ -328,6 +528,7 @@ async def _apply_transfer(obj: dict[str, Any], event_type: str) -> str:
     if row["stripe_id"] is None:
         changes[Payment.stripe_id] = str(obj["id"])[:64]
         changes[Payment.stripe_created] = int(obj.get("created") or 0)
+        changes |= _NOT_RETRIED  # answered: the retry worker has nothing left to send
     reversed_cents = int(obj.get("amount_reversed") or 0)
     if reversed_cents > row["amount_reversed_cents"]:  # only ever grows: an older snapshot cannot shrink it
         changes[Payment.amount_reversed_cents] = reversed_cents

@@ -32,6 +32,12 @@ class Payment(Table, tablename="payment"):
     stripe_created = BigInt(null=True, default=None)  # the Stripe object's `created` (epoch seconds)
     reference = Varchar(length=200, default="")  # ACH trace or cheque number of a manual payment
     failure_message = Text(default="")
+    # A released Stripe transfer whose answer is outstanding (payments.services: the retry worker):
+    retry_at = Timestamptz(null=True, default=None, index=True)  # next send allowed (the claim's end, or backoff)
+    retry_since = Timestamptz(null=True, default=None)  # start of the automatic retry period (release, or by hand)
+    send_attempts = Integer(null=True, default=None)  # sends to Stripe since then
+    send_error = Text(null=True, default=None)  # why the last send got no answer from Stripe
+    attention_at = Timestamptz(null=True, default=None)  # retry period over: staff must look (never `failed`)
     created_at = Timestamptz()
     updated_at = Timestamptz()
     paid_at = Timestamptz(null=True, default=None)

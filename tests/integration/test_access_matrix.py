@@ -288,6 +288,9 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
                                  "signer": 403, "staff": "input", "admin": "input"},
     "/awards/{award}/tranches/{tranche}/send": {"default": 404, "anonymous": LOGIN, "applicant": 403,
                                                 "colleague": 403, "signer": 403, "staff": "input", "admin": "input"},
+    # Sending an unanswered transfer again (issue 11): past the access check, Stripe is not configured here.
+    "/awards/{award}/tranches/{tranche}/retry": {"default": 404, "anonymous": LOGIN, "applicant": 403,
+                                                 "colleague": 403, "signer": 403, "staff": 503, "admin": 503},
     "/awards/{award}/tranches/{tranche}/manual": {"default": 404, "anonymous": LOGIN, "applicant": 403,
                                                   "colleague": 403, "signer": 403, "staff": "input",
                                                   "admin": "input"},

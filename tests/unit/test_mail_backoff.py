@@ -1,10 +1,12 @@
-"""The outbox's retry delays (portal/core/mail.py: retry_delay) and Message-IDs, without a database."""
+"""The retry delays (portal/core/backoff.py: retry_delay, used by the outbox and the payment retries) and the
+outbox's Message-IDs, without a database."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from portal.core.mail import message_id, retry_delay
+from portal.core.backoff import retry_delay
+from portal.core.mail import message_id
 
 
 def delays(draw: float, attempts: int = 12) -> list[float]:

@@ -192,3 +192,25 @@ def test_settings_mail_poll_and_letter_reclaim_defaults(tmp_path):
 def test_settings_mail_poll_and_letter_reclaim_below_one_second_are_refused(tmp_path, name):
     with pytest.raises(SettingsError, match=f"{name} must be at least 1"):
         load_settings(env(tmp_path, **{name: "0"}))
+
+
+def test_settings_payment_retry_and_stripe_timeout_are_read(tmp_path):
+    stripe = load_settings(env(tmp_path, STRIPE_TIMEOUT_SECONDS="2", PAYMENT_RETRY_FIRST_SECONDS="1",
+                               PAYMENT_RETRY_MAX_SECONDS="4", PAYMENT_RETRY_FOR_HOURS="23")).stripe
+    assert (stripe.timeout_seconds, stripe.retry_first_seconds, stripe.retry_max_seconds,
+            stripe.retry_for_hours) == (2, 1, 4, 23)
+    default = load_settings(env(tmp_path)).stripe
+    assert (default.timeout_seconds, default.retry_first_seconds, default.retry_max_seconds,
+            default.retry_for_hours) == (30, 60, 1800, 12)
+
+
+@pytest.mark.parametrize("values", [
+    {"STRIPE_TIMEOUT_SECONDS": "0"},
+    {"PAYMENT_RETRY_FIRST_SECONDS": "0"},
+    {"PAYMENT_RETRY_FIRST_SECONDS": "60", "PAYMENT_RETRY_MAX_SECONDS": "30"},
+    {"PAYMENT_RETRY_FOR_HOURS": "0"},
+    {"PAYMENT_RETRY_FOR_HOURS": "24"},  # Stripe forgets an idempotency key after 24 hours: a second transfer
+])
+def test_settings_payment_retry_out_of_range_is_refused(tmp_path, values):
+    with pytest.raises(SettingsError, match="PAYMENT_|STRIPE_TIMEOUT"):
+        load_settings(env(tmp_path, **values))
