@@ -14,7 +14,8 @@ from datetime import timedelta
 
 import pytest
 
-from portal.applications.team_tables import TeamInvitation, TeamMember
+from portal.applications.tables import TeamMember
+from portal.applications.team.tables import TeamInvitation
 from portal.core import clock
 from portal.core.storage import store
 from portal.reviews.tables import Assignment
