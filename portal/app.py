@@ -18,9 +18,9 @@ from portal.accounts.controllers import ROUTES as ACCOUNT_ROUTES
 from portal.accounts.two_factor.controllers import ROUTES as TWO_FACTOR_ROUTES
 from portal.applications import lifecycle
 from portal.applications.controllers import ROUTES as APPLICATION_ROUTES
-from portal.applications.export_controllers import ROUTES as EXPORT_ROUTES
-from portal.applications.eligibility_controllers import ROUTES as ELIGIBILITY_ROUTES
-from portal.applications.team_controllers import ROUTES as TEAM_ROUTES
+from portal.applications.export.controllers import ROUTES as EXPORT_ROUTES
+from portal.applications.eligibility.controllers import ROUTES as ELIGIBILITY_ROUTES
+from portal.applications.team.controllers import ROUTES as TEAM_ROUTES
 from portal.awards import tranches  # noqa: F401  (listens to payment status changes: payments/hooks.py)
 from portal.awards.acceptance_controllers import ROUTES as ACCEPTANCE_ROUTES
 from portal.awards.controllers import ROUTES as AWARD_ROUTES

@@ -31,7 +31,7 @@ from portal.accounts import services as accounts
 from portal.accounts.tables import Organisation, User
 from portal.applications.services import canonical_json, receipt_number
 from portal.applications.tables import Application
-from portal.applications.team_tables import TeamMember
+from portal.applications.tables import TeamMember
 from portal.awards.tables import Award
 from portal.core import audit, clock
 from portal.core.actor import Actor

@@ -4,8 +4,15 @@ from piccolo.conf.apps import AppConfig
 
 from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, Session, User
 from portal.accounts.two_factor.tables import Passkey, RecoveryCode, SecondFactorFailure, TotpFactor, TwoFactorChallenge
-from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, DeadlineReminder, PendingSave
-from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
+from portal.applications.tables import (
+    Application,
+    ApplicationFile,
+    ApplicationPresence,
+    DeadlineReminder,
+    PendingSave,
+    TeamMember,
+)
+from portal.applications.team.tables import Signature, TeamInvitation
 from portal.awards.decision_tables import Decision
 from portal.awards.acceptance_tables import AwardAcceptance
 from portal.awards.tables import Award

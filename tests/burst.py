@@ -1,5 +1,5 @@
 """A burst of submissions around a deadline, shared by bench/bench_submit_burst.py (a live server, figures)
-and tests/integration/test_submit_burst.py (in-process, correctness in CI).
+and tests/applications/test_submit_burst.py (in-process, correctness in CI).
 
 `plan` spreads the submissions of many drafts over the seconds before and just after the deadline, each
 application sent two or three times (a double click, a retry); `outcome` reads one answer of the submit

@@ -2,7 +2,7 @@
 the portal must answer with.
 
 `HOSTILE` lists cases: the field the file is sent to (see SCHEMA), the name it is sent under, the bytes, and
-the exact message expected. tests/integration/test_hostile_files.py sends each one through the upload route.
+the exact message expected. tests/applications/test_hostile_files.py sends each one through the upload route.
 The builders (`pdf`, `docx`, `png`, ...) make small valid files that the cases then twist.
 """
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from portal.applications import team_queries
+from portal.applications import queries
 from portal.applications.tables import Application
 from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
@@ -59,7 +59,7 @@ async def load_application(application_id: int) -> dict[str, Any] | None:
 def rights_of(user: Principal, application: dict[str, Any], program: dict[str, Any], assigned: bool,
               team_role: str | None = None, signer_id: int | None = None) -> set[str]:
     """The needs `user` has on the application. `team_role` is the user's role on its team (editor | viewer)
-    and `signer_id` the named signer (None: the owner signs), both from team_queries.team_position."""
+    and `signer_id` the named signer (None: the owner signs), both from queries.team_position."""
     rights: set[str] = set()
     if application["created_by"] == user.id:
         team_role = "owner"
@@ -101,7 +101,7 @@ async def get_application_for(user: Principal | None, application_id: int, need:
     program = await programs.get_program(application["program"])
     if program is None:
         raise NotFound()
-    team_role, signer_id = await team_queries.team_position(application_id, user.id)
+    team_role, signer_id = await queries.team_position(application_id, user.id)
     rights = rights_of(user, application, program, False, team_role, signer_id)
     blind = False
     if not rights and await is_assigned(user.id, application_id):
@@ -114,14 +114,14 @@ async def get_application_for(user: Principal | None, application_id: int, need:
     signer = signer_id or application["created_by"]
     if need not in rights:
         if need == "submit" and "team" in rights:
-            raise Forbidden(f"Only {await team_queries.user_name(signer)}, the authorised signer, can submit this "
+            raise Forbidden(f"Only {await queries.user_name(signer)}, the authorised signer, can submit this "
                             "application. The owner can name another signer on the team page.")
         raise Forbidden(FORBIDDEN_MESSAGES[need])
     application["rights"] = sorted(rights)  # for templates: show only what the server would allow
     application["blind"] = blind
     application["team"] = {  # for the page: one's role, and who signs (only a member of the team may know)
         "role": "owner" if application["created_by"] == user.id else team_role, "signer_id": signer,
-        "signer_name": await team_queries.user_name(signer) if "team" in rights else "",
+        "signer_name": await queries.user_name(signer) if "team" in rights else "",
     }
     application["program_id"] = application["program"]
     application["program"] = program

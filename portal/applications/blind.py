@@ -19,8 +19,7 @@ import re
 from typing import Any, Iterable
 
 from portal.accounts.tables import Membership
-from portal.applications.tables import Application
-from portal.applications.team_tables import TeamMember
+from portal.applications.tables import Application, TeamMember
 from portal.core import storage
 from portal.programs import formdef
 from portal.programs.tables import FormVersion

@@ -10,7 +10,8 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath
 from litestar.response import File
 
-from portal.applications import blind as blinding, dashboard, forms, lifecycle, queries, rules, services, signing, team_forms
+from portal.applications import blind as blinding, dashboard, forms, lifecycle, queries, rules, services, signing
+from portal.applications.team import forms as team_forms
 from portal.applications.access import get_application_for, load_application
 from portal.core import clock
 from portal.core.errors import Forbidden, Invalid, NotFound

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.applications import queries, rules, team_queries
+from portal.applications import queries, rules
+from portal.applications.team import queries as team_queries
 from portal.core import clock
 from portal.core.actor import Principal
 from portal.reporting.access import GRANTEE_ROLES

@@ -1,11 +1,11 @@
-"""Reading applications: my cities' applications, one city's, and an application's files."""
+"""Reading applications: my cities' applications, one city's, an application's files, and one's place on its team."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from portal.accounts.tables import Organisation
-from portal.applications.tables import Application, ApplicationFile, ApplicationPresence
+from portal.accounts.tables import Organisation, User
+from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, TeamMember
 from portal.core.tables import AuditEvent
 from portal.db import placeholders, to_datetime
 
@@ -139,3 +139,24 @@ async def list_status_history(application_id: int) -> list[dict[str, Any]]:
         (AuditEvent.object_type == "application") & (AuditEvent.object_id == application_id)
         & AuditEvent.action.is_in(list(STATUS_HISTORY_ACTIONS))
     ).order_by(AuditEvent.id).output(load_json=True)
+
+
+# On every application page (inside get_application_for): plain SQL, one trip.
+POSITION_SQL = """
+SELECT m."user" AS user_id, m.role, m.is_signer FROM application_member m
+WHERE m.application = {} AND (m."user" = {} OR m.is_signer = {})
+"""
+
+
+async def team_position(application_id: int, user_id: int) -> tuple[str | None, int | None]:
+    """(the user's role on the team, editor | viewer | None; the id of the named signer, or None when the
+    owner signs by default). The owner is not looked up here: it is `application.created_by`."""
+    rows = await TeamMember.raw(POSITION_SQL, application_id, user_id, True)
+    role = next((r["role"] for r in rows if r["user_id"] == user_id), None)
+    signer = next((r["user_id"] for r in rows if r["is_signer"]), None)
+    return role, signer
+
+
+async def user_name(user_id: int) -> str:
+    row = await User.select(User.name).where(User.id == user_id).first()
+    return row["name"] if row else ""

@@ -24,7 +24,7 @@ from portal.applications.access import load_application
 from portal.applications.rules import STATUS_LABELS, check_transition, effective_deadline, may_submit_at
 from portal.applications.signing import Attestation, attestation_errors
 from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, PendingSave
-from portal.applications.team_services import record_signature
+from portal.applications.team.services import record_signature
 from portal.core import audit, clock, storage
 from portal.core.actor import Actor
 from portal.core.errors import Conflict, Invalid, NotFound
@@ -146,7 +146,7 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
     same transaction (see save_fields), so that a failed submission leaves the saved draft exactly as it was;
     fields someone else changed meanwhile stop the submission (FieldsConflict).
     `attestation` (the web form always sends one): the signer's typed name, checked against their account
-    name with the form's problems, and kept as an application_signature row (team_services.record_signature).
+    name with the form's problems, and kept as an application_signature row (team/services.py, record_signature).
     `received_at`: when the server received the submission (the web layer stamps each request as it arrives);
     it decides the deadline and is the submission time, so that waiting behind other submissions in the last
     seconds never makes an on-time submission late. Defaults to now.

@@ -1,8 +1,11 @@
-"""Applications and their uploaded files."""
+"""Applications, their uploaded files and their team's members. The owner is not a team row: it is the
+application's creator (`application.created_by`), so applications started before teams existed keep working
+unchanged. Invitations and signatures are the team sub-domain's (portal/applications/team/tables.py)."""
 
 from piccolo.columns import (
     JSON,
     BigInt,
+    Boolean,
     ForeignKey,
     Integer,
     OnDelete,
@@ -88,3 +91,16 @@ class DeadlineReminder(Table, tablename="deadline_reminder"):
     sent_at = Timestamptz()
 
     # unique (application, kind): a unique index in migrations/
+
+
+class TeamMember(Table, tablename="application_member"):
+    """A colleague on an application's team: an editor (view and edit) or a viewer (view only)."""
+
+    application = ForeignKey(Application, on_delete=OnDelete.restrict, index=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    role = Varchar(length=16)  # editor | viewer
+    is_signer = Boolean(default=False)  # the authorised signer; at most one per application (none: the owner)
+    added_by = Integer(null=True, default=None)
+    created_at = Timestamptz()
+
+    # unique (application, user): a unique index in migrations/ (SQLite cannot add constraints)

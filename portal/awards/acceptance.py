@@ -4,7 +4,7 @@ of the letter they read; accepting also makes a countersigned PDF (the letter pl
 releases the tranches due on acceptance.
 
 Who signs: the application's named signer (application_member.is_signer), else its owner (created_by), as at
-submission (portal/applications/team_queries.team_position).
+submission (portal/applications/queries.team_position).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from weasyprint import HTML
 from portal.accounts.tables import User
 from portal.applications.tables import Application
 from portal.applications.signing import normalise_name
-from portal.applications.team_queries import team_position
+from portal.applications.queries import team_position
 from portal.awards import services as award_services
 from portal.awards import queries as award_queries
 from portal.awards.acceptance_tables import AwardAcceptance

@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
-from portal.applications.exports import safe_filename
+from portal.applications.export.documents import safe_filename
 from portal.programs import staff_queries
 from portal.reviews import export
 from portal.web.auth import current_user

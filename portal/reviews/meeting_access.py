@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.applications.tables import Application
-from portal.applications.team_tables import TeamMember
+from portal.applications.tables import TeamMember
 from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
 from portal.programs.rules import can_manage_program

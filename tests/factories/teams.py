@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.applications.team_tables import TeamMember
+from portal.applications.tables import TeamMember
 from portal.core import clock
 from portal.programs.tables import Program
 from tests.factories import add_member, make_user

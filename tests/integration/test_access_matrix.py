@@ -14,7 +14,8 @@ from datetime import timedelta
 
 import pytest
 
-from portal.applications.team_tables import TeamInvitation, TeamMember
+from portal.applications.tables import TeamMember
+from portal.applications.team.tables import TeamInvitation
 from portal.core import clock
 from portal.core.storage import store
 from portal.reviews.tables import Assignment
@@ -67,7 +68,7 @@ GET_MATRIX: dict[str, dict[str, int]] = {
                                                  "editor": OK, "viewer": OK, "signer": OK},
     "/applications/{application_b}/answers.docx": {"default": 404, "anonymous": LOGIN, "stranger": OK, "staff": OK,
                                                    "admin": OK},
-    # Public, like the program page (a draft program's: 404, test_exports.py).
+    # Public, like the program page (a draft program's: 404, tests/applications/export/test_export.py).
     "/programs/{program_slug}/form.pdf": {"default": OK},
     "/reviews": {"default": OK, "anonymous": LOGIN},  # one's own assignments; empty for others
     "/reviews/{assignment}": {"default": 404, "anonymous": LOGIN, "reviewer": OK},

@@ -19,7 +19,7 @@ from portal.core.mail import deliver_queued
 from portal.core.tables import AuditEvent, OutboundEmail
 from tests.factories import PASSWORD
 from tests.factories.reviews import other_network_staff
-from tests.integration.test_applications import submit_with_file
+from tests.applications.test_applications import submit_with_file
 
 REFUSAL = "451 4.3.0 Mail server down for maintenance"
 

@@ -6,7 +6,7 @@ City B's draft belongs to the world's stranger@shelbyville.gov, whose account na
 from __future__ import annotations
 
 from portal.applications.signing import attestation_text
-from portal.applications.team_tables import Signature
+from portal.applications.team.tables import Signature
 from portal.core.audit import list_for
 from tests.factories import make_user
 from tests.factories.applications import PDF_BYTES, VALID_FORM, application_row, signed

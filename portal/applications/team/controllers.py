@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from portal.applications import team_forms, team_queries, team_services
+from portal.applications.team import forms as team_forms, queries as team_queries, services as team_services
 from portal.applications.access import get_application_for
 from portal.core.errors import Invalid
 from portal.web.auth import actor, current_user, optional_user
@@ -43,7 +43,7 @@ def back_to_team(request: Request, application_id: int, done: str) -> Response:
 @get("/applications/{application_id:int}/team", name="team:page")
 async def team_page(request: Request, application_id: FromPath[int]) -> Response:
     application = await get_application_for(current_user(request), application_id, "team")
-    return render(request, "applications/team.html", await team_context(request, application))
+    return render(request, "applications/team/team.html", await team_context(request, application))
 
 
 @post("/applications/{application_id:int}/team/invitations", name="team:invite")
@@ -57,7 +57,7 @@ async def invite(request: Request, application_id: FromPath[int]) -> Response:
     except Invalid as exc:
         ctx = await team_context(request, application, errors=exc.errors,
                                  values={"email": text(data, "email", 320), "role": text(data, "role", 20)})
-        return render(request, "applications/team.html", ctx, block="invite", status_code=422)
+        return render(request, "applications/team/team.html", ctx, block="invite", status_code=422)
     return back_to_team(request, application_id, "invited")
 
 
@@ -77,7 +77,7 @@ async def change_role(request: Request, application_id: FromPath[int], user_id: 
                                                    team_forms.role_input(data))
     except Invalid as exc:
         ctx = await team_context(request, application, errors=exc.errors)
-        return render(request, "applications/team.html", ctx, status_code=422)
+        return render(request, "applications/team/team.html", ctx, status_code=422)
     return back_to_team(request, application_id, "unsigned" if unsigned else "role")
 
 
@@ -96,7 +96,7 @@ async def name_signer(request: Request, application_id: FromPath[int]) -> Respon
         await team_services.name_signer(actor(request), application, team_forms.user_id_input(data, "signer"))
     except Invalid as exc:
         ctx = await team_context(request, application, errors=exc.errors)
-        return render(request, "applications/team.html", ctx, block="signer", status_code=422)
+        return render(request, "applications/team/team.html", ctx, block="signer", status_code=422)
     return back_to_team(request, application_id, "signer")
 
 
@@ -104,7 +104,7 @@ async def name_signer(request: Request, application_id: FromPath[int]) -> Respon
 async def invitation_page(request: Request, token: FromPath[str]) -> Response:
     invitation = await team_queries.find_invitation(token)
     state = team_queries.invitation_state(invitation)
-    return render(request, "applications/team_invitation.html", {
+    return render(request, "applications/team/invitation.html", {
         "invitation": invitation if state == "pending" else None, "state": state, "token": token,
         "user": optional_user(request), "roles": team_services.ROLE_LABELS,
     }, status_code=200 if state == "pending" else 404)

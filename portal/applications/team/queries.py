@@ -1,35 +1,16 @@
-"""Reading application teams: one's place on a team, the members, pending invitations, the signer."""
+"""Reading application teams: the members, pending invitations, the signer. One's place on a team
+(`team_position`) is in portal/applications/queries.py: access to the application is made from it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from portal.accounts.tables import User
-from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
+from portal.applications.tables import TeamMember
+from portal.applications.team.tables import Signature, TeamInvitation
 from portal.core import clock
 from portal.core.security import token_hash
 from portal.db import to_datetime
-
-# On every application page (inside get_application_for): plain SQL, one trip.
-POSITION_SQL = """
-SELECT m."user" AS user_id, m.role, m.is_signer FROM application_member m
-WHERE m.application = {} AND (m."user" = {} OR m.is_signer = {})
-"""
-
-
-async def team_position(application_id: int, user_id: int) -> tuple[str | None, int | None]:
-    """(the user's role on the team, editor | viewer | None; the id of the named signer, or None when the
-    owner signs by default). The owner is not looked up here: it is `application.created_by`."""
-    rows = await TeamMember.raw(POSITION_SQL, application_id, user_id, True)
-    role = next((r["role"] for r in rows if r["user_id"] == user_id), None)
-    signer = next((r["user_id"] for r in rows if r["is_signer"]), None)
-    return role, signer
-
-
-async def user_name(user_id: int) -> str:
-    row = await User.select(User.name).where(User.id == user_id).first()
-    return row["name"] if row else ""
-
 
 async def list_members(application_id: int) -> list[dict[str, Any]]:
     """Editors and viewers (not the owner), by name."""

@@ -1,5 +1,5 @@
 """Downloads made from applications: the submitted application as a PDF, the current answers as Markdown or
-Word for colleagues who draft offline, and a program's blank form as a PDF (see exports.py)."""
+Word for colleagues who draft offline, and a program's blank form as a PDF (see documents.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
-from portal.applications import blind as blinding, exports, queries
+from portal.applications import blind as blinding, queries
+from portal.applications.export import documents
 from portal.applications.access import get_application_for
 from portal.core import clock
 from portal.core.errors import Conflict, NotFound
@@ -56,34 +57,34 @@ async def application_pdf(request: Request, application_id: FromPath[int]) -> Re
     if application["status"] == "draft" or not application["receipt_number"]:
         raise Conflict("This application has not been submitted, so it has no receipt yet. "
                        "Export the draft as a Word or Markdown file instead.")
-    content = await exports.application_pdf(actor(request), application, schema, files,
+    content = await documents.application_pdf(actor(request), application, schema, files,
                                             request.app.state.settings.files_dir, blind=is_blind(application))
-    name = exports.safe_filename("application", application["receipt_number"], extension="pdf")
+    name = documents.safe_filename("application", application["receipt_number"], extension="pdf")
     return attachment(content, "application/pdf", name)
 
 
 def export_parts(application: dict[str, Any], schema: dict[str, Any], files: list[dict]) -> tuple[dict, list]:
     blind = is_blind(application)
-    meta = exports.document_meta(application, hide_identifying=blind, now=clock.now())
-    return meta, exports.answer_sections(schema, application["answers"], files, hide_identifying=blind)
+    meta = documents.document_meta(application, hide_identifying=blind, now=clock.now())
+    return meta, documents.answer_sections(schema, application["answers"], files, hide_identifying=blind)
 
 
 def export_name(application: dict[str, Any], extension: str) -> str:
     program = application["program"]
-    return exports.safe_filename(program["slug"], "answers", application["id"], extension=extension)
+    return documents.safe_filename(program["slug"], "answers", application["id"], extension=extension)
 
 
 @get("/applications/{application_id:int}/answers.md", name="applications:markdown")
 async def answers_markdown(request: Request, application_id: FromPath[int]) -> Response:
     application, schema, files = await loaded(request, application_id)
-    text = exports.answers_markdown(*export_parts(application, schema, files))
+    text = documents.answers_markdown(*export_parts(application, schema, files))
     return attachment(text.encode(), "text/markdown", export_name(application, "md"))
 
 
 @get("/applications/{application_id:int}/answers.docx", name="applications:docx")
 async def answers_docx(request: Request, application_id: FromPath[int]) -> Response:
     application, schema, files = await loaded(request, application_id)
-    content = await asyncio.to_thread(exports.answers_docx, *export_parts(application, schema, files))
+    content = await asyncio.to_thread(documents.answers_docx, *export_parts(application, schema, files))
     return attachment(content, DOCX_TYPE, export_name(application, "docx"))
 
 
@@ -95,8 +96,8 @@ async def blank_form(request: Request, slug: FromPath[str]) -> Response:
     form = await programs.current_form(program["id"], "application")
     if form is None:
         raise NotFound()
-    content = await asyncio.to_thread(exports.blank_form_pdf, program, form, request.app.state.settings.files_dir)
-    response = attachment(content, "application/pdf", exports.safe_filename(slug, "application-form",
+    content = await asyncio.to_thread(documents.blank_form_pdf, program, form, request.app.state.settings.files_dir)
+    response = attachment(content, "application/pdf", documents.safe_filename(slug, "application-form",
                                                                             extension="pdf"))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

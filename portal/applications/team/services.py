@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from portal.applications import team_queries
+from portal.applications.access import load_application
 from portal.applications.signing import Attestation
-from portal.applications.team_tables import Signature, TeamInvitation, TeamMember
+from portal.applications.tables import TeamMember
+from portal.applications.team import queries as team_queries
+from portal.applications.team.tables import Signature, TeamInvitation
 from portal.core import audit, clock
 from portal.core.actor import Actor
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -141,8 +143,6 @@ async def _accept(actor: Actor, user: Any, token: str, public_url: str) -> int:
 
 
 async def _application(application_id: int) -> dict[str, Any]:
-    from portal.applications.access import load_application  # access imports this domain's queries
-
     application = await load_application(application_id)
     if application is None:
         raise NotFound()

@@ -37,7 +37,7 @@ def page(request: Request, program: dict[str, Any], spec: dict[str, Any], cities
     ctx = {"program": program, "intro": spec.get("intro", ""), "questions": questions,
            "labels": {q["key"]: q["label"] for q in questions} | {"organisation": "City that applies"},
            "cities": cities, "accepting": is_accepting(program), "values": {}, "errors": {}, "reasons": []}
-    return render(request, "programs/eligibility.html", ctx | overrides, status_code=status_code)
+    return render(request, "applications/eligibility/eligibility.html", ctx | overrides, status_code=status_code)
 
 
 @get("/programs/{slug:str}/eligibility", name="eligibility:page")

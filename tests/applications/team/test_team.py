@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from portal.applications.team_tables import TeamInvitation, TeamMember
+from portal.applications.tables import TeamMember
+from portal.applications.team.tables import TeamInvitation
 from portal.core import clock
 from portal.core.audit import list_for
 from portal.core.tables import OutboundEmail

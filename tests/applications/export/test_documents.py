@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.applications.exports import Shown, blank_field, clean, field_limits, md_escape, show_answer
+from portal.applications.export.documents import Shown, blank_field, clean, field_limits, md_escape, show_answer
 
 TEXT = {"key": "t", "type": "short_text", "label": "T"}
 BUDGET = {"key": "budget", "type": "budget_table", "label": "Budget", "categories": ["Staff", "Supplies"], "columns": [
@@ -80,7 +80,7 @@ def test_field_limits_in_words():
 
 
 def test_blank_form_survives_malformed_field_options():
-    from portal.applications.exports import blank_form_html
+    from portal.applications.export.documents import blank_form_html
 
     program = {"title": "P", "deadline_at": None, "timezone": "UTC", "slug": "p"}
     schema = {"sections": [{"title": "S", "fields": [

@@ -6,7 +6,7 @@ from typing import Any
 
 from portal.accounts.forms import clean_email
 from portal.applications.signing import ATTEST_FIELD, MAX_NAME_CHARS, NAME_FIELD, Attestation, attestation_text
-from portal.applications.team_services import TEAM_ROLES
+from portal.applications.team.services import TEAM_ROLES
 from portal.core.errors import Invalid
 from portal.web.forms import text
 

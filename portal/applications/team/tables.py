@@ -1,25 +1,11 @@
-"""The people who write an application together, the invitations to join them, and the signatures given at
-submission. The owner is not a row here: it is the application's creator (`application.created_by`), so
-applications started before teams existed keep working unchanged."""
+"""The invitations to join an application's team, and the signatures given at submission. The team's members
+(`TeamMember`) are in portal/applications/tables.py: the application's access rights are made from them."""
 
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from portal.accounts.tables import User
 from portal.applications.tables import Application
-
-
-class TeamMember(Table, tablename="application_member"):
-    """A colleague on an application's team: an editor (view and edit) or a viewer (view only)."""
-
-    application = ForeignKey(Application, on_delete=OnDelete.restrict, index=True)
-    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
-    role = Varchar(length=16)  # editor | viewer
-    is_signer = Boolean(default=False)  # the authorised signer; at most one per application (none: the owner)
-    added_by = Integer(null=True, default=None)
-    created_at = Timestamptz()
-
-    # unique (application, user): a unique index in migrations/ (SQLite cannot add constraints)
 
 
 class TeamInvitation(Table, tablename="application_invitation"):
