@@ -7,7 +7,9 @@ directory (and a fresh PostgreSQL database), a loopback SMTP server, `portal mig
 (`python -m tests.stripe_servers`: localstripe and the Connect fake, delivering signed webhooks to that portal),
 and the portal is configured for it, so payments and onboarding work as in production. The `base_url` of pytest-playwright points at it, so `page.goto("/programs")`
 works. Everything here is synchronous: Playwright's sync API must not run inside an event loop, and
-pytest-asyncio keeps a session loop for tests/.
+pytest-asyncio keeps a session loop for tests/. On pytest-xdist (a whole `.ci/test` run) all of one engine's
+browser tests go to one worker, after that worker's tests/ items (tests/parallel.py), so each engine's server still
+starts once.
 """
 
 from __future__ import annotations

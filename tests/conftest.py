@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -116,13 +117,36 @@ async def empty_tables(engine_name: str) -> None:
     names = [t._meta.tablename for t in ALL_TABLES]
     first = ALL_TABLES[0]
     if engine_name == "postgres":
-        # The audit trail refuses TRUNCATE by a trigger; the tests' reset runs as replication does, without it.
         async with first._meta.db.transaction():
-            await first.raw("SET LOCAL session_replication_role = replica")
-            await first.raw(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+            await first.raw(_postgres_reset(tuple(names)))
     else:
         for name in reversed(names):
             await first.raw(f"DELETE FROM {name}")
+
+
+@functools.cache
+def _postgres_reset(names: tuple[str, ...]) -> str:
+    """One statement that empties the tables and starts their sequences at 1 again, as `TRUNCATE ... RESTART
+    IDENTITY CASCADE` did, in milliseconds: TRUNCATE gives every table new files, which took about 0.9 s after each
+    PostgreSQL test on a loaded machine (12 of the suite's 19 minutes). The same locks as TRUNCATE's first, so
+    that a background worker's transaction still writing (the outbox, letters) ends before the rows go. The audit
+    trail refuses DELETE by a trigger, and foreign keys would want an order: the reset runs as replication does,
+    without either (session_replication_role)."""
+    quoted = [f'"{name}"' for name in names]
+    deletes = " ".join(f"DELETE FROM {table};" for table in quoted)
+    tables = ", ".join(f"'{table}'" for table in quoted)
+    return f"""DO $$
+    DECLARE seq regclass;
+    BEGIN
+      SET LOCAL session_replication_role = replica;
+      LOCK TABLE {', '.join(quoted)} IN ACCESS EXCLUSIVE MODE;
+      {deletes}
+      FOR seq IN SELECT s.oid::regclass FROM pg_class s JOIN pg_depend d ON d.objid = s.oid
+                 WHERE s.relkind = 'S' AND d.deptype IN ('a', 'i') AND d.refobjid = ANY(ARRAY[{tables}]::regclass[])
+      LOOP
+        PERFORM setval(seq, 1, false);
+      END LOOP;
+    END $$"""
 
 
 @pytest.fixture

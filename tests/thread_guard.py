@@ -6,7 +6,9 @@ once timed out that way). This plugin records where each aiosqlite connection wa
 session any non-daemon thread still alive is listed (with that place for a connection), the run fails, and
 the process exits instead of hanging.
 
-Loaded for tests/ and e2e/ alike through `-p tests.thread_guard` in pyproject.toml.
+Loaded for tests/ and e2e/ alike through `-p tests.thread_guard` in pyproject.toml. Under pytest-xdist each worker
+checks its own threads and sends what it found to the main process (`workeroutput`), which lists it and fails the
+run: a worker's own exit status would not reach the result.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ import pytest
 _opened_at: dict[int, str] = {}
 """Thread ident of an aiosqlite connection's worker -> the stack that opened the connection."""
 _leaked: list[str] = []
+"""Threads left running in this process."""
+_leaked_on_workers: list[str] = []
+"""Under pytest-xdist, in the main process: threads the workers reported left running, with the worker's id."""
+_workers_heard: set[str] = set()
 _current_test = "(outside any test)"
 
 
@@ -65,14 +71,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for thread in _lingering_threads():
         where = getattr(thread, "_opened_at", "")
         _leaked.append(f"{thread.name}" + (f", an aiosqlite connection opened at:\n{where}" if where else ""))
-    if _leaked:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: xdist sends this to the main process after this hook
+        workeroutput["threads_left_running"] = list(_leaked)
+    if _leaked or _leaked_on_workers:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """In the main process of an xdist run: collect what a finished worker found left running (once per worker:
+    a worker that exits after reporting may be reported down a second time)."""
+    worker = node.gateway.id
+    if worker in _workers_heard:
+        return
+    _workers_heard.add(worker)
+    for entry in getattr(node, "workeroutput", {}).get("threads_left_running", []):
+        _leaked_on_workers.append(f"[{worker}] {entry}")
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
-    if _leaked:
+    if _leaked or _leaked_on_workers:
         terminalreporter.section("threads left running (the interpreter would never exit)", red=True)
-        for entry in _leaked:
+        for entry in _leaked + _leaked_on_workers:
             terminalreporter.line(entry)
 
 
