@@ -166,18 +166,11 @@ class LivePortal:
         raise AssertionError(f"no mail to {address} about {subject_contains!r}; got {subjects}")
 
 
-@pytest.fixture(scope="session")
-def e2e_smtp():
-    controller, mailbox = start_smtp()
-    yield controller, mailbox
-    controller.stop()
-
-
 @pytest.fixture(scope="session", params=ENGINES)
-def live_portal(request, e2e_smtp, tmp_path_factory):
-    """The portal served on one engine for the whole session, with the demo data (or the test personas)."""
+def live_portal(request, tmp_path_factory):
+    """The portal served on one engine for the whole session, with the demo data (or the test personas), and a
+    mail server of its own: one engine's emails (an invitation link, say) are never found by the other's tests."""
     engine = request.param
-    controller, mailbox = e2e_smtp
     data_dir = tmp_path_factory.mktemp(f"e2e-{engine}")
     pg_name = None
     if engine == "postgres":
@@ -187,6 +180,7 @@ def live_portal(request, e2e_smtp, tmp_path_factory):
         pg_name, db_url = run_async(create_pg_database())
     else:
         db_url = f"sqlite:///{data_dir / 'portal.sqlite3'}"
+    controller, mailbox = start_smtp()
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = live_server_env(data_dir, db_url, controller.port, base_url)
@@ -216,6 +210,7 @@ def live_portal(request, e2e_smtp, tmp_path_factory):
             stop_process(server)
         if stripe is not None:
             stop_process(stripe.process)
+        controller.stop()
         if pg_name:
             run_async(drop_pg_database(pg_name))
 
