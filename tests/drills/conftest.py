@@ -304,9 +304,10 @@ def site(request, sites) -> Site:
     return found
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 async def drill_start(site: Site) -> Site:
-    """Every drill starts on a running server and an SMTP server that is up and stalls nothing, whatever the
+    """Used by every drill of test_drills.py (not autouse: the Stripe drill has servers of its own, and would
+    otherwise start these sites and run once per their engine too). Every drill starts on a running server and an SMTP server that is up and stalls nothing, whatever the
     drill before it left (one that failed half-way included)."""
     site.smtp.sink.release()
     site.smtp.ensure_started()

@@ -19,6 +19,8 @@ import pytest
 
 from tests import burst
 from tests.drills.conftest import Site, until
+
+pytestmark = pytest.mark.usefixtures("drill_start")
 from tests.drills.seed import LETTERS, SUBMISSIONS
 from tests.factories import VALID_ANSWERS
 
