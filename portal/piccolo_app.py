@@ -13,7 +13,7 @@ from portal.applications.tables import (
     TeamMember,
 )
 from portal.applications.team.tables import Signature, TeamInvitation
-from portal.awards.decision_tables import Decision
+from portal.awards.decisions.tables import Decision
 from portal.awards.acceptance_tables import AwardAcceptance
 from portal.awards.tables import Award
 from portal.awards.tranche_tables import Tranche
