@@ -22,7 +22,7 @@ from portal.applications.export.controllers import ROUTES as EXPORT_ROUTES
 from portal.applications.eligibility.controllers import ROUTES as ELIGIBILITY_ROUTES
 from portal.applications.team.controllers import ROUTES as TEAM_ROUTES
 from portal.awards import tranches  # noqa: F401  (listens to payment status changes: payments/hooks.py)
-from portal.awards.acceptance_controllers import ROUTES as ACCEPTANCE_ROUTES
+from portal.awards.acceptance.controllers import ROUTES as ACCEPTANCE_ROUTES
 from portal.awards.controllers import ROUTES as AWARD_ROUTES
 from portal.awards.decisions.controllers import ROUTES as DECISION_ROUTES
 from portal.awards.tranche_controllers import ROUTES as TRANCHE_ROUTES

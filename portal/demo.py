@@ -1107,7 +1107,8 @@ class _Seeder:
         the award `accepted`, the countersigned PDF) and the tranches due on acceptance released (their
         payments wait for the manual rail: no Stripe in the demo). No email is sent."""
         from portal.accounts.sessions import load_principal
-        from portal.awards import acceptance, queries as award_queries, tranches
+        from portal.awards import queries as award_queries, tranches
+        from portal.awards.acceptance import services as acceptance
         from portal.letters import award_letters  # noqa: F401  (the award letters: awards/hooks.py)
 
         for award_id, plan, answered_at in self.awards:

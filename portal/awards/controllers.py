@@ -1,4 +1,5 @@
-"""Award decisions (staff), the award page and the award letter download."""
+"""Award decisions (staff), the award page (with what it shows of the acceptance, tranches, payouts and the
+ledger) and the award letter download."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from portal.applications.access import get_application_for
-from portal.awards import forms, queries, services
+from portal.awards import forms, queries, rules, services, tranches
+from portal.awards.acceptance import services as acceptance
 from portal.awards.access import get_award_for
+from portal.core.actor import Principal
 from portal.core.errors import Conflict, Invalid
+from portal.payments import ledger, onboarding
+from portal.reporting.queries import list_reports_for_award
 from portal.reviews.ranking import scores_for_program
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
@@ -77,12 +82,35 @@ async def decide(request: Request, application_id: FromPath[int]) -> Response:
     return redirect(request, f"/awards/{award_id}")
 
 
+async def award_extras(user: Principal, award: dict[str, Any]) -> dict[str, Any]:
+    """What the award page shows beside the award: the acceptance, whether `user` signs, the tranches, the
+    payout account (for the city's owner), the ledger (for staff)."""
+    manage = rules.can_manage_award(user, award)
+    answer = await acceptance.get_acceptance(award["id"])
+    return {
+        "acceptance": answer,
+        "shown_status": rules.shown_status(award, answer),
+        "can_sign": award["status"] == "offered" and await acceptance.can_sign(user, award),
+        "tranches": await tranches.list_tranches(award["id"]),
+        "triggers": tranches.TRIGGERS,
+        "tranche_statuses": tranches.STATUSES,
+        "payout": await onboarding.get_payout(award["city_id"]),
+        "can_set_up_payouts": rules.can_set_up_payouts(user, award),
+        "award_ledger": await ledger.award_ledger(award["id"]) if manage else None,
+    }
+
+
+async def award_page_context(user: Principal, award: dict[str, Any]) -> dict[str, Any]:
+    return {"award": award, "reports": await list_reports_for_award(award["id"]),
+            "can_manage": rules.can_manage_award(user, award), "schedule_values": {}, "schedule_errors": {},
+            "manual_errors": {}, "manual_tranche": None,
+            **await award_extras(user, award)}
+
+
 @get("/awards/{award_id:int}", name="awards:detail")
 async def award_page(request: Request, award_id: FromPath[int]) -> Response:
     user = current_user(request)
     award = await get_award_for(user, award_id, "view")
-    from portal.awards.acceptance_controllers import award_page_context  # acceptance, tranches, ledger (i5)
-
     return render(request, "awards/detail.html", await award_page_context(user, award))
 
 

@@ -8,7 +8,7 @@ from litestar.params import FromPath
 
 from portal.awards import services as award_services
 from portal.awards import tranches
-from portal.awards.acceptance_controllers import award_page_context
+from portal.awards.controllers import award_page_context
 from portal.awards.access import get_award_for
 from portal.awards.tranche_tables import Tranche
 from portal.core.errors import Invalid, NotFound

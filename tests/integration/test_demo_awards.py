@@ -11,8 +11,7 @@ from io import BytesIO
 from pypdf import PdfReader
 
 from portal.awards import queries
-from portal.awards.acceptance_tables import AwardAcceptance
-from portal.awards.tables import Award
+from portal.awards.tables import Award, AwardAcceptance
 from portal.awards.tranche_tables import Tranche
 from portal.core.templating import money
 from portal.demo import DEMO_PASSWORD, seed
