@@ -15,7 +15,7 @@ from portal.applications.tables import (
 from portal.applications.team.tables import Signature, TeamInvitation
 from portal.awards.decisions.tables import Decision
 from portal.awards.tables import Award, AwardAcceptance
-from portal.awards.tranche_tables import Tranche
+from portal.awards.tranches.tables import Tranche
 from portal.core.tables import AuditEvent, OutboundEmail
 from portal.payments.onboarding_tables import OrganisationPayout
 from portal.letters.tables import Letter, LetterBatch, LetterTemplate

@@ -10,7 +10,7 @@ from io import BytesIO
 from pypdf import PdfReader
 
 from portal.awards.tables import Award, AwardAcceptance
-from portal.awards.tranche_tables import Tranche
+from portal.awards.tranches.tables import Tranche
 from portal.core.tables import OutboundEmail
 from portal.programs.tables import Program
 from tests.factories.awards import make_award

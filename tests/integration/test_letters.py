@@ -258,7 +258,7 @@ async def test_waitlist_letters_follow_the_decision_board_and_award_letters_name
     from datetime import date
 
     from portal.awards.decisions.tables import Decision
-    from portal.awards.tranche_tables import Tranche
+    from portal.awards.tranches.tables import Tranche
     from portal.letters import queries as letter_queries
     from tests.factories.awards import make_award
 

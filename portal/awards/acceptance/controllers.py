@@ -7,9 +7,9 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from portal.awards import tranches
 from portal.awards.acceptance import services
 from portal.awards.access import get_award_for
+from portal.awards.tranches import services as tranches
 from portal.core.errors import Invalid
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
