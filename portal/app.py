@@ -21,11 +21,10 @@ from portal.applications.controllers import ROUTES as APPLICATION_ROUTES
 from portal.applications.export.controllers import ROUTES as EXPORT_ROUTES
 from portal.applications.eligibility.controllers import ROUTES as ELIGIBILITY_ROUTES
 from portal.applications.team.controllers import ROUTES as TEAM_ROUTES
-from portal.awards import tranches  # noqa: F401  (listens to payment status changes: payments/hooks.py)
-from portal.awards.acceptance_controllers import ROUTES as ACCEPTANCE_ROUTES
+from portal.awards.tranches import services as tranche_services  # noqa: F401  (follows payments: payments/hooks.py)
+from portal.awards.acceptance.controllers import ROUTES as ACCEPTANCE_ROUTES
 from portal.awards.controllers import ROUTES as AWARD_ROUTES
-from portal.awards.decision_controllers import ROUTES as DECISION_ROUTES
-from portal.awards.tranche_controllers import ROUTES as TRANCHE_ROUTES
+from portal.awards.decisions.controllers import ROUTES as DECISION_ROUTES
 from portal.core import mail
 from portal.core.errors import DomainError, NotFound
 from portal.core.logs import configure_logging
@@ -146,7 +145,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DASHBOARD_ROUTES,
             *PAYMENT_ROUTES,
             *ACCEPTANCE_ROUTES,
-            *TRANCHE_ROUTES,
             *ONBOARDING_ROUTES,
             *LEDGER_ROUTES,
             *static,

@@ -44,7 +44,7 @@ def _public_url_follows(host: str, port: int) -> None:
 
 async def _with_engine(settings, work):
     from portal import db
-    from portal.awards import tranches  # noqa: F401  (a command that moves a payment moves its tranche too)
+    from portal.awards.tranches import services  # noqa: F401  (a command that moves a payment moves its tranche too)
 
     engine = db.engine_for(settings.database)
     db.use_engine(engine)
@@ -136,7 +136,7 @@ def send_reminders() -> None:
 def release_due_tranches() -> None:
     """Release the date-triggered tranches now due on accepted awards (and disburse them through Stripe when the
     grantee can receive payouts; otherwise they wait for the manual rail). Run it daily, e.g. from cron."""
-    from portal.awards.tranches import gateway_or_none, release_due
+    from portal.awards.tranches.services import gateway_or_none, release_due
     from portal.core import clock
 
     settings = _settings()

@@ -698,7 +698,7 @@ APPLICATIONS: list[dict[str, Any]] = [
     {"program": "municipal-investment-fund", "city": "tacoma", "status": "awarded", "days": -5, "quality": 4.5,
      "reviews": {"garcia": "submitted", "banks": "submitted", "novak": "submitted"},
      "award": {"amount": 45_000_000, "status": "accepted", "decided": 35, "reports": ("submitted", "draft"),
-               # percent of the amount, when it is paid (portal/awards/tranches.py triggers)
+               # percent of the amount, when it is paid (portal/awards/tranches/services.py triggers)
                "tranches": ((40, "on_acceptance", ""), (40, "on_report_approval", "interim"),
                             (20, "on_report_approval", "final"))}},
     {"program": "municipal-investment-fund", "city": "albuquerque", "status": "submitted", "days": -2,
@@ -1107,7 +1107,9 @@ class _Seeder:
         the award `accepted`, the countersigned PDF) and the tranches due on acceptance released (their
         payments wait for the manual rail: no Stripe in the demo). No email is sent."""
         from portal.accounts.sessions import load_principal
-        from portal.awards import acceptance, queries as award_queries, tranches
+        from portal.awards import queries as award_queries
+        from portal.awards.acceptance import services as acceptance
+        from portal.awards.tranches import services as tranches
         from portal.letters import award_letters  # noqa: F401  (the award letters: awards/hooks.py)
 
         for award_id, plan, answered_at in self.awards:
@@ -1142,7 +1144,7 @@ class _Seeder:
 
 def _tranche_rows(plan: dict[str, Any]) -> list[Any]:
     """The plan's tranches (percent of the amount, trigger, report) in cents; the last takes any rounding."""
-    from portal.awards.tranches import TrancheInput
+    from portal.awards.tranches.services import TrancheInput
 
     rows, left = [], plan["amount"]
     for n, (percent, trigger, report_kind) in enumerate(plan["tranches"], start=1):

@@ -13,10 +13,9 @@ from portal.applications.tables import (
     TeamMember,
 )
 from portal.applications.team.tables import Signature, TeamInvitation
-from portal.awards.decision_tables import Decision
-from portal.awards.acceptance_tables import AwardAcceptance
-from portal.awards.tables import Award
-from portal.awards.tranche_tables import Tranche
+from portal.awards.decisions.tables import Decision
+from portal.awards.tables import Award, AwardAcceptance
+from portal.awards.tranches.tables import Tranche
 from portal.core.tables import AuditEvent, OutboundEmail
 from portal.payments.onboarding_tables import OrganisationPayout
 from portal.letters.tables import Letter, LetterBatch, LetterTemplate

@@ -1,4 +1,8 @@
-"""Award decisions (staff), the award page and the award letter download."""
+"""Award decisions (staff), the award page (with what it shows of the acceptance, tranches, payouts and the
+ledger), the award letter download, and the award page's payment schedule forms: staff define the schedule, send a
+released tranche through Stripe, record a manual payment, and approve a report (which releases the tranches waiting
+for it). The tranche routes are here, not in tranches/, because they re-render the award page, which shows the
+acceptance too, and the acceptance releases tranches: tranches/ cannot import the page without a cycle."""
 
 from __future__ import annotations
 
@@ -9,9 +13,17 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from portal.applications.access import get_application_for
-from portal.awards import forms, queries, services
+from portal.awards import forms, queries, rules, services
+from portal.awards.acceptance import services as acceptance
 from portal.awards.access import get_award_for
-from portal.core.errors import Conflict, Invalid
+from portal.awards.tranches import services as tranches
+from portal.awards.tranches.tables import Tranche
+from portal.core.actor import Principal
+from portal.core.errors import Conflict, Invalid, NotFound
+from portal.payments import ledger, onboarding
+from portal.payments.gateway import gateway_for
+from portal.reporting.access import get_report_for
+from portal.reporting.queries import list_reports_for_award
 from portal.reviews.ranking import scores_for_program
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
@@ -77,12 +89,35 @@ async def decide(request: Request, application_id: FromPath[int]) -> Response:
     return redirect(request, f"/awards/{award_id}")
 
 
+async def award_extras(user: Principal, award: dict[str, Any]) -> dict[str, Any]:
+    """What the award page shows beside the award: the acceptance, whether `user` signs, the tranches, the
+    payout account (for the city's owner), the ledger (for staff)."""
+    manage = rules.can_manage_award(user, award)
+    answer = await acceptance.get_acceptance(award["id"])
+    return {
+        "acceptance": answer,
+        "shown_status": rules.shown_status(award, answer),
+        "can_sign": award["status"] == "offered" and await acceptance.can_sign(user, award),
+        "tranches": await tranches.list_tranches(award["id"]),
+        "triggers": tranches.TRIGGERS,
+        "tranche_statuses": tranches.STATUSES,
+        "payout": await onboarding.get_payout(award["city_id"]),
+        "can_set_up_payouts": rules.can_set_up_payouts(user, award),
+        "award_ledger": await ledger.award_ledger(award["id"]) if manage else None,
+    }
+
+
+async def award_page_context(user: Principal, award: dict[str, Any]) -> dict[str, Any]:
+    return {"award": award, "reports": await list_reports_for_award(award["id"]),
+            "can_manage": rules.can_manage_award(user, award), "schedule_values": {}, "schedule_errors": {},
+            "manual_errors": {}, "manual_tranche": None,
+            **await award_extras(user, award)}
+
+
 @get("/awards/{award_id:int}", name="awards:detail")
 async def award_page(request: Request, award_id: FromPath[int]) -> Response:
     user = current_user(request)
     award = await get_award_for(user, award_id, "view")
-    from portal.awards.acceptance_controllers import award_page_context  # acceptance, tranches, ledger (i5)
-
     return render(request, "awards/detail.html", await award_page_context(user, award))
 
 
@@ -103,4 +138,70 @@ async def letter(request: Request, award_id: FromPath[int]) -> Response:
     })
 
 
-ROUTES = [decision_page, decide, award_page, letter]
+@post("/awards/{award_id:int}/tranches", name="awards:tranches")
+async def set_schedule(request: Request, award_id: FromPath[int]) -> Response:
+    data = await read_form(request)
+    user = current_user(request)
+    award = await get_award_for(user, award_id, "manage")
+    tranches.refuse_unpaid(award)
+    try:
+        rows = tranches.schedule_input(data, award["terms"].cash_cents)
+        await tranches.set_schedule(actor(request), award_id, rows)
+    except Invalid as exc:
+        ctx = await award_page_context(user, award)
+        ctx |= {"schedule_values": {k: text(data, k, 40) for k in data if not k.startswith("_")},
+                "schedule_errors": exc.errors}
+        return render(request, "awards/detail.html", ctx, status_code=422)
+    if award["status"] == "accepted":
+        await tranches.release_on_acceptance(actor(request), award_id,
+                                             tranches.gateway_or_none(request.app.state.settings))
+    await services.remake_letter(actor(request), award, request.app.state.settings.files_dir)  # if offered
+    return redirect(request, f"/awards/{award_id}#tranches")
+
+
+async def _tranche_of(award_id: int, tranche_id: int) -> None:
+    if not await Tranche.exists().where((Tranche.id == tranche_id) & (Tranche.award == award_id)):
+        raise NotFound()
+
+
+@post("/awards/{award_id:int}/tranches/{tranche_id:int}/send", name="awards:tranche-send")
+async def send(request: Request, award_id: FromPath[int], tranche_id: FromPath[int]) -> Response:
+    await get_award_for(current_user(request), award_id, "manage")
+    await _tranche_of(award_id, tranche_id)
+    await tranches.send_through_stripe(actor(request), tranche_id,
+                                       tranches.gateway_or_none(request.app.state.settings))
+    return redirect(request, f"/awards/{award_id}#tranches")
+
+
+@post("/awards/{award_id:int}/tranches/{tranche_id:int}/retry", name="awards:tranche-retry")
+async def retry(request: Request, award_id: FromPath[int], tranche_id: FromPath[int]) -> Response:
+    """Send a transfer Stripe did not answer again (the same idempotency key; audited)."""
+    await get_award_for(current_user(request), award_id, "manage")
+    await _tranche_of(award_id, tranche_id)
+    await tranches.retry_send(actor(request), tranche_id, gateway_for(request.app.state.settings.stripe))
+    return redirect(request, f"/awards/{award_id}#tranches")
+
+
+@post("/awards/{award_id:int}/tranches/{tranche_id:int}/manual", name="awards:tranche-manual")
+async def manual(request: Request, award_id: FromPath[int], tranche_id: FromPath[int]) -> Response:
+    data = await read_form(request)
+    user = current_user(request)
+    award = await get_award_for(user, award_id, "manage")
+    await _tranche_of(award_id, tranche_id)
+    try:
+        await tranches.pay_manually(actor(request), tranche_id, text(data, "rail", 10), text(data, "reference", 400))
+    except Invalid as exc:
+        ctx = await award_page_context(user, award)
+        ctx |= {"manual_errors": exc.errors, "manual_tranche": tranche_id}
+        return render(request, "awards/detail.html", ctx, status_code=422)
+    return redirect(request, f"/awards/{award_id}#tranches")
+
+
+@post("/staff/reports/{report_id:int}/approve", name="awards:report-approve")
+async def approve_report(request: Request, report_id: FromPath[int]) -> Response:
+    report = await get_report_for(current_user(request), report_id, "staff")
+    await tranches.approve_report(actor(request), report, tranches.gateway_or_none(request.app.state.settings))
+    return redirect(request, f"/awards/{report['award']}#tranches")
+
+
+ROUTES = [decision_page, decide, award_page, letter, set_schedule, send, retry, manual, approve_report]

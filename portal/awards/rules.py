@@ -26,7 +26,7 @@ def can_set_up_payouts(user: Principal | None, award: dict[str, Any]) -> bool:
 def shown_status(award: dict[str, Any], acceptance: dict[str, Any] | None) -> str:
     """The award's status as the pages show it, from the record that justifies it: accepted or declined only
     with the signer's `award_acceptance` row (its decision), offered otherwise. The stored `award.status` moves
-    with that row in one transaction (portal/awards/acceptance.py); this keeps a page from saying "Accepted"
+    with that row in one transaction (portal/awards/acceptance/services.py); this keeps a page from saying "Accepted"
     beside "The city has not answered the award yet" should a row ever be written without the other."""
     return acceptance["decision"] if acceptance is not None else "offered"
 

@@ -19,7 +19,7 @@ from portal.applications.rules import STATUS_LABELS, check_transition
 from portal.applications.tables import Application
 from portal.awards import hooks, queries
 from portal.awards.forms import AwardInput
-from portal.awards.tables import Award
+from portal.awards.tables import Award, AwardAcceptance
 from portal.core import audit, clock, pdf
 from portal.core.actor import Actor
 from portal.core.errors import Conflict, Invalid, NotFound
@@ -185,8 +185,6 @@ async def letter_bytes(actor: Actor, award: dict[str, Any], files_dir: Path) -> 
     Before the city answers: the newest letter of kind award made for the application (a letter round, or the
     letter remade when staff changed the payment schedule), else the award's own letter, made now if missing.
     After it answered: the letter whose SHA-256 the acceptance recorded, whatever was made since."""
-    from portal.awards.acceptance_tables import AwardAcceptance
-
     letters = hooks.letters()
     answered = await AwardAcceptance.select(AwardAcceptance.letter_sha256).where(
         AwardAcceptance.award == award["id"]).first()

@@ -1,4 +1,7 @@
-"""Award decisions and their letters."""
+"""Awards, their letters, and the grantee's answer to each (accepted, signed, or declined).
+
+The answer's table is here, beside the award, rather than in `acceptance/`: the award's letter (services.letter_bytes)
+reads which letter was signed, and the acceptance sub-domain builds on the award's services."""
 
 from piccolo.columns import (
     BigInt,
@@ -28,3 +31,17 @@ class Award(Table, tablename="award"):
     decided_at = Timestamptz()
     letter_file = Varchar(length=80, default="")  # stored name under the data directory
     letter_sha256 = Varchar(length=64, default="")
+
+
+class AwardAcceptance(Table, tablename="award_acceptance"):
+    award = ForeignKey(Award, on_delete=OnDelete.restrict, unique=True)  # unique: separate migration
+    user = ForeignKey(User, on_delete=OnDelete.restrict)
+    typed_name = Varchar(length=200, default="")
+    title = Varchar(length=200, default="")
+    decision = Varchar(length=16)  # accepted | declined
+    reason = Text(default="")
+    at = Timestamptz()
+    ip_address = Varchar(length=64, default="")
+    letter_sha256 = Varchar(length=64, default="")  # the award letter the signer read
+    countersigned_file = Varchar(length=80, default="")  # letter + signature page, under files/countersigned
+    countersigned_sha256 = Varchar(length=64, default="")

@@ -7,8 +7,8 @@ from typing import Any, Awaitable, Callable
 
 from portal.applications.tables import Application
 from portal.awards.tables import Award
-from portal.awards.decision_tables import Decision
-from portal.awards.tranche_tables import Tranche
+from portal.awards.decisions.tables import Decision
+from portal.awards.tranches.tables import Tranche
 from portal.core import clock
 from portal.core.templating import long_date, money
 from portal.letters.rendering import DEFAULTS, KINDS

@@ -5,7 +5,7 @@ Why a hook and not a call: awards depends on payments (a tranche points at its p
 schedule, disburse and record it), and payments must not import awards. Yet a tranche's stored status has to
 follow its payment however the payment moves - a release, a manual payment, and above all Stripe's webhooks,
 which reach only `payments.services.apply_event`. So payments announces every status change here, and the module
-that owns tranches (`portal.awards.tranches`) registers its listener when it is imported. The app and the
+that owns tranches (`portal.awards.tranches.services`) registers its listener when it is imported. The app and the
 `portal` command import that module before they touch the database (`portal/app.py`, `portal/cli.py`).
 
 Listeners run in the payment's write transaction, in the order they were registered: what they write commits
@@ -66,9 +66,9 @@ def listeners() -> list[StatusListener]:
 async def status_moved(moved: StatusMoved) -> None:
     """Call every listener, inside the caller's write transaction (payments.services calls this right after
     each status update). A transfer that pays a tranche with no listener registered is refused (NoListener,
-    so the transaction rolls back) rather than leaving the tranche behind: import portal.awards.tranches."""
+    so the transaction rolls back) rather than leaving the tranche behind: import portal.awards.tranches.services."""
     if not _listeners and moved.tranche_id is not None:
         raise NoListener(f"payment {moved.payment_id} of tranche {moved.tranche_id} moved to {moved.new}, but no "
-                         "listener follows payment statuses: import portal.awards.tranches first")
+                         "listener follows payment statuses: import portal.awards.tranches.services first")
     for listener in list(_listeners.values()):
         await listener(moved)

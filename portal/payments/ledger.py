@@ -24,7 +24,7 @@ from portal.programs.tables import Program, ProgramFunder
 FIGURES = ("committed", "scheduled", "released", "paid", "failed")
 FIGURE_OF_TRANCHE = {"scheduled": "scheduled", "released": "released", "paid": "paid", "failed": "failed",
                      "reversed": "failed"}
-"""A tranche's status (portal/awards/tranches.STATUSES) -> the figure it counts in."""
+"""A tranche's status (portal/awards/tranches/services.STATUSES) -> the figure it counts in."""
 
 TRANCHES_SQL = """
 SELECT a.id AS award_id, a.status AS award_status, a.amount_cents AS award_amount, t.amount_cents, t.status

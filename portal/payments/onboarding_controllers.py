@@ -33,7 +33,7 @@ async def onboard(request: Request, award_id: FromPath[int]) -> Response:
 @get("/awards/{award_id:int}/payouts/return", name="payouts:return")
 async def returned(request: Request, award_id: FromPath[int]) -> Response:
     """Where Stripe sends the grantee back: the account's flags are read again, then the award page shows."""
-    from portal.awards.acceptance_controllers import award_page_context
+    from portal.awards.controllers import award_page_context
 
     user = current_user(request)
     award = await get_award_for(user, award_id, "view")

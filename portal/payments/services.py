@@ -24,13 +24,13 @@ tranche through the status hook) are written in ONE transaction, and the webhook
 committed. A crash before the commit leaves nothing (Stripe, not answered, delivers the event again and it is
 applied then); a crash after it leaves the event applied and recorded (the redelivery is a "replay" and changes
 nothing); two deliveries at once are kept to one by the unique event id (the second rolls back whole). Proved by
-tests/integration/test_tranche_status.py (a failure inside the transaction, after the payment and its tranche
+tests/awards/tranches/test_status.py (a failure inside the transaction, after the payment and its tranche
 moved: nothing kept, the resend applied once) and tests/integration/test_webhooks.py (replays, duplicates at once).
 
 Statuses change only along `portal.payments.rules.TRANSITIONS`; Stripe's webhooks move payments to paid,
 reversed or failed (the API answers only record the object's id), so the same code decides the state however the
 news arrives. Every status change calls `portal.payments.hooks.status_moved` in its own transaction: that is how a
-tranche (portal/awards/tranches.py) follows its payment without this package importing awards.
+tranche (portal/awards/tranches/services.py) follows its payment without this package importing awards.
 """
 
 from __future__ import annotations

@@ -222,7 +222,7 @@ class Drill:
     async def new_award(self, name: str) -> None:
         """A program of its own with the city's submitted application and an offered award of $10,000 in one
         tranche paid on acceptance (each drill has its own tranche, payment and idempotency key)."""
-        from portal.awards.tranche_tables import Tranche
+        from portal.awards.tranches.tables import Tranche
         from tests.factories import make_application, make_program
         from tests.factories.awards import make_award
 
@@ -271,7 +271,7 @@ class Drill:
             await client.aclose()
 
     async def payment(self) -> dict[str, Any]:
-        from portal.awards.tranche_tables import Tranche
+        from portal.awards.tranches.tables import Tranche
         from portal.payments.tables import Payment
 
         tranche = await Tranche.select().where(Tranche.id == self.ids["tranche"]).first()

@@ -22,7 +22,7 @@ from portal.reviews.tables import Assignment
 from tests.factories import PASSWORD, PERSONAS, assign, make_user
 from tests.factories.applications import PDF_BYTES, add_file
 from tests.factories.awards import make_award, make_report
-from tests.integration.test_tranches import make_tranche
+from tests.awards.tranches.test_tranches import make_tranche
 from tests.factories.blind import REVIEW_PERSONAS, build_review_cases
 from tests.factories.teams import TEAM_PERSONAS, add_team_member, build_team, set_eligibility
 

@@ -12,7 +12,7 @@ from portal.accounts.tables import Membership, Organisation, User
 from portal.applications.rules import TRANSITIONS
 from portal.applications.tables import Application
 from portal.awards.tables import Award
-from portal.awards.tranche_tables import Tranche
+from portal.awards.tranches.tables import Tranche
 from portal.core import clock
 from portal.core.security import verify_password
 from portal.applications.services import receipt_number

@@ -11,9 +11,8 @@ from io import BytesIO
 from pypdf import PdfReader
 
 from portal.awards import queries
-from portal.awards.acceptance_tables import AwardAcceptance
-from portal.awards.tables import Award
-from portal.awards.tranche_tables import Tranche
+from portal.awards.tables import Award, AwardAcceptance
+from portal.awards.tranches.tables import Tranche
 from portal.core.templating import money
 from portal.demo import DEMO_PASSWORD, seed
 from portal.letters.queries import _tranche_schedule

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.awards import tranches
+from portal.awards.tranches import services as tranches
 from portal.awards.tables import Award
 from portal.core import clock
 from portal.db import write_transaction

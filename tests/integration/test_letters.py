@@ -257,8 +257,8 @@ async def test_waitlist_letters_follow_the_decision_board_and_award_letters_name
     schedule is the tranches staff set."""
     from datetime import date
 
-    from portal.awards.decision_tables import Decision
-    from portal.awards.tranche_tables import Tranche
+    from portal.awards.decisions.tables import Decision
+    from portal.awards.tranches.tables import Tranche
     from portal.letters import queries as letter_queries
     from tests.factories.awards import make_award
 

@@ -18,14 +18,14 @@ from datetime import timedelta
 import pytest
 from aiohttp import ClientSession, web
 
-from portal.awards import tranches
+from portal.awards.tranches import services as tranches
 from portal.core import clock
 from portal.core.tables import AuditEvent
 from portal.payments import services
 from portal.payments.gateway import StripeUnavailable, gateway_for
 from portal.payments.tables import Payment
 from tests.factories.awards import make_award
-from tests.integration.test_tranches import ACCEPT, onboarded
+from tests.awards.tranches.test_tranches import ACCEPT, onboarded
 from tests.support import free_port
 
 T0 = clock.now().replace(microsecond=0) + timedelta(days=30)

@@ -41,7 +41,7 @@ def test_the_app_registers_the_tranche_listener(tmp_path):
         print([f"{l.__module__}.{l.__qualname__}" for l in hooks.listeners()])
     """, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "['portal.awards.tranches.follow_payment']"
+    assert result.stdout.strip() == "['portal.awards.tranches.services.follow_payment']"
 
 
 def test_every_cli_command_on_the_database_registers_the_tranche_listener(tmp_path):
@@ -56,4 +56,4 @@ def test_every_cli_command_on_the_database_registers_the_tranche_listener(tmp_pa
         print(asyncio.run(cli._with_engine(cli._settings(), work)))
     """, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "['portal.awards.tranches.follow_payment']"
+    assert result.stdout.strip() == "['portal.awards.tranches.services.follow_payment']"

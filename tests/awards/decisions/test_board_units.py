@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 
-from portal.awards.decision_tables import Decision
+from portal.awards.decisions.tables import Decision
 from portal.awards.tables import Award
 from portal.core.tables import AuditEvent
 from portal.programs.tables import Program
-from tests.integration.test_decisions import STANDARD, board_url, make_round, row_url, rows_of
+from tests.awards.decisions.test_decisions import STANDARD, board_url, make_round, row_url, rows_of
 
 
 def board_html(html: str) -> str:

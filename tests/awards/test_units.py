@@ -9,9 +9,8 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-from portal.awards.acceptance_tables import AwardAcceptance
-from portal.awards.tables import Award
-from portal.awards.tranche_tables import Tranche
+from portal.awards.tables import Award, AwardAcceptance
+from portal.awards.tranches.tables import Tranche
 from portal.core.tables import OutboundEmail
 from portal.programs.tables import Program
 from tests.factories.awards import make_award

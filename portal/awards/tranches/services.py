@@ -28,7 +28,7 @@ from typing import Any
 from portal import db
 from portal.awards import queries as award_queries
 from portal.awards.forms import dollars_to_cents
-from portal.awards.tranche_tables import Tranche
+from portal.awards.tranches.tables import Tranche
 from portal.core import audit, clock
 from portal.core.actor import Actor
 from portal.core.errors import Conflict, Invalid, NotFound

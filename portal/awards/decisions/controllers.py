@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
-from portal.awards import decision_forms, decision_queries, decision_services
+from portal.awards.decisions import forms, queries, services
 from portal.awards.forms import MAX_NOTE_CHARS
 from portal.core.errors import Invalid, NotFound
 from portal.core.templating import money
@@ -18,7 +18,7 @@ from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
 
-TEMPLATE = "decisions/board.html"
+TEMPLATE = "awards/decisions/board.html"
 DONE_MESSAGES = {"released": "The round's decisions are released: every applicant has been told.",
                  "bulk": "The bulk decision is saved as drafts."}
 
@@ -48,13 +48,13 @@ async def board_context(program: dict[str, Any], *, row_errors: dict[int, dict[s
                         row_values: dict[int, dict[str, str]] | None = None, bulk_errors: dict[str, str] | None = None,
                         bulk_values: dict[str, str] | None = None, release_errors: dict[str, str] | None = None,
                         done: str = "", saved: int | None = None) -> dict[str, Any]:
-    state = await decision_queries.board(program)
+    state = await queries.board(program)
     for row in state["rows"]:
         row["errors"] = (row_errors or {}).get(row["id"], {})
         row["kept"] = (row_values or {}).get(row["id"]) or _row_values(row)
-    return {"program": program, "board": state, "rules": decision_queries.rules_of(state["offer_kind"]),
-            "measure": decision_queries.seats if state["unit"] == "seat" else money,
-            "labels": decision_forms.LABELS, "outcome_labels": decision_queries.OUTCOME_LABELS,
+    return {"program": program, "board": state, "rules": queries.rules_of(state["offer_kind"]),
+            "measure": queries.seats if state["unit"] == "seat" else money,
+            "labels": forms.LABELS, "outcome_labels": queries.OUTCOME_LABELS,
             "bulk_errors": bulk_errors or {}, "bulk_values": bulk_values or {},
             "release_errors": release_errors or {}, "done": DONE_MESSAGES.get(done, ""), "saved": saved,
             "max_note": MAX_NOTE_CHARS, "funds_received_cents": await funds_received_cents(program["id"])}
@@ -70,19 +70,19 @@ async def board_page(request: Request, program_id: FromPath[int]) -> Response:
 async def save_row(request: Request, program_id: FromPath[int], application_id: FromPath[int]) -> Response:
     program = await get_program_for_staff(current_user(request), program_id)
     data = await read_form(request)
-    state = await decision_queries.board(program)
+    state = await queries.board(program)
     row = next((r for r in state["rows"] if r["id"] == application_id), None)
     if row is None:
         raise NotFound()
     try:
-        values = decision_forms.decision_input(data, offer_kind=state["offer_kind"],
+        values = forms.decision_input(data, offer_kind=state["offer_kind"],
                                                max_award_cents=state["max_award_cents"],
                                                needs_tie_break=row["needs_tie_break"],
                                                max_ta_hours=int(state["terms"].get("max_ta_hours") or 0))
-        await decision_services.save_draft(actor(request), program, application_id, values)
+        await services.save_draft(actor(request), program, application_id, values)
     except Invalid as exc:
         ctx = await board_context(program, row_errors={application_id: exc.errors},
-                                  row_values={application_id: decision_forms.kept(data)})
+                                  row_values={application_id: forms.kept(data)})
         return render(request, TEMPLATE, ctx, block="board", status_code=422)
     if _is_htmx(request):
         return render(request, TEMPLATE, await board_context(program, saved=application_id), block="board")
@@ -93,13 +93,13 @@ async def save_row(request: Request, program_id: FromPath[int], application_id: 
 async def bulk(request: Request, program_id: FromPath[int]) -> Response:
     program = await get_program_for_staff(current_user(request), program_id)
     data = await read_form(request)
-    state = await decision_queries.board(program)
+    state = await queries.board(program)
     action = text(data, "action", 40)
     side = "above" if action == "award_above" else "below"
     touched = [r for r in state["rows"] if r["open"] and r["draft"] is None and r["side"] == side]
     try:
-        action, note = decision_forms.bulk_input(data, any(r["needs_tie_break"] for r in touched))
-        await decision_services.apply_bulk(actor(request), program, action, note)
+        action, note = forms.bulk_input(data, any(r["needs_tie_break"] for r in touched))
+        await services.apply_bulk(actor(request), program, action, note)
     except Invalid as exc:
         ctx = await board_context(program, bulk_errors=exc.errors,
                                   bulk_values={"action": action, "tie_break_note": text(data, "tie_break_note", 4001)})
@@ -111,11 +111,11 @@ async def bulk(request: Request, program_id: FromPath[int]) -> Response:
 async def release(request: Request, program_id: FromPath[int]) -> Response:
     program = await get_program_for_staff(current_user(request), program_id)
     data = await read_form(request)
-    confirmed = decision_services.Confirmations(
-        **{key.removeprefix("confirm_"): text(data, key, 10) == "yes" for key in decision_forms.CONFIRMATIONS})
+    confirmed = services.Confirmations(
+        **{key.removeprefix("confirm_"): text(data, key, 10) == "yes" for key in forms.CONFIRMATIONS})
     settings = request.app.state.settings
     try:
-        await decision_services.release(actor(request), program, confirmed, settings.public_url, settings.files_dir)
+        await services.release(actor(request), program, confirmed, settings.public_url, settings.files_dir)
     except Invalid as exc:
         ctx = await board_context(program, release_errors=exc.errors)
         return render(request, TEMPLATE, ctx, block="board", status_code=422)

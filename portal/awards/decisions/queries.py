@@ -22,7 +22,7 @@ Rules, as the board names them:
 - Warnings (`warnings`): deciding before the program's deadline (plus its grace minutes), unless the program
   decides as applications arrive (`program.rolling_decisions`); and deciding an application with fewer counted
   reviews (ranking.py: submitted, not conflicted) than the panel asks for each (at least one). The release asks
-  staff to confirm each (decision_services.release_problems).
+  staff to confirm each (services.release_problems).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from datetime import timedelta
 from typing import Any
 
 from portal.applications.tables import Application
-from portal.awards.decision_tables import Decision
+from portal.awards.decisions.tables import Decision
 from portal.awards.tables import Award
 from portal.core import clock
 from portal.programs.tables import Program

@@ -13,15 +13,15 @@ from datetime import date
 import httpx
 import pytest
 
-from portal.awards import tranches
-from portal.awards.tranche_tables import Tranche
+from portal.awards.tranches import services as tranches
+from portal.awards.tranches.tables import Tranche
 from portal.core.audit import list_for
 from portal.payments import ledger
 from portal.payments import services as payments
 from portal.payments.gateway import gateway_for
 from portal.payments.tables import StripeEvent
 from tests.factories.awards import make_award
-from tests.integration.test_tranches import ACCEPT, onboarded
+from tests.awards.tranches.test_tranches import ACCEPT, onboarded
 from tests.stripe_events import deliver_event
 from tests.stripe_servers import STRIPE_TEST_KEY
 from tests.support import Client

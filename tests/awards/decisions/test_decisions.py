@@ -8,7 +8,7 @@ import json
 from datetime import timedelta
 
 from portal.applications.tables import Application
-from portal.awards.decision_tables import Decision
+from portal.awards.decisions.tables import Decision
 from portal.awards.tables import Award
 from portal.core import clock
 from portal.core.tables import AuditEvent, OutboundEmail

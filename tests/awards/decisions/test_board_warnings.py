@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from portal.awards.tables import Award
 from portal.core import clock
-from tests.integration.test_decision_board_units import board_html, released_detail, set_program
-from tests.integration.test_decisions import board_url, make_round, row_url
+from tests.awards.decisions.test_board_units import board_html, released_detail, set_program
+from tests.awards.decisions.test_decisions import board_url, make_round, row_url
 
 
 async def decide_all(staff, world, ids: dict[str, int]) -> None:

@@ -8,8 +8,7 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-from portal.awards.acceptance_tables import AwardAcceptance
-from portal.awards.tables import Award
+from portal.awards.tables import Award, AwardAcceptance
 from portal.core.tables import AuditEvent
 from portal.letters import services as letters
 from portal.letters.tables import Letter

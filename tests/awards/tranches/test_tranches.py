@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
-from portal.awards import tranches
+from portal.awards.tranches import services as tranches
 from portal.core import clock
 from portal.db import write_transaction
-from portal.awards.tranche_tables import Tranche
+from portal.awards.tranches.tables import Tranche
 from portal.payments.gateway import gateway_for
 from portal.payments.onboarding_tables import OrganisationPayout
 from portal.payments.tables import Payment

@@ -26,8 +26,7 @@ from portal.applications.signing import normalise_name
 from portal.applications.queries import team_position
 from portal.awards import services as award_services
 from portal.awards import queries as award_queries
-from portal.awards.acceptance_tables import AwardAcceptance
-from portal.awards.tables import Award
+from portal.awards.tables import Award, AwardAcceptance
 from portal.core import audit, clock, pdf
 from portal.core.actor import Actor, Principal
 from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -194,7 +193,7 @@ async def decline_award(actor: Actor, award: dict[str, Any], reason: str, files_
 def countersigned_pdf(letter: bytes, award: dict[str, Any], acceptance: dict[str, Any]) -> bytes:
     """The signed letter, its pages unchanged, followed by a signature page with the acceptance record, one
     PDF. The signature page goes through the static-only URL fetcher."""
-    page_html = render("awards/acceptance_signature.html", {
+    page_html = render("awards/acceptance/signature.html", {
         "award": award, "acceptance": acceptance, "agreement": agreement_text(award),
         "at_utc": clock.as_utc(acceptance["at"]).strftime("%Y-%m-%d %H:%M:%S UTC")})
     signature = HTML(string=page_html, base_url=pdf.BASE_URL, url_fetcher=pdf.StaticOnlyFetcher()).write_pdf()

@@ -16,9 +16,10 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from portal.awards import decision_queries, queries, services
-from portal.awards.decision_queries import seats
-from portal.awards.decision_tables import Decision
+from portal.awards import queries, services
+from portal.awards.decisions import queries as decision_queries
+from portal.awards.decisions.queries import seats
+from portal.awards.decisions.tables import Decision
 from portal.awards.forms import AwardInput
 from portal.core import audit, clock
 from portal.core.actor import Actor
