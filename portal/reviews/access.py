@@ -7,7 +7,8 @@ from typing import Any
 
 from portal.core.actor import Principal
 from portal.core.errors import NotFound
-from portal.reviews import conflicts, scoring_queries
+from portal.reviews import scoring_queries
+from portal.reviews.conflicts import queries as conflicts
 
 
 async def get_assignment_for(user: Principal, assignment_id: int) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from portal.applications.tables import Application
 from portal.core.actor import Principal
 from portal.programs import formdef, staff_queries
 from portal.programs.tables import FormVersion
-from portal.reviews import conflicts as conflict_rules
+from portal.reviews.conflicts import queries as conflict_rules
 from portal.reviews import queries
 from portal.reviews.tables import Assignment, PanelMember, ReviewPreference
 

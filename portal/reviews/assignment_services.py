@@ -20,7 +20,7 @@ from portal.db import current_engine, write_transaction
 from portal.programs.tables import Program
 from portal.reviews import assignment as solver
 from portal.reviews import assignment_queries as aq
-from portal.reviews import conflicts as conflict_rules
+from portal.reviews.conflicts import queries as conflict_rules
 from portal.reviews.tables import Assignment, PanelMember, ReviewPanel
 
 INSERT_CHUNK = 500  # rows per INSERT: within both engines' bound-parameter limits

@@ -1,7 +1,7 @@
 """Scores and comments as CSV (docs/reviews.md, "Exports"): the panel's for staff, a reviewer's own.
 
 Both respect conflicts and blindness:
-- a review by a reviewer conflicted on the application (found or declared, portal/reviews/conflicts.py) is
+- a review by a reviewer conflicted on the application (found or declared, portal/reviews/conflicts/queries.py) is
   never exported, whatever its assignment row says;
 - staff get every column, or with `blind` a copy to circulate to the panel: no applicant column, titles made
   neutral (applications/blind.py);
@@ -24,7 +24,7 @@ from portal.applications import blind as blinding
 from portal.core.templating import iso_utc
 from portal.programs.tables import Criterion, FormVersion
 from portal.reviews import rules
-from portal.reviews.conflicts import conflicts
+from portal.reviews.conflicts.queries import conflicts
 from portal.reviews.tables import Assignment, Score
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping
 from portal.core import audit, clock
 from portal.core.actor import Actor
 from portal.db import write_transaction
-from portal.reviews.conflicts import conflicts
+from portal.reviews.conflicts.queries import conflicts
 from portal.reviews.ranking import RANK_PLACES, Ranking, Scale
 from portal.reviews.tables import PanelMember, PanelOutcome, ReviewPanel
 

@@ -17,7 +17,7 @@ from portal.core import clock
 from portal.core.actor import Principal
 from portal.core.errors import NotFound
 from portal.programs.tables import Criterion
-from portal.reviews import conflicts
+from portal.reviews.conflicts import queries as conflicts
 from portal.reviews.queries import REVIEWABLE_STATUSES
 from portal.reviews.tables import (
     Assignment,

@@ -21,7 +21,7 @@ from portal.core.mail import queue_email
 from portal.db import Duplicate, write_transaction
 from portal.programs.tables import Criterion, ProgramRole
 from portal.reviews import panel_queries
-from portal.reviews.conflicts import is_conflicted
+from portal.reviews.conflicts.queries import is_conflicted
 from portal.reviews.queries import REVIEWABLE_STATUSES
 from portal.reviews.tables import (
     Assignment,
@@ -315,7 +315,7 @@ async def declare_conflict(actor: Actor, panel: dict[str, Any], reviewer_id: int
                            reason: str, source: str, public_url: str) -> bool:
     """Record a conflict of interest between a panel member and one of the panel's applications, declared by
     the reviewer (`source` "reviewer") or recorded by staff ("staff"). From then on the reviewer is never
-    assigned to it and does not see it (portal/reviews/conflicts.py). If they are assigned and have not
+    assigned to it and does not see it (portal/reviews/conflicts/queries.py). If they are assigned and have not
     submitted, the assignment goes. Returns whether an assignment was removed.
 
     Writes: review_conflict; deletes the unsubmitted assignment and its draft scores; audit

@@ -26,7 +26,7 @@ from typing import Any, Hashable, Iterable, Mapping
 from portal.accounts.tables import User
 from portal.applications.tables import Application
 from portal.reviews import aggregation, queries, rules
-from portal.reviews.conflicts import conflicts
+from portal.reviews.conflicts.queries import conflicts
 from portal.reviews.tables import Assignment, Score
 
 RANK_PLACES = 9  # means are compared rounded to this many decimals, so float noise does not split a tie

@@ -6,7 +6,8 @@ from typing import Any
 
 from portal.applications import blind as blinding
 from portal.core import clock
-from portal.reviews import conflicts, rules
+from portal.reviews import rules
+from portal.reviews.conflicts import queries as conflicts
 from portal.reviews.tables import Assignment, ReviewPanel, ReviewRevision, Score
 
 

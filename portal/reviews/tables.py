@@ -58,7 +58,7 @@ class PanelMember(Table, tablename="panel_member"):
 
 class ReviewConflict(Table, tablename="review_conflict"):
     """A conflict of interest declared by a reviewer (before opening the application) or recorded by staff.
-    Conflicts found from memberships, home city and email domain are not stored: portal/reviews/conflicts.py
+    Conflicts found from memberships, home city and email domain are not stored: portal/reviews/conflicts/queries.py
     derives them every time, so they follow the data."""
 
     application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)

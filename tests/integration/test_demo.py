@@ -179,7 +179,7 @@ async def test_demo_program_pages_show_every_program(portal, client):
 
 
 async def test_demo_programs_each_have_a_panel_of_their_reviewers_and_rubrics_on_every_scale(portal):
-    from portal.reviews import conflicts
+    from portal.reviews.conflicts import queries as conflicts
     from portal.reviews.panel_forms import scale_of
     from portal.reviews.tables import PanelMember, ReviewConflict, ReviewPanel, ReviewPreference
 

@@ -6,8 +6,9 @@ import statistics
 
 import pytest
 
-from portal.reviews import conflicts, rules
-from portal.reviews.conflicts import found_reason
+from portal.reviews import rules
+from portal.reviews.conflicts import queries as conflicts
+from portal.reviews.conflicts.queries import found_reason
 from portal.reviews.ranking import competition_ranks
 
 # A rubric like the demo's: Need weighs 40, Plan weighs 60, both on 1..5.
@@ -105,7 +106,7 @@ def test_no_conflict_when_city_has_no_domain():
 
 
 def test_city_key_normalises_spacing_and_case():
-    from portal.reviews.conflicts import city_key
+    from portal.reviews.conflicts.queries import city_key
 
     assert city_key("Madison", "WI") == city_key("  madison ,wi ") == "madison, wi"
     assert city_key("New  York", "NY") == "new york, ny"

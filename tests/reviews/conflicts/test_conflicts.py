@@ -1,7 +1,7 @@
-"""Conflicts of interest found from the data and declared, in one query set (portal/reviews/conflicts.py)."""
+"""Conflicts of interest found from the data and declared, in one query set (portal/reviews/conflicts/queries.py)."""
 
 from portal.core import clock
-from portal.reviews import conflicts
+from portal.reviews.conflicts import queries as conflicts
 from portal.reviews.tables import PanelMember, ReviewConflict
 from tests.factories import add_member, make_application, make_org, make_user
 
