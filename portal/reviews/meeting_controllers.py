@@ -12,7 +12,7 @@ from litestar.plugins.htmx import HTMXRequest
 
 from portal.core.errors import Invalid, NotFound
 from portal.reviews import meeting, meeting_forms, queries, ranking
-from portal.reviews.meeting_access import get_meeting_application, get_program_for_panel_staff
+from portal.reviews.panels.access import get_meeting_application, get_program_for_panel_staff
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render

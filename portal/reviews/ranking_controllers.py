@@ -8,7 +8,7 @@ from litestar.params import FromPath
 from typing import Any
 
 from portal.reviews import ranking
-from portal.reviews.meeting_access import get_program_for_panel_staff
+from portal.reviews.panels.access import get_program_for_panel_staff
 from portal.web.auth import current_user
 from portal.web.render import render
 

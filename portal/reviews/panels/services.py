@@ -20,7 +20,7 @@ from portal.core.errors import Conflict, Invalid, NotFound
 from portal.core.mail import queue_email
 from portal.db import Duplicate, write_transaction
 from portal.programs.tables import Criterion, ProgramRole
-from portal.reviews import panel_queries
+from portal.reviews.panels import queries
 from portal.reviews.conflicts.queries import is_conflicted
 from portal.reviews.queries import REVIEWABLE_STATUSES
 from portal.reviews.tables import (
@@ -43,7 +43,7 @@ _SETTINGS = ("name", "due_at", "blind", "reviews_per_application", "overall_thre
 
 
 async def create_panel(actor: Actor, program_id: int, values: dict[str, Any]) -> int:
-    """Create the program's review panel (a program has at most one) from `panel_forms.panel_settings` values.
+    """Create the program's review panel (a program has at most one) from `forms.panel_settings` values.
     The program's reviewers (program_role reviewer) join it as members with the default capacity.
     Writes: review_panel; a panel_member per existing reviewer; audit `panel.created`.
     Raises Conflict if the program has a panel already."""
@@ -108,7 +108,7 @@ def _invitation_context(program: dict[str, Any], panel: dict[str, Any] | None) -
 async def invite_reviewer(actor: Actor, program: dict[str, Any], email: str, public_url: str) -> int:
     """Invite `email` to review on the program's panel. Writes (through accounts.services.invite): invitation;
     audit `invitation.sent`; email `invitation` naming the panel and its due date."""
-    panel = await panel_queries.get_panel_of_program(program["id"])
+    panel = await queries.get_panel_of_program(program["id"])
     return await accounts.invite(actor, email, "reviewer", public_url, program_id=program["id"],
                                  context=_invitation_context(program, panel))
 
@@ -118,7 +118,7 @@ async def resend_invitation(actor: Actor, program: dict[str, Any], invitation_id
     is stored, so the old one cannot be re-sent). Writes: the old invitation expired; a new invitation;
     audits `invitation.revoked` and `invitation.sent`; email `invitation`."""
     async with write_transaction():
-        old = await panel_queries.get_pending_invitation(program["id"], invitation_id)
+        old = await queries.get_pending_invitation(program["id"], invitation_id)
         await Invitation.update({Invitation.expires_at: clock.now()}).where(Invitation.id == invitation_id)
         await audit.record(actor, "invitation.revoked", "invitation", invitation_id, resent=True)
         return await invite_reviewer(actor, program, old["email"], public_url)
@@ -128,7 +128,7 @@ async def revoke_invitation(actor: Actor, program_id: int, invitation_id: int) -
     """Withdraw a pending invitation: its link stops working. Returns the address.
     Writes: invitation expires_at (now); audit `invitation.revoked`."""
     async with write_transaction():
-        old = await panel_queries.get_pending_invitation(program_id, invitation_id)
+        old = await queries.get_pending_invitation(program_id, invitation_id)
         await Invitation.update({Invitation.expires_at: clock.now()}).where(Invitation.id == invitation_id)
         await audit.record(actor, "invitation.revoked", "invitation", invitation_id, email=old["email"])
     return old["email"]
@@ -144,7 +144,7 @@ async def join_panel_of_program(actor: Actor, program_id: int, user_id: int) -> 
         panel = await ReviewPanel.select(ReviewPanel.id).where(ReviewPanel.program == program_id).first()
         if panel is None:
             return None
-        if not await panel_queries.is_member(panel["id"], user_id):
+        if not await queries.is_member(panel["id"], user_id):
             await PanelMember.insert(PanelMember(panel=panel["id"], user=user_id, joined_at=clock.now()))
             await audit.record(actor, "panel.joined", "review_panel", panel["id"], user_id=user_id)
     return panel["id"]
@@ -168,7 +168,7 @@ async def remove_member(actor: Actor, panel_id: int, program_id: int, user_id: i
     scores) and their preferences in the program; audit `panel.member_removed`.
     Raises Conflict if they submitted a review (it counts: staff keep it), NotFound if not a member."""
     async with write_transaction():
-        if not await panel_queries.is_member(panel_id, user_id):
+        if not await queries.is_member(panel_id, user_id):
             raise NotFound()
         mine = await Assignment.select(Assignment.id, Assignment.status).where(
             (Assignment.reviewer == user_id) & (Assignment.application.program == program_id))
@@ -205,7 +205,7 @@ async def _rubric_change() -> AsyncIterator[None]:
 
 
 async def _refuse_if_locked(program_id: int) -> None:
-    if await panel_queries.rubric_locked(program_id):
+    if await queries.rubric_locked(program_id):
         raise Conflict(RUBRIC_LOCKED)
 
 
@@ -244,7 +244,7 @@ async def remove_criterion(actor: Actor, program_id: int, criterion_id: int) -> 
     audit `rubric.criterion_removed`. Conflict once scoring started."""
     async with _rubric_change():
         await _refuse_if_locked(program_id)
-        row = await panel_queries.get_criterion(program_id, criterion_id)
+        row = await queries.get_criterion(program_id, criterion_id)
         await Criterion.delete().where(Criterion.id == criterion_id)
         later = await Criterion.select(Criterion.id, Criterion.position).where(
             (Criterion.program == program_id) & (Criterion.position > row["position"])).order_by(Criterion.position)
@@ -259,7 +259,7 @@ async def move_criterion(actor: Actor, program_id: int, criterion_id: int, direc
     Writes: two criterion positions; audit `rubric.criterion_moved`. Conflict once scoring started."""
     async with _rubric_change():
         await _refuse_if_locked(program_id)
-        row = await panel_queries.get_criterion(program_id, criterion_id)
+        row = await queries.get_criterion(program_id, criterion_id)
         up = direction == "up"
         neighbour = await Criterion.select(Criterion.id, Criterion.position).where(
             (Criterion.program == program_id)
@@ -329,7 +329,7 @@ async def declare_conflict(actor: Actor, panel: dict[str, Any], reviewer_id: int
             if source == "reviewer" and await is_conflicted(reviewer_id, application_id):
                 raise NotFound()  # not listed for them, so as far as they know it does not exist
             reviewer = await User.select(User.name, User.email).where(User.id == reviewer_id).first()
-            if reviewer is None or not await panel_queries.is_member(panel["id"], reviewer_id):
+            if reviewer is None or not await queries.is_member(panel["id"], reviewer_id):
                 raise Invalid({"reviewer": "Choose a member of the panel."})
             rows = await ReviewConflict.insert(ReviewConflict(
                 application=application_id, reviewer=reviewer_id, source=source, reason=reason,

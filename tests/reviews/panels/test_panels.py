@@ -13,7 +13,7 @@ from portal.core.actor import Actor
 from portal.core.errors import Conflict
 from portal.core.tables import AuditEvent
 from portal.programs.tables import Criterion, ProgramRole
-from portal.reviews import panel_services
+from portal.reviews.panels import services as panel_services
 from portal.reviews.tables import Assignment, PanelMember, ReviewConflict, ReviewPanel, ReviewPreference, Score
 from tests.factories import PASSWORD, add_reviewer, assign, make_program, make_user
 from tests.factories.reviews import add_panel_member, other_network_staff, write_review
@@ -287,7 +287,7 @@ async def test_rubric_is_locked_once_scoring_has_started(as_persona, world):
     with pytest.raises(Conflict):
         await panel_services.remove_criterion(actor, world["program"], criterion["id"])
     # The other program's rubric is not locked by this program's scores.
-    assert not await panel_services.panel_queries.rubric_locked(world["other_program"])
+    assert not await panel_services.queries.rubric_locked(world["other_program"])
     # Once the scores are gone (nothing scored yet), it unlocks.
     await Score.delete().where(Score.assignment == world["assignment"])
     assert (await staff.post(base, NEW_CRITERION)).status_code == 303
