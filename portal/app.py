@@ -43,7 +43,7 @@ from portal.programs.staff_controllers import ROUTES as STAFF_ROUTES
 from portal.reporting.controllers import ROUTES as REPORTING_ROUTES
 from portal.reviews.controllers import ROUTES as REVIEW_ROUTES
 from portal.reviews.panels.controllers import ROUTES as PANEL_ROUTES
-from portal.reviews.assignment_controllers import ROUTES as PANEL_ASSIGNMENT_ROUTES
+from portal.reviews.assignment.controllers import ROUTES as PANEL_ASSIGNMENT_ROUTES
 from portal.reviews.progress_controllers import ROUTES as PANEL_PROGRESS_ROUTES
 from portal.reviews.meeting_controllers import ROUTES as MEETING_ROUTES
 from portal.reviews.ranking_controllers import ROUTES as RANKING_ROUTES

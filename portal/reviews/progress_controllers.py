@@ -10,8 +10,8 @@ from litestar.params import FromPath
 from portal.core import clock
 from portal.core.errors import Invalid
 from portal.reviews import progress_queries, progress_services
-from portal.reviews.assignment_controllers import _require_panel, form_id
-from portal.reviews.assignment_queries import get_panel_for_staff
+from portal.reviews.assignment.controllers import _require_panel, form_id
+from portal.reviews.assignment.queries import get_panel_for_staff
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form
 from portal.web.render import redirect, render

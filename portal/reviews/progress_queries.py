@@ -9,7 +9,7 @@ from typing import Any
 from portal.core import clock
 from portal.core.tables import AuditEvent
 from portal.db import to_datetime
-from portal.reviews import assignment_queries as aq
+from portal.reviews.assignment import queries as aq
 
 REMINDED = "review.reminded"
 

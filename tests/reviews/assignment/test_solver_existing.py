@@ -1,6 +1,6 @@
 """The solver's `existing` pairs: assignments already made count toward k and load and are never proposed."""
 
-from portal.reviews.assignment import Reviewer, assign
+from portal.reviews.assignment.solver import Reviewer, assign
 
 
 def test_existing_pairs_count_toward_k_and_are_not_repeated():

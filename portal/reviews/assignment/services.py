@@ -18,8 +18,8 @@ from portal.core.errors import Conflict, Invalid, NotFound
 from portal.core.mail import queue_email
 from portal.db import current_engine, write_transaction
 from portal.programs.tables import Program
-from portal.reviews import assignment as solver
-from portal.reviews import assignment_queries as aq
+from portal.reviews.assignment import solver
+from portal.reviews.assignment import queries as aq
 from portal.reviews.conflicts import queries as conflict_rules
 from portal.reviews.tables import Assignment, PanelMember, ReviewPanel
 

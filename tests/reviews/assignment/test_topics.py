@@ -1,6 +1,6 @@
-"""The expertise rule of the panel assignment (portal/reviews/assignment_queries.py, docs/reviews.md)."""
+"""The expertise rule of the panel assignment (portal/reviews/assignment/queries.py, docs/reviews.md)."""
 
-from portal.reviews.assignment_queries import application_topics, expertise_terms, is_expert
+from portal.reviews.assignment.queries import application_topics, expertise_terms, is_expert
 
 SCHEMA = {"sections": [{"key": "s", "fields": [
     {"key": "focus", "type": "select", "label": "Focus", "options": [

@@ -291,7 +291,8 @@ async def test_concurrent_publishes_make_each_assignment_once(world):
     import asyncio
 
     from portal.core.actor import Actor, Principal
-    from portal.reviews import assignment_services, queries
+    from portal.reviews import queries
+    from portal.reviews.assignment import services as assignment_services
 
     await add_cities(world, 3)
     staff = Actor(Principal(id=world["staff"], email="staff@network.org", name="Staff", is_admin=True), "127.0.0.1")

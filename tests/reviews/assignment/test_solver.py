@@ -7,7 +7,7 @@ from itertools import combinations, product
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.reviews.assignment import Reviewer, assign
+from portal.reviews.assignment.solver import Reviewer, assign
 
 
 def _feasible(applications, reviewers, k, conflicts) -> bool:

@@ -13,13 +13,13 @@ from litestar.params import FromPath
 
 from portal.core.audit import list_for
 from portal.core.errors import Conflict, Invalid
-from portal.reviews import assignment_queries as aq
-from portal.reviews import assignment_services
+from portal.reviews.assignment import queries as aq
+from portal.reviews.assignment import services
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
 
-TEMPLATE = "panels/assignment.html"
+TEMPLATE = "reviews/assignment/assignment.html"
 NOTICES = {
     "computed": "A new proposal is ready: check it below, adjust it, then publish it.",
     "added": "The pair is added to the proposal.",
@@ -86,7 +86,7 @@ async def assignment_page(request: Request, program_id: FromPath[int]) -> Respon
 @post("/staff/programs/{program_id:int}/panel/assignment/compute", name="panel:compute")
 async def compute(request: Request, program_id: FromPath[int]) -> Response:
     _, panel = await _require_panel(request, program_id)
-    await assignment_services.compute_proposal(actor(request), panel)
+    await services.compute_proposal(actor(request), panel)
     return redirect(request, f"/staff/programs/{program_id}/panel/assignment?done=computed")
 
 
@@ -104,7 +104,7 @@ async def add_pair(request: Request, program_id: FromPath[int]) -> Response:
                 errors |= exc.errors
         if errors:
             raise Invalid(errors)
-        edit = await assignment_services.add_pair(actor(request), panel["id"], ids["application"], ids["reviewer"])
+        edit = await services.add_pair(actor(request), panel["id"], ids["application"], ids["reviewer"])
     except Invalid as exc:
         values = {k: text(data, k, 12) for k in ("application", "reviewer")}
         ctx = await _context(request, program, panel, errors=exc.errors, values=values)
@@ -120,7 +120,7 @@ async def remove_pair(request: Request, program_id: FromPath[int]) -> Response:
     try:
         application_id = form_id(data, "application", "Choose a proposed pair to remove.")
         reviewer_id = form_id(data, "reviewer", "Choose a proposed pair to remove.")
-        await assignment_services.remove_pair(actor(request), panel["id"], application_id, reviewer_id)
+        await services.remove_pair(actor(request), panel["id"], application_id, reviewer_id)
     except Invalid as exc:
         errors = {"pair": next(iter(exc.errors.values()))}
         ctx = await _context(request, program, panel, errors=errors)
@@ -133,7 +133,7 @@ async def remove_pair(request: Request, program_id: FromPath[int]) -> Response:
 @post("/staff/programs/{program_id:int}/panel/assignment/publish", name="panel:publish")
 async def publish(request: Request, program_id: FromPath[int]) -> Response:
     _, panel = await _require_panel(request, program_id)
-    outcome = await assignment_services.publish_proposal(actor(request), panel["id"],
+    outcome = await services.publish_proposal(actor(request), panel["id"],
                                                          request.app.state.settings.public_url)
     if not outcome.done:
         return redirect(request, f"/staff/programs/{program_id}/panel/assignment?done=nothing")
