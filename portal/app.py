@@ -44,7 +44,7 @@ from portal.reporting.controllers import ROUTES as REPORTING_ROUTES
 from portal.reviews.controllers import ROUTES as REVIEW_ROUTES
 from portal.reviews.panels.controllers import ROUTES as PANEL_ROUTES
 from portal.reviews.assignment.controllers import ROUTES as PANEL_ASSIGNMENT_ROUTES
-from portal.reviews.progress_controllers import ROUTES as PANEL_PROGRESS_ROUTES
+from portal.reviews.progress.controllers import ROUTES as PANEL_PROGRESS_ROUTES
 from portal.reviews.meeting_controllers import ROUTES as MEETING_ROUTES
 from portal.reviews.ranking_controllers import ROUTES as RANKING_ROUTES
 from portal.reviews.export_controllers import ROUTES as REVIEW_EXPORT_ROUTES

@@ -11,7 +11,7 @@ from portal.core.errors import Invalid
 from portal.core.mail import queue_email
 from portal.db import write_transaction
 from portal.programs.tables import Program
-from portal.reviews.progress_queries import REMINDED, list_progress
+from portal.reviews.progress.queries import REMINDED, list_progress
 
 
 async def _remind(actor: Actor, panel: dict[str, Any], program: dict[str, Any], row: dict[str, Any],

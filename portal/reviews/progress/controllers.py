@@ -9,14 +9,14 @@ from litestar.params import FromPath
 
 from portal.core import clock
 from portal.core.errors import Invalid
-from portal.reviews import progress_queries, progress_services
 from portal.reviews.assignment.controllers import _require_panel, form_id
 from portal.reviews.assignment.queries import get_panel_for_staff
+from portal.reviews.progress import queries, services
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form
 from portal.web.render import redirect, render
 
-TEMPLATE = "panels/progress.html"
+TEMPLATE = "reviews/progress/progress.html"
 
 
 async def _context(request: Request, program: dict[str, Any], panel: dict[str, Any] | None,
@@ -24,7 +24,7 @@ async def _context(request: Request, program: dict[str, Any], panel: dict[str, A
     ctx: dict[str, Any] = {"program": program, "panel": panel, "rows": [], "errors": {}, "notice": ""}
     if panel is not None:
         now = clock.now()
-        ctx["rows"] = await progress_queries.list_progress(panel, now)
+        ctx["rows"] = await queries.list_progress(panel, now)
         ctx["past_due"] = panel["due_at"] is not None and now > clock.as_utc(panel["due_at"])
         raw = request.query_params.get("reminded", "")[:6]
         if raw.isdigit():
@@ -46,7 +46,7 @@ async def remind(request: Request, program_id: FromPath[int]) -> Response:
     data = await read_form(request)
     try:
         reviewer_id = form_id(data, "reviewer", "Choose a reviewer to remind.")
-        sent = await progress_services.send_reminders(actor(request), panel, request.app.state.settings.public_url,
+        sent = await services.send_reminders(actor(request), panel, request.app.state.settings.public_url,
                                                       reviewer_id)
     except Invalid as exc:
         ctx = await _context(request, program, panel, errors=exc.errors)
@@ -57,7 +57,7 @@ async def remind(request: Request, program_id: FromPath[int]) -> Response:
 @post("/staff/programs/{program_id:int}/panel/progress/remind-all", name="panel:remind_all")
 async def remind_all(request: Request, program_id: FromPath[int]) -> Response:
     _, panel = await _require_panel(request, program_id)
-    sent = await progress_services.send_reminders(actor(request), panel, request.app.state.settings.public_url)
+    sent = await services.send_reminders(actor(request), panel, request.app.state.settings.public_url)
     return redirect(request, f"/staff/programs/{program_id}/panel/progress?reminded={sent}")
 
 
