@@ -12,7 +12,7 @@ from portal.applications.access import get_application_for
 from portal.awards import forms, queries, services
 from portal.awards.access import get_award_for
 from portal.core.errors import Conflict, Invalid
-from portal.reviews.ranking import scores_for_program
+from portal.reviews.ranking.queries import scores_for_program
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render

@@ -19,7 +19,7 @@ from portal.programs.rules import can_manage_program
 from portal.programs.tables import Program, ProgramFunder
 from portal.reviews.conflicts import queries as conflicts
 from portal.reviews import queries as review_queries
-from portal.reviews import ranking
+from portal.reviews.ranking import queries as ranking
 from portal.reviews import rules as review_rules
 from portal.reviews.tables import Assignment
 

@@ -27,7 +27,7 @@ from portal.core import audit, clock
 from portal.core.actor import Actor
 from portal.db import write_transaction
 from portal.reviews.conflicts.queries import conflicts
-from portal.reviews.ranking import RANK_PLACES, Ranking, Scale
+from portal.reviews.ranking.rules import RANK_PLACES, Ranking, Scale
 from portal.reviews.tables import PanelMember, PanelOutcome, ReviewPanel
 
 DISCUSSION_ORDER = ("Discussion order: disputed applications in the top half of the ranking first (by rank), "

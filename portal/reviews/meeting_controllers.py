@@ -11,7 +11,9 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
 from portal.core.errors import Invalid, NotFound
-from portal.reviews import meeting, meeting_forms, queries, ranking
+from portal.reviews import meeting, meeting_forms, queries
+from portal.reviews.ranking.queries import panel_ranking
+from portal.reviews.ranking.rules import scale_of
 from portal.reviews.panels.access import get_meeting_application, get_program_for_panel_staff
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
@@ -34,7 +36,7 @@ async def meeting_context(program: dict[str, Any], *, page: int = 1, focus: int 
     """Everything the meeting page shows: one page of the discussion order (the page holding `focus` if given),
     or with `only` just that application's item; the share form; the final ranking."""
     panel = program["panel"]
-    result = await ranking.panel_ranking(program["id"])
+    result = await panel_ranking(program["id"])
     ctx: dict[str, Any] = {"program": program, "panel": panel, "ranking": result, "scale": result.scale,
                            "rules": [meeting.DISCUSSION_ORDER, meeting.NOT_DISCUSSED_RULE, meeting.FINAL_RULE],
                            "labels": meeting.STATUS_LABELS, "share_errors": share_errors or {},
@@ -110,7 +112,7 @@ async def meeting_share(request: Request, program_id: FromPath[int]) -> Response
         ctx = await meeting_context(program, share_errors=exc.errors, share_value=text(data, "not_discussed_percent", 12))
         return render(request, "panels/meeting.html", ctx, block="share", status_code=422)
     await meeting.set_not_discussed_share(actor(request), program["panel"]["id"], percent,
-                                          await ranking.panel_ranking(program_id))
+                                          await panel_ranking(program_id))
     return redirect(request, _meeting_url(program_id, "share"))
 
 
@@ -119,7 +121,7 @@ async def meeting_consensus(request: Request, program_id: FromPath[int], applica
     program = await _panel_program(request, program_id)
     await get_meeting_application(program, application_id)
     data = await read_form(request)
-    result_scale = ranking.scale_of(await queries.list_criteria(program_id))
+    result_scale = scale_of(await queries.list_criteria(program_id))
     try:
         values = meeting_forms.consensus(data, result_scale)
     except Invalid as exc:
@@ -152,7 +154,7 @@ async def meeting_pull_back(request: Request, program_id: FromPath[int], applica
 @post("/staff/programs/{program_id:int}/panel/meeting/finalise", name="panel:finalise")
 async def meeting_finalise(request: Request, program_id: FromPath[int]) -> Response:
     program = await _panel_program(request, program_id)
-    await meeting.finalise_ranking(actor(request), program["panel"]["id"], await ranking.panel_ranking(program_id))
+    await meeting.finalise_ranking(actor(request), program["panel"]["id"], await panel_ranking(program_id))
     return redirect(request, _meeting_url(program_id, "final"))
 
 

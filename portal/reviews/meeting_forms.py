@@ -7,7 +7,7 @@ from typing import Any
 
 from portal.core.errors import Invalid
 from portal.reviews.meeting import MAX_SHARE
-from portal.reviews.ranking import Scale
+from portal.reviews.ranking.rules import Scale
 
 MAX_NOTE_CHARS = 5000
 

@@ -9,7 +9,7 @@ import pytest
 from portal.reviews import rules
 from portal.reviews.conflicts import queries as conflicts
 from portal.reviews.conflicts.queries import found_reason
-from portal.reviews.ranking import competition_ranks
+from portal.reviews.ranking.rules import competition_ranks
 
 # A rubric like the demo's: Need weighs 40, Plan weighs 60, both on 1..5.
 CRITERIA = [

@@ -321,7 +321,7 @@ async def test_meeting_without_a_panel(as_persona, world):
 
 
 async def test_ranking_needs_the_same_few_queries_whatever_the_panel_size(portal, world):
-    from portal.reviews.ranking import panel_ranking
+    from portal.reviews.ranking.queries import panel_ranking
 
     ids = await scored(world)
     with counting_queries(portal.state.engine) as ran:

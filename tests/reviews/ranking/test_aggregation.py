@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.reviews.aggregation import (
+from portal.reviews.ranking.aggregation import (
     Review,
     average_ranks,
     calibrated_scores,

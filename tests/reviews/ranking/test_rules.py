@@ -6,8 +6,8 @@ import pytest
 
 from portal.core.errors import Invalid
 from portal.reviews import meeting, meeting_forms
-from portal.reviews.aggregation import Review
-from portal.reviews.ranking import Scale, build_ranking, competition_ranks, offset_verdict, scale_of
+from portal.reviews.ranking.aggregation import Review
+from portal.reviews.ranking.rules import Scale, build_ranking, competition_ranks, offset_verdict, scale_of
 
 NIH = [{"id": 1, "name": "Impact", "weight": 1, "scale_min": 1, "scale_max": 9, "scale_step": 1.0,
         "lower_is_better": True, "threshold": None}]

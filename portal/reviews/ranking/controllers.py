@@ -7,7 +7,7 @@ from litestar.params import FromPath
 
 from typing import Any
 
-from portal.reviews import ranking
+from portal.reviews.ranking import queries, rules
 from portal.reviews.panels.access import get_program_for_panel_staff
 from portal.web.auth import current_user
 from portal.web.render import render
@@ -17,7 +17,7 @@ def _fixed(value: float | None, places: int = 2) -> str:
     return "—" if value is None else f"{value:.{places}f}"
 
 
-def table_rows(result: ranking.Ranking) -> list[dict[str, Any]]:
+def table_rows(result: rules.Ranking) -> list[dict[str, Any]]:
     """The ranked rows with every figure already formatted: the table has 2,000 rows on a big panel, and
     formatting in Python costs a fraction of doing it in the template."""
     rows = []
@@ -36,17 +36,18 @@ def table_rows(result: ranking.Ranking) -> list[dict[str, Any]]:
 @get("/staff/programs/{program_id:int}/panel/ranking", name="panel:ranking")
 async def ranking_page(request: Request, program_id: FromPath[int]) -> Response:
     program = await get_program_for_panel_staff(current_user(request), program_id)
-    result = await ranking.panel_ranking(program_id)
-    return render(request, "panels/ranking.html", {"program": program, "ranking": result, "rows": table_rows(result),
-                                                   "methods": ranking.methods(result)})
+    result = await queries.panel_ranking(program_id)
+    return render(request, "reviews/ranking/ranking.html", {"program": program, "ranking": result,
+                                                           "rows": table_rows(result),
+                                                           "methods": rules.methods(result)})
 
 
 @get("/staff/programs/{program_id:int}/panel/reviewers", name="panel:reviewers")
 async def reviewers_page(request: Request, program_id: FromPath[int]) -> Response:
     program = await get_program_for_panel_staff(current_user(request), program_id)
-    result = await ranking.panel_ranking(program_id)
-    return render(request, "panels/reviewers.html", {"program": program, "ranking": result,
-                                                     "offset_share": ranking.OFFSET_SHARE})
+    result = await queries.panel_ranking(program_id)
+    return render(request, "reviews/ranking/reviewers.html", {"program": program, "ranking": result,
+                                                             "offset_share": rules.OFFSET_SHARE})
 
 
 ROUTES = [ranking_page, reviewers_page]
