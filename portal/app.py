@@ -45,7 +45,7 @@ from portal.reviews.controllers import ROUTES as REVIEW_ROUTES
 from portal.reviews.panels.controllers import ROUTES as PANEL_ROUTES
 from portal.reviews.assignment.controllers import ROUTES as PANEL_ASSIGNMENT_ROUTES
 from portal.reviews.progress.controllers import ROUTES as PANEL_PROGRESS_ROUTES
-from portal.reviews.meeting_controllers import ROUTES as MEETING_ROUTES
+from portal.reviews.meetings.controllers import ROUTES as MEETING_ROUTES
 from portal.reviews.ranking.controllers import ROUTES as RANKING_ROUTES
 from portal.reviews.export_controllers import ROUTES as REVIEW_EXPORT_ROUTES
 from portal.settings import ROOT, Settings, load_settings

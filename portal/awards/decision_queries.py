@@ -7,7 +7,7 @@ technical-assistance award counts the value of its hours, and its hours are show
 
 Rules, as the board names them:
 
-- Order (ORDER_RULE): the panel's final ranking (reviews/meeting.py `final_ranking`) where staff saved one,
+- Order (ORDER_RULE): the panel's final ranking (reviews/meetings/queries.py `final_ranking`) where staff saved one,
   otherwise the panel ranking (reviews/ranking/queries.py `panel_ranking`); applications the ranking leaves out
   (not scored) follow, by title.
 - Proposed (counted) amount: an award (released, or decided on the application's own page) counts its amount
@@ -36,7 +36,7 @@ from portal.awards.decision_tables import Decision
 from portal.awards.tables import Award
 from portal.core import clock
 from portal.programs.tables import Program
-from portal.reviews.meeting import final_ranking
+from portal.reviews.meetings.queries import final_ranking
 from portal.reviews.queries import REVIEWABLE_STATUSES
 from portal.reviews.ranking.queries import panel_ranking
 from portal.reviews.ranking.rules import Ranking

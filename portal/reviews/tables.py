@@ -128,7 +128,7 @@ class PanelOutcome(Table, tablename="panel_outcome"):
     panel = ForeignKey(ReviewPanel, on_delete=OnDelete.cascade, index=True)
     application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)
     discussion_position = Integer(null=True, default=None)
-    status = Varchar(length=16, default="pending")  # pending | discussed | not_discussed | pulled_back (reviews/meeting.py)
+    status = Varchar(length=16, default="pending")  # pending | discussed | not_discussed | pulled_back (meetings/rules.py)
     consensus_score = Real(null=True, default=None)
     consensus_note = Text(default="")
     minority_view = Text(default="")

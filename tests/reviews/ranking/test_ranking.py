@@ -20,7 +20,7 @@ import re
 from portal.core import clock
 from portal.core.tables import AuditEvent
 from portal.programs.tables import Criterion
-from portal.reviews.meeting import final_ranking
+from portal.reviews.meetings.queries import final_ranking
 from portal.reviews.tables import PanelOutcome, ReviewConflict, ReviewPanel
 from tests.factories import assign, make_application, make_org, make_user
 from tests.factories.reviews import add_panel_member, write_review
@@ -281,7 +281,7 @@ async def test_meeting_finalise_saves_the_final_ranking(as_persona, world):
 
 
 async def test_meeting_pages_through_the_discussion_order(as_persona, world, monkeypatch):
-    from portal.reviews import meeting_controllers
+    from portal.reviews.meetings import controllers as meeting_controllers
 
     ids = await scored(world)
     monkeypatch.setattr(meeting_controllers, "PAGE_SIZE", 3)

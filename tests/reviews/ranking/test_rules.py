@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from portal.core.errors import Invalid
-from portal.reviews import meeting, meeting_forms
+from portal.reviews.meetings import forms as meeting_forms
+from portal.reviews.meetings import rules as meeting
 from portal.reviews.ranking.aggregation import Review
 from portal.reviews.ranking.rules import Scale, build_ranking, competition_ranks, offset_verdict, scale_of
 

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from portal.core.errors import Invalid
-from portal.reviews.meeting import MAX_SHARE
+from portal.reviews.meetings.rules import MAX_SHARE
 from portal.reviews.ranking.rules import Scale
 
 MAX_NOTE_CHARS = 5000

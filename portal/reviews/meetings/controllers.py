@@ -11,15 +11,16 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
 from portal.core.errors import Invalid, NotFound
-from portal.reviews import meeting, meeting_forms, queries
+from portal.reviews.meetings import forms, queries, rules, services
 from portal.reviews.ranking.queries import panel_ranking
+from portal.reviews.queries import list_criteria
 from portal.reviews.ranking.rules import scale_of
 from portal.reviews.panels.access import get_meeting_application, get_program_for_panel_staff
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
 
-ITEM_TEMPLATE = "panels/meeting_item.html"
+ITEM_TEMPLATE = "reviews/meetings/meeting_item.html"
 
 
 PAGE_SIZE = 50  # applications per page of the discussion order (the meeting walks through them in turn)
@@ -38,39 +39,39 @@ async def meeting_context(program: dict[str, Any], *, page: int = 1, focus: int 
     panel = program["panel"]
     result = await panel_ranking(program["id"])
     ctx: dict[str, Any] = {"program": program, "panel": panel, "ranking": result, "scale": result.scale,
-                           "rules": [meeting.DISCUSSION_ORDER, meeting.NOT_DISCUSSED_RULE, meeting.FINAL_RULE],
-                           "labels": meeting.STATUS_LABELS, "share_errors": share_errors or {},
-                           "max_share": meeting.MAX_SHARE, "max_note": meeting_forms.MAX_NOTE_CHARS, "saved": False}
+                           "rules": [rules.DISCUSSION_ORDER, rules.NOT_DISCUSSED_RULE, rules.FINAL_RULE],
+                           "labels": rules.STATUS_LABELS, "share_errors": share_errors or {},
+                           "max_share": rules.MAX_SHARE, "max_note": forms.MAX_NOTE_CHARS, "saved": False}
     if panel is None:
         return ctx
-    outcomes = await meeting.outcomes_of(panel["id"])
+    outcomes = await queries.outcomes_of(panel["id"])
     statuses = {app_id: o["status"] for app_id, o in outcomes.items()}
-    order = meeting.discussion_order(result.rows, statuses)
+    order = rules.discussion_order(result.rows, statuses)
     pages = max(1, math.ceil(len(order) / PAGE_SIZE))
     if focus in result.by_id:
         page = order.index(focus) // PAGE_SIZE + 1
     page = min(max(1, page), pages)
     window = [only] if only is not None else order[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     positions = {app_id: position for position, app_id in enumerate(order, start=1)}
-    away = await meeting.out_of_room(panel["id"], window)
+    away = await queries.out_of_room(panel["id"], window)
     items = []
     for app_id in window:
         outcome = outcomes.get(app_id, {"status": "pending", "consensus_score": None, "consensus_note": "",
                                         "minority_view": "", "final_rank": None})
         kept = (values or {}).get(app_id) or {
-            "consensus_score": "" if outcome["consensus_score"] is None else meeting_forms.format_value(outcome["consensus_score"]),
+            "consensus_score": "" if outcome["consensus_score"] is None else forms.format_value(outcome["consensus_score"]),
             "consensus_note": outcome["consensus_note"], "minority_view": outcome["minority_view"]}
         items.append({"row": result.by_id[app_id], "outcome": outcome, "position": positions[app_id],
                       "away": away.get(app_id, []), "errors": (errors or {}).get(app_id, {}), "kept": kept})
     final = []
-    for entry in meeting.final_order(result.rows, outcomes, result.scale):
+    for entry in rules.final_order(result.rows, outcomes, result.scale):
         saved = outcomes.get(entry["id"], {}).get("final_rank")
         final.append(entry | {"title": result.by_id[entry["id"]]["title"] or "Untitled application",
                               "saved": "—" if saved is None else str(saved), "score_text": f"{entry['score']:.2f}"})
     ctx |= {"items": items, "item": items[0] if only is not None and items else None, "final": final,
             "page": page, "pages": pages, "count": len(order), "page_size": PAGE_SIZE,
             "counts": {label: sum(1 for a in order if statuses.get(a, "pending") == key)
-                       for key, label in meeting.STATUS_LABELS.items()},
+                       for key, label in rules.STATUS_LABELS.items()},
             "finalised": any(o["final_rank"] is not None for o in outcomes.values()),
             "share_value": share_value if share_value is not None else str(panel["not_discussed_percent"])}
     return ctx
@@ -99,7 +100,7 @@ async def meeting_page(request: Request, program_id: FromPath[int]) -> Response:
     raw_focus = query.get("focus", "")
     focus = int(raw_focus) if raw_focus.isascii() and raw_focus.isdigit() and len(raw_focus) <= 10 else None
     ctx = await meeting_context(program, page=_page_number(query.get("page", "1")), focus=focus)
-    return render(request, "panels/meeting.html", ctx)
+    return render(request, "reviews/meetings/meeting.html", ctx)
 
 
 @post("/staff/programs/{program_id:int}/panel/meeting/share", name="panel:share")
@@ -107,11 +108,11 @@ async def meeting_share(request: Request, program_id: FromPath[int]) -> Response
     program = await _panel_program(request, program_id)
     data = await read_form(request)
     try:
-        percent = meeting_forms.not_discussed_share(data)
+        percent = forms.not_discussed_share(data)
     except Invalid as exc:
         ctx = await meeting_context(program, share_errors=exc.errors, share_value=text(data, "not_discussed_percent", 12))
-        return render(request, "panels/meeting.html", ctx, block="share", status_code=422)
-    await meeting.set_not_discussed_share(actor(request), program["panel"]["id"], percent,
+        return render(request, "reviews/meetings/meeting.html", ctx, block="share", status_code=422)
+    await services.set_not_discussed_share(actor(request), program["panel"]["id"], percent,
                                           await panel_ranking(program_id))
     return redirect(request, _meeting_url(program_id, "share"))
 
@@ -121,11 +122,11 @@ async def meeting_consensus(request: Request, program_id: FromPath[int], applica
     program = await _panel_program(request, program_id)
     await get_meeting_application(program, application_id)
     data = await read_form(request)
-    result_scale = scale_of(await queries.list_criteria(program_id))
+    result_scale = scale_of(await list_criteria(program_id))
     try:
-        values = meeting_forms.consensus(data, result_scale)
+        values = forms.consensus(data, result_scale)
     except Invalid as exc:
-        kept = {k: text(data, k, meeting_forms.MAX_NOTE_CHARS + 1) for k in ("consensus_score", "consensus_note",
+        kept = {k: text(data, k, forms.MAX_NOTE_CHARS + 1) for k in ("consensus_score", "consensus_note",
                                                                              "minority_view")}
         kept["consensus_score"] = kept["consensus_score"][:20]
         if _is_htmx(request):
@@ -134,8 +135,8 @@ async def meeting_consensus(request: Request, program_id: FromPath[int], applica
             return render(request, ITEM_TEMPLATE, ctx, status_code=422)
         ctx = await meeting_context(program, errors={application_id: exc.errors}, values={application_id: kept},
                                     focus=application_id)
-        return render(request, "panels/meeting.html", ctx, status_code=422)
-    await meeting.record_consensus(actor(request), program["panel"]["id"], application_id, values)
+        return render(request, "reviews/meetings/meeting.html", ctx, status_code=422)
+    await services.record_consensus(actor(request), program["panel"]["id"], application_id, values)
     if _is_htmx(request):
         ctx = await meeting_context(program, only=application_id)
         return render(request, ITEM_TEMPLATE, ctx | {"saved": True})
@@ -147,14 +148,14 @@ async def meeting_consensus(request: Request, program_id: FromPath[int], applica
 async def meeting_pull_back(request: Request, program_id: FromPath[int], application_id: FromPath[int]) -> Response:
     program = await _panel_program(request, program_id)
     await get_meeting_application(program, application_id)
-    await meeting.pull_back(actor(request), program["panel"]["id"], application_id)
+    await services.pull_back(actor(request), program["panel"]["id"], application_id)
     return redirect(request, _meeting_url(program_id, f"outcome-{application_id}", focus=application_id))
 
 
 @post("/staff/programs/{program_id:int}/panel/meeting/finalise", name="panel:finalise")
 async def meeting_finalise(request: Request, program_id: FromPath[int]) -> Response:
     program = await _panel_program(request, program_id)
-    await meeting.finalise_ranking(actor(request), program["panel"]["id"], await panel_ranking(program_id))
+    await services.finalise_ranking(actor(request), program["panel"]["id"], await panel_ranking(program_id))
     return redirect(request, _meeting_url(program_id, "final"))
 
 
