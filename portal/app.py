@@ -47,7 +47,7 @@ from portal.reviews.assignment.controllers import ROUTES as PANEL_ASSIGNMENT_ROU
 from portal.reviews.progress.controllers import ROUTES as PANEL_PROGRESS_ROUTES
 from portal.reviews.meetings.controllers import ROUTES as MEETING_ROUTES
 from portal.reviews.ranking.controllers import ROUTES as RANKING_ROUTES
-from portal.reviews.export_controllers import ROUTES as REVIEW_EXPORT_ROUTES
+from portal.reviews.export.controllers import ROUTES as REVIEW_EXPORT_ROUTES
 from portal.settings import ROOT, Settings, load_settings
 from portal.web.access_log import log_access
 from portal.web.errors import BodyTooLarge, handle_domain_error, handle_http_exception, handle_server_error

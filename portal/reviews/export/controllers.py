@@ -1,5 +1,5 @@
-"""CSV downloads of scores and comments (portal/reviews/export.py): the panel's for staff, one's own for a
-reviewer. Both leave out conflicted reviewers' reviews; blind panels' reviewers get no identifying value."""
+"""CSV downloads of scores and comments (queries.py): the panel's for staff, one's own for a reviewer. Both leave
+out conflicted reviewers' reviews; blind panels' reviewers get no identifying value."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from litestar.params import FromPath
 
 from portal.applications.export.documents import safe_filename
 from portal.programs import staff_queries
-from portal.reviews import export
+from portal.reviews.export import queries
 from portal.web.auth import current_user
 
 
@@ -26,14 +26,14 @@ async def panel_scores_csv(request: Request, program_id: FromPath[int]) -> Respo
     """Every submitted review of the program; `?blind=1`: the copy without applicant columns, to circulate."""
     program = await staff_queries.get_program_for_staff(current_user(request), program_id)
     blind = request.query_params.get("blind", "") in {"1", "true", "yes", "on"}
-    content = await export.panel_scores_csv(program_id, blind=blind)
+    content = await queries.panel_scores_csv(program_id, blind=blind)
     return csv_download(content, safe_filename(program["slug"], "scores", *(["blind"] if blind else []),
                                                extension="csv"))
 
 
 @get("/reviews/export.csv", name="reviews:my_reviews_csv")
 async def my_reviews_csv(request: Request) -> Response:
-    content = await export.reviewer_reviews_csv(current_user(request).id)
+    content = await queries.reviewer_reviews_csv(current_user(request).id)
     return csv_download(content, "my-reviews.csv")
 
 
