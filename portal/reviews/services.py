@@ -16,7 +16,7 @@ from portal.core.errors import Conflict, Invalid, NotFound
 from portal.core.mail import queue_email
 from portal.db import Duplicate, write_transaction
 from portal.programs.tables import ProgramRole
-from portal.reviews import queries, rules, scoring_queries
+from portal.reviews import queries, rules
 from portal.reviews.forms import ReviewInput
 from portal.reviews.tables import Assignment, ReviewPanel, ReviewRevision, Score
 
@@ -124,7 +124,7 @@ async def _refuse_if_closed(assignment_id: int) -> None:
         raise NotFound()
     panel = await ReviewPanel.select(ReviewPanel.status, ReviewPanel.closed_at).where(
         ReviewPanel.program == row["application.program"]).first()
-    reason = scoring_queries.closed_reason(panel)
+    reason = queries.closed_reason(panel)
     if reason:
         raise Conflict(reason)
 

@@ -1,11 +1,11 @@
-"""Scales, thresholds, rubric direction and the queue's order (portal/reviews/rules.py, scoring_queries)."""
+"""Scales, thresholds, rubric direction and the queue's order (portal/reviews/rules.py, queries.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from portal.reviews import rules
-from portal.reviews.scoring_queries import next_in_queue
+from portal.reviews.queries import next_in_queue
 
 HALVES = {"id": 1, "name": "Need", "weight": 1, "scale_min": 0, "scale_max": 5, "scale_step": 0.5}
 NIH = {"id": 2, "name": "Impact", "weight": 1, "scale_min": 1, "scale_max": 9, "scale_step": 1.0,
