@@ -11,7 +11,7 @@ import random
 import statistics
 import time
 
-from portal.reviews.assignment import Reviewer, assign
+from portal.reviews.assignment.solver import Reviewer, assign
 
 
 def main() -> None:

@@ -91,7 +91,8 @@ async def seed(n_apps: int, n_reviewers: int, k: int, capacity: int, rng: random
 
 async def run(engine_name: str, args: argparse.Namespace) -> None:
     from portal.core.tables import OutboundEmail
-    from portal.reviews import assignment_services, queries
+    from portal.reviews import queries
+    from portal.reviews.assignment import services as assignment_services
     from portal.reviews.tables import Assignment
 
     pg_name = None
@@ -121,7 +122,7 @@ async def run(engine_name: str, args: argparse.Namespace) -> None:
         outcome = await assignment_services.publish_proposal(world["actor"], panel["id"], "http://bench")
         t2 = time.perf_counter()
         again = await assignment_services.publish_proposal(world["actor"], panel["id"], "http://bench")
-        from portal.reviews import assignment_queries
+        from portal.reviews.assignment import queries as assignment_queries
 
         t3 = time.perf_counter()
         await assignment_queries.load_inputs(panel)  # the reads alone, for the breakdown

@@ -41,12 +41,12 @@ from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
 from portal.programs.staff_controllers import ROUTES as STAFF_ROUTES
 from portal.reporting.controllers import ROUTES as REPORTING_ROUTES
 from portal.reviews.controllers import ROUTES as REVIEW_ROUTES
-from portal.reviews.panel_controllers import ROUTES as PANEL_ROUTES
-from portal.reviews.assignment_controllers import ROUTES as PANEL_ASSIGNMENT_ROUTES
-from portal.reviews.progress_controllers import ROUTES as PANEL_PROGRESS_ROUTES
-from portal.reviews.meeting_controllers import ROUTES as MEETING_ROUTES
-from portal.reviews.ranking_controllers import ROUTES as RANKING_ROUTES
-from portal.reviews.export_controllers import ROUTES as REVIEW_EXPORT_ROUTES
+from portal.reviews.panels.controllers import ROUTES as PANEL_ROUTES
+from portal.reviews.assignment.controllers import ROUTES as PANEL_ASSIGNMENT_ROUTES
+from portal.reviews.progress.controllers import ROUTES as PANEL_PROGRESS_ROUTES
+from portal.reviews.meetings.controllers import ROUTES as MEETING_ROUTES
+from portal.reviews.ranking.controllers import ROUTES as RANKING_ROUTES
+from portal.reviews.export.controllers import ROUTES as REVIEW_EXPORT_ROUTES
 from portal.settings import ROOT, Settings, load_settings
 from portal.web.access_log import log_access
 from portal.web.errors import BodyTooLarge, handle_domain_error, handle_http_exception, handle_server_error

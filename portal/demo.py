@@ -41,7 +41,7 @@ from portal.programs import formdef
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
 from portal.reporting.services import award_due_dates
 from portal.reporting.tables import Report
-from portal.reviews.panel_forms import SCALES
+from portal.reviews.panels.forms import SCALES
 from portal.reviews.tables import (
     Assignment,
     PanelMember,
@@ -375,7 +375,7 @@ REPORT_FORMS: dict[str, dict[str, Any]] = {
 }
 
 # Each program's review panel: blind, reviewers per application, overall threshold, ask for a recommendation,
-# and the rubric's scale (a key of portal.reviews.panel_forms.SCALES). Reviews are due two weeks after the
+# and the rubric's scale (a key of portal.reviews.panels.forms.SCALES). Reviews are due two weeks after the
 # deadline; the panel of a program whose decisions are all made is closed.
 PANELS: dict[str, dict[str, Any]] = {
     "healthy-babies": {"blind": False, "k": 3, "threshold": 3.0, "recommend": False, "scale": "1-5"},

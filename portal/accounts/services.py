@@ -256,7 +256,7 @@ async def find_invitation(token: str) -> dict[str, Any] | None:
 async def accept_invitation(actor: Actor, token: str, user_id: int, user_email: str) -> dict[str, Any]:
     """Take the role an invitation offers, once, as the person it was sent to. Writes: membership or program
     role; invitation accepted; audit `invitation.accepted`. A reviewer also joins the program's review panel,
-    if it has one (through accounts/hooks.py, which reviews.panel_services serves; the returned invitation then
+    if it has one (through accounts/hooks.py, which reviews.panels.services serves; the returned invitation then
     has `panel_id`).
     Raises Conflict if used or expired, Forbidden if `user_email` is not the invited address (a forwarded link
     does not hand a reviewer's seat, or a funder's view, to someone else)."""

@@ -3,7 +3,7 @@
 Who may do what (`need`), see docs/teams.md:
 - view:   the application's team (owner, editors, viewers), the applying city's other members (colleagues),
           the program's staff (and admins), a reviewer assigned to it unless conflicted on it (found or
-          declared, portal/reviews/conflicts.py: then NotFound, as for a stranger);
+          declared, portal/reviews/conflicts/queries.py: then NotFound, as for a stranger);
 - team:   see the team page: everyone who may view it except reviewers (names identify the city);
 - edit:   the owner (who started it) and editors (drafts only: the services check the status);
 - manage: the owner: invite, change roles, remove, name the signer;
@@ -27,7 +27,7 @@ from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
 from portal.applications.blind import panel_is_blind
 from portal.programs import queries as programs
-from portal.reviews.conflicts import is_conflicted
+from portal.reviews.conflicts.queries import is_conflicted
 from portal.reviews.tables import Assignment
 
 NEEDS = frozenset({"view", "team", "edit", "manage", "submit", "staff"})

@@ -24,7 +24,7 @@ from portal.payments import ledger, onboarding
 from portal.payments.gateway import gateway_for
 from portal.reporting.access import get_report_for
 from portal.reporting.queries import list_reports_for_award
-from portal.reviews.ranking import scores_for_program
+from portal.reviews.ranking.queries import scores_for_program
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render

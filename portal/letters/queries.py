@@ -15,7 +15,7 @@ from portal.letters.rendering import DEFAULTS, KINDS
 from portal.letters.tables import Letter, LetterBatch, LetterTemplate
 from portal.payments.tables import Payment
 from portal.reporting.queries import list_reports_for_award
-from portal.reviews.conflicts import conflicts
+from portal.reviews.conflicts.queries import conflicts
 from portal.reviews.tables import Assignment
 
 BATCH_COLUMNS = (

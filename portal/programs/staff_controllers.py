@@ -19,7 +19,7 @@ from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.actor import Principal
 from portal.programs import staff_forms, staff_queries, staff_services
 from portal.reviews import queries as review_queries
-from portal.reviews import ranking
+from portal.reviews.ranking import queries as ranking
 from portal.reviews import services as review_services
 from portal.reviews.rules import SCORING_METHOD
 from portal.web.auth import actor, current_user

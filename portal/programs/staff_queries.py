@@ -17,9 +17,9 @@ from portal.core.mail import kind_label
 from portal.core.tables import OutboundEmail
 from portal.programs.rules import can_manage_program
 from portal.programs.tables import Program, ProgramFunder
-from portal.reviews import conflicts
+from portal.reviews.conflicts import queries as conflicts
 from portal.reviews import queries as review_queries
-from portal.reviews import ranking
+from portal.reviews.ranking import queries as ranking
 from portal.reviews import rules as review_rules
 from portal.reviews.tables import Assignment
 
@@ -122,7 +122,7 @@ async def list_program_funders(program_id: int) -> list[dict[str, Any]]:
 
 async def reviewer_choices(program_id: int, application: dict[str, Any]) -> list[dict[str, Any]]:
     """The program's reviewers, each marked `conflicted` on this application (found or declared:
-    portal/reviews/conflicts.py) with the reason in `conflict_reason`."""
+    portal/reviews/conflicts/queries.py) with the reason in `conflict_reason`."""
     reviewers = await review_queries.list_program_reviewers(program_id)
     found = await conflicts.conflicts([application["id"]], [r["id"] for r in reviewers])
     for r in reviewers:

@@ -20,7 +20,7 @@ async def invite_to_program(actor: Actor, program: dict[str, Any], email: str, r
     audit `invitation.sent`; email `invitation` naming the program (and its panel and due date)."""
     context = {"program_title": program["title"]}
     if role == "reviewer":  # naming the program's review panel and its due date, if it has one
-        from portal.reviews import panel_services
+        from portal.reviews.panels import services as panel_services
 
         return await panel_services.invite_reviewer(actor, program, email, public_url)
     return await accounts.invite(actor, email, "funder", public_url, organisation_id=funder_id,

@@ -7,7 +7,8 @@ from typing import Any
 
 from portal.core.actor import Principal
 from portal.core.errors import NotFound
-from portal.reviews import conflicts, scoring_queries
+from portal.reviews import queries
+from portal.reviews.conflicts import queries as conflicts
 
 
 async def get_assignment_for(user: Principal, assignment_id: int) -> dict[str, Any]:
@@ -15,7 +16,7 @@ async def get_assignment_for(user: Principal, assignment_id: int) -> dict[str, A
     everyone else (other reviewers of the same program, staff and applicants included: staff see reviews on their
     own pages). A conflict found from the data or declared after the assignment was made hides the application
     too, even though the assignment row still exists: every /reviews/* route loads through here."""
-    assignment = await scoring_queries.get_assignment(assignment_id)
+    assignment = await queries.get_assignment(assignment_id)
     if assignment is None or assignment["reviewer"] != user.id:
         raise NotFound()
     if await conflicts.is_conflicted(user.id, assignment["application"]):

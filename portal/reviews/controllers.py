@@ -9,7 +9,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from portal.core.errors import Invalid, NotFound
-from portal.reviews import forms, queries, rules, scoring_queries, services
+from portal.reviews import forms, queries, rules, services
 from portal.reviews.access import get_assignment_for
 from portal.reviews.rules import SCORING_METHOD
 from portal.web.auth import actor, current_user
@@ -20,7 +20,7 @@ from portal.web.render import fragment, redirect, render
 @get("/reviews", name="reviews:list")
 async def review_list(request: Request) -> Response:
     user = current_user(request)
-    groups = await scoring_queries.list_queue(user.id, request.app.state.settings.secret_key)
+    groups = await queries.list_queue(user.id, request.app.state.settings.secret_key)
     return render(request, "reviews/list.html", {"groups": groups})
 
 
@@ -49,10 +49,10 @@ async def _page(assignment: dict[str, Any]) -> dict[str, Any]:
     return {
         "assignment": assignment, "application": application, "criteria": criteria, "values": values,
         "saved_values": dict(values), "errors": {}, "method": SCORING_METHOD, "version": assignment["version"],
-        "closed_reason": scoring_queries.closed_reason(assignment["panel"], timezone),
+        "closed_reason": queries.closed_reason(assignment["panel"], timezone),
         "ask_recommendation": bool(panel.get("ask_recommendation")), "recommendations": rules.RECOMMENDATIONS,
-        "others": await scoring_queries.others_scores(assignment, criteria),
-        "revisions": await scoring_queries.revisions_of(assignment["id"]),
+        "others": await queries.others_scores(assignment, criteria),
+        "revisions": await queries.revisions_of(assignment["id"]),
         "rubric_problem": rules.rubric_problem(criteria), "conflict": None, "timezone": timezone,
     }
 
@@ -86,7 +86,7 @@ async def _save(request: Request, assignment_id: int, submit: bool) -> Response:
     except services.StaleReview as exc:
         # Shown beside what this page sent; the form now carries the saved version, so saving again keeps theirs
         # (this page's) over the other tab's, and reloading shows the saved one.
-        fresh = await scoring_queries.get_assignment(assignment_id)
+        fresh = await queries.get_assignment(assignment_id)
         assert fresh is not None
         ctx = await _page(fresh)
         ctx |= {"values": forms.entered(data, criteria), "version": exc.saved_version,
@@ -95,8 +95,8 @@ async def _save(request: Request, assignment_id: int, submit: bool) -> Response:
     if submit:
         return redirect(request, f"/reviews/{assignment_id}?submitted=1")
     if text(data, "go", 10) == "next":
-        nxt = scoring_queries.next_in_queue(
-            await scoring_queries.list_queue(user.id, request.app.state.settings.secret_key), assignment_id)
+        nxt = queries.next_in_queue(
+            await queries.list_queue(user.id, request.app.state.settings.secret_key), assignment_id)
         return redirect(request, f"/reviews/{nxt}?saved=1" if nxt else "/reviews?all_done=1")
     return redirect(request, f"/reviews/{assignment_id}?saved=1")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.core.actor import Principal
-from portal.reviews import scoring_queries
+from portal.reviews import queries
 
 
 async def section(user: Principal) -> tuple[str, dict[str, Any]] | None:
@@ -13,4 +13,4 @@ async def section(user: Principal) -> tuple[str, dict[str, Any]] | None:
     reviewer is conflicted on."""
     if not user.is_reviewer:  # assignments need a seat on the program's panel
         return None
-    return "reviews/_dashboard.html", {"to_do": await scoring_queries.list_open_assignments(user.id)}
+    return "reviews/_dashboard.html", {"to_do": await queries.list_open_assignments(user.id)}

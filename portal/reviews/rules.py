@@ -5,7 +5,7 @@ The method, as named in the UI (SCORING_METHOD):
 - a review's weighted score = Σ(score × weight) / Σ(weight) over the rubric's criteria, so it stays on the
   rubric's own scale (e.g. 1–5) whatever the weights add up to;
 - an application's weighted mean = the plain mean of its submitted reviews' weighted scores, and its rank
-  (best first in the rubric's direction, ties 1, 2, 2, 4): portal/reviews/ranking.py, which also leaves out
+  (best first in the rubric's direction, ties 1, 2, 2, 4): portal/reviews/ranking/, which also leaves out
   the reviews of conflicted reviewers; applications without a submitted review have no score and no rank, and
   are listed after every ranked one (`rank_order_key`).
 """

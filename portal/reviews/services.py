@@ -16,7 +16,7 @@ from portal.core.errors import Conflict, Invalid, NotFound
 from portal.core.mail import queue_email
 from portal.db import Duplicate, write_transaction
 from portal.programs.tables import ProgramRole
-from portal.reviews import queries, rules, scoring_queries
+from portal.reviews import queries, rules
 from portal.reviews.forms import ReviewInput
 from portal.reviews.tables import Assignment, ReviewPanel, ReviewRevision, Score
 
@@ -24,13 +24,13 @@ from portal.reviews.tables import Assignment, ReviewPanel, ReviewRevision, Score
 async def assign_reviewer(actor: Actor, application_id: int, reviewer_id: int, public_url: str) -> int:
     """Assign a member of the program's review panel to an application (submitted or later).
 
-    Refuses (Invalid, field `reviewer`) a conflicted reviewer (portal/reviews/conflicts.py: a member of the
+    Refuses (Invalid, field `reviewer`) a conflicted reviewer (portal/reviews/conflicts/queries.py: a member of the
     applicant organisation, living in its city, sharing its email domain, or a declared conflict), someone
     not on the panel (panel_member; for a program without a panel, its reviewers as before panels existed)
     and a second assignment of the same reviewer.
     Writes: review_assignment; audit `review.assigned`; email `review_assigned` to the reviewer.
     """
-    from portal.reviews.conflicts import conflict_reason
+    from portal.reviews.conflicts.queries import conflict_reason
     from portal.reviews.tables import PanelMember, ReviewPanel
 
     try:
@@ -124,7 +124,7 @@ async def _refuse_if_closed(assignment_id: int) -> None:
         raise NotFound()
     panel = await ReviewPanel.select(ReviewPanel.status, ReviewPanel.closed_at).where(
         ReviewPanel.program == row["application.program"]).first()
-    reason = scoring_queries.closed_reason(panel)
+    reason = queries.closed_reason(panel)
     if reason:
         raise Conflict(reason)
 

@@ -58,7 +58,7 @@ class PanelMember(Table, tablename="panel_member"):
 
 class ReviewConflict(Table, tablename="review_conflict"):
     """A conflict of interest declared by a reviewer (before opening the application) or recorded by staff.
-    Conflicts found from memberships, home city and email domain are not stored: portal/reviews/conflicts.py
+    Conflicts found from memberships, home city and email domain are not stored: portal/reviews/conflicts/queries.py
     derives them every time, so they follow the data."""
 
     application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)
@@ -128,7 +128,7 @@ class PanelOutcome(Table, tablename="panel_outcome"):
     panel = ForeignKey(ReviewPanel, on_delete=OnDelete.cascade, index=True)
     application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)
     discussion_position = Integer(null=True, default=None)
-    status = Varchar(length=16, default="pending")  # pending | discussed | not_discussed | pulled_back (reviews/meeting.py)
+    status = Varchar(length=16, default="pending")  # pending | discussed | not_discussed | pulled_back (meetings/rules.py)
     consensus_score = Real(null=True, default=None)
     consensus_note = Text(default="")
     minority_view = Text(default="")

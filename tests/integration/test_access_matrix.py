@@ -4,7 +4,7 @@ Strangers get 404 (they may not learn that the object exists), members without t
 visitors are sent to sign in (303). Reviewers: a reviewer conflicted on an application (declared, or found from
 the email domain: tests/factories/blind.py) gets 404 on every route of it even with an assignment row; a
 reviewer of another panel (other_reviewer) is a stranger to this one's applications; a blind panel's reviewer
-(blind_reviewer) reads its application (tests/integration/test_blind.py checks what they see). `test_every_route_is_in_the_matrix` fails when a route is added without
+(blind_reviewer) reads its application (tests/reviews/panels/test_blind.py checks what they see). `test_every_route_is_in_the_matrix` fails when a route is added without
 being listed here.
 """
 

@@ -20,7 +20,7 @@ from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, all_demo_emails, content_s
 from portal.programs import formdef
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
 from portal.reporting.tables import Report
-from portal.reviews.panel_forms import scale_of
+from portal.reviews.panels.forms import scale_of
 from portal.reviews.tables import Assignment, ReviewConflict, ReviewPanel, Score
 
 PROGRAM_SLUGS = {"healthy-babies", "city-innovation-ecosystems", "pedestrian-safety", "national-convening-team",
@@ -179,8 +179,8 @@ async def test_demo_program_pages_show_every_program(portal, client):
 
 
 async def test_demo_programs_each_have_a_panel_of_their_reviewers_and_rubrics_on_every_scale(portal):
-    from portal.reviews import conflicts
-    from portal.reviews.panel_forms import scale_of
+    from portal.reviews.conflicts import queries as conflicts
+    from portal.reviews.panels.forms import scale_of
     from portal.reviews.tables import PanelMember, ReviewConflict, ReviewPanel, ReviewPreference
 
     await seed(portal.state.settings)

@@ -1,4 +1,4 @@
-"""Blind review rules (portal/applications/blind.py) and CSV cells (portal/reviews/export.py), no database."""
+"""Blind review rules (portal/applications/blind.py) and CSV cells (portal/reviews/export/queries.py), no database."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 import pytest
 
 from portal.applications.blind import blind_title, identifying_values, name_forms, neutral_files
-from portal.reviews.export import safe_cell, to_csv
+from portal.reviews.export.queries import safe_cell, to_csv
 
 SCHEMA = {"sections": [{"key": "s", "title": "S", "fields": [
     {"key": "project_title", "type": "short_text", "label": "Title"},

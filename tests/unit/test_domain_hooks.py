@@ -47,4 +47,4 @@ def test_the_app_registers_the_panel_seat_and_the_award_letters(tmp_path):
         print(award_hooks.letters().make_letter is letters.make_letter)
     """, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["['portal.reviews.panel_services.join_panel_of_program']", "True"]
+    assert result.stdout.split() == ["['portal.reviews.panels.services.join_panel_of_program']", "True"]

@@ -7,8 +7,8 @@ technical-assistance award counts the value of its hours, and its hours are show
 
 Rules, as the board names them:
 
-- Order (ORDER_RULE): the panel's final ranking (reviews/meeting.py `final_ranking`) where staff saved one,
-  otherwise the panel ranking (reviews/ranking.py `panel_ranking`); applications the ranking leaves out
+- Order (ORDER_RULE): the panel's final ranking (reviews/meetings/queries.py `final_ranking`) where staff saved one,
+  otherwise the panel ranking (reviews/ranking/queries.py `panel_ranking`); applications the ranking leaves out
   (not scored) follow, by title.
 - Proposed (counted) amount: an award (released, or decided on the application's own page) counts its amount
   (one seat); an award draft its amount (one seat); an application with no decision yet the amount it
@@ -21,8 +21,8 @@ Rules, as the board names them:
   line, every decision in it must record the tie-break rule used.
 - Warnings (`warnings`): deciding before the program's deadline (plus its grace minutes), unless the program
   decides as applications arrive (`program.rolling_decisions`); and deciding an application with fewer counted
-  reviews (ranking.py: submitted, not conflicted) than the panel asks for each (at least one). The release asks
-  staff to confirm each (services.release_problems).
+  reviews (reviews/ranking/rules.py: submitted, not conflicted) than the panel asks for each (at least one). The
+  release asks staff to confirm each (services.release_problems).
 """
 
 from __future__ import annotations
@@ -36,9 +36,10 @@ from portal.awards.decisions.tables import Decision
 from portal.awards.tables import Award
 from portal.core import clock
 from portal.programs.tables import Program
-from portal.reviews.meeting import final_ranking
+from portal.reviews.meetings.queries import final_ranking
 from portal.reviews.queries import REVIEWABLE_STATUSES
-from portal.reviews.ranking import Ranking, panel_ranking
+from portal.reviews.ranking.queries import panel_ranking
+from portal.reviews.ranking.rules import Ranking
 
 ORDER_RULE = ("Order: the panel's final ranking where staff saved one, otherwise the panel ranking; "
               "applications without a rank follow by title")
