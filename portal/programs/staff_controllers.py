@@ -18,6 +18,7 @@ from portal.core import clock, mail
 from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.actor import Principal
 from portal.programs import staff_forms, staff_queries, staff_services
+from portal.programs.access import get_program_for_staff, require_staff
 from portal.reviews import queries as review_queries
 from portal.reviews import ranking
 from portal.reviews import services as review_services
@@ -30,7 +31,7 @@ from portal.web.render import redirect, render
 @get("/staff", name="staff:home")
 async def staff_home(request: Request) -> Response:
     user = current_user(request)
-    staff_queries.require_staff(user)
+    require_staff(user)
     programs = await staff_queries.list_staff_programs(user)
     return render(request, "staff/index.html", {"programs": programs})
 
@@ -52,14 +53,14 @@ async def _program_page(program: dict[str, Any], **extra: Any) -> dict[str, Any]
 
 @get("/staff/programs/{program_id:int}", name="staff:program")
 async def staff_program(request: Request, program_id: FromPath[int]) -> Response:
-    program = await staff_queries.get_program_for_staff(current_user(request), program_id)
+    program = await get_program_for_staff(current_user(request), program_id)
     ctx = await _program_page(program, invited=request.query_params.get("invited", "")[:320])
     return render(request, "staff/program.html", ctx)
 
 
 @post("/staff/programs/{program_id:int}/invitations", name="staff:invite")
 async def staff_invite(request: Request, program_id: FromPath[int]) -> Response:
-    program = await staff_queries.get_program_for_staff(current_user(request), program_id)
+    program = await get_program_for_staff(current_user(request), program_id)
     data = await read_form(request)
     funders = await staff_queries.list_program_funders(program_id)
     try:
@@ -75,7 +76,7 @@ async def staff_invite(request: Request, program_id: FromPath[int]) -> Response:
 
 @post("/staff/programs/{program_id:int}/grace", name="staff:grace")
 async def staff_grace(request: Request, program_id: FromPath[int]) -> Response:
-    program = await staff_queries.get_program_for_staff(current_user(request), program_id)
+    program = await get_program_for_staff(current_user(request), program_id)
     data = await read_form(request)
     try:
         minutes = staff_forms.grace_period(data)
@@ -225,7 +226,7 @@ UNDELIVERED_NOTICES = {
 
 @get("/staff/programs/{program_id:int}/undelivered", name="staff:undelivered")
 async def staff_undelivered(request: Request, program_id: FromPath[int]) -> Response:
-    program = await staff_queries.get_program_for_staff(current_user(request), program_id)
+    program = await get_program_for_staff(current_user(request), program_id)
     return render(request, "staff/undelivered.html", {
         "program": program, "emails": await staff_queries.list_program_mail_trouble(program_id),
         "counts": await staff_queries.count_program_mail_trouble(program_id),
@@ -234,7 +235,7 @@ async def staff_undelivered(request: Request, program_id: FromPath[int]) -> Resp
 
 @post("/staff/programs/{program_id:int}/undelivered/send-again", name="staff:undelivered-send-again")
 async def staff_undelivered_send_again(request: Request, program_id: FromPath[int]) -> Response:
-    await staff_queries.get_program_for_staff(current_user(request), program_id)
+    await get_program_for_staff(current_user(request), program_id)
     email_id = _email_id(await read_form(request))
     requeued = await mail.requeue_email(actor(request), email_id, program=program_id)
     done = "sent-again" if requeued else "not-failed"
@@ -243,7 +244,7 @@ async def staff_undelivered_send_again(request: Request, program_id: FromPath[in
 
 @post("/staff/programs/{program_id:int}/undelivered/send-all-again", name="staff:undelivered-send-all-again")
 async def staff_undelivered_send_all_again(request: Request, program_id: FromPath[int]) -> Response:
-    await staff_queries.get_program_for_staff(current_user(request), program_id)
+    await get_program_for_staff(current_user(request), program_id)
     count = await mail.requeue_failed_emails(actor(request), program=program_id)
     done = "sent-all-again" if count else "none-failed"
     return redirect(request, f"/staff/programs/{program_id}/undelivered?done={done}")

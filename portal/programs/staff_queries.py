@@ -1,9 +1,4 @@
-"""Reading for the program staff area, with its access checks.
-
-Program staff are staff members of the network that runs a program (and administrators). Anyone signed in
-who is not staff anywhere gets Forbidden on every staff page, before anything is loaded (so the answer says
-nothing about what exists); staff of another network get NotFound for this network's programs.
-"""
+"""Reading for the program staff area, with its access checks (a program's: portal/programs/access.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +7,10 @@ from typing import Any
 from portal.applications.access import get_application_for
 from portal.applications.tables import Application
 from portal.core.actor import Principal
-from portal.core.errors import Forbidden, NotFound
+from portal.core.errors import NotFound
 from portal.core.mail import kind_label
 from portal.core.tables import OutboundEmail
+from portal.programs.access import require_staff
 from portal.programs.rules import can_manage_program
 from portal.programs.tables import Program, ProgramFunder
 from portal.reviews import conflicts
@@ -25,24 +21,6 @@ from portal.reviews.tables import Assignment
 
 OUTBOX_PAGE_SIZE = 50
 PROGRAM_MAIL_LIMIT = 100  # the newest undelivered emails listed on a program's page ("send all again" takes all)
-
-
-def require_staff(user: Principal) -> None:
-    if not user.is_staff:
-        raise Forbidden("This page is for program staff.")
-
-
-async def get_program_for_staff(user: Principal, program_id: int) -> dict[str, Any]:
-    """The program if `user` runs it: Forbidden for non-staff, NotFound for other networks' staff."""
-    require_staff(user)
-    program = await Program.select(
-        Program.id, Program.title, Program.slug, Program.status, Program.network, Program.network.name,
-        Program.deadline_at, Program.timezone, Program.budget_cents, Program.contact_email,
-        Program.grace_minutes, Program.opens_at,
-    ).where(Program.id == program_id).first()
-    if program is None or not can_manage_program(user, program):
-        raise NotFound()
-    return program
 
 
 async def get_application_for_staff(user: Principal, application_id: int) -> dict[str, Any]:
