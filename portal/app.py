@@ -39,7 +39,7 @@ from portal.payments.gateway import gateway_for
 from portal.payments.ledger_controllers import ROUTES as LEDGER_ROUTES
 from portal.payments.onboarding_controllers import ROUTES as ONBOARDING_ROUTES
 from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
-from portal.programs.staff_controllers import ROUTES as STAFF_ROUTES
+from portal.staff.controllers import ROUTES as STAFF_ROUTES
 from portal.reporting.controllers import ROUTES as REPORTING_ROUTES
 from portal.reviews.controllers import ROUTES as REVIEW_ROUTES
 from portal.reviews.panel_controllers import ROUTES as PANEL_ROUTES

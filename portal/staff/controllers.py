@@ -17,12 +17,12 @@ from portal.applications.access import get_application_for
 from portal.core import clock, mail
 from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.core.actor import Principal
-from portal.programs import staff_forms, staff_queries, staff_services
 from portal.programs.access import get_program_for_staff, require_staff
 from portal.reviews import queries as review_queries
 from portal.reviews import ranking
 from portal.reviews import services as review_services
 from portal.reviews.rules import SCORING_METHOD
+from portal.staff import forms, queries, services
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
@@ -32,22 +32,22 @@ from portal.web.render import redirect, render
 async def staff_home(request: Request) -> Response:
     user = current_user(request)
     require_staff(user)
-    programs = await staff_queries.list_staff_programs(user)
+    programs = await queries.list_staff_programs(user)
     return render(request, "staff/index.html", {"programs": programs})
 
 
 async def _program_page(program: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
         "program": program,
-        "applications": await staff_queries.list_program_applications(program["id"]),
-        "funders": await staff_queries.list_program_funders(program["id"]),
+        "applications": await queries.list_program_applications(program["id"]),
+        "funders": await queries.list_program_funders(program["id"]),
         "reviewers": await review_queries.list_program_reviewers(program["id"]),
-        "method": SCORING_METHOD, "roles": staff_forms.INVITABLE_ROLES,
+        "method": SCORING_METHOD, "roles": forms.INVITABLE_ROLES,
         "values": {}, "errors": {}, "invited": "",
         "drafts": await application_queries.list_program_drafts(program["id"]),
         "withdrawn": await application_queries.list_program_withdrawn(program["id"]),
         "grace_errors": {}, "grace_value": str(program["grace_minutes"]),
-        "mail_trouble": await staff_queries.count_program_mail_trouble(program["id"]),
+        "mail_trouble": await queries.count_program_mail_trouble(program["id"]),
     } | extra
 
 
@@ -62,14 +62,14 @@ async def staff_program(request: Request, program_id: FromPath[int]) -> Response
 async def staff_invite(request: Request, program_id: FromPath[int]) -> Response:
     program = await get_program_for_staff(current_user(request), program_id)
     data = await read_form(request)
-    funders = await staff_queries.list_program_funders(program_id)
+    funders = await queries.list_program_funders(program_id)
     try:
-        values = staff_forms.invitation(data, [f["id"] for f in funders])
+        values = forms.invitation(data, [f["id"] for f in funders])
     except Invalid as exc:
         kept = {k: text(data, k, 320) for k in ("email", "role", "funder_id")}
         ctx = await _program_page(program, values=kept, errors=exc.errors)
         return render(request, "staff/program.html", ctx, block="invite", status_code=422)
-    await staff_services.invite_to_program(actor(request), program, values["email"], values["role"],
+    await services.invite_to_program(actor(request), program, values["email"], values["role"],
                                            values["funder_id"], request.app.state.settings.public_url)
     return redirect(request, f"/staff/programs/{program_id}?invited={values['email']}#invite")
 
@@ -79,11 +79,11 @@ async def staff_grace(request: Request, program_id: FromPath[int]) -> Response:
     program = await get_program_for_staff(current_user(request), program_id)
     data = await read_form(request)
     try:
-        minutes = staff_forms.grace_period(data)
+        minutes = forms.grace_period(data)
     except Invalid as exc:
         ctx = await _program_page(program, grace_errors=exc.errors, grace_value=text(data, "grace_minutes", 12))
         return render(request, "staff/program.html", ctx, block="grace", status_code=422)
-    await staff_services.set_grace_period(actor(request), program_id, minutes)
+    await services.set_grace_period(actor(request), program_id, minutes)
     return redirect(request, f"/staff/programs/{program_id}?grace=saved#grace")
 
 
@@ -93,7 +93,7 @@ async def _application_page(user: Principal, application: dict[str, Any], **extr
     return {
         "application": application, "criteria": criteria,
         "reviews": await review_queries.reviews_of_application(application["id"], criteria),
-        "reviewers": await staff_queries.reviewer_choices(application["program"], application),
+        "reviewers": await queries.reviewer_choices(application["program"], application),
         "summary": scores.get(application["id"], {}), "method": SCORING_METHOD, "errors": {}, "values": {},
     } | extra
 
@@ -101,17 +101,17 @@ async def _application_page(user: Principal, application: dict[str, Any], **extr
 @get("/staff/applications/{application_id:int}", name="staff:application")
 async def staff_application(request: Request, application_id: FromPath[int]) -> Response:
     user = current_user(request)
-    application = await staff_queries.get_application_for_staff(user, application_id)
+    application = await queries.get_application_for_staff(user, application_id)
     return render(request, "staff/application.html", await _application_page(user, application))
 
 
 @post("/staff/applications/{application_id:int}/assignments", name="staff:assign")
 async def staff_assign(request: Request, application_id: FromPath[int]) -> Response:
     user = current_user(request)
-    application = await staff_queries.get_application_for_staff(user, application_id)
+    application = await queries.get_application_for_staff(user, application_id)
     data = await read_form(request)
     try:
-        reviewer_id = staff_forms.assignment(data)
+        reviewer_id = forms.assignment(data)
         await review_services.assign_reviewer(actor(request), application_id, reviewer_id,
                                               request.app.state.settings.public_url)
     except Invalid as exc:
@@ -122,7 +122,7 @@ async def staff_assign(request: Request, application_id: FromPath[int]) -> Respo
 
 @post("/staff/assignments/{assignment_id:int}/delete", name="staff:unassign")
 async def staff_unassign(request: Request, assignment_id: FromPath[int]) -> Response:
-    await staff_queries.get_assignment_for_staff(current_user(request), assignment_id)
+    await queries.get_assignment_for_staff(current_user(request), assignment_id)
     application_id = await review_services.remove_assignment(actor(request), assignment_id)
     return redirect(request, f"/staff/applications/{application_id}#assignments")
 
@@ -162,7 +162,7 @@ async def staff_extend(request: Request, application_id: FromPath[int]) -> Respo
     application = await get_application_for(current_user(request), application_id, "staff")
     data = await read_form(request)
     try:
-        deadline, reason = staff_forms.extension(data, application["program"]["timezone"], clock.now())
+        deadline, reason = forms.extension(data, application["program"]["timezone"], clock.now())
     except Invalid as exc:
         values = {"deadline": text(data, "deadline", 40), "reason": text(data, "reason", application_forms.MAX_REASON_CHARS)}
         ctx = await _deadline_page(application, errors=exc.errors, values=values)
@@ -228,8 +228,8 @@ UNDELIVERED_NOTICES = {
 async def staff_undelivered(request: Request, program_id: FromPath[int]) -> Response:
     program = await get_program_for_staff(current_user(request), program_id)
     return render(request, "staff/undelivered.html", {
-        "program": program, "emails": await staff_queries.list_program_mail_trouble(program_id),
-        "counts": await staff_queries.count_program_mail_trouble(program_id),
+        "program": program, "emails": await queries.list_program_mail_trouble(program_id),
+        "counts": await queries.count_program_mail_trouble(program_id),
         "notice": UNDELIVERED_NOTICES.get(request.query_params.get("done", ""), "")})
 
 
@@ -260,8 +260,8 @@ def _require_admin(request: Request) -> None:
 async def staff_outbox(request: Request) -> Response:
     _require_admin(request)
     raw = request.query_params.get("page", "1")
-    messages, page, pages = await staff_queries.list_outbox(int(raw[:6]) if raw.isdigit() else 1)
-    trouble, failed = await staff_queries.list_outbox_trouble()
+    messages, page, pages = await queries.list_outbox(int(raw[:6]) if raw.isdigit() else 1)
+    trouble, failed = await queries.list_outbox_trouble()
     return render(request, "staff/outbox.html", {
         "messages": messages, "page": page, "pages": pages, "trouble": trouble, "failed_count": failed,
         "notice": OUTBOX_NOTICES.get(request.query_params.get("done", ""), "")})
