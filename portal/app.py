@@ -40,6 +40,7 @@ from portal.payments.ledger_controllers import ROUTES as LEDGER_ROUTES
 from portal.payments.onboarding_controllers import ROUTES as ONBOARDING_ROUTES
 from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
 from portal.staff.controllers import ROUTES as STAFF_ROUTES
+from portal.staff.deadline.controllers import ROUTES as STAFF_DEADLINE_ROUTES
 from portal.staff.mail.controllers import ROUTES as STAFF_MAIL_ROUTES
 from portal.reporting.controllers import ROUTES as REPORTING_ROUTES
 from portal.reviews.controllers import ROUTES as REVIEW_ROUTES
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             *PROGRAM_ROUTES,
             *STAFF_ROUTES,
+            *STAFF_DEADLINE_ROUTES,
             *STAFF_MAIL_ROUTES,
             *ACCOUNT_ROUTES,
             *TWO_FACTOR_ROUTES,
