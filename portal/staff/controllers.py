@@ -66,7 +66,7 @@ async def staff_invite(request: Request, program_id: FromPath[int]) -> Response:
         ctx = await _program_page(program, values=kept, errors=exc.errors)
         return render(request, "staff/program.html", ctx, block="invite", status_code=422)
     await services.invite_to_program(actor(request), program, values["email"], values["role"],
-                                           values["funder_id"], request.app.state.settings.public_url)
+                                     values["funder_id"], request.app.state.settings.public_url)
     return redirect(request, f"/staff/programs/{program_id}?invited={values['email']}#invite")
 
 
