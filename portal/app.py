@@ -38,7 +38,9 @@ from portal.payments.gateway import gateway_for
 from portal.payments.ledger_controllers import ROUTES as LEDGER_ROUTES
 from portal.payments.onboarding_controllers import ROUTES as ONBOARDING_ROUTES
 from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
-from portal.programs.staff_controllers import ROUTES as STAFF_ROUTES
+from portal.staff.controllers import ROUTES as STAFF_ROUTES
+from portal.staff.deadline.controllers import ROUTES as STAFF_DEADLINE_ROUTES
+from portal.staff.mail.controllers import ROUTES as STAFF_MAIL_ROUTES
 from portal.reporting.controllers import ROUTES as REPORTING_ROUTES
 from portal.reviews.controllers import ROUTES as REVIEW_ROUTES
 from portal.reviews.panels.controllers import ROUTES as PANEL_ROUTES
@@ -125,6 +127,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             *PROGRAM_ROUTES,
             *STAFF_ROUTES,
+            *STAFF_DEADLINE_ROUTES,
+            *STAFF_MAIL_ROUTES,
             *ACCOUNT_ROUTES,
             *TWO_FACTOR_ROUTES,
             *APPLICATION_ROUTES,

@@ -10,6 +10,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath
 from litestar.response import File
 
+from portal.accounts.rules import applicant_city_ids
 from portal.applications import blind as blinding, dashboard, forms, lifecycle, queries, rules, services, signing
 from portal.applications.team import forms as team_forms
 from portal.applications.access import get_application_for, load_application
@@ -17,6 +18,7 @@ from portal.core import clock
 from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.programs import eligibility, formdef
 from portal.programs import queries as programs
+from portal.programs.rules import countdown
 from portal.web.auth import actor, current_user, optional_user as current_user_or_none
 from portal.web.forms import read_form, text, values
 from portal.web.sessions import state_of
@@ -36,7 +38,7 @@ def deadline_context(program: dict[str, Any], application: dict[str, Any]) -> di
     shown = clock.as_utc(extended or program["deadline_at"])
     effective = rules.effective_deadline(program, extended)
     accepting = rules.may_submit_at(program, extended, now)
-    return {"deadline": shown, "effective_deadline": effective, "countdown": rules.countdown(shown, now),
+    return {"deadline": shown, "effective_deadline": effective, "countdown": countdown(shown, now),
             "accepting": accepting, "in_grace": accepting and extended is None and now >= shown}
 
 
@@ -74,7 +76,7 @@ async def can_start_again(request: Request, application: dict[str, Any], accepti
     may apply for the city, unless the city has started again already."""
     if application["status"] != "withdrawn" or not accepting:
         return False
-    if application["organisation"] not in rules.applicant_city_ids(current_user(request)):
+    if application["organisation"] not in applicant_city_ids(current_user(request)):
         return False
     return await queries.find_application_id(application["program"]["id"], application["organisation"]) is None
 
@@ -86,7 +88,7 @@ async def start(request: Request, slug: FromPath[str]) -> Response:
     program = await programs.get_program_by_slug(slug)
     if program is None or program["status"] == "draft":
         raise NotFound()
-    cities = await queries.list_cities(rules.applicant_city_ids(user))
+    cities = await queries.list_cities(applicant_city_ids(user))
     if not cities:
         return render(request, "applications/no_city.html", {"program": program}, status_code=403)
     chosen = [c for c in cities if str(c["id"]) == text(data, "organisation", 20)] or cities[:1]

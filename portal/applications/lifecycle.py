@@ -25,7 +25,6 @@ from portal.applications.rules import (
     effective_deadline,
     reminder_due,
     restored_status,
-    time_left,
 )
 from portal.applications.services import lock_application
 from portal.applications.tables import Application, DeadlineReminder
@@ -35,6 +34,7 @@ from portal.core.errors import Conflict, Forbidden
 from portal.core.mail import queue_email
 from portal.db import Duplicate, to_datetime, write_transaction
 from portal.programs import queries as programs
+from portal.programs.rules import time_left
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from portal.core import clock
-from portal.core.actor import Principal
 from portal.core.errors import Conflict
-
-APPLICANT_ROLES = frozenset({"owner", "member"})
+from portal.programs.rules import COUNTDOWN_FROM, countdown
 
 # status -> statuses it may move to
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -73,18 +71,6 @@ def restored_status(application: dict[str, Any]) -> str:
     return "submitted" if application.get("receipt_number") else "draft"
 
 
-def applicant_city_ids(user: Principal) -> list[int]:
-    """The cities `user` may apply for: those where they are an owner or member."""
-    return [org for org in user.city_ids if user.org_roles.get(org) in APPLICANT_ROLES]
-
-
-def can_start_application(user: Principal | None) -> bool:
-    """Whether `user` may start an application: signed in, and an owner or member of a city. The start and
-    eligibility pages answer 403 to everyone else (they find no city in `applicant_city_ids`); a program's page
-    offers "Start an application" only when this holds."""
-    return user is not None and bool(applicant_city_ids(user))
-
-
 def next_step(application: dict[str, Any], accepting: bool) -> str:
     """What the city should do next, in words, for lists and the dashboard."""
     status = application["status"]
@@ -100,7 +86,7 @@ def next_step(application: dict[str, Any], accepting: bool) -> str:
 # Deadlines. The server clock decides, here and nowhere else: an application is on time while
 # now < its effective deadline. Reminders go out in the last 7 days and the last day before it.
 MAX_GRACE_MINUTES = 24 * 60
-REMINDERS: dict[str, timedelta] = {"7d": timedelta(days=7), "1d": timedelta(days=1)}  # kind -> before the deadline
+REMINDERS: dict[str, timedelta] = {"7d": COUNTDOWN_FROM, "1d": timedelta(days=1)}  # kind -> before the deadline
 
 
 def effective_deadline(program: dict[str, Any], extended_to: datetime | None = None) -> datetime:
@@ -130,32 +116,6 @@ def reminder_due(deadline: datetime, at: datetime) -> str | None:
     if deadline - at <= REMINDERS["7d"]:
         return "7d"
     return None
-
-
-def time_left(deadline: datetime, at: datetime) -> str:
-    """ "2 days 3 hours left", "3 hours 5 minutes left", "4 minutes left"; "" once the deadline has passed."""
-    seconds = int((deadline - at).total_seconds())
-    if seconds <= 0:
-        return ""
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes = max(1, rest // 60) if not (days or hours) else rest // 60
-
-    def unit(n: int, name: str) -> str:
-        return f"{n} {name}{'' if n == 1 else 's'}"
-
-    if days:
-        parts = [unit(days, "day")] + ([unit(hours, "hour")] if hours else [])
-    elif hours:
-        parts = [unit(hours, "hour")] + ([unit(minutes, "minute")] if minutes else [])
-    else:
-        parts = [unit(minutes, "minute")]
-    return " ".join(parts) + " left"
-
-
-def countdown(deadline: datetime, at: datetime) -> str:
-    """The countdown shown in the last 7 days before a deadline, or ""."""
-    return time_left(deadline, at) if timedelta(0) < deadline - at <= REMINDERS["7d"] else ""
 
 
 def list_row_deadline(row: dict[str, Any], at: datetime) -> dict[str, Any]:

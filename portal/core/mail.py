@@ -54,7 +54,7 @@ async def queue_email(to: str, template: str, context: dict[str, Any], *, progra
     """Render `templates/emails/<template>.txt` (blocks `subject` and `body`) and queue it for `to`.
 
     `program` and `application` (ids) say what the email concerns: the program's staff see it on their program
-    page if it is delayed or fails (`programs.staff_queries.list_program_mail_trouble`). Leave both out for
+    page if it is delayed or fails (`staff.mail.queries.list_program_mail_trouble`). Leave both out for
     account mail (a password reset, a staff invitation): that stays the administrators' (the outbox page)."""
     name = f"emails/{template}.txt"
     subject = " ".join(render(name, context, block="subject").split())

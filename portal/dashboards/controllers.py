@@ -7,14 +7,14 @@ from litestar import Request, Response, get
 from portal.applications import dashboard as applications
 from portal.awards import dashboard as awards
 from portal.dashboards import funders
-from portal.programs import dashboard as programs
 from portal.reporting import dashboard as reporting
 from portal.reviews import dashboard as reviews
+from portal.staff import dashboard as staff
 from portal.web.auth import current_user
 from portal.web.render import render
 
 # In page order: staff work, then the applicant's, reviews, reports due, awards, and funding.
-SECTIONS = [programs, applications, reviews, reporting, awards, funders]
+SECTIONS = [staff, applications, reviews, reporting, awards, funders]
 
 
 @get("/dashboard", name="dashboards:home")

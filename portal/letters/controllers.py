@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from portal.core.errors import Invalid, NotFound
 from portal.letters import forms, queries, services
 from portal.letters.rendering import KIND_LABELS, KINDS, MERGE_FIELDS
-from portal.programs.staff_queries import get_program_for_staff
+from portal.programs.access import get_program_for_staff
 from portal.programs.tables import Program
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text

@@ -12,7 +12,7 @@ from litestar.plugins.htmx import HTMXRequest
 from portal.core.errors import Conflict, Invalid
 from portal.payments import ledger, pledges, services
 from portal.payments.gateway import gateway_for
-from portal.programs.staff_queries import get_program_for_staff
+from portal.programs.access import get_program_for_staff
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.headers import page_policy

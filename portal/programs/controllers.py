@@ -6,11 +6,11 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from portal.applications.rules import can_start_application, countdown
+from portal.accounts.rules import can_start_application
 from portal.core import clock
 from portal.core.errors import NotFound
 from portal.programs import eligibility, queries
-from portal.programs.rules import is_accepting
+from portal.programs.rules import countdown, is_accepting
 from portal.web.auth import optional_user
 from portal.web.render import render
 

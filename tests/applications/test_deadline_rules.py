@@ -7,13 +7,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from portal.applications.rules import (
-    countdown,
     effective_deadline,
     may_submit_at,
     reminder_due,
-    time_left,
 )
 from portal.applications.services import receipt_number
+from portal.programs.rules import countdown, time_left
 
 DEADLINE = datetime(2026, 2, 28, 23, 59, tzinfo=timezone.utc)
 US = timedelta(microseconds=1)

@@ -11,7 +11,8 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from portal.applications import queries, rules, services
+from portal.accounts.rules import applicant_city_ids
+from portal.applications import queries, services
 from portal.core.errors import Invalid, NotFound
 from portal.programs import eligibility
 from portal.programs import queries as programs
@@ -28,7 +29,7 @@ async def load(request: Request, slug: str) -> tuple[dict[str, Any], dict[str, A
     if program is None or program["status"] == "draft":
         raise NotFound()
     spec = await programs.get_eligibility(program["id"])
-    return program, spec, await queries.list_cities(rules.applicant_city_ids(user))
+    return program, spec, await queries.list_cities(applicant_city_ids(user))
 
 
 def page(request: Request, program: dict[str, Any], spec: dict[str, Any], cities: list[dict[str, Any]],

@@ -20,7 +20,8 @@ from typing import Any, Iterable
 from portal.accounts.tables import User
 from portal.applications.tables import Application
 from portal.core.actor import Principal
-from portal.programs import formdef, staff_queries
+from portal.programs import formdef
+from portal.programs.access import get_program_for_staff
 from portal.programs.tables import FormVersion
 from portal.reviews.conflicts import queries as conflict_rules
 from portal.reviews import queries
@@ -105,7 +106,7 @@ class PanelInputs:
 async def get_panel_for_staff(user: Principal, program_id: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The program (access as the staff program page: Forbidden for non-staff, NotFound for other networks'
     staff) and its review panel, or None when it has none yet."""
-    program = await staff_queries.get_program_for_staff(user, program_id)
+    program = await get_program_for_staff(user, program_id)
     return program, await queries.get_panel(program_id)
 
 

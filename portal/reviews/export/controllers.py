@@ -7,7 +7,7 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from portal.applications.export.documents import safe_filename
-from portal.programs import staff_queries
+from portal.programs.access import get_program_for_staff
 from portal.reviews.export import queries
 from portal.web.auth import current_user
 
@@ -24,7 +24,7 @@ def csv_download(content: bytes, filename: str) -> Response:
 @get("/staff/programs/{program_id:int}/panel/scores.csv", name="reviews:panel_scores_csv")
 async def panel_scores_csv(request: Request, program_id: FromPath[int]) -> Response:
     """Every submitted review of the program; `?blind=1`: the copy without applicant columns, to circulate."""
-    program = await staff_queries.get_program_for_staff(current_user(request), program_id)
+    program = await get_program_for_staff(current_user(request), program_id)
     blind = request.query_params.get("blind", "") in {"1", "true", "yes", "on"}
     content = await queries.panel_scores_csv(program_id, blind=blind)
     return csv_download(content, safe_filename(program["slug"], "scores", *(["blind"] if blind else []),

@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from portal.applications import blind as blinding
 from portal.core import clock
 from portal.core.errors import Invalid, NotFound
-from portal.programs import staff_queries
+from portal.programs.access import get_program_for_staff
 from portal.reviews.panels import forms, queries, services
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
@@ -91,14 +91,14 @@ async def _panel_page(program: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 @get("/staff/programs/{program_id:int}/panel", name="panels:staff")
 async def panel_page(request: Request, program_id: FromPath[int]) -> Response:
-    program = await staff_queries.get_program_for_staff(current_user(request), program_id)
+    program = await get_program_for_staff(current_user(request), program_id)
     ctx = await _panel_page(program, notice=_notice(request, PANEL_NOTICES))
     return render(request, "reviews/panels/panel.html", ctx)
 
 
 @post("/staff/programs/{program_id:int}/panel", name="panels:save")
 async def panel_save(request: Request, program_id: FromPath[int]) -> Response:
-    program = await staff_queries.get_program_for_staff(current_user(request), program_id)
+    program = await get_program_for_staff(current_user(request), program_id)
     data = await read_form(request)
     try:
         values = forms.panel_settings(data, program["timezone"])
@@ -144,7 +144,7 @@ async def _criterion_form(request: Request, program: dict[str, Any], key: str) -
 
 @post("/staff/programs/{program_id:int}/panel/criteria", name="panels:criterion-add")
 async def criterion_add(request: Request, program_id: FromPath[int]) -> Response:
-    program = await staff_queries.get_program_for_staff(current_user(request), program_id)
+    program = await get_program_for_staff(current_user(request), program_id)
     values = await _criterion_form(request, program, "new")
     if isinstance(values, Response):
         return values
@@ -154,8 +154,8 @@ async def criterion_add(request: Request, program_id: FromPath[int]) -> Response
 
 @post("/staff/programs/{program_id:int}/panel/criteria/{criterion_id:int}", name="panels:criterion-save")
 async def criterion_save(request: Request, program_id: FromPath[int], criterion_id: FromPath[int]) -> Response:
-    program = await staff_queries.get_program_for_staff(current_user(request), program_id)
-    await queries.get_criterion(program_id, criterion_id)
+from portal.programs.access import get_program_for_staff
+from portal.reviews.panels import forms, queries, services
     values = await _criterion_form(request, program, str(criterion_id))
     if isinstance(values, Response):
         return values
@@ -165,14 +165,14 @@ async def criterion_save(request: Request, program_id: FromPath[int], criterion_
 
 @post("/staff/programs/{program_id:int}/panel/criteria/{criterion_id:int}/delete", name="panels:criterion-delete")
 async def criterion_delete(request: Request, program_id: FromPath[int], criterion_id: FromPath[int]) -> Response:
-    await staff_queries.get_program_for_staff(current_user(request), program_id)
-    await services.remove_criterion(actor(request), program_id, criterion_id)
+from portal.programs.access import get_program_for_staff
+from portal.reviews.panels import forms, queries, services
     return redirect(request, f"/staff/programs/{program_id}/panel?done=rubric#rubric")
 
 
 @post("/staff/programs/{program_id:int}/panel/criteria/{criterion_id:int}/move", name="panels:criterion-move")
 async def criterion_move(request: Request, program_id: FromPath[int], criterion_id: FromPath[int]) -> Response:
-    await staff_queries.get_program_for_staff(current_user(request), program_id)
+    await get_program_for_staff(current_user(request), program_id)
     direction = text(await read_form(request), "direction", 10)
     if direction not in ("up", "down"):
         raise Invalid({"direction": "Move the criterion up or down."})
@@ -186,8 +186,8 @@ async def criterion_move(request: Request, program_id: FromPath[int], criterion_
 
 async def _staff_panel(request: Request, program_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """(program, panel) for staff of the program; NotFound while the program has no panel."""
-    program = await staff_queries.get_program_for_staff(current_user(request), program_id)
-    panel = await queries.get_panel_of_program(program_id)
+from portal.programs.access import get_program_for_staff
+from portal.reviews.panels import forms, queries, services
     if panel is None:
         raise NotFound("This program has no review panel yet: set it up first.")
     return program, panel

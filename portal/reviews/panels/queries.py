@@ -1,7 +1,7 @@
 """Reading review panels: the panel with its access checks, its members and pending invitations, whether its
 rubric is locked, and the applications a member may bid on.
 
-Staff of the network that runs a program reach its panel through `programs.staff_queries.get_program_for_staff`
+Staff of the network that runs a program reach its panel through `programs.access.get_program_for_staff`
 (Forbidden to non-staff, NotFound to other networks' staff). A panel's own pages for reviewers are for its
 members only: everyone else gets NotFound, so nobody learns which panels exist.
 """

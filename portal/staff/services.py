@@ -1,4 +1,4 @@
-"""State changes of the program staff area. Each says what it writes; reviewer assignment lives in
+"""State changes of the program staff's desk. Each says what it writes; reviewer assignment lives in
 portal/reviews/services.py."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from portal.core import audit
 from portal.core.actor import Actor
 from portal.db import write_transaction
 from portal.programs.tables import Program
+from portal.reviews.panels import services as panel_services
 
 
 async def invite_to_program(actor: Actor, program: dict[str, Any], email: str, role: str, funder_id: int | None,
@@ -20,8 +21,6 @@ async def invite_to_program(actor: Actor, program: dict[str, Any], email: str, r
     audit `invitation.sent`; email `invitation` naming the program (and its panel and due date)."""
     context = {"program_title": program["title"]}
     if role == "reviewer":  # naming the program's review panel and its due date, if it has one
-        from portal.reviews.panels import services as panel_services
-
         return await panel_services.invite_reviewer(actor, program, email, public_url)
     return await accounts.invite(actor, email, "funder", public_url, organisation_id=funder_id,
                                  program_id=program["id"], context=context)

@@ -1,15 +1,11 @@
-"""Validation of the staff forms: inviting reviewers and funders, assigning a reviewer, the grace period, an
-extension for one application."""
+"""Validation of the staff forms: inviting reviewers and funders, assigning a reviewer, the grace period."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from portal.accounts.forms import clean_email
-from portal.applications.forms import reason_input
 from portal.applications.rules import MAX_GRACE_MINUTES
-from portal.core import clock
 from portal.core.errors import Invalid
 from portal.web.forms import text
 
@@ -50,30 +46,3 @@ def grace_period(data: dict[str, Any]) -> int:
     if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_GRACE_MINUTES:
         raise Invalid({"grace_minutes": f"Enter a whole number of minutes from 0 to {MAX_GRACE_MINUTES} (24 hours)."})
     return int(raw)
-
-
-def extension(data: dict[str, Any], timezone: str, now: datetime) -> tuple[datetime, str]:
-    """(the new deadline in UTC, the reason). The deadline is typed as a date and time in the program's time
-    zone (an <input type="datetime-local">) and must be in the future; Invalid with every error at once."""
-    errors: dict[str, str] = {}
-    raw = text(data, "deadline", 40)
-    deadline = None
-    try:
-        local = datetime.fromisoformat(raw) if raw else None
-    except ValueError:
-        local = None
-    if local is None or local.tzinfo is not None or not 2000 <= local.year <= 2100:
-        errors["deadline"] = "Enter the new deadline as a date and time, like 2026-12-31 17:00."
-    else:
-        deadline = clock.as_utc(local.replace(tzinfo=clock.zone(timezone)))
-        if deadline <= now:
-            errors["deadline"] = "The new deadline must be in the future."
-    try:
-        reason = reason_input(data, "extension")
-    except Invalid as exc:
-        errors |= exc.errors
-        reason = ""
-    if errors:
-        raise Invalid(errors)
-    assert deadline is not None
-    return deadline, reason

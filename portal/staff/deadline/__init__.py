@@ -1,0 +1,1 @@
+"""An application's deadline and status, as the program staff change them."""

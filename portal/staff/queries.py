@@ -1,0 +1,104 @@
+"""Reading for the program staff area, with its access checks (a program's: portal/programs/access.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.applications.access import get_application_for
+from portal.applications.tables import Application
+from portal.core.actor import Principal
+from portal.core.errors import NotFound
+from portal.programs.access import require_staff
+from portal.programs.rules import can_manage_program
+from portal.programs.tables import Program, ProgramFunder
+from portal.reviews.conflicts import queries as conflicts
+from portal.reviews import queries as review_queries
+from portal.reviews.ranking import queries as ranking
+from portal.reviews import rules as review_rules
+from portal.reviews.tables import Assignment
+
+
+async def get_application_for_staff(user: Principal, application_id: int) -> dict[str, Any]:
+    """An application (submitted or later: drafts stay private to the city) of a program `user` runs, as
+    reviewers read it (reviews.queries.application_for_review)."""
+    require_staff(user)
+    await get_application_for(user, application_id, "staff")
+    application = await review_queries.application_for_review(application_id)
+    if application is None or application["status"] not in review_queries.REVIEWABLE_STATUSES:
+        raise NotFound()
+    return application
+
+
+async def get_assignment_for_staff(user: Principal, assignment_id: int) -> dict[str, Any]:
+    require_staff(user)
+    assignment = await Assignment.select(
+        Assignment.id, Assignment.application, Assignment.status, Assignment.application.program.network,
+    ).where(Assignment.id == assignment_id).first()
+    if assignment is None or not can_manage_program(user, {"network": assignment["application.program.network"]}):
+        raise NotFound()
+    return assignment
+
+
+async def list_staff_programs(user: Principal) -> list[dict[str, Any]]:
+    """The programs of the user's networks (every program for admins) with application counts:
+    drafts, submitted (submitted or later), reviewed (at least one submitted review) and awarded."""
+    query = Program.select(Program.id, Program.title, Program.status, Program.deadline_at, Program.timezone,
+                           Program.network.name).order_by(Program.deadline_at)
+    if not user.is_admin:
+        if not user.network_ids:
+            return []
+        query = query.where(Program.network.is_in(user.network_ids))
+    programs = await query
+    ids = [p["id"] for p in programs]
+    counts: dict[int, dict[str, int]] = {pid: {"drafts": 0, "submitted": 0, "reviewed": 0, "awarded": 0} for pid in ids}
+    if ids:
+        apps = await Application.select(Application.program, Application.status).where(Application.program.is_in(ids))
+        for a in apps:
+            c = counts[a["program"]]
+            if a["status"] == "draft":
+                c["drafts"] += 1
+            elif a["status"] in review_queries.REVIEWABLE_STATUSES:
+                c["submitted"] += 1
+            if a["status"] == "awarded":
+                c["awarded"] += 1
+        reviewed = await Assignment.select(Assignment.application, Assignment.application.program).where(
+            Assignment.application.program.is_in(ids) & (Assignment.status == "submitted")
+        )
+        seen = {(r["application.program"], r["application"]) for r in reviewed}
+        for program_id, _ in seen:
+            counts[program_id]["reviewed"] += 1
+    for p in programs:
+        p["counts"] = counts[p["id"]]
+    return programs
+
+
+async def list_program_applications(program_id: int) -> list[dict[str, Any]]:
+    """The program's applications submitted or later, with scores and rank, best rank first."""
+    rows = await Application.select(
+        Application.id, Application.title, Application.status, Application.requested_cents,
+        Application.submitted_at, Application.organisation.name, Application.organisation.state,
+    ).where((Application.program == program_id) & Application.status.is_in(list(review_queries.REVIEWABLE_STATUSES)))
+    scores = await ranking.scores_for_program(program_id)
+    empty = {"weighted_mean": None, "reviews_done": 0, "reviews_assigned": 0, "rank": None}
+    for row in rows:
+        row.update(scores.get(row["id"], empty))
+    rows.sort(key=lambda r: review_rules.rank_order_key(r["rank"], r["organisation.name"] + r["title"]))
+    return rows
+
+
+async def list_program_funders(program_id: int) -> list[dict[str, Any]]:
+    rows = await ProgramFunder.select(ProgramFunder.funder.id, ProgramFunder.funder.name).where(
+        ProgramFunder.program == program_id
+    ).order_by(ProgramFunder.funder.name)
+    return [{"id": r["funder.id"], "name": r["funder.name"]} for r in rows]
+
+
+async def reviewer_choices(program_id: int, application: dict[str, Any]) -> list[dict[str, Any]]:
+    """The program's reviewers, each marked `conflicted` on this application (found or declared:
+    portal/reviews/conflicts/queries.py) with the reason in `conflict_reason`."""
+    reviewers = await review_queries.list_program_reviewers(program_id)
+    found = await conflicts.conflicts([application["id"]], [r["id"] for r in reviewers])
+    for r in reviewers:
+        r["conflict_reason"] = found.get((application["id"], r["id"]), "")
+        r["conflicted"] = bool(r["conflict_reason"])
+    return reviewers
