@@ -154,8 +154,8 @@ async def criterion_add(request: Request, program_id: FromPath[int]) -> Response
 
 @post("/staff/programs/{program_id:int}/panel/criteria/{criterion_id:int}", name="panels:criterion-save")
 async def criterion_save(request: Request, program_id: FromPath[int], criterion_id: FromPath[int]) -> Response:
-from portal.programs.access import get_program_for_staff
-from portal.reviews.panels import forms, queries, services
+    program = await get_program_for_staff(current_user(request), program_id)
+    await queries.get_criterion(program_id, criterion_id)
     values = await _criterion_form(request, program, str(criterion_id))
     if isinstance(values, Response):
         return values
@@ -165,8 +165,8 @@ from portal.reviews.panels import forms, queries, services
 
 @post("/staff/programs/{program_id:int}/panel/criteria/{criterion_id:int}/delete", name="panels:criterion-delete")
 async def criterion_delete(request: Request, program_id: FromPath[int], criterion_id: FromPath[int]) -> Response:
-from portal.programs.access import get_program_for_staff
-from portal.reviews.panels import forms, queries, services
+    await get_program_for_staff(current_user(request), program_id)
+    await services.remove_criterion(actor(request), program_id, criterion_id)
     return redirect(request, f"/staff/programs/{program_id}/panel?done=rubric#rubric")
 
 
@@ -186,8 +186,8 @@ async def criterion_move(request: Request, program_id: FromPath[int], criterion_
 
 async def _staff_panel(request: Request, program_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """(program, panel) for staff of the program; NotFound while the program has no panel."""
-from portal.programs.access import get_program_for_staff
-from portal.reviews.panels import forms, queries, services
+    program = await get_program_for_staff(current_user(request), program_id)
+    panel = await queries.get_panel_of_program(program_id)
     if panel is None:
         raise NotFound("This program has no review panel yet: set it up first.")
     return program, panel
