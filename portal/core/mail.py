@@ -137,13 +137,9 @@ async def deliver_queued(settings: Settings, limit: int = 50, now: datetime | No
     at = now or clock.now()
     mail = settings.mail
     await reclaim_abandoned(mail, at)
-    rows = (
-        await OutboundEmail.select(OutboundEmail.id)
-        .where((OutboundEmail.status == "queued")
-               & (OutboundEmail.next_attempt_at.is_null() | (OutboundEmail.next_attempt_at <= at)))
-        .order_by(OutboundEmail.id)
-        .limit(limit)
-    )
+    due = (OutboundEmail.status == "queued") & (
+        OutboundEmail.next_attempt_at.is_null() | (OutboundEmail.next_attempt_at <= at))
+    rows = await OutboundEmail.select(OutboundEmail.id).where(due).order_by(OutboundEmail.id).limit(limit)
     sent = 0
     for row in rows:
         # The claim's own time, not the pass's: late in a long pass another process must not take back a row
@@ -151,7 +147,7 @@ async def deliver_queued(settings: Settings, limit: int = 50, now: datetime | No
         claimed = (
             await OutboundEmail.update({OutboundEmail.status: "sending", OutboundEmail.claimed_at: now or clock.now(),
                                         OutboundEmail.attempts: OutboundEmail.attempts + 1})
-            .where((OutboundEmail.id == row["id"]) & (OutboundEmail.status == "queued"))
+            .where((OutboundEmail.id == row["id"]) & due)  # still due: not put off meanwhile
             .returning(OutboundEmail.id, OutboundEmail.to_address, OutboundEmail.subject, OutboundEmail.body_text,
                        OutboundEmail.attempts, OutboundEmail.created_at, OutboundEmail.retry_since)
         )

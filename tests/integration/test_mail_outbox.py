@@ -8,6 +8,7 @@ the real clock, finds none of these rows due and leaves them to the test.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -149,6 +150,29 @@ async def test_outbox_claim_is_stamped_when_made_not_when_the_pass_began(portal,
     assert await deliver_queued(settings) == 2
     assert clock.as_utc((await row(first))["claimed_at"]) == T0
     assert clock.as_utc((await row(second))["claimed_at"]) == T0 + timedelta(seconds=90)
+
+
+async def test_outbox_does_not_send_a_row_put_off_after_the_pass_chose_it(portal, smtp, monkeypatch):
+    """A pass chooses its due rows first and claims each in turn: a row put off meanwhile (requeued for later, or
+    deleted and its id used again by a row not yet due) must not be claimed on the strength of the old choice."""
+    controller, mailbox = smtp
+    settings = settings_for(portal, controller)
+    first, second = await queue_at(T0, "first@city.example"), await queue_at(T0, "second@city.example")
+    real_send = mail._send_sync
+
+    def send_and_put_off_the_second(*args):
+        real_send(*args)
+        future = T0 + timedelta(days=1)
+        asyncio.run_coroutine_threadsafe(
+            OutboundEmail.update({OutboundEmail.next_attempt_at: future}).where(OutboundEmail.id == second).run(),
+            loop).result()
+
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(mail, "_send_sync", send_and_put_off_the_second)
+    assert await deliver_queued(settings, now=T0) == 1
+    assert (await row(first))["status"] == "sent"
+    assert ((await row(second))["status"], (await row(second))["attempts"]) == ("queued", 0)
+    assert [m["X-Envelope-To"] for m in mailbox.messages] == ["first@city.example"]
 
 
 async def test_outbox_past_the_retry_period_fails_with_the_last_error(portal, smtp):
