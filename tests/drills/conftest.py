@@ -306,9 +306,10 @@ def site(request, sites) -> Site:
 
 @pytest.fixture
 async def drill_start(site: Site) -> Site:
-    """Used by every drill of test_drills.py (not autouse: the Stripe drill has servers of its own, and would
-    otherwise start these sites and run once per their engine too). Every drill starts on a running server and an SMTP server that is up and stalls nothing, whatever the
-    drill before it left (one that failed half-way included)."""
+    """Every drill of tests/drills/test_drills.py (which uses this for each of its tests) starts on a running
+    server and an SMTP server that is up and stalls nothing, whatever the drill before it left (one that failed
+    half-way included). Not autouse: drill 6 (test_stripe_drill.py) has a server of its own and no `site`, and
+    an autouse fixture here would run each of its drills once more for every engine's site, and start the sites."""
     site.smtp.sink.release()
     site.smtp.ensure_started()
     await site.ensure_running()

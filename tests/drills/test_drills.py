@@ -19,12 +19,10 @@ import pytest
 
 from tests import burst
 from tests.drills.conftest import Site, until
-
-pytestmark = pytest.mark.usefixtures("drill_start")
 from tests.drills.seed import LETTERS, SUBMISSIONS
 from tests.factories import VALID_ANSWERS
 
-pytestmark = pytest.mark.drill
+pytestmark = [pytest.mark.drill, pytest.mark.usefixtures("drill_start")]
 
 
 def placeholders(values: list) -> str:

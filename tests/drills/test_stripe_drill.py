@@ -14,6 +14,10 @@ Either way the portal keeps the payment released with the error, its payment ret
 server's two processes) sends the same idempotency key again with backoff while Stripe is away and once it is
 back, and the drill checks Stripe's own records: exactly one transfer, and the payment holds its id; the tranche
 is paid once the webhook arrives.
+The test process never points Piccolo at the drill's database (the in-process apps of tests/integration run
+their background workers on whatever engine Piccolo's tables name): tests/drills/stripe_seed.py migrates and
+seeds it in a process of its own, every drill's award included, and the drill reads it with plain SQL
+(tests/drills/conftest.py's SiteDb).
 Timeouts and retry delays are set small (STRIPE_TIMEOUT_SECONDS=1, PAYMENT_RETRY_FIRST_SECONDS=1,
 PAYMENT_RETRY_MAX_SECONDS=2) so each drill runs in seconds. Ports, data directory and database are the test's
 own (pytest-xdist safe).
@@ -22,7 +26,6 @@ own (pytest-xdist safe).
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
 import signal
@@ -36,10 +39,9 @@ from typing import Any
 import httpx
 import pytest
 
-from portal import db
-from portal.db import write_transaction
-from portal.settings import DatabaseSettings, StripeSettings
+from tests.drills.conftest import SiteDb
 from tests.drills.stripe_harness import read_state
+from tests.drills.stripe_seed import AMOUNT
 from tests.stripe_servers import STRIPE_TEST_KEY, STRIPE_WEBHOOK_SECRET
 from tests.support import (
     Client,
@@ -47,6 +49,7 @@ from tests.support import (
     drop_pg_database,
     free_port,
     postgres_unavailable_reason,
+    run_command,
     skip_or_fail,
     stop_process,
 )
@@ -57,8 +60,8 @@ START_TIMEOUT_S = 90
 WAIT_S = 60
 """Deadlines for what happens in the background (polled, never slept): generous for a loaded 2-core machine."""
 ACCEPT = {"decision": "accept", "typed_name": "Applicant", "title": "Mayor", "agree": "yes"}
-AMOUNT = 1_000_000
-DRILLS = itertools.count(1)
+AWARDS = 3
+"""Awards seeded, one for each drill of the module (on each engine)."""
 WORKERS = 2
 """Server processes: each runs a payment retry worker, and the drills check that only one sends at a time."""
 
@@ -155,9 +158,9 @@ class Drill:
                                     tmp / "stripe.log")
         self.server: subprocess.Popen | None = None
         self.pg_name: str | None = None
-        self.db_engine: Any = None
-        self.previous_engine: Any = None
+        self.db: SiteDb | None = None
         self.ids: dict[str, int] = {}
+        self.awards: list[dict[str, int]] = []
 
     async def open(self) -> None:
         if self.engine == "postgres":
@@ -176,64 +179,31 @@ class Drill:
             "STRIPE_API_BASE": self.stripe.url, "STRIPE_TIMEOUT_SECONDS": "1",
             "PAYMENT_RETRY_FIRST_SECONDS": "1", "PAYMENT_RETRY_MAX_SECONDS": "2",
         }
-        result = await asyncio.to_thread(subprocess.run, [PORTAL, "migrate"], env=self.env, cwd=ROOT,
-                                         capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, result.stdout + result.stderr
-        from portal import piccolo_conf
-
-        self.previous_engine = getattr(piccolo_conf, "DB", None)
-        self.db_engine = db.engine_for(DatabaseSettings(url=url, pool_size=2))
-        db.use_engine(self.db_engine)
-        await db.open_engine(self.db_engine, 2)
+        self.db = SiteDb(url)
 
     async def close(self) -> None:
         stop_process(self.server)
         self.stripe.stop()
-        if self.db_engine is not None:
-            await db.close_engine(self.db_engine)
-        if self.previous_engine is not None:
-            db.use_engine(self.previous_engine)
+        if self.db is not None:
+            await self.db.close()
         if self.pg_name:
             await drop_pg_database(self.pg_name)
 
     async def seed(self) -> None:
-        """The personas' world and the city's Stripe account, onboarded (made in the Stripe harness, which must be
-        running: it keeps the account in its state file for the drills' later starts)."""
-        from portal.core import clock
-        from portal.payments.gateway import gateway_for
-        from portal.payments.onboarding_tables import OrganisationPayout
-        from tests.factories import build_world
+        """Migrate and seed the database in a process of its own (tests/drills/stripe_seed.py): the personas' world,
+        the city's Stripe account, onboarded (made in the Stripe harness, which must be running: it keeps the
+        account in its state file for the drills' later starts), and AWARDS awards, one for each drill."""
+        out = await asyncio.to_thread(run_command, [sys.executable, "-m", "tests.drills.stripe_seed", str(AWARDS)],
+                                      self.env)
+        seeded = json.loads(out.strip().splitlines()[-1])
+        self.ids, self.account, self.awards = seeded["ids"], seeded["account"], seeded["awards"]
 
-        async with write_transaction():
-            world = await build_world()
-            self.ids = dict(world.ids)
-        gateway = gateway_for(StripeSettings(secret_key=STRIPE_TEST_KEY, api_base=self.stripe.url))
-        account = await gateway.create_account(email="finance@springfield.gov", organisation_id=self.ids["city_a"])
-        link = await gateway.onboarding_link(account.id, refresh_url=f"{self.base_url}/r",
-                                             return_url=f"{self.base_url}/r")
-        async with httpx.AsyncClient() as http:  # the city finishes Stripe's hosted onboarding
-            assert (await http.post(link)).status_code == 303
-        async with write_transaction():
-            await OrganisationPayout.insert(OrganisationPayout(
-                organisation=self.ids["city_a"], stripe_account_id=account.id, charges_enabled=True,
-                payouts_enabled=True, updated_at=clock.now()))
-        self.account = account.id
-
-    async def new_award(self, name: str) -> None:
-        """A program of its own with the city's submitted application and an offered award of $10,000 in one
-        tranche paid on acceptance (each drill has its own tranche, payment and idempotency key)."""
-        from portal.awards.tranches.tables import Tranche
-        from tests.factories import make_application, make_program
-        from tests.factories.awards import make_award
-
-        async with write_transaction():
-            program = await make_program(self.ids["network"], f"drill-{name}")
-            application = await make_application(program, self.ids["city_a"], self.ids["applicant"],
-                                                 status="submitted")
-            self.ids["award"] = await make_award(application, self.ids["staff"], amount_cents=AMOUNT)
-            rows = await Tranche.insert(Tranche(award=self.ids["award"], position=1, amount_cents=AMOUNT,
-                                                trigger="on_acceptance")).returning(Tranche.id)
-            self.ids["tranche"] = rows[0]["id"]
+    def next_award(self) -> None:
+        """The next seeded award (a program of its own with the city's submitted application and an offered award
+        in one tranche paid on acceptance) becomes this drill's."""
+        assert self.awards, f"every one of the {AWARDS} seeded awards is used: raise AWARDS"
+        award = self.awards.pop(0)
+        self.ids["award"], self.ids["tranche"] = award["award"], award["tranche"]
 
     def transfers_of(self, payment_id: int) -> list[str]:
         """The ids of the transfers Stripe made for this payment (by their metadata), from the harness's file."""
@@ -271,13 +241,12 @@ class Drill:
             await client.aclose()
 
     async def payment(self) -> dict[str, Any]:
-        from portal.awards.tranches.tables import Tranche
-        from portal.payments.tables import Payment
-
-        tranche = await Tranche.select().where(Tranche.id == self.ids["tranche"]).first()
-        assert tranche["payment"] is not None, "the tranche was not released"
-        payment = await Payment.select().where(Payment.id == tranche["payment"]).first()
-        return payment | {"tranche_status": tranche["status"]}
+        """The drill's tranche's payment as it is in the database (plain SQL), with the tranche's status."""
+        assert self.db is not None
+        tranches = await self.db.rows("SELECT payment, status FROM tranche WHERE id = ?", self.ids["tranche"])
+        assert tranches and tranches[0]["payment"] is not None, "the tranche was not released"
+        payments = await self.db.rows("SELECT * FROM payment WHERE id = ?", tranches[0]["payment"])
+        return payments[0] | {"tranche_status": tranches[0]["status"]}
 
     @property
     def key(self) -> str:
@@ -303,8 +272,7 @@ async def live(request, tmp_path_factory):
 @pytest.fixture
 async def drill(live):
     """The live portal with an award of its own for this drill; Stripe stopped (and thawed) afterwards."""
-    db.use_engine(live.db_engine)
-    await live.new_award(str(next(DRILLS)))
+    live.next_award()
     try:
         yield live
     finally:
