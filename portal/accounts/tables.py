@@ -5,6 +5,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -13,6 +14,7 @@ from piccolo.table import Table
 
 
 class User(Table, tablename="portal_user"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     email = Varchar(length=320, unique=True)  # stored lower-cased
     name = Varchar(length=200)
     password_hash = Varchar(length=200)
@@ -23,6 +25,8 @@ class User(Table, tablename="portal_user"):
 
 class Organisation(Table, tablename="organisation"):
     """A city (applicant), a network that runs programs, or a funder."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     kind = Varchar(length=16, index=True)  # city | network | funder
     name = Varchar(length=200)
@@ -36,6 +40,8 @@ class Organisation(Table, tablename="organisation"):
 class Membership(Table, tablename="membership"):
     """A user's role in an organisation: city owner/member, network staff, funder."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     organisation = ForeignKey(Organisation, on_delete=OnDelete.cascade, index=True)
     role = Varchar(length=16)  # owner | member | staff | funder
@@ -47,6 +53,8 @@ class Membership(Table, tablename="membership"):
 class Session(Table, tablename="web_session"):
     """A server-side session. The cookie holds the token; only its SHA-256 is stored."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     token_hash = Varchar(length=64, unique=True)
     user = ForeignKey(User, null=True, on_delete=OnDelete.cascade, index=True)
     csrf_token = Varchar(length=64)
@@ -56,6 +64,7 @@ class Session(Table, tablename="web_session"):
 
 
 class PasswordReset(Table, tablename="password_reset"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     token_hash = Varchar(length=64, unique=True)
     user = ForeignKey(User, on_delete=OnDelete.cascade)
     created_at = Timestamptz()
@@ -65,6 +74,8 @@ class PasswordReset(Table, tablename="password_reset"):
 
 class Invitation(Table, tablename="invitation"):
     """An emailed invitation to take a role: reviewer or staff on a program, funder, or city member."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     token_hash = Varchar(length=64, unique=True)
     email = Varchar(length=320, index=True)
@@ -81,6 +92,8 @@ class Invitation(Table, tablename="invitation"):
 class LoginAttempt(Table, tablename="login_attempt"):
     """Throttled tries, counted per email and per client address (shared by all workers): sign-ins (`detail`
     "trying", then "failed"; removed on success) and password-reset requests (`detail` "reset")."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     email = Varchar(length=320, index=True)
     ip_address = Varchar(length=64, index=True)

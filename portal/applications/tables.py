@@ -9,6 +9,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -20,6 +21,7 @@ from portal.programs.tables import FormVersion, Program
 
 
 class Application(Table, tablename="application"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     program = ForeignKey(Program, on_delete=OnDelete.restrict, index=True)
     organisation = ForeignKey(Organisation, on_delete=OnDelete.restrict, index=True)
     form_version = ForeignKey(FormVersion, on_delete=OnDelete.restrict)
@@ -48,6 +50,7 @@ class Application(Table, tablename="application"):
 
 
 class ApplicationFile(Table, tablename="application_file"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     application = ForeignKey(Application, on_delete=OnDelete.restrict, index=True)
     field_key = Varchar(length=80)
     stored_name = Varchar(length=80, unique=True)
@@ -62,6 +65,8 @@ class ApplicationFile(Table, tablename="application_file"):
 class ApplicationPresence(Table, tablename="application_presence"):
     """Who has an application open: refreshed by the open page every 30 seconds and by each save."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)
     user = ForeignKey(User, on_delete=OnDelete.cascade)
     step = Varchar(length=80, default="")
@@ -74,6 +79,8 @@ class PendingSave(Table, tablename="pending_save"):
     """Answers posted after the editor's session had expired, kept until the same person signs in again
     (then shown in the form to save). Only a SHA-256 of the token in the sign-in link is stored."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     token_hash = Varchar(length=64, unique=True)
     application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)
     user = ForeignKey(User, on_delete=OnDelete.cascade)
@@ -85,6 +92,8 @@ class DeadlineReminder(Table, tablename="deadline_reminder"):
     """A deadline reminder sent for a draft: written in the transaction that queues the email, so that each
     kind ("7d", "1d") goes out at most once per application."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     application = ForeignKey(Application, on_delete=OnDelete.cascade)
     kind = Varchar(length=8)
     deadline_at = Timestamptz()  # the effective deadline the reminder named
@@ -95,6 +104,8 @@ class DeadlineReminder(Table, tablename="deadline_reminder"):
 
 class TeamMember(Table, tablename="application_member"):
     """A colleague on an application's team: an editor (view and edit) or a viewer (view only)."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     application = ForeignKey(Application, on_delete=OnDelete.restrict, index=True)
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)

@@ -96,8 +96,8 @@ def award_input(data: dict[str, Any], budget_left_cents: int, offer_kind: str = 
     ta_hours, hours_problem = hours_input(_text(data, "ta_hours", 20), required=offer_kind == "ta_hours")
     if hours_problem:
         errors["ta_hours"] = hours_problem
-    if problem:
-        errors["amount"] = problem
+    if cents is None:  # amount_to_award and value_to_award give a problem with no amount
+        errors["amount"] = problem or ""
     elif cents > budget_left_cents:
         errors["amount"] = f"The amount is more than the program's budget left ({money(max(budget_left_cents, 0))})."
     conditions = _text(data, "conditions", MAX_CONDITIONS_CHARS)

@@ -14,21 +14,21 @@ from portal.programs.tables import Program
 AWARD_COLUMNS = (
     Award.id, Award.application, Award.amount_cents, Award.ta_hours, Award.conditions, Award.start_date, Award.end_date,
     Award.status, Award.decided_at, Award.letter_file, Award.letter_sha256,
-    Award.application.organisation.as_alias("city_id"),
-    Award.application.organisation.name.as_alias("city_name"),
-    Award.application.organisation.state.as_alias("city_state"),
-    Award.application.title.as_alias("application_title"),
-    Award.application.status.as_alias("application_status"),
-    Award.application.program.as_alias("program_id"),
-    Award.application.program.title.as_alias("program_title"),
-    Award.application.program.slug.as_alias("program_slug"),
-    Award.application.program.network.as_alias("network_id"),
-    Award.application.program.network.name.as_alias("network_name"),
-    Award.application.program.offer_kind.as_alias("offer_kind"),
-    Award.application.program.offer_text.as_alias("offer_text"),
-    Award.application.program.letter_signatory.as_alias("letter_signatory"),
-    Award.application.program.contact_email.as_alias("contact_email"),
-    Award.application.program.timezone.as_alias("program_timezone"),
+    Award.application._.organisation.as_alias("city_id"),
+    Award.application._.organisation._.name.as_alias("city_name"),
+    Award.application._.organisation._.state.as_alias("city_state"),
+    Award.application._.title.as_alias("application_title"),
+    Award.application._.status.as_alias("application_status"),
+    Award.application._.program.as_alias("program_id"),
+    Award.application._.program._.title.as_alias("program_title"),
+    Award.application._.program._.slug.as_alias("program_slug"),
+    Award.application._.program._.network.as_alias("network_id"),
+    Award.application._.program._.network._.name.as_alias("network_name"),
+    Award.application._.program._.offer_kind.as_alias("offer_kind"),
+    Award.application._.program._.offer_text.as_alias("offer_text"),
+    Award.application._.program._.letter_signatory.as_alias("letter_signatory"),
+    Award.application._.program._.contact_email.as_alias("contact_email"),
+    Award.application._.program._.timezone.as_alias("program_timezone"),
 )
 
 
@@ -67,7 +67,8 @@ WHERE ap.organisation IN ({cities}) ORDER BY a.decided_at DESC
 async def list_awards_for_cities(city_ids: list[int]) -> list[dict[str, Any]]:
     if not city_ids:
         return []
-    rows = await Award.raw(CITY_AWARDS_SQL.format(cities=placeholders(city_ids)), *[int(c) for c in city_ids])
+    rows: list[dict[str, Any]] = await Award.raw(CITY_AWARDS_SQL.format(cities=placeholders(city_ids)),
+                                                 *[int(c) for c in city_ids])
     for row in rows:
         row["start_date"], row["end_date"] = to_date(row["start_date"]), to_date(row["end_date"])
         with_terms(row)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.table import Table
 
 from portal.applications.rules import STATUS_LABELS, check_transition
 from portal.applications.tables import Application
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 LETTERS_DIR = "letters"
 
 
-async def _lock(table: type, row_id: int) -> None:
+async def _lock(table: type[Table], row_id: int) -> None:
     """On PostgreSQL, lock the row until the transaction ends (SQLite's IMMEDIATE transaction already
     serialises writers), so that two decisions on one application or one budget queue up."""
     if isinstance(current_engine(), PostgresEngine):
@@ -101,7 +102,7 @@ async def decide_award(actor: Actor, application_id: int, award: AwardInput, pub
                 start_date=award.start_date, end_date=award.end_date, status="offered",
                 decided_by=actor.user_id, decided_at=clock.now(),
             )).returning(Award.id)
-            award_id = rows[0]["id"]
+            award_id: int = rows[0]["id"]
             await _set_status(application, "awarded")
             await schedule_reports(actor, award_id)
             await audit.record(actor, "award.decided", "award", award_id, application_id=application_id,

@@ -9,6 +9,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -20,6 +21,7 @@ from portal.applications.tables import Application
 
 
 class Award(Table, tablename="award"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     application = ForeignKey(Application, on_delete=OnDelete.restrict, unique=True)
     amount_cents = BigInt()  # what it means depends on the program's offer kind: see portal/awards/terms.py
     ta_hours = Integer(default=0)  # hours of technical assistance, alone or beside cash
@@ -34,6 +36,7 @@ class Award(Table, tablename="award"):
 
 
 class AwardAcceptance(Table, tablename="award_acceptance"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     award = ForeignKey(Award, on_delete=OnDelete.restrict, unique=True)  # unique: separate migration
     user = ForeignKey(User, on_delete=OnDelete.restrict)
     typed_name = Varchar(length=200, default="")

@@ -77,7 +77,9 @@ def chain_hash(prev_hash: str, at: Any, actor_id: int | None, action: str, objec
                object_id: int | None, ip_address: str, detail: str) -> str:
     """SHA-256 of the previous row's hash and this row's content; `detail` is the JSON text as stored, `at` a
     datetime or its stored text (SQLite's raw rows)."""
-    instant = clock.as_utc(db.to_datetime(at)).isoformat(timespec="microseconds")
+    moment = db.to_datetime(at)
+    assert moment is not None, "an audit row always has its time"
+    instant = clock.as_utc(moment).isoformat(timespec="microseconds")
     content = [prev_hash, instant, actor_id, action, object_type, object_id, ip_address, detail]
     return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 

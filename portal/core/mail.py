@@ -20,6 +20,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
 
+from piccolo.columns import Column
+from piccolo.custom_types import Combinable
+
 from portal import db
 from portal.core import audit, clock
 from portal.core.backoff import retry_delay
@@ -65,7 +68,8 @@ async def queue_email(to: str, template: str, context: dict[str, Any], *, progra
     ).returning(OutboundEmail.id)
     global _queued_since_kick
     _queued_since_kick = True
-    return rows[0]["id"]
+    email_id: int = rows[0]["id"]
+    return email_id
 
 
 _wake = asyncio.Event()
@@ -180,7 +184,7 @@ async def deliver_queued(settings: Settings, limit: int = 50, now: datetime | No
     return sent
 
 
-def _requeued(at: datetime) -> dict:
+def _requeued(at: datetime) -> dict[Column | str, Any]:
     """A failed row made new: due at once, its attempts counted again, its retry period started again."""
     return {OutboundEmail.status: "queued", OutboundEmail.next_attempt_at: at, OutboundEmail.retry_since: at,
             OutboundEmail.attempts: 0, OutboundEmail.claimed_at: None}
@@ -215,7 +219,7 @@ async def requeue_failed_emails(actor: Actor, *, program: int | None = None) -> 
 
     Side effects: as `requeue_email` for each failed row, with one audit row `email.requeued_all` that
     lists their ids (and the program, when given; none when nothing was failed)."""
-    failed = OutboundEmail.status == "failed"
+    failed: Combinable = OutboundEmail.status == "failed"
     if program is not None:
         failed = failed & (OutboundEmail.program_id == program)
     async with db.write_transaction():

@@ -19,6 +19,7 @@ import logging
 import mimetypes
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import HTML
@@ -73,7 +74,7 @@ class StaticOnlyFetcher(URLFetcher):
     def __init__(self) -> None:
         super().__init__(timeout=1, allowed_protocols=("https", "data"), allow_redirects=False)
 
-    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         if url[:5].lower() == "data:":
             data, media_type = _data_url(url)
             return URLFetcherResponse(url, data, {"Content-Type": media_type})
@@ -83,13 +84,15 @@ class StaticOnlyFetcher(URLFetcher):
             media_type = "font/ttf"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
 
-    def open(self, url, data=None, timeout=None):  # urllib's entry point: same rules
+    def open(self, url: Any, data: Any = None, timeout: Any = None) -> URLFetcherResponse:
+        # urllib's entry point: same rules
         return self.fetch(url if isinstance(url, str) else url.full_url)
 
 
 def render_pdf(html: str) -> bytes:
     """Render an HTML document to PDF bytes with the static-only fetcher."""
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).write_pdf()
+    return pdf
 
 
 def store_pdf(files_dir: Path, subdir: str, content: bytes) -> tuple[str, str]:

@@ -1,11 +1,13 @@
 """Cross-domain records: the audit trail and the outbox of every email sent."""
 
-from piccolo.columns import JSON, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
 class AuditEvent(Table, tablename="audit_event"):
     """One append-only row per state change: who, what, which object, when (UTC), from where; chained by hashes."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     at = Timestamptz(index=True)
     actor_id = Integer(null=True, index=True)  # user id; null for the system or an anonymous visitor
@@ -20,6 +22,8 @@ class AuditEvent(Table, tablename="audit_event"):
 
 class OutboundEmail(Table, tablename="outbound_email"):
     """Every email the portal sends, kept so that none is silently dropped (the staff outbox)."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     created_at = Timestamptz(index=True)
     to_address = Varchar(length=320, index=True)

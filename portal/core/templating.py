@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from collections.abc import Generator
+from typing import Any, cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -75,7 +76,7 @@ def render(template_name: str, context: dict[str, Any], block: str | None = None
     ctx = template.new_context(dict(context))
     # Run the template's top-level statements (its `{% from ... import %}` lines) up to its first output,
     # so macros imported at the top of the page exist inside the block.
-    top = template.root_render_func(ctx)
+    top = cast(Generator[str, None, None], template.root_render_func(ctx))  # a generator, typed as an iterator
     next(top, None)
     top.close()
     return "".join(block_render(ctx))

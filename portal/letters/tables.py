@@ -1,6 +1,6 @@
 """Letter templates per program, letter batches (one round's letters, made in the background) and the letters."""
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from portal.accounts.tables import User
@@ -12,6 +12,8 @@ class LetterTemplate(Table, tablename="letter_template"):
     """A program's letter of one kind (award | decline | waitlist): the body is staff text with
     `{{ merge_field }}` placeholders, rendered in a sandboxed Jinja environment. Unique (program, kind)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     program = ForeignKey(Program, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=16)
     subject = Varchar(length=200, default="")
@@ -22,6 +24,8 @@ class LetterTemplate(Table, tablename="letter_template"):
 
 class LetterBatch(Table, tablename="letter_batch"):
     """One request to make a round's letters; a worker claims it (queued -> running -> done | failed)."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     program = ForeignKey(Program, on_delete=OnDelete.cascade, index=True)
     kinds = Varchar(length=64)  # comma-separated letter kinds, e.g. "award,decline"
@@ -39,6 +43,8 @@ class LetterBatch(Table, tablename="letter_batch"):
 
 class Letter(Table, tablename="letter"):
     """One PDF letter as made, stored unchanged under the data directory with its SHA-256."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=16)

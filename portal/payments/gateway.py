@@ -96,7 +96,7 @@ def _replayed(obj: Any) -> bool:
 
 
 def _metadata(obj: Any) -> dict[str, str]:
-    meta = obj["metadata"] if "metadata" in obj else None
+    meta: Any = obj["metadata"] if "metadata" in obj else None
     return {str(k): str(v) for k, v in (meta.to_dict() if hasattr(meta, "to_dict") else (meta or {})).items()}
 
 
@@ -173,7 +173,8 @@ class StripeGateway:
         obj = await self._call(self.client.v1.account_links.create_async, {
             "account": account_id, "refresh_url": refresh_url, "return_url": return_url,
             "type": "account_onboarding"})
-        return obj["url"]
+        url: str = obj["url"]
+        return url
 
     async def retrieve_account(self, account_id: str) -> Account:
         return account_from(await self._call(self.client.v1.accounts.retrieve_async, account_id))
@@ -234,7 +235,8 @@ def verify_event(payload: bytes, signature_header: str | None, webhook_secret: s
     if not webhook_secret:
         raise StripeNotConfigured("Stripe is not configured: no webhook signing secret")
     if not signature_header:
-        raise stripe.SignatureVerificationError("No signature header", signature_header, payload)
+        raise stripe.SignatureVerificationError(  # type: ignore[no-untyped-call]  # the SDK leaves it untyped
+            "No signature header", signature_header, payload)
     text = payload.decode("utf-8")  # UnicodeDecodeError is a ValueError
     stripe.WebhookSignature.verify_header(text, signature_header, webhook_secret, tolerance=300)
     return json.loads(text)

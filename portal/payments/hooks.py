@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from portal.payments.records import PaymentRecord
+
 
 @dataclass(frozen=True)
 class StatusMoved:
@@ -33,10 +35,10 @@ class StatusMoved:
     award_id: int | None
 
     @classmethod
-    def of(cls, row: dict[str, Any], new: str) -> StatusMoved:
-        """From the payment row as it was before the change."""
-        return cls(payment_id=row["id"], kind=row["kind"], old=row["status"], new=new,
-                   tranche_id=row["tranche_id"], award_id=row["award_id"])
+    def of(cls, row: PaymentRecord, new: str) -> StatusMoved:
+        """From the payment as it was before the change."""
+        return cls(payment_id=row.id, kind=row.kind, old=row.status, new=new, tranche_id=row.tranche_id,
+                   award_id=row.award_id)
 
 
 StatusListener = Callable[[StatusMoved], Awaitable[None]]

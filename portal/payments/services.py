@@ -40,6 +40,9 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from msgspec.structs import replace
+from piccolo.columns import Column
+
 from portal import db
 from portal.core import audit, clock
 from portal.core.actor import Actor
@@ -48,6 +51,7 @@ from portal.core.errors import Conflict, Invalid, NotFound
 from portal.db import Duplicate, write_transaction
 from portal.payments import hooks, rules
 from portal.payments.gateway import NETWORK_RETRIES, StripeGateway, StripeRefused, StripeUnavailable, Transfer
+from portal.payments.records import PaymentRecord
 from portal.payments.tables import Payment, StripeEvent
 from portal.settings import StripeSettings
 
@@ -59,31 +63,31 @@ MAX_REFERENCE = 200
 MAX_ID = 2**31 - 1  # ids are SERIAL (int4) on PostgreSQL
 
 
-async def _locked(payment_id: int) -> dict[str, Any]:
-    """The payment row, locked until the transaction ends (PostgreSQL; SQLite's write transaction is already
+async def _locked(payment_id: int) -> PaymentRecord:
+    """The payment, locked until the transaction ends (PostgreSQL; SQLite's write transaction is already
     exclusive). NotFound if there is none."""
     suffix = " FOR UPDATE" if db.current_engine().engine_type == "postgres" else ""
     rows = await Payment.raw(f"SELECT * FROM payment WHERE id = {{}}{suffix}", payment_id)
     if not rows:
         raise NotFound("No such payment")
-    return rows[0]
+    return PaymentRecord.of(rows[0])
 
 
-def idempotency_key(row: dict[str, Any], attempt: int) -> str:
+def idempotency_key(row: PaymentRecord, attempt: int) -> str:
     """Derived from the tranche (or, before tranches exist, the payment) and the attempt: the same disbursement
     always sends the same key; a retry after a definite failure sends the next version."""
-    if row["kind"] == "payment_intent":
-        return f"pledge-{row['id']}-v{attempt}"
-    if row["tranche_id"] is not None:
-        return f"tranche-{row['tranche_id']}-v{attempt}"
-    return f"payment-{row['id']}-v{attempt}"
+    if row.kind == "payment_intent":
+        return f"pledge-{row.id}-v{attempt}"
+    if row.tranche_id is not None:
+        return f"tranche-{row.tranche_id}-v{attempt}"
+    return f"payment-{row.id}-v{attempt}"
 
 
-def _metadata(row: dict[str, Any]) -> dict[str, str]:
-    meta = {"payment": str(row["id"]), "program": str(row["program"])}
-    for key, column in (("tranche", "tranche_id"), ("award", "award_id"), ("funder", "funder")):
-        if row[column] is not None:
-            meta[key] = str(row[column])
+def _metadata(row: PaymentRecord) -> dict[str, str]:
+    meta = {"payment": str(row.id), "program": str(row.program)}
+    for key, value in (("tranche", row.tranche_id), ("award", row.award_id), ("funder", row.funder)):
+        if value is not None:
+            meta[key] = str(value)
     return meta
 
 
@@ -108,7 +112,7 @@ async def schedule_transfer(*, program_id: int, amount_cents: int, destination: 
             kind="transfer", rail="stripe", status="scheduled", program=program_id, amount_cents=amount_cents,
             destination=destination, award_id=award_id, tranche_id=tranche_id, created_at=now, updated_at=now,
         )).returning(Payment.id)
-        payment_id = rows[0]["id"]
+        payment_id: int = rows[0]["id"]
         await audit.record(actor, "payment.scheduled", "payment", payment_id, amount_cents=amount_cents)
     return payment_id
 
@@ -128,25 +132,25 @@ async def disburse(payment_id: int, gateway: StripeGateway, actor: Actor = SYSTE
     """
     async with write_transaction():
         row = await _locked(payment_id)
-        if row["kind"] != "transfer" or row["rail"] != "stripe":
+        if row.kind != "transfer" or row.rail != "stripe":
             raise Conflict("This payment is not a Stripe transfer")
-        if row["status"] in ("paid", "reversed") or (row["status"] == "released" and row["stripe_id"]):
+        if row.status in ("paid", "reversed") or (row.status == "released" and row.stripe_id):
             return await get_payment(payment_id)  # done, or sent and answered (its webhook will say paid)
-        if not row["destination"]:
+        if not row.destination:
             raise Conflict("The grantee has no connected Stripe account yet")
         now = clock.now()
-        if row["status"] in ("scheduled", "failed"):
-            attempt = row["attempt"] + 1
+        if row.status in ("scheduled", "failed"):
+            attempt = row.attempt + 1
             key = idempotency_key(row, attempt)
-            fresh = {Payment.retry_since: now, Payment.send_attempts: 0, Payment.send_error: None,
-                     Payment.attention_at: None}
+            fresh: dict[Column | str, Any] = {Payment.retry_since: now, Payment.send_attempts: 0,
+                                               Payment.send_error: None, Payment.attention_at: None}
             await Payment.update({Payment.status: "released", Payment.attempt: attempt,
                                   Payment.idempotency_key: key, Payment.failure_message: "",
                                   Payment.updated_at: now, **fresh}).where(Payment.id == payment_id)
             await audit.record(actor, "payment.released", "payment", payment_id, idempotency_key=key)
             await hooks.status_moved(hooks.StatusMoved.of(row, "released"))
-            row |= {"status": "released", "attempt": attempt, "idempotency_key": key, "retry_since": now,
-                    "send_attempts": 0, "send_error": None, "attention_at": None}
+            row = replace(row, status="released", attempt=attempt, idempotency_key=key, retry_since=now,
+                          send_attempts=0, send_error=None, attention_at=None)
         row = await _claim(row, gateway.settings, now)
     # Committed: from here a crash leaves a released payment whose key a retry will reuse.
     return await _send(row, gateway, actor)
@@ -159,29 +163,30 @@ def send_lease(settings: StripeSettings) -> timedelta:
     return timedelta(seconds=(NETWORK_RETRIES + 1) * settings.timeout_seconds + 5 * NETWORK_RETRIES + 10)
 
 
-async def _claim(row: dict[str, Any], settings: StripeSettings, now: datetime) -> dict[str, Any]:
+async def _claim(row: PaymentRecord, settings: StripeSettings, now: datetime) -> PaymentRecord:
     """Inside the caller's transaction, with the row locked: this send is the payment's only one until
     `send_lease` has passed. Writes `retry_at` and `send_attempts`; returns the row with them."""
-    attempts = (row["send_attempts"] or 0) + 1
+    attempts = (row.send_attempts or 0) + 1
     retry_at = now + send_lease(settings)
-    since = row["retry_since"] or now
+    since = row.retry_since or now
     await Payment.update({Payment.retry_at: retry_at, Payment.send_attempts: attempts,
-                          Payment.retry_since: since}).where(Payment.id == row["id"])
-    return row | {"retry_at": retry_at, "send_attempts": attempts, "retry_since": since}
+                          Payment.retry_since: since}).where(Payment.id == row.id)
+    return replace(row, retry_at=retry_at, send_attempts=attempts, retry_since=since)
 
 
-async def _send(row: dict[str, Any], gateway: StripeGateway, actor: Actor,
+async def _send(row: PaymentRecord, gateway: StripeGateway, actor: Actor,
                 now: datetime | None = None) -> dict[str, Any]:
     """The Stripe call of a claimed, released transfer, and what its answer writes (see `disburse`)."""
-    payment_id, key = row["id"], row["idempotency_key"]
+    payment_id, key = row.id, row.idempotency_key
+    assert key is not None, "a released payment has its idempotency key"
     try:
-        transfer = await gateway.create_transfer(amount_cents=row["amount_cents"], currency=row["currency"],
-                                                 destination=row["destination"], idempotency_key=key,
+        transfer = await gateway.create_transfer(amount_cents=row.amount_cents, currency=row.currency,
+                                                 destination=row.destination, idempotency_key=key,
                                                  metadata=_metadata(row))
     except StripeRefused as exc:
         async with write_transaction():
             current = await _locked(payment_id)
-            if current["idempotency_key"] == key and rules.can_move(current["status"], "failed"):
+            if current.idempotency_key == key and rules.can_move(current.status, "failed"):
                 await Payment.update({Payment.status: "failed", Payment.failure_message: exc.message[:2000],
                                       Payment.updated_at: clock.now(), **_NOT_RETRIED}).where(
                     Payment.id == payment_id)
@@ -196,7 +201,7 @@ async def _send(row: dict[str, Any], gateway: StripeGateway, actor: Actor,
     return await get_payment(payment_id)
 
 
-_NOT_RETRIED = {Payment.retry_at: None, Payment.attention_at: None, Payment.send_error: None}
+_NOT_RETRIED: dict[Column | str, Any] = {Payment.retry_at: None, Payment.attention_at: None, Payment.send_error: None}
 """A payment answered (a Stripe id, or a refusal): nothing is left to send again."""
 
 
@@ -204,12 +209,12 @@ async def _record_transfer(payment_id: int, transfer: Transfer) -> None:
     """Writes the Stripe transfer's id and `created` on its payment (unless its webhook did first)."""
     async with write_transaction():
         current = await _locked(payment_id)
-        if current["stripe_id"] is None:  # the webhook may have recorded it first
+        if current.stripe_id is None:  # the webhook may have recorded it first
             await Payment.update({Payment.stripe_id: transfer.id, Payment.stripe_created: transfer.created,
                                   Payment.updated_at: clock.now(), **_NOT_RETRIED}).where(Payment.id == payment_id)
 
 
-async def _note_unavailable(row: dict[str, Any], settings: StripeSettings, error: str,
+async def _note_unavailable(row: PaymentRecord, settings: StripeSettings, error: str,
                             now: datetime | None = None) -> None:
     """A send of `row` (as claimed) got no usable answer from Stripe. Writes, unless the payment was answered
     or claimed again meanwhile (that one decides): `send_error`, and the next send's time (`retry_delay` after
@@ -217,24 +222,25 @@ async def _note_unavailable(row: dict[str, Any], settings: StripeSettings, error
     next send and an audit row `payment.needs_attention`. Never `failed`: Stripe may have made the transfer."""
     at = now or clock.now()
     async with write_transaction():
-        current = await _locked(row["id"])
-        if (current["status"] != "released" or current["stripe_id"] is not None
-                or current["idempotency_key"] != row["idempotency_key"]
-                or current["send_attempts"] != row["send_attempts"]):
+        current = await _locked(row.id)
+        if (current.status != "released" or current.stripe_id is not None
+                or current.idempotency_key != row.idempotency_key
+                or current.send_attempts != row.send_attempts):
             return
-        since = clock.as_utc(current["retry_since"] or current["updated_at"])
+        since = clock.as_utc(current.retry_since or current.updated_at)
         give_up = at >= since + timedelta(hours=settings.retry_for_hours)
         changes: dict[Any, Any] = {Payment.send_error: error[:2000], Payment.updated_at: at}
         if give_up:
             changes |= {Payment.retry_at: None, Payment.attention_at: at}
-            await audit.record(SYSTEM, "payment.needs_attention", "payment", row["id"],
-                               idempotency_key=row["idempotency_key"], attempts=row["send_attempts"],
+            await audit.record(SYSTEM, "payment.needs_attention", "payment", row.id,
+                               idempotency_key=row.idempotency_key, attempts=row.send_attempts,
                                error=error[:500])
         else:
-            changes[Payment.retry_at] = at + retry_delay(row["send_attempts"], settings.retry_first_seconds,
+            assert row.send_attempts is not None, "a claimed send is counted"
+            changes[Payment.retry_at] = at + retry_delay(row.send_attempts, settings.retry_first_seconds,
                                                          settings.retry_max_seconds)
-        await Payment.update(changes).where(Payment.id == row["id"])
-    log.warning("payment %s: Stripe gave no answer (send %s%s): %s", row["id"], row["send_attempts"],
+        await Payment.update(changes).where(Payment.id == row.id)
+    log.warning("payment %s: Stripe gave no answer (send %s%s): %s", row.id, row.send_attempts,
                 ", needs attention" if give_up else "", error)
 
 
@@ -248,7 +254,7 @@ def _due(at: datetime) -> Any:
             & Payment.stripe_id.is_null() & Payment.attention_at.is_null() & (Payment.retry_at <= at))
 
 
-async def claim_due_transfer(settings: StripeSettings, at: datetime) -> dict[str, Any] | None:
+async def claim_due_transfer(settings: StripeSettings, at: datetime) -> PaymentRecord | None:
     """Claim the released transfer without a Stripe id whose next send is due first (`_claim`), or None. Two
     workers never claim the same one: the row is locked (PostgreSQL: `FOR UPDATE SKIP LOCKED`, another worker
     takes the next one; SQLite: the IMMEDIATE write transaction) and the claim moves `retry_at` past `at`."""
@@ -262,7 +268,7 @@ async def claim_due_transfer(settings: StripeSettings, at: datetime) -> dict[str
             rows = await Payment.select().where(_due(at)).order_by(Payment.retry_at).order_by(Payment.id).limit(1)
         if not rows:
             return None
-        return await _claim(rows[0], settings, at)
+        return await _claim(PaymentRecord.of(rows[0]), settings, at)
 
 
 async def retry_unanswered_transfers(gateway: StripeGateway, now: datetime | None = None, limit: int = 20) -> int:
@@ -314,17 +320,16 @@ async def retry_transfer(payment_id: int, gateway: StripeGateway, actor: Actor) 
     `disburse` (noted on the payment; the worker sends it again)."""
     async with write_transaction():
         row = await _locked(payment_id)
-        if (row["kind"], row["rail"], row["status"]) != ("transfer", "stripe", "released") or row["stripe_id"]:
+        if (row.kind, row.rail, row.status) != ("transfer", "stripe", "released") or row.stripe_id:
             raise Conflict("Only a Stripe transfer sent and not answered can be sent again.")
         now = clock.now()
         await Payment.update({Payment.retry_since: now, Payment.send_attempts: 0, Payment.attention_at: None}).where(
             Payment.id == payment_id)
-        await audit.record(actor, "payment.retried", "payment", payment_id, idempotency_key=row["idempotency_key"],
-                           last_error=(row["send_error"] or "")[:500])
-        row = await _claim(row | {"retry_since": now, "send_attempts": 0, "attention_at": None},
-                           gateway.settings, now)
+        await audit.record(actor, "payment.retried", "payment", payment_id, idempotency_key=row.idempotency_key,
+                           last_error=(row.send_error or "")[:500])
+        row = await _claim(replace(row, retry_since=now, send_attempts=0, attention_at=None), gateway.settings, now)
     try:
-        made = [t for t in await gateway.list_transfers(destination=row["destination"])
+        made = [t for t in await gateway.list_transfers(destination=row.destination)
                 if t.metadata.get("payment") == str(payment_id)]
     except StripeUnavailable as exc:
         await _note_unavailable(row, gateway.settings, str(exc) or exc.title)
@@ -381,7 +386,7 @@ async def record_pledge_payment(*, program_id: int, funder_id: int, amount_cents
         return await get_payment(payment_id) | {"client_secret": ""}
     async with write_transaction():
         current = await _locked(payment_id)
-        if current["stripe_id"] is None:
+        if current.stripe_id is None:
             await Payment.update({Payment.stripe_id: intent.id, Payment.stripe_created: intent.created,
                                   Payment.updated_at: clock.now()}).where(Payment.id == payment_id)
     return await get_payment(payment_id) | {"client_secret": intent.client_secret}
@@ -406,7 +411,7 @@ async def record_manual_payment(payment_id: int, rail: str, reference: str, acto
         raise Invalid(errors)
     async with write_transaction():
         row = await _locked(payment_id)
-        if row["kind"] != "transfer" or row["status"] not in ("scheduled", "failed"):
+        if row.kind != "transfer" or row.status not in ("scheduled", "failed"):
             raise Conflict("Only a scheduled or failed transfer can be paid manually")
         now = clock.now()
         await Payment.update({Payment.status: "paid", Payment.rail: rail, Payment.reference: reference,
@@ -482,7 +487,7 @@ def _as_event_object(transfer: Transfer) -> dict[str, Any]:
             "metadata": transfer.metadata}
 
 
-async def _payment_for(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
+async def _payment_for(obj: dict[str, Any], kind: str) -> PaymentRecord | None:
     """Our payment for a Stripe object: by its id, else by the payment id in its metadata (the id is not
     recorded yet if the portal crashed after Stripe answered)."""
     stripe_id = str(obj.get("id", ""))
@@ -498,11 +503,11 @@ async def _payment_for(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
     return await _locked(rows[0]["id"])
 
 
-async def _move(row: dict[str, Any], target: str | None, changes: dict[Any, Any], detail: dict[str, Any]) -> str:
+async def _move(row: PaymentRecord, target: str | None, changes: dict[Any, Any], detail: dict[str, Any]) -> str:
     """Apply `changes` and, if it is a step forward, the status `target` (with an audit row and the status
     hook); 'applied' if anything changed."""
     now = clock.now()
-    moved = target is not None and target != row["status"] and rules.can_move(row["status"], target)
+    moved = target is not None and target != row.status and rules.can_move(row.status, target)
     if moved:
         changes[Payment.status] = target
         if target == "paid":
@@ -510,9 +515,9 @@ async def _move(row: dict[str, Any], target: str | None, changes: dict[Any, Any]
     if not changes:
         return "stale"
     changes[Payment.updated_at] = now
-    await Payment.update(changes).where(Payment.id == row["id"])
+    await Payment.update(changes).where(Payment.id == row.id)
     if moved and target is not None:
-        await audit.record(SYSTEM, f"payment.{target}", "payment", row["id"], **detail)
+        await audit.record(SYSTEM, f"payment.{target}", "payment", row.id, **detail)
         await hooks.status_moved(hooks.StatusMoved.of(row, target))
     return "applied"
 
@@ -521,16 +526,16 @@ async def _apply_transfer(obj: dict[str, Any], event_type: str) -> str:
     row = await _payment_for(obj, "transfer")
     if row is None:
         return "unmatched"
-    if int(obj.get("amount") or 0) != row["amount_cents"] or obj.get("destination") not in (row["destination"], None):
-        log.warning("transfer %s does not match payment %s", obj.get("id"), row["id"])
+    if int(obj.get("amount") or 0) != row.amount_cents or obj.get("destination") not in (row.destination, None):
+        log.warning("transfer %s does not match payment %s", obj.get("id"), row.id)
         return "unmatched"
     changes: dict[Any, Any] = {}
-    if row["stripe_id"] is None:
+    if row.stripe_id is None:
         changes[Payment.stripe_id] = str(obj["id"])[:64]
         changes[Payment.stripe_created] = int(obj.get("created") or 0)
         changes |= _NOT_RETRIED  # answered: the retry worker has nothing left to send
     reversed_cents = int(obj.get("amount_reversed") or 0)
-    if reversed_cents > row["amount_reversed_cents"]:  # only ever grows: an older snapshot cannot shrink it
+    if reversed_cents > row.amount_reversed_cents:  # only ever grows: an older snapshot cannot shrink it
         changes[Payment.amount_reversed_cents] = reversed_cents
     return await _move(row, rules.transfer_status(obj), changes, {"stripe_id": obj.get("id"), "event": event_type})
 
@@ -539,15 +544,15 @@ async def _apply_payment_intent(obj: dict[str, Any], event_type: str) -> str:
     row = await _payment_for(obj, "payment_intent")
     if row is None:
         return "unmatched"
-    if int(obj.get("amount") or 0) != row["amount_cents"]:
-        log.warning("payment intent %s does not match payment %s", obj.get("id"), row["id"])
+    if int(obj.get("amount") or 0) != row.amount_cents:
+        log.warning("payment intent %s does not match payment %s", obj.get("id"), row.id)
         return "unmatched"
     changes: dict[Any, Any] = {}
-    if row["stripe_id"] is None:
+    if row.stripe_id is None:
         changes[Payment.stripe_id] = str(obj["id"])[:64]
         changes[Payment.stripe_created] = int(obj.get("created") or 0)
     target = rules.payment_intent_status(obj, event_type)
-    if target == "failed" and rules.can_move(row["status"], "failed"):
+    if target == "failed" and rules.can_move(row.status, "failed"):
         error = obj.get("last_payment_error") or {}
         changes[Payment.failure_message] = str(error.get("message", "") if isinstance(error, dict) else "")[:2000]
     return await _move(row, target, changes, {"stripe_id": obj.get("id"), "event": event_type})

@@ -1,6 +1,6 @@
 """Payments and the Stripe events already applied to them."""
 
-from piccolo.columns import BigInt, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from portal.accounts.tables import Organisation
@@ -14,6 +14,8 @@ class Payment(Table, tablename="payment"):
     Status moves only along `portal.payments.rules.TRANSITIONS`:
     scheduled -> released (Stripe asked, key committed) -> paid -> reversed; failed from scheduled/released.
     """
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     kind = Varchar(length=16)  # transfer | payment_intent
     rail = Varchar(length=8, default="stripe")  # stripe | ach | cheque
@@ -46,6 +48,8 @@ class Payment(Table, tablename="payment"):
 class StripeEvent(Table, tablename="stripe_event"):
     """Every Stripe event the webhook accepted, written in the transaction of its effect: an event id seen
     again is a replay and changes nothing."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     event_id = Varchar(length=255)  # evt_...; unique (separate migration)
     type = Varchar(length=100)

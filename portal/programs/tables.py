@@ -9,6 +9,7 @@ from piccolo.columns import (
     Integer,
     OnDelete,
     Real,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -19,6 +20,7 @@ from portal.accounts.tables import Organisation, User
 
 
 class Program(Table, tablename="program"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     network = ForeignKey(Organisation, on_delete=OnDelete.restrict, index=True)
     slug = Varchar(length=80, unique=True)
     title = Varchar(length=200)
@@ -47,6 +49,7 @@ class Program(Table, tablename="program"):
 
 
 class ProgramFunder(Table, tablename="program_funder"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     program = ForeignKey(Program, on_delete=OnDelete.cascade, index=True)
     funder = ForeignKey(Organisation, on_delete=OnDelete.restrict, index=True)
     pledged_cents = BigInt(default=0)
@@ -56,6 +59,8 @@ class ProgramFunder(Table, tablename="program_funder"):
 
 class ProgramRole(Table, tablename="program_role"):
     """A user's role on one program: staff who run it, or a reviewer on its panel."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     program = ForeignKey(Program, on_delete=OnDelete.cascade, index=True)
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
@@ -67,6 +72,8 @@ class ProgramRole(Table, tablename="program_role"):
 
 class FormVersion(Table, tablename="form_version"):
     """A form defined as data. Kind: application or report. A filled form keeps the version it began on."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     program = ForeignKey(Program, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=16)  # application | report
@@ -80,6 +87,8 @@ class FormVersion(Table, tablename="form_version"):
 
 class Criterion(Table, tablename="criterion"):
     """One criterion of a program's weighted rubric."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     program = ForeignKey(Program, on_delete=OnDelete.cascade, index=True)
     position = Integer()

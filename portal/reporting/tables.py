@@ -6,6 +6,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Timestamptz,
     Varchar,
 )
@@ -16,6 +17,7 @@ from portal.programs.tables import FormVersion
 
 
 class Report(Table, tablename="report"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     award = ForeignKey(Award, on_delete=OnDelete.restrict, index=True)
     form_version = ForeignKey(FormVersion, on_delete=OnDelete.restrict)
     kind = Varchar(length=16)  # interim | final

@@ -13,6 +13,7 @@ from piccolo.columns import (
     Integer,
     OnDelete,
     Real,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -25,6 +26,7 @@ from portal.programs.tables import Criterion, Program
 
 
 class ReviewPanel(Table, tablename="review_panel"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     program = ForeignKey(Program, on_delete=OnDelete.cascade, unique=True)
     name = Varchar(length=200)
     due_at = Timestamptz(null=True, default=None)  # reviews are due by then (UTC)
@@ -46,6 +48,8 @@ class ReviewPanel(Table, tablename="review_panel"):
 class PanelMember(Table, tablename="panel_member"):
     """A reviewer on a panel (once they accepted the invitation), with what the assignment needs to know."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     panel = ForeignKey(ReviewPanel, on_delete=OnDelete.cascade, index=True)
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     capacity = Integer(default=10)  # at most this many applications
@@ -61,6 +65,8 @@ class ReviewConflict(Table, tablename="review_conflict"):
     Conflicts found from memberships, home city and email domain are not stored: portal/reviews/conflicts/queries.py
     derives them every time, so they follow the data."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)
     reviewer = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     source = Varchar(length=16)  # reviewer | staff
@@ -74,6 +80,8 @@ class ReviewConflict(Table, tablename="review_conflict"):
 class ReviewPreference(Table, tablename="review_preference"):
     """How keen a reviewer is to review an application: eager | willing | not."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)
     reviewer = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     level = Varchar(length=8)
@@ -83,6 +91,7 @@ class ReviewPreference(Table, tablename="review_preference"):
 
 
 class Assignment(Table, tablename="review_assignment"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     application = ForeignKey(Application, on_delete=OnDelete.restrict, index=True)
     reviewer = ForeignKey(User, on_delete=OnDelete.restrict, index=True)
     assigned_by = ForeignKey(User, on_delete=OnDelete.restrict)
@@ -99,6 +108,7 @@ class Assignment(Table, tablename="review_assignment"):
 
 
 class Score(Table, tablename="review_score"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     assignment = ForeignKey(Assignment, on_delete=OnDelete.cascade, index=True)
     criterion = ForeignKey(Criterion, on_delete=OnDelete.restrict)
     value = Real()
@@ -109,6 +119,8 @@ class Score(Table, tablename="review_score"):
 
 class ReviewRevision(Table, tablename="review_revision"):
     """A submitted review as it was when submitted; a revised review adds a row, earlier rows are kept."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     assignment = ForeignKey(Assignment, on_delete=OnDelete.cascade, index=True)
     revision = Integer()
@@ -124,6 +136,8 @@ class ReviewRevision(Table, tablename="review_revision"):
 
 class PanelOutcome(Table, tablename="panel_outcome"):
     """What the panel meeting decided about one application."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     panel = ForeignKey(ReviewPanel, on_delete=OnDelete.cascade, index=True)
     application = ForeignKey(Application, on_delete=OnDelete.cascade, index=True)

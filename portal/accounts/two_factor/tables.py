@@ -1,6 +1,6 @@
 """A user's second factors, the pending second step of a sign-in, and failed second-step attempts."""
 
-from piccolo.columns import BigInt, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from portal.accounts.tables import User
@@ -9,6 +9,8 @@ from portal.accounts.tables import User
 class TotpFactor(Table, tablename="totp_factor"):
     """An authenticator app's shared secret; one per user (a unique index in migrations/). Unconfirmed until the
     user has typed a code from it."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     user = ForeignKey(User, on_delete=OnDelete.cascade)
     secret = Varchar(length=64)  # base32
@@ -21,6 +23,8 @@ class TotpFactor(Table, tablename="totp_factor"):
 class RecoveryCode(Table, tablename="recovery_code"):
     """A one-use code for when the authenticator is lost. Only its SHA-256 is stored."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     code_hash = Varchar(length=64)
     created_at = Timestamptz()
@@ -29,6 +33,8 @@ class RecoveryCode(Table, tablename="recovery_code"):
 
 class Passkey(Table, tablename="passkey"):
     """A WebAuthn credential: its id and public key (base64url), and the authenticator's signature counter."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     credential_id = Varchar(length=1400, unique=True)
@@ -44,6 +50,8 @@ class TwoFactorChallenge(Table, tablename="two_factor_challenge"):
     the token in a cookie), or a passkey enrolment under way (`passkey_enrol`). Either may carry the WebAuthn
     challenge the browser must sign."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     token_hash = Varchar(length=64, unique=True)
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     purpose = Varchar(length=16)
@@ -54,6 +62,8 @@ class TwoFactorChallenge(Table, tablename="two_factor_challenge"):
 
 class SecondFactorFailure(Table, tablename="second_factor_failure"):
     """A wrong code or passkey at the second step, counted per user to limit guessing."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     at = Timestamptz(index=True)

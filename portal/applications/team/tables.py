@@ -1,7 +1,7 @@
 """The invitations to join an application's team, and the signatures given at submission. The team's members
 (`TeamMember`) are in portal/applications/tables.py: the application's access rights are made from them."""
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from portal.accounts.tables import User
@@ -10,6 +10,8 @@ from portal.applications.tables import Application
 
 class TeamInvitation(Table, tablename="application_invitation"):
     """An emailed, one-time link to join an application's team. Only the SHA-256 of the token is stored."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     token_hash = Varchar(length=64, unique=True)
     application = ForeignKey(Application, on_delete=OnDelete.restrict, index=True)
@@ -26,6 +28,8 @@ class TeamInvitation(Table, tablename="application_invitation"):
 class Signature(Table, tablename="application_signature"):
     """The signer's attestation, one per submission: the typed name, the exact words attested, who, when
     (UTC) and from which address. Append-only, like the audit trail."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     application = ForeignKey(Application, on_delete=OnDelete.restrict, index=True)
     user = ForeignKey(User, on_delete=OnDelete.restrict)

@@ -38,7 +38,7 @@ async def answer(request: Request, award_id: FromPath[int]) -> Response:
     award = await get_award_for(user, award_id, "view")
     settings = request.app.state.settings
     decision = text(data, "decision", 20)
-    values = {"typed_name": text(data, "typed_name", 400), "title": text(data, "title", 400),
+    values: dict[str, Any] = {"typed_name": text(data, "typed_name", 400), "title": text(data, "title", 400),
               "agree": bool(text(data, "agree", 10)), "reason": text(data, "reason", 8000)}
     try:
         if decision == "decline":

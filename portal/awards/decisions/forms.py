@@ -66,8 +66,8 @@ def decision_input(data: dict[str, Any], *, offer_kind: str, max_award_cents: in
         quantity = 1
     elif outcome == "award":
         cents, problem = amount_to_award(text(data, "amount", 40))
-        if problem:
-            errors["amount"] = problem
+        if cents is None:  # amount_to_award gives a problem with no amount
+            errors["amount"] = problem or ""
         elif max_award_cents > 0 and cents > max_award_cents:
             errors["amount"] = f"The amount is more than the program's largest award ({money(max_award_cents)})."
         else:

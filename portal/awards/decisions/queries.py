@@ -28,7 +28,7 @@ Rules, as the board names them:
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from portal.applications.tables import Application
@@ -103,7 +103,8 @@ def decides_early(terms: dict[str, Any]) -> bool:
     deadline = terms.get("deadline_at")
     if terms.get("rolling_decisions") or deadline is None:
         return False
-    return clock.now() < deadline + timedelta(minutes=int(terms.get("grace_minutes") or 0))
+    closes: datetime = deadline + timedelta(minutes=int(terms.get("grace_minutes") or 0))
+    return clock.now() < closes
 
 
 async def drafts_of(program_id: int) -> dict[int, dict[str, Any]]:

@@ -49,7 +49,7 @@ async def _upsert(actor: Actor, program_id: int, application_id: int, values: di
 
 
 def _open_row(board: dict[str, Any], application_id: int) -> dict[str, Any]:
-    row = next((r for r in board["rows"] if r["id"] == application_id), None)
+    row: dict[str, Any] | None = next((r for r in board["rows"] if r["id"] == application_id), None)
     if row is None:
         raise Conflict("This application is not on the decision board.")
     if not row["open"]:
@@ -201,6 +201,7 @@ async def release(actor: Actor, program: dict[str, Any], confirmed: Confirmation
         terms = state["terms"]
         details = await Program.select(Program.id, Program.title, Program.network.name.as_alias("network_name"),
                                        Program.contact_email).where(Program.id == program["id"]).first()
+        assert details is not None  # the program whose drafts these are
         now = clock.now()
         for row in drafts:
             draft = row["draft"]

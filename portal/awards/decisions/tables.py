@@ -1,6 +1,6 @@
 """Draft award decisions of a program round (the decision board), kept until staff release the round."""
 
-from piccolo.columns import BigInt, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from portal.accounts.tables import User
@@ -10,6 +10,8 @@ from portal.programs.tables import Program
 
 class Decision(Table, tablename="decision"):
     """One application's decision on the board: a draft until `released_at` is set by the round's release."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     program = ForeignKey(Program, on_delete=OnDelete.restrict, index=True)
     application = ForeignKey(Application, on_delete=OnDelete.restrict)  # unique: a unique index in migrations/

@@ -191,7 +191,8 @@ async def _locked_tranche(tranche_id: int) -> dict[str, Any]:
     rows = await Tranche.raw(f"SELECT * FROM tranche WHERE id = {{}}{suffix}", tranche_id)
     if not rows:
         raise NotFound("No such tranche")
-    return rows[0]
+    tranche: dict[str, Any] = rows[0]
+    return tranche
 
 
 async def release_tranche(actor: Actor, tranche_id: int, gateway: StripeGateway | None) -> dict[str, Any]:

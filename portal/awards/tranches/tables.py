@@ -1,6 +1,6 @@
 """An award's payment schedule: tranches released on acceptance, on a report's approval, or on a date."""
 
-from piccolo.columns import BigInt, Date, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import BigInt, Date, ForeignKey, Integer, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from portal.awards.tables import Award
@@ -8,6 +8,7 @@ from portal.payments.tables import Payment
 
 
 class Tranche(Table, tablename="tranche"):
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
     award = ForeignKey(Award, on_delete=OnDelete.restrict, index=True)
     position = Integer()  # unique with award: separate migration
     amount_cents = BigInt()
