@@ -12,6 +12,7 @@ from litestar.plugins.htmx import HTMXRequest
 from portal.core.errors import Conflict, Invalid
 from portal.payments import ledger, pledges, services
 from portal.payments.gateway import gateway_for
+from portal.payments.records import PaymentRecord
 from portal.programs.access import get_program_for_staff
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
@@ -26,7 +27,7 @@ async def program_ledger(request: Request, program_id: FromPath[int]) -> Respons
 
 
 def _pledge_page(request: Request, ctx: dict[str, Any], checkout: pledges.Checkout | None = None, *,
-                 payment: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                 payment: PaymentRecord | None = None, errors: dict[str, str] | None = None,
                  polling: bool = False, status_code: int = 200) -> Response:
     """The pledge page (for htmx, its figures only); with card payments on, its Content-Security-Policy also
     allows Stripe.js and Stripe's API (this page only)."""
@@ -81,13 +82,13 @@ async def pay_pledge(request: Request, program_id: FromPath[int]) -> Response:
     if not method and not stripe.card_payments:
         raise Conflict("Paying by card is not available in the portal: please contact the program's staff.")
     try:
-        payment = await services.record_pledge_payment(
+        payment, _client_secret = await services.record_pledge_payment(
             program_id=program_id, funder_id=ctx["funder_id"], amount_cents=ctx["outstanding_cents"],
             gateway=gateway, payment_method=method or None, actor=actor(request))
     except Invalid as exc:
         return _pledge_page(request, ctx, errors=exc.errors, status_code=422)
-    payment.pop("client_secret", None)  # the page asks Stripe for it again: it is never stored or redirected
-    if payment["status"] == "failed":
+    # The client secret is dropped: the page asks Stripe for it again, so it is never stored or redirected.
+    if payment.status == "failed":
         return _pledge_page(request, await pledges.pledge_for(current_user(request), program_id), payment=payment,
                             status_code=422)
     if method:

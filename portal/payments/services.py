@@ -91,11 +91,11 @@ def _metadata(row: PaymentRecord) -> dict[str, str]:
     return meta
 
 
-async def get_payment(payment_id: int) -> dict[str, Any]:
+async def get_payment(payment_id: int) -> PaymentRecord:
     row = await Payment.select().where(Payment.id == payment_id).first()
     if row is None:
         raise NotFound("No such payment")
-    return row
+    return PaymentRecord.of(row)
 
 
 async def schedule_transfer(*, program_id: int, amount_cents: int, destination: str, award_id: int | None = None,
@@ -117,7 +117,7 @@ async def schedule_transfer(*, program_id: int, amount_cents: int, destination: 
     return payment_id
 
 
-async def disburse(payment_id: int, gateway: StripeGateway, actor: Actor = SYSTEM) -> dict[str, Any]:
+async def disburse(payment_id: int, gateway: StripeGateway, actor: Actor = SYSTEM) -> PaymentRecord:
     """Send a scheduled transfer through Stripe, safely against crashes and double clicks.
 
     Writes, in a first transaction committed before Stripe is called: status `released`, the idempotency key
@@ -175,7 +175,7 @@ async def _claim(row: PaymentRecord, settings: StripeSettings, now: datetime) ->
 
 
 async def _send(row: PaymentRecord, gateway: StripeGateway, actor: Actor,
-                now: datetime | None = None) -> dict[str, Any]:
+                now: datetime | None = None) -> PaymentRecord:
     """The Stripe call of a claimed, released transfer, and what its answer writes (see `disburse`)."""
     payment_id, key = row.id, row.idempotency_key
     assert key is not None, "a released payment has its idempotency key"
@@ -308,7 +308,7 @@ async def run_payment_retry_worker(gateway: StripeGateway, stop: asyncio.Event) 
             log.exception("payment retry failed")
 
 
-async def retry_transfer(payment_id: int, gateway: StripeGateway, actor: Actor) -> dict[str, Any]:
+async def retry_transfer(payment_id: int, gateway: StripeGateway, actor: Actor) -> PaymentRecord:
     """Staff send again a released Stripe transfer that Stripe has not answered (it needs attention, or waits for
     its next automatic send). First Stripe is asked for a transfer of this payment (by its metadata, among the
     destination's transfers): the key may be older than the 24 hours Stripe keeps it, and a transfer made then
@@ -343,14 +343,16 @@ async def retry_transfer(payment_id: int, gateway: StripeGateway, actor: Actor) 
 
 
 async def record_pledge_payment(*, program_id: int, funder_id: int, amount_cents: int, gateway: StripeGateway,
-                                payment_method: str | None = None, actor: Actor = SYSTEM) -> dict[str, Any]:
+                                payment_method: str | None = None,
+                                actor: Actor = SYSTEM) -> tuple[PaymentRecord, str]:
     """A funder's pledge paid into a program's fund by a Stripe PaymentIntent.
 
     Writes: a `payment` row (payment_intent, released, key `pledge-<id>-v1`) and an audit row
     `payment.pledge_started`, committed before Stripe is called; then the PaymentIntent's id (or, if Stripe
     refused it, status `failed`, an audit row and the status hook's writes). The webhook
-    `payment_intent.succeeded` marks it paid (or `payment_failed`, failed). Returns the payment row with
-    `client_secret` added, for the browser to confirm the payment when no `payment_method` was given.
+    `payment_intent.succeeded` marks it paid (or `payment_failed`, failed). Returns the payment and the
+    PaymentIntent's client secret ("" if refused), for the browser to confirm the payment when no
+    `payment_method` was given.
     Conflict if a payment of this pledge is already under way (released): never a second charge, even for two
     clicks at once (the pledge's row is locked on PostgreSQL; SQLite's write transaction is exclusive).
     """
@@ -383,13 +385,13 @@ async def record_pledge_payment(*, program_id: int, funder_id: int, amount_cents
                                   Payment.updated_at: clock.now()}).where(Payment.id == payment_id)
             await audit.record(actor, "payment.failed", "payment", payment_id, code=exc.code)
             await hooks.status_moved(hooks.StatusMoved.of(row, "failed"))
-        return await get_payment(payment_id) | {"client_secret": ""}
+        return await get_payment(payment_id), ""
     async with write_transaction():
         current = await _locked(payment_id)
         if current.stripe_id is None:
             await Payment.update({Payment.stripe_id: intent.id, Payment.stripe_created: intent.created,
                                   Payment.updated_at: clock.now()}).where(Payment.id == payment_id)
-    return await get_payment(payment_id) | {"client_secret": intent.client_secret}
+    return await get_payment(payment_id), intent.client_secret
 
 
 async def record_manual_payment(payment_id: int, rail: str, reference: str, actor: Actor = SYSTEM) -> None:
@@ -420,7 +422,7 @@ async def record_manual_payment(payment_id: int, rail: str, reference: str, acto
         await hooks.status_moved(hooks.StatusMoved.of(row, "paid"))
 
 
-async def reconcile(payment_id: int, gateway: StripeGateway) -> dict[str, Any]:
+async def reconcile(payment_id: int, gateway: StripeGateway) -> PaymentRecord:
     """Bring a Stripe payment up to date from Stripe itself, for when webhooks were lost (e.g. the endpoint was
     down longer than Stripe retries). A released transfer without a Stripe id is disbursed again (same key, so
     no second transfer); otherwise the object is retrieved and applied exactly as its webhook would be.
@@ -428,17 +430,17 @@ async def reconcile(payment_id: int, gateway: StripeGateway) -> dict[str, Any]:
     Writes: what `disburse` or the matching webhook writes (status, Stripe id, amount reversed, audit rows).
     """
     row = await get_payment(payment_id)
-    if row["rail"] != "stripe" or row["status"] == "scheduled":
+    if row.rail != "stripe" or row.status == "scheduled":
         return row
-    if row["stripe_id"] is None:
+    if row.stripe_id is None:
         # Only a crashed send is repeated (same key); a failed one waits for staff to disburse it again.
-        return await disburse(payment_id, gateway) if (row["kind"], row["status"]) == ("transfer", "released") else row
-    if row["kind"] == "transfer":
-        transfer = await gateway.retrieve_transfer(row["stripe_id"])
+        return await disburse(payment_id, gateway) if (row.kind, row.status) == ("transfer", "released") else row
+    if row.kind == "transfer":
+        transfer = await gateway.retrieve_transfer(row.stripe_id)
         async with write_transaction():
             await _apply_transfer(_as_event_object(transfer), "reconcile")
     else:
-        intent = await gateway.retrieve_payment_intent(row["stripe_id"])
+        intent = await gateway.retrieve_payment_intent(row.stripe_id)
         obj = {"id": intent.id, "amount": intent.amount, "status": intent.status, "created": intent.created,
                "metadata": intent.metadata}
         async with write_transaction():

@@ -126,27 +126,27 @@ async def test_retry_waits_by_time_then_sends_the_same_key_once(world, gateway, 
     outage.down = True
     assert await services.retry_unanswered_transfers(gateway, now=T0) == 0
     row = await services.get_payment(payment_id)
-    assert (row["status"], row["stripe_id"], row["send_attempts"]) == ("released", None, 1)
-    assert "Stripe is down" in row["send_error"]
-    first_wait = clock.as_utc(row["retry_at"]) - T0
+    assert (row.status, row.stripe_id, row.send_attempts) == ("released", None, 1)
+    assert "Stripe is down" in row.send_error
+    first_wait = clock.as_utc(row.retry_at) - T0
     assert timedelta(seconds=15) <= first_wait <= timedelta(seconds=30)
     # Polled again and again during the outage, the worker sends nothing before the payment is due.
     for seconds in (1, 5, 14):
         assert await services.retry_unanswered_transfers(gateway, now=T0 + timedelta(seconds=seconds)) == 0
-    assert (await services.get_payment(payment_id))["send_attempts"] == 1
+    assert (await services.get_payment(payment_id)).send_attempts == 1
     # Due: sent again, still down; the next wait doubles (30-60 s).
-    at = clock.as_utc(row["retry_at"])
+    at = clock.as_utc(row.retry_at)
     assert await services.retry_unanswered_transfers(gateway, now=at) == 0
     row = await services.get_payment(payment_id)
-    assert row["send_attempts"] == 2
-    assert timedelta(seconds=30) <= clock.as_utc(row["retry_at"]) - at <= timedelta(seconds=60)
+    assert row.send_attempts == 2
+    assert timedelta(seconds=30) <= clock.as_utc(row.retry_at) - at <= timedelta(seconds=60)
 
     outage.down = False
-    assert await services.retry_unanswered_transfers(gateway, now=clock.as_utc(row["retry_at"])) == 1
+    assert await services.retry_unanswered_transfers(gateway, now=clock.as_utc(row.retry_at)) == 1
     row = await services.get_payment(payment_id)
     assert len(stripe_portal.fake.transfers) == 1
-    assert row["stripe_id"] == next(iter(stripe_portal.fake.transfers))
-    assert (row["retry_at"], row["send_error"], row["attention_at"]) == (None, None, None)
+    assert row.stripe_id == next(iter(stripe_portal.fake.transfers))
+    assert (row.retry_at, row.send_error, row.attention_at) == (None, None, None)
     assert sends(stripe_portal, key) == 1  # the fake saw only the send that was answered (the others hit the outage)
     assert await services.retry_unanswered_transfers(gateway, now=T0 + timedelta(days=1)) == 0
 
@@ -161,13 +161,13 @@ async def test_a_transfer_made_whose_answer_was_lost_is_not_made_twice(world, ga
         await send
     hold.release.set()
     claimed = await services.get_payment(payment_id)
-    assert (claimed["status"], claimed["stripe_id"], claimed["send_attempts"]) == ("released", None, 1)
+    assert (claimed.status, claimed.stripe_id, claimed.send_attempts) == ("released", None, 1)
     # The claim holds it until a send would have ended: nobody sends meanwhile; after it, the worker does.
     lease = services.send_lease(gateway.settings)
     assert await services.retry_unanswered_transfers(gateway, now=T0 + lease - timedelta(seconds=1)) == 0
     assert await services.retry_unanswered_transfers(gateway, now=T0 + lease) == 1
     assert list(stripe_portal.fake.transfers) == [hold.transfer_id]
-    assert (await services.get_payment(payment_id))["stripe_id"] == hold.transfer_id
+    assert (await services.get_payment(payment_id)).stripe_id == hold.transfer_id
 
 
 async def test_one_worker_claims_a_due_transfer(world, gateway, outage, stripe_portal):
@@ -194,26 +194,26 @@ async def test_after_the_retry_period_it_needs_attention_not_failed(world, as_pe
     assert (await applicant.post(f"/awards/{award}/acceptance", ACCEPT)).status_code == 303  # Stripe down
     payment_id = (await tranches.list_tranches(award))[0]["payment"]
     row = await services.get_payment(payment_id)
-    assert (row["status"], row["stripe_id"], row["send_attempts"]) == ("released", None, 1)
-    now = clock.as_utc(row["retry_since"])
-    assert now + timedelta(seconds=15) <= clock.as_utc(row["retry_at"]) <= clock.as_utc(row["updated_at"]) + \
+    assert (row.status, row.stripe_id, row.send_attempts) == ("released", None, 1)
+    now = clock.as_utc(row.retry_since)
+    assert now + timedelta(seconds=15) <= clock.as_utc(row.retry_at) <= clock.as_utc(row.updated_at) + \
         timedelta(seconds=30)
     staff = await as_persona("staff")
     page = await staff.get(f"/awards/{award}")
     assert 'data-testid="retrying"' in page.text and "Stripe is down" in page.text
 
-    at = clock.as_utc(row["retry_at"])
+    at = clock.as_utc(row.retry_at)
     assert await services.retry_unanswered_transfers(gateway, now=at) == 0
     assert await services.retry_unanswered_transfers(gateway, now=now + timedelta(hours=1)) == 0  # past the period
     row = await services.get_payment(payment_id)
-    assert (row["status"], row["retry_at"], row["send_attempts"]) == ("released", None, 3)
-    assert row["attention_at"] is not None and "Stripe is down" in row["send_error"]
+    assert (row.status, row.retry_at, row.send_attempts) == ("released", None, 3)
+    assert row.attention_at is not None and "Stripe is down" in row.send_error
     assert (await tranches.list_tranches(award))[0]["status"] == "released"
     audit = await AuditEvent.select(AuditEvent.action).where(AuditEvent.object_id == payment_id).where(
         AuditEvent.object_type == "payment")
     assert [a["action"] for a in audit][-1] == "payment.needs_attention"
     assert await services.retry_unanswered_transfers(gateway, now=now + timedelta(days=2)) == 0  # no more sends
-    assert (await services.get_payment(payment_id))["send_attempts"] == 3
+    assert (await services.get_payment(payment_id)).send_attempts == 3
 
     page = await staff.get(f"/awards/{award}")
     assert 'data-testid="needs-attention"' in page.text and f'data-testid="retry-{tranche["position"]}"' in page.text
@@ -239,13 +239,13 @@ async def test_staff_send_again_by_hand_audited_and_access_checked(world, as_per
     still_down = await staff.post(url, {})  # Stripe still down: noted, retried automatically again
     assert still_down.status_code == 303
     row = await services.get_payment(payment_id)
-    assert (row["attention_at"], row["send_attempts"], row["stripe_id"]) == (None, 1, None)
-    assert row["retry_at"] is not None
+    assert (row.attention_at, row.send_attempts, row.stripe_id) == (None, 1, None)
+    assert row.retry_at is not None
 
     outage.down = False
     assert (await staff.post(url, {})).status_code == 303
     row = await services.get_payment(payment_id)
-    assert len(stripe_portal.fake.transfers) == 1 and row["stripe_id"] == next(iter(stripe_portal.fake.transfers))
+    assert len(stripe_portal.fake.transfers) == 1 and row.stripe_id == next(iter(stripe_portal.fake.transfers))
     retried = await AuditEvent.select(AuditEvent.actor_id, AuditEvent.detail).where(
         (AuditEvent.action == "payment.retried") & (AuditEvent.object_id == payment_id)).order_by(AuditEvent.id)
     assert [r["actor_id"] for r in retried] == [world["staff"], world["staff"]]
@@ -266,7 +266,7 @@ async def test_send_again_finds_a_transfer_whose_key_stripe_forgot(world, gatewa
 
     row = await services.retry_transfer(payment_id, gateway, services.SYSTEM)
     assert list(stripe_portal.fake.transfers) == [hold.transfer_id]
-    assert (row["stripe_id"], row["status"]) == (hold.transfer_id, "paid")
+    assert (row.stripe_id, row.status) == (hold.transfer_id, "paid")
     assert sends(stripe_portal, f"payment-{payment_id}-v1") == 1
 
 
@@ -276,5 +276,5 @@ async def test_send_again_with_stripe_still_down_raises_and_notes_it(world, gate
     with pytest.raises(StripeUnavailable):
         await services.retry_transfer(payment_id, gateway, services.SYSTEM)
     row = await services.get_payment(payment_id)
-    assert (row["status"], row["send_attempts"]) == ("released", 1) and "Stripe is down" in row["send_error"]
+    assert (row.status, row.send_attempts) == ("released", 1) and "Stripe is down" in row.send_error
     assert stripe_portal.fake.transfers == {}

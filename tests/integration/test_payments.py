@@ -15,6 +15,7 @@ from portal.core.audit import list_for
 from portal.core.errors import Conflict, Invalid
 from portal.payments import services
 from portal.payments.gateway import StripeNotConfigured, StripeRefused, gateway_for
+from portal.payments.records import PaymentRecord
 from portal.payments.tables import Payment, StripeEvent
 from portal.settings import StripeSettings
 from tests.stripe_events import deliver
@@ -132,7 +133,7 @@ async def test_disburse_sends_one_transfer_with_the_tranche_key(gateway, stripe_
     payment_id = await scheduled(world, grantee_account)
     row = await services.disburse(payment_id, gateway)
     [transfer] = stripe_portal.fake.transfers.values()
-    assert (row["status"], row["idempotency_key"], row["stripe_id"], row["attempt"]) == (
+    assert (row.status, row.idempotency_key, row.stripe_id, row.attempt) == (
         "released", "tranche-7-v1", transfer["id"], 1)
     assert (transfer["amount"], transfer["destination"], transfer["currency"]) == (50_000, grantee_account, "usd")
     assert transfer["metadata"] == {"payment": str(payment_id), "program": str(world["program"]),
@@ -153,12 +154,12 @@ async def test_crash_after_the_stripe_call_then_retry_makes_no_duplicate(gateway
         await attempt
     hold.release.set()
     crashed = await services.get_payment(payment_id)
-    assert (crashed["status"], crashed["idempotency_key"], crashed["stripe_id"]) == (
+    assert (crashed.status, crashed.idempotency_key, crashed.stripe_id) == (
         "released", "tranche-7-v1", None)
 
     row = await services.disburse(payment_id, gateway)  # the retry
     assert len(stripe_portal.fake.transfers) == 1
-    assert (row["stripe_id"], row["idempotency_key"]) == (hold.transfer_id, "tranche-7-v1")
+    assert (row.stripe_id, row.idempotency_key) == (hold.transfer_id, "tranche-7-v1")
     keys = [key for method, path, key in stripe_portal.fake.requests if path == "/v1/transfers"]
     assert keys == ["tranche-7-v1", "tranche-7-v1"]
 
@@ -167,7 +168,7 @@ async def test_disburse_twice_at_once_makes_one_transfer(gateway, stripe_portal,
     payment_id = await scheduled(world, grantee_account)
     rows = await asyncio.gather(*(services.disburse(payment_id, gateway) for _ in range(3)),
                                 return_exceptions=True)
-    ids = {row["stripe_id"] for row in rows if isinstance(row, dict)}
+    ids = {row.stripe_id for row in rows if isinstance(row, PaymentRecord)}
     assert len(stripe_portal.fake.transfers) == 1
     assert ids == set(stripe_portal.fake.transfers)
 
@@ -176,17 +177,17 @@ async def test_refused_transfer_fails_and_a_retry_uses_a_new_key(gateway, stripe
     payment_id = await scheduled(world, grantee_account, tranche=None)
     stripe_portal.fake.fail_next_transfer("balance_insufficient")
     failed = await services.disburse(payment_id, gateway)
-    assert (failed["status"], failed["stripe_id"], failed["idempotency_key"]) == (
+    assert (failed.status, failed.stripe_id, failed.idempotency_key) == (
         "failed", None, f"payment-{payment_id}-v1")
-    assert "insufficient available funds" in failed["failure_message"]
+    assert "insufficient available funds" in failed.failure_message
     assert stripe_portal.fake.transfers == {}
-    assert (await services.reconcile(payment_id, gateway))["status"] == "failed"  # reconciling re-sends nothing
+    assert (await services.reconcile(payment_id, gateway)).status == "failed"  # reconciling re-sends nothing
     assert stripe_portal.fake.transfers == {}
 
     retried = await services.disburse(payment_id, gateway)
-    assert (retried["status"], retried["idempotency_key"], retried["failure_message"]) == (
+    assert (retried.status, retried.idempotency_key, retried.failure_message) == (
         "released", f"payment-{payment_id}-v2", "")
-    assert [t["id"] for t in stripe_portal.fake.transfers.values()] == [retried["stripe_id"]]
+    assert [t["id"] for t in stripe_portal.fake.transfers.values()] == [retried.stripe_id]
     actions = [e["action"] for e in await list_for("payment", payment_id)]
     assert actions == ["payment.scheduled", "payment.released", "payment.failed", "payment.released"]
 
@@ -205,7 +206,7 @@ async def test_disburse_refuses_without_a_connected_account(gateway, stripe_port
     payment_id = await scheduled(world, "")
     with pytest.raises(Conflict):
         await services.disburse(payment_id, gateway)
-    assert (await services.get_payment(payment_id))["status"] == "scheduled"
+    assert (await services.get_payment(payment_id)).status == "scheduled"
     assert stripe_portal.fake.requests == []
 
 
@@ -213,8 +214,8 @@ async def test_transfer_to_an_account_not_onboarded_fails(gateway, stripe_portal
     account = await gateway.create_account(email="finance@shelbyville.gov", organisation_id=world["city_b"])
     payment_id = await scheduled(world, account.id)
     row = await services.disburse(payment_id, gateway)
-    assert row["status"] == "failed"
-    assert "capabilities" in row["failure_message"]
+    assert row.status == "failed"
+    assert "capabilities" in row.failure_message
 
 
 # -- the manual rail ---------------------------------------------------------------------------------------------
@@ -223,8 +224,8 @@ async def test_manual_payment_by_cheque(portal, world):
     payment_id = await scheduled(world, "")
     await services.record_manual_payment(payment_id, "cheque", " 004512 ")
     row = await services.get_payment(payment_id)
-    assert (row["status"], row["rail"], row["reference"]) == ("paid", "cheque", "004512")
-    assert row["paid_at"] is not None
+    assert (row.status, row.rail, row.reference) == ("paid", "cheque", "004512")
+    assert row.paid_at is not None
     with pytest.raises(Conflict):  # paid already
         await services.record_manual_payment(payment_id, "ach", "TRACE-1")
 
@@ -236,7 +237,7 @@ async def test_manual_payment_refuses_bad_input(portal, world):
     assert set(raised.value.errors) == {"rail", "reference"}
     with pytest.raises(Invalid):
         await services.record_manual_payment(payment_id, "ach", "x" * 201)
-    assert (await services.get_payment(payment_id))["status"] == "scheduled"
+    assert (await services.get_payment(payment_id)).status == "scheduled"
 
 
 async def test_manual_payment_refused_while_a_stripe_transfer_is_in_flight(gateway, stripe_portal, world,
@@ -250,22 +251,22 @@ async def test_manual_payment_refused_while_a_stripe_transfer_is_in_flight(gatew
 # -- a funder's pledge on localstripe ----------------------------------------------------------------------------
 
 async def test_pledge_payment_intent_succeeds_and_its_webhook_marks_it_paid(gateway, stripe_portal, world, client):
-    row = await services.record_pledge_payment(program_id=world["program"], funder_id=world["foundation"],
-                                               amount_cents=250_000, gateway=gateway, payment_method="pm_card_visa")
-    assert (row["kind"], row["status"], row["idempotency_key"]) == ("payment_intent", "released",
-                                                                     f"pledge-{row['id']}-v1")
-    assert row["stripe_id"].startswith("pi_") and row["client_secret"].startswith(row["stripe_id"])
-    intent = await gateway.retrieve_payment_intent(row["stripe_id"])
+    row, client_secret = await services.record_pledge_payment(
+        program_id=world["program"], funder_id=world["foundation"], amount_cents=250_000, gateway=gateway,
+        payment_method="pm_card_visa")
+    assert (row.kind, row.status, row.idempotency_key) == ("payment_intent", "released", f"pledge-{row.id}-v1")
+    assert row.stripe_id.startswith("pi_") and client_secret.startswith(row.stripe_id)
+    intent = await gateway.retrieve_payment_intent(row.stripe_id)
     assert (intent.status, intent.amount, intent.metadata["funder"]) == ("succeeded", 250_000,
                                                                          str(world["foundation"]))
 
     # localstripe signs and delivers payment_intent.succeeded itself (about a second later).
     body, signature = await stripe_portal.inbox.wait_for(
-        lambda e: e["type"] == "payment_intent.succeeded" and e["data"]["object"]["id"] == row["stripe_id"])
+        lambda e: e["type"] == "payment_intent.succeeded" and e["data"]["object"]["id"] == row.stripe_id)
     response = await deliver(client, body, signature)
     assert (response.status_code, response.json()["outcome"]) == (200, "applied")
-    paid = await services.get_payment(row["id"])
-    assert (paid["status"], paid["paid_at"] is not None) == ("paid", True)
+    paid = await services.get_payment(row.id)
+    assert (paid.status, paid.paid_at is not None) == ("paid", True)
     assert await StripeEvent.count() == 1
     assert (await deliver(client, body, signature)).json()["outcome"] == "replay"
 
@@ -277,17 +278,17 @@ async def test_pledge_with_a_declined_card_fails_and_its_webhook_completes_the_r
             "type": "card", "card[number]": "4000000000000341", "card[exp_month]": "12",
             "card[exp_year]": "2030", "card[cvc]": "123"})
     assert method.status_code == 200, method.text
-    row = await services.record_pledge_payment(program_id=world["program"], funder_id=world["foundation"],
-                                               amount_cents=9_900, gateway=gateway,
-                                               payment_method=method.json()["id"])
-    assert (row["status"], row["stripe_id"]) == ("failed", None)  # Stripe answered 402: the card was declined
-    assert row["failure_message"] != ""
+    row, _ = await services.record_pledge_payment(program_id=world["program"], funder_id=world["foundation"],
+                                                  amount_cents=9_900, gateway=gateway,
+                                                  payment_method=method.json()["id"])
+    assert (row.status, row.stripe_id) == ("failed", None)  # Stripe answered 402: the card was declined
+    assert row.failure_message != ""
     body, signature = await stripe_portal.inbox.wait_for(
         lambda e: e["type"] == "payment_intent.payment_failed"
-        and e["data"]["object"]["metadata"].get("payment") == str(row["id"]))
+        and e["data"]["object"]["metadata"].get("payment") == str(row.id))
     assert (await deliver(client, body, signature)).json()["outcome"] == "applied"
-    failed = await services.get_payment(row["id"])
-    assert (failed["status"], failed["stripe_id"]) == ("failed", json.loads(body)["data"]["object"]["id"])
+    failed = await services.get_payment(row.id)
+    assert (failed.status, failed.stripe_id) == ("failed", json.loads(body)["data"]["object"]["id"])
     assert await Payment.count().where(Payment.status == "paid") == 0
 
 
@@ -295,11 +296,11 @@ async def test_reconcile_applies_what_stripe_holds_when_webhooks_were_lost(gatew
                                                                             grantee_account):
     payment_id = await scheduled(world, grantee_account)
     row = await services.disburse(payment_id, gateway)
-    assert row["status"] == "released"
-    assert (await services.reconcile(payment_id, gateway))["status"] == "paid"
+    assert row.status == "released"
+    assert (await services.reconcile(payment_id, gateway)).status == "paid"
     async with raw_api(stripe_portal) as api:
-        assert (await api.post(f"/v1/transfers/{row['stripe_id']}/reversals")).status_code == 200
+        assert (await api.post(f"/v1/transfers/{row.stripe_id}/reversals")).status_code == 200
     again = await services.reconcile(payment_id, gateway)
-    assert (again["status"], again["amount_reversed_cents"]) == ("reversed", 50_000)
+    assert (again.status, again.amount_reversed_cents) == ("reversed", 50_000)
     assert len(stripe_portal.fake.transfers) == 1
     assert await StripeEvent.count() == 0  # no event was received: nothing recorded as one

@@ -227,7 +227,7 @@ async def test_two_pays_at_once_start_one_payment_intent(world, stripe_card_port
                                                     amount_cents=10_000_000, gateway=gateway)
 
     results = await asyncio.gather(start(), start(), return_exceptions=True)
-    assert sorted(type(r).__name__ for r in results) == ["Conflict", "dict"]
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "tuple"]
     assert await Payment.count() == 1
     creates = [r for r in stripe_card_portal.fake.requests if r[:2] == ("POST", "/v1/payment_intents")]
     assert len(creates) == 1

@@ -42,7 +42,7 @@ async def reversed_transfer(stripe_portal, portal, world):
     payment_id = await services.schedule_transfer(program_id=world["program"], amount_cents=AMOUNT,
                                                   destination=account.id, award_id=3, tranche_id=11)
     row = await services.disburse(payment_id, gateway)
-    transfer_id = row["stripe_id"]
+    transfer_id = row.stripe_id
     async with httpx.AsyncClient(base_url=stripe_portal.url,
                                  headers={"Authorization": f"Bearer {STRIPE_TEST_KEY}"}) as api:
         for path, data in ((f"/v1/transfers/{transfer_id}", {"description": "Tranche 1 of award 3"}),
@@ -72,7 +72,7 @@ async def test_every_order_of_four_transfer_events_ends_reversed(reversed_transf
         row = await services.get_payment(payment_id)
         want_status = "reversed" if 3 in seen else "paid"
         want_reversed = max(events[i]["data"]["object"]["amount_reversed"] for i in seen)
-        assert (row["status"], row["amount_reversed_cents"], row["stripe_id"]) == (
+        assert (row.status, row.amount_reversed_cents, row.stripe_id) == (
             want_status, want_reversed, transfer_id), seen
     assert await StripeEvent.count() == 4
     assert await status_changes(payment_id) == (["payment.reversed"] if order[0] == 3
@@ -91,7 +91,7 @@ async def test_each_event_replayed_three_times_has_one_effect(reversed_transfer,
                         "applied", "replay", "replay", "applied", "replay", "replay"]
     assert await StripeEvent.count() == 4
     row = await services.get_payment(payment_id)
-    assert (row["status"], row["amount_reversed_cents"]) == ("reversed", AMOUNT)
+    assert (row.status, row.amount_reversed_cents) == ("reversed", AMOUNT)
     assert await status_changes(payment_id) == ["payment.paid", "payment.reversed"]
 
 
@@ -108,7 +108,7 @@ async def test_reversal_before_creation_is_not_undone(reversed_transfer, client)
     assert (await deliver_event(client, events[3])).json()["outcome"] == "applied"
     assert (await deliver_event(client, events[0])).json()["outcome"] == "stale"
     row = await services.get_payment(payment_id)
-    assert (row["status"], row["amount_reversed_cents"]) == ("reversed", AMOUNT)
+    assert (row.status, row.amount_reversed_cents) == ("reversed", AMOUNT)
 
 
 async def test_webhook_completes_a_payment_whose_process_crashed(stripe_portal, portal, world, client):
@@ -129,9 +129,9 @@ async def test_webhook_completes_a_payment_whose_process_crashed(stripe_portal, 
     [created] = [e for e in stripe_portal.fake.events if e["type"] == "transfer.created"]
     assert (await deliver_event(client, created)).json()["outcome"] == "applied"
     row = await services.get_payment(payment_id)
-    assert (row["status"], row["stripe_id"]) == ("paid", hold.transfer_id)
+    assert (row.status, row.stripe_id) == ("paid", hold.transfer_id)
     again = await services.disburse(payment_id, gateway)
-    assert (again["status"], len(stripe_portal.fake.transfers)) == ("paid", 1)
+    assert (again.status, len(stripe_portal.fake.transfers)) == ("paid", 1)
 
 
 # -- refused deliveries -------------------------------------------------------------------------------------------
@@ -160,10 +160,10 @@ async def test_badly_signed_webhooks_are_refused_with_no_effect(reversed_transfe
     response = await deliver(client, bad_body, signature)
     assert response.status_code == 400
     assert await StripeEvent.count() == 0
-    assert (await services.get_payment(payment_id))["status"] == "released"
+    assert (await services.get_payment(payment_id)).status == "released"
     # The same event, properly signed, would have had an effect: the refusal above is what stopped it.
     assert (await deliver(client, body, sign(body))).status_code == 200
-    assert (await services.get_payment(payment_id))["status"] == "paid"
+    assert (await services.get_payment(payment_id)).status == "paid"
 
 
 async def test_signed_body_that_is_not_an_event_is_refused(stripe_portal, client):
@@ -199,7 +199,7 @@ async def test_event_with_a_wrong_amount_does_not_touch_the_payment(reversed_tra
     forged["id"] = "evt_forged"
     forged["data"]["object"]["amount"] = 1
     assert (await deliver_event(client, forged)).json()["outcome"] == "unmatched"
-    assert (await services.get_payment(payment_id))["status"] == "released"
+    assert (await services.get_payment(payment_id)).status == "released"
 
 
 async def test_signed_event_with_a_malformed_object_is_refused_with_no_effect(reversed_transfer, client):
@@ -208,4 +208,4 @@ async def test_signed_event_with_a_malformed_object_is_refused_with_no_effect(re
     broken["data"]["object"]["amount"] = "fifty"
     assert (await deliver_event(client, broken)).status_code == 400
     assert await StripeEvent.count() == 0
-    assert (await services.get_payment(payment_id))["status"] == "released"
+    assert (await services.get_payment(payment_id)).status == "released"

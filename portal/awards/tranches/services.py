@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from msgspec.structs import replace
+
 from portal import db
 from portal.awards import queries as award_queries
 from portal.awards.forms import dollars_to_cents
@@ -38,6 +40,7 @@ from portal.payments import hooks as payment_hooks
 from portal.payments import services as payments
 from portal.payments.gateway import StripeGateway, StripeNotConfigured, StripeUnavailable, gateway_for
 from portal.payments.onboarding import payout_destination
+from portal.payments.records import PaymentRecord
 from portal.payments.tables import Payment
 from portal.web.forms import text
 
@@ -195,14 +198,14 @@ async def _locked_tranche(tranche_id: int) -> dict[str, Any]:
     return tranche
 
 
-async def release_tranche(actor: Actor, tranche_id: int, gateway: StripeGateway | None) -> dict[str, Any]:
+async def release_tranche(actor: Actor, tranche_id: int, gateway: StripeGateway | None) -> PaymentRecord:
     """Release one scheduled tranche of an accepted award.
 
     Writes, in one transaction: a `payment` row (payments.schedule_transfer: transfer, scheduled, to the
     grantee's connected account if it can receive payouts, else with no destination); the tranche `released`
     with the payment id and time; an audit row `tranche.released`. Then, with a destination and a gateway,
     `payments.disburse` (its own writes; one Stripe transfer keyed by the tranche). A tranche already released
-    is not released again: only its pending Stripe send is repeated (same key). Returns the payment row.
+    is not released again: only its pending Stripe send is repeated (same key). Returns the payment.
     """
     async with write_transaction():
         tranche = await _locked_tranche(tranche_id)
@@ -224,7 +227,7 @@ async def release_tranche(actor: Actor, tranche_id: int, gateway: StripeGateway 
     return await send_through_stripe(actor, tranche_id, gateway)
 
 
-async def send_through_stripe(actor: Actor, tranche_id: int, gateway: StripeGateway | None) -> dict[str, Any]:
+async def send_through_stripe(actor: Actor, tranche_id: int, gateway: StripeGateway | None) -> PaymentRecord:
     """Disburse a released tranche's payment through Stripe when the grantee can receive payouts: a payment
     still without a destination (released before onboarding) gets the connected account first. Writes: the
     payment's destination; what `payments.disburse` writes (the tranche's status with it, `follow_payment`)."""
@@ -234,24 +237,24 @@ async def send_through_stripe(actor: Actor, tranche_id: int, gateway: StripeGate
     if tranche["payment"] is None:
         raise Conflict("This tranche has not been released yet.")
     payment = await payments.get_payment(tranche["payment"])
-    if gateway is not None and payment["rail"] == "stripe" and payment["status"] in ("scheduled", "failed", "released"):
-        if not payment["destination"] and payment["status"] == "scheduled":
+    if gateway is not None and payment.rail == "stripe" and payment.status in ("scheduled", "failed", "released"):
+        if not payment.destination and payment.status == "scheduled":
             award = await award_queries.get_award(tranche["award"])
             destination = await payout_destination(award["city_id"]) if award else ""
             if destination:
                 await Payment.update({Payment.destination: destination, Payment.updated_at: clock.now()}).where(
-                    (Payment.id == payment["id"]) & (Payment.status == "scheduled"))
-                payment["destination"] = destination
-        if payment["destination"]:
+                    (Payment.id == payment.id) & (Payment.status == "scheduled"))
+                payment = replace(payment, destination=destination)
+        if payment.destination:
             try:
-                payment = await payments.disburse(payment["id"], gateway, actor)
+                payment = await payments.disburse(payment.id, gateway, actor)
             except StripeUnavailable:
                 log.warning("tranche %s: Stripe unavailable; the payment stays released for a retry", tranche_id)
-                payment = await payments.get_payment(payment["id"])
+                payment = await payments.get_payment(payment.id)
     return payment
 
 
-async def retry_send(actor: Actor, tranche_id: int, gateway: StripeGateway) -> dict[str, Any]:
+async def retry_send(actor: Actor, tranche_id: int, gateway: StripeGateway) -> PaymentRecord:
     """Staff send a released tranche's Stripe transfer again after Stripe gave no answer (it needs attention, or
     waits for its next automatic send). Writes: what `payments.retry_transfer` writes (an audit row
     `payment.retried`; the transfer's id, or the error and the next automatic send). Stripe still unreachable

@@ -69,8 +69,8 @@ async def sent(world, as_persona, gateway, stripe_portal) -> Sent:
     assert (await applicant.post(f"/awards/{award}/acceptance", ACCEPT)).status_code == 303
     [row] = await tranches.list_tranches(award)
     payment = await payments.get_payment(row["payment"])
-    assert (row["status"], payment["status"], len(stripe_portal.fake.transfers)) == ("released", "released", 1)
-    return Sent(award, row["id"], row["payment"], payment["stripe_id"], staff)
+    assert (row["status"], payment.status, len(stripe_portal.fake.transfers)) == ("released", "released", 1)
+    return Sent(award, row["id"], row["payment"], payment.stripe_id, staff)
 
 
 async def reverse(servers, transfer_id: str, amount: int | None = None) -> dict:
@@ -86,7 +86,7 @@ async def test_transfer_webhook_leaves_the_tranche_paid(sent, client, stripe_por
     response = await deliver_event(client, created)
     assert (response.status_code, response.json()["outcome"]) == (200, "applied")
     assert (await stored(sent.tranche))["status"] == "paid"
-    assert (await payments.get_payment(sent.payment))["status"] == "paid"
+    assert (await payments.get_payment(sent.payment)).status == "paid"
     page = (await sent.staff.get(f"/awards/{sent.award}")).text
     assert 'data-testid="tranche-status">Paid</span> (Stripe)' in page
     assert (await ledger.award_ledger(sent.award))["paid"] == AMOUNT
@@ -129,12 +129,12 @@ async def test_refused_transfer_leaves_the_tranche_failed_and_a_retry_released(w
     [row] = await tranches.list_tranches(award)
     assert (row["status"], row["payment_status"]) == ("released", "scheduled")
     stripe_portal.fake.fail_next_transfer("balance_insufficient")
-    assert (await payments.disburse(row["payment"], gateway))["status"] == "failed"
+    assert (await payments.disburse(row["payment"], gateway)).status == "failed"
     assert (await stored(row["id"]))["status"] == "failed"
     page = (await staff.get(f"/awards/{award}")).text
     assert 'data-testid="tranche-status">Failed</span>' in page and f"/tranches/{row['id']}/send" in page
     retried = await payments.disburse(row["payment"], gateway)
-    assert (retried["status"], retried["idempotency_key"]) == ("released", f"tranche-{row['id']}-v2")
+    assert (retried.status, retried.idempotency_key) == ("released", f"tranche-{row['id']}-v2")
     assert (await stored(row["id"]))["status"] == "released"
     [created] = events_of(stripe_portal, "transfer.created")
     assert (await deliver_event(client, created)).json()["outcome"] == "applied"
@@ -179,7 +179,7 @@ async def test_a_crash_in_the_hook_rolls_back_the_payment_and_the_event(sent, cl
         (sent.payment, "released", "paid", sent.tranche, "paid")]
     assert (await stored(sent.tranche))["status"] == "released"
     payment = await payments.get_payment(sent.payment)
-    assert (payment["status"], payment["paid_at"]) == ("released", None)
+    assert (payment.status, payment.paid_at) == ("released", None)
     assert await StripeEvent.count() == 0 and await status_changes(sent.payment) == []
     # Stripe delivers it again: now it applies, once.
     assert (await deliver_event(client, created)).json()["outcome"] == "applied"
