@@ -141,7 +141,9 @@ class StripeGateway:
             return await method(*args, **kwargs)
         except stripe.APIConnectionError as exc:
             raise StripeUnavailable(exc.user_message or str(exc)) from exc
-        except stripe.IdempotencyError:
+        except stripe.IdempotencyError as exc:
+            if exc.http_status == 409:  # a request with this key is still in progress (another send): outcome unknown
+                raise StripeUnavailable(exc.user_message or str(exc)) from exc
             raise  # the same key with other parameters: a bug of ours, not the payee's problem
         except stripe.StripeError as exc:
             status = exc.http_status
