@@ -259,13 +259,10 @@ async def claim_due_transfer(settings: StripeSettings, at: datetime) -> PaymentR
     workers never claim the same one: the row is locked (PostgreSQL: `FOR UPDATE SKIP LOCKED`, another worker
     takes the next one; SQLite: the IMMEDIATE write transaction) and the claim moves `retry_at` past `at`."""
     async with write_transaction():
+        query = Payment.select().where(_due(at)).order_by(Payment.retry_at).order_by(Payment.id).limit(1)
         if db.current_engine().engine_type == "postgres":
-            rows = await Payment.raw(
-                "SELECT * FROM payment WHERE kind = 'transfer' AND rail = 'stripe' AND status = 'released' "
-                "AND stripe_id IS NULL AND attention_at IS NULL AND retry_at <= {} "
-                "ORDER BY retry_at, id LIMIT 1 FOR UPDATE SKIP LOCKED", at)
-        else:
-            rows = await Payment.select().where(_due(at)).order_by(Payment.retry_at).order_by(Payment.id).limit(1)
+            query = query.lock_rows("UPDATE", skip_locked=True)
+        rows = await query
         if not rows:
             return None
         return await _claim(PaymentRecord.of(rows[0]), settings, at)
