@@ -120,9 +120,12 @@ def _passes(rule: dict[str, Any], answer: Any) -> bool:
         return str(answer) in [str(v) for v in rule["in"]]
     if not isinstance(answer, int):
         return False
+    limit: int | float  # a number in the program's JSON
     if "min" in rule:
-        return answer >= rule["min"]
-    return answer <= rule["max"]
+        limit = rule["min"]
+        return answer >= limit
+    limit = rule["max"]
+    return answer <= limit
 
 
 def reasons_ineligible(spec: Spec, answers: dict[str, Any]) -> list[str]:
