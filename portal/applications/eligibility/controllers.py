@@ -63,7 +63,7 @@ async def eligibility_check(request: Request, slug: FromPath[str]) -> Response:
     organisation = text(data, "organisation", 20)
     chosen = [c for c in cities if str(c["id"]) == organisation] if len(cities) > 1 else cities
     errors = {} if chosen else {"organisation": "Choose the city that applies."}
-    answers: dict[str, Any] = {}
+    answers: eligibility.Answers = {}
     try:
         answers = eligibility.parse_answers(spec, data)
     except Invalid as exc:
