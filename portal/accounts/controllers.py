@@ -124,11 +124,11 @@ async def invitation_page(request: Request, token: FromPath[str]) -> Response:
 @post("/invitations/{token:str}", name="accounts:invitation-accept")
 async def invitation_accept(request: Request, token: FromPath[str]) -> Response:
     user = current_user(request)
-    invitation = await services.accept_invitation(actor(request), token, user.id, user.email)
+    accepted = await services.accept_invitation(actor(request), token, user.id, user.email)
     # The user's roles changed: a fresh session id, as at every privilege change.
     await state_of(request).sign_in(user.id)
-    if invitation.get("panel_id"):  # a new panel member: say what they can take on
-        return redirect(request, f"/panels/{invitation['panel_id']}/profile?joined=1")
+    if accepted.panel_id:  # a new panel member: say what they can take on
+        return redirect(request, f"/panels/{accepted.panel_id}/profile?joined=1")
     return redirect(request, "/dashboard")
 
 
