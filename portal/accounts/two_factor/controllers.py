@@ -11,6 +11,7 @@ from litestar.params import FromPath
 
 from portal.accounts.forms import safe_next
 from portal.accounts.two_factor import queries, services
+from portal.accounts.two_factor.records import ChallengeRecord
 from portal.core.errors import Invalid
 from portal.web.auth import actor, current_user, requires_user
 from portal.web.forms import read_form, text
@@ -55,9 +56,10 @@ async def second_step_redirect(request: Request, user_id: int, target: str) -> R
 
 # -- the second step ----------------------------------------------------------------------------------------------
 
-async def _step_context(request: Request, pending: dict, target: str, errors: dict | None = None) -> dict:
-    return {"next": target, "errors": errors or {}, "has_totp": await queries.has_totp(pending["user"]),
-            "has_passkey": await queries.has_passkey(pending["user"])}
+async def _step_context(request: Request, pending: ChallengeRecord, target: str,
+                        errors: dict[str, str] | None = None) -> dict[str, object]:
+    return {"next": target, "errors": errors or {}, "has_totp": await queries.has_totp(pending.user),
+            "has_passkey": await queries.has_passkey(pending.user)}
 
 
 def _target(value: str) -> str:
@@ -109,11 +111,11 @@ async def step_passkey_options(request: Request) -> Response:
 
 # -- the account security page ------------------------------------------------------------------------------------
 
-async def _security_context(request: Request, **extra) -> dict:
+async def _security_context(request: Request, **extra: object) -> dict[str, object]:
     user = current_user(request)
     factors = await queries.factors_of(user.id)
     return {"factors": factors, "required": user.is_staff and request.app.state.settings.two_factor_required_for_staff,
-            "has_factor": factors["totp"] == "confirmed" or bool(factors["passkeys"]), "errors": {}, **extra}
+            "has_factor": factors.totp == "confirmed" or bool(factors.passkeys), "errors": {}, **extra}
 
 
 @get(SECURITY_PATH, name="two-factor:security", guards=[requires_user])
@@ -132,7 +134,7 @@ async def totp_page(request: Request) -> Response:
     return await _totp_form(request, {})
 
 
-async def _totp_form(request: Request, errors: dict, status_code: int = 200) -> Response:
+async def _totp_form(request: Request, errors: dict[str, str], status_code: int = 200) -> Response:
     user = current_user(request)
     secret = await queries.pending_totp_secret(user.id)
     if secret is None:
