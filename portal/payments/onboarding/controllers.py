@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from portal.awards.access import get_award_for
 from portal.awards.rules import can_set_up_payouts
 from portal.core.errors import Conflict, Forbidden
-from portal.payments import onboarding
+from portal.payments.onboarding import queries, services
 from portal.payments.gateway import gateway_for
 from portal.web.auth import actor, current_user
 from portal.web.render import render
@@ -25,7 +25,7 @@ async def onboard(request: Request, award_id: FromPath[int]) -> Response:
         raise Conflict("This award pays no money: there is nothing to pay out.")
     settings = request.app.state.settings
     base = f"{settings.public_url}/awards/{award_id}"
-    link = await onboarding.onboarding_link(actor(request), award["city_id"], user.email, gateway_for(settings.stripe),
+    link = await services.onboarding_link(actor(request), award["city_id"], user.email, gateway_for(settings.stripe),
                                             refresh_url=base, return_url=f"{base}/payouts/return")
     return Response(content="", status_code=303, headers={"Location": link})
 
@@ -37,8 +37,8 @@ async def returned(request: Request, award_id: FromPath[int]) -> Response:
 
     user = current_user(request)
     award = await get_award_for(user, award_id, "view")
-    if await onboarding.get_payout(award["city_id"]) is not None:
-        await onboarding.refresh(actor(request), award["city_id"], gateway_for(request.app.state.settings.stripe))
+    if await queries.get_payout(award["city_id"]) is not None:
+        await services.refresh(actor(request), award["city_id"], gateway_for(request.app.state.settings.stripe))
     return render(request, "awards/detail.html", await award_page_context(user, award))
 
 
