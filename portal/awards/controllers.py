@@ -20,7 +20,7 @@ from portal.awards.tranches import services as tranches
 from portal.awards.tranches.tables import Tranche
 from portal.core.actor import Principal
 from portal.core.errors import Conflict, Invalid, NotFound
-from portal.payments import ledger
+from portal.payments.ledger import queries as ledger
 from portal.payments.onboarding import queries as onboarding
 from portal.payments.gateway import gateway_for
 from portal.reporting.access import get_report_for

@@ -1,4 +1,4 @@
-"""The staff program ledger and the funder's pledge page (pay a pledge by card: a PaymentIntent confirmed in the
+"""The funder's pledge page (pay a pledge by card: a PaymentIntent confirmed in the
 browser with Stripe.js, see docs/payments.md)."""
 
 from __future__ import annotations
@@ -10,20 +10,13 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
 from portal.core.errors import Conflict, Invalid
-from portal.payments import ledger, pledges, services
+from portal.payments import pledges, services
 from portal.payments.gateway import gateway_for
 from portal.payments.records import PaymentRecord
-from portal.programs.access import get_program_for_staff
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.headers import page_policy
 from portal.web.render import redirect, render
-
-
-@get("/staff/programs/{program_id:int}/ledger", name="payments:program-ledger")
-async def program_ledger(request: Request, program_id: FromPath[int]) -> Response:
-    await get_program_for_staff(current_user(request), program_id)
-    return render(request, "payments/program_ledger.html", await ledger.program_ledger(program_id))
 
 
 def _pledge_page(request: Request, ctx: dict[str, Any], checkout: pledges.Checkout | None = None, *,
@@ -96,4 +89,4 @@ async def pay_pledge(request: Request, program_id: FromPath[int]) -> Response:
     return redirect(request, page_url)
 
 
-ROUTES = [program_ledger, pledge_page, pay_pledge]
+ROUTES = [pledge_page, pay_pledge]

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from portal.core.actor import Principal
 from portal.core.errors import NotFound
 from portal.dashboards.queries import get_funded_program_for
-from portal.payments import ledger
+from portal.payments.ledger import queries as ledger
 from portal.payments.gateway import STRIPE_API, StripeGateway, StripeRefused, StripeUnavailable
 from portal.payments.tables import Payment
 from portal.programs.tables import Program, ProgramFunder

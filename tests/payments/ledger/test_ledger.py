@@ -9,7 +9,7 @@ from portal.awards.tranches import services as tranches
 from portal.awards.tables import Award
 from portal.core import clock
 from portal.db import write_transaction
-from portal.payments import ledger
+from portal.payments.ledger import queries as ledger
 from portal.payments.gateway import gateway_for
 from portal.payments.onboarding.tables import OrganisationPayout
 from portal.payments.tables import Payment
