@@ -36,7 +36,7 @@ from portal.payments import services as payment_services
 from portal.payments.controllers import ROUTES as PAYMENT_ROUTES
 from portal.payments.gateway import gateway_for
 from portal.payments.ledger.controllers import ROUTES as LEDGER_ROUTES
-from portal.payments.ledger_controllers import ROUTES as PLEDGE_ROUTES
+from portal.payments.pledges.controllers import ROUTES as PLEDGE_ROUTES
 from portal.payments.onboarding.controllers import ROUTES as ONBOARDING_ROUTES
 from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
 from portal.staff.controllers import ROUTES as STAFF_ROUTES
