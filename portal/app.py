@@ -37,7 +37,6 @@ from portal.payments.controllers import ROUTES as PAYMENT_ROUTES
 from portal.payments.gateway import gateway_for
 from portal.payments.ledger.controllers import ROUTES as LEDGER_ROUTES
 from portal.payments.pledges.controllers import ROUTES as PLEDGE_ROUTES
-from portal.payments.onboarding.controllers import ROUTES as ONBOARDING_ROUTES
 from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
 from portal.staff.controllers import ROUTES as STAFF_ROUTES
 from portal.staff.deadline.controllers import ROUTES as STAFF_DEADLINE_ROUTES
@@ -150,7 +149,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DASHBOARD_ROUTES,
             *PAYMENT_ROUTES,
             *ACCEPTANCE_ROUTES,
-            *ONBOARDING_ROUTES,
             *LEDGER_ROUTES,
             *PLEDGE_ROUTES,
             *static,
