@@ -19,13 +19,13 @@ from portal.web.render import render
 async def onboard(request: Request, award_id: FromPath[int]) -> Response:
     user = current_user(request)
     award = await get_award_for(user, award_id, "view")
-    if user.org_roles.get(award["city_id"]) != "owner":
+    if user.org_roles.get(award.city_id) != "owner":
         raise Forbidden("Only an owner of the city can set up payouts.")
     if not can_set_up_payouts(user, award):
         raise Conflict("This award pays no money: there is nothing to pay out.")
     settings = request.app.state.settings
     base = f"{settings.public_url}/awards/{award_id}"
-    link = await onboarding.onboarding_link(actor(request), award["city_id"], user.email, gateway_for(settings.stripe),
+    link = await onboarding.onboarding_link(actor(request), award.city_id, user.email, gateway_for(settings.stripe),
                                             refresh_url=base, return_url=f"{base}/payouts/return")
     return Response(content="", status_code=303, headers={"Location": link})
 
@@ -37,8 +37,8 @@ async def returned(request: Request, award_id: FromPath[int]) -> Response:
 
     user = current_user(request)
     award = await get_award_for(user, award_id, "view")
-    if await onboarding.get_payout(award["city_id"]) is not None:
-        await onboarding.refresh(actor(request), award["city_id"], gateway_for(request.app.state.settings.stripe))
+    if await onboarding.get_payout(award.city_id) is not None:
+        await onboarding.refresh(actor(request), award.city_id, gateway_for(request.app.state.settings.stripe))
     return render(request, "awards/detail.html", await award_page_context(user, award))
 
 

@@ -30,6 +30,7 @@ from msgspec.structs import replace
 from portal import db
 from portal.awards import queries as award_queries
 from portal.awards.forms import dollars_to_cents
+from portal.awards.records import AwardDetail
 from portal.awards.tranches.tables import Tranche
 from portal.core import audit, clock
 from portal.core.actor import Actor
@@ -153,10 +154,10 @@ async def _lock_award(award_id: int) -> None:
         await Tranche.raw("SELECT id FROM award WHERE id = {} FOR UPDATE", award_id)
 
 
-def refuse_unpaid(award: dict[str, Any]) -> None:
+def refuse_unpaid(award: AwardDetail) -> None:
     """Conflict for an award that pays no money (a cohort seat, technical assistance): it has no tranches."""
-    if not award["terms"].is_paid:
-        raise Conflict(f"This award pays no money ({award['terms'].phrase}): there is nothing to schedule.")
+    if not award.terms.is_paid:
+        raise Conflict(f"This award pays no money ({award.terms.phrase}): there is nothing to schedule.")
 
 
 async def set_schedule(actor: Actor, award_id: int, rows: list[TrancheInput]) -> None:
@@ -171,10 +172,10 @@ async def set_schedule(actor: Actor, award_id: int, rows: list[TrancheInput]) ->
         award = await award_queries.get_award(award_id)
         if award is None:
             raise NotFound()
-        if award["status"] == "declined":
+        if award.status == "declined":
             raise Conflict("The city declined this award: there is nothing to pay.")
         refuse_unpaid(award)
-        cash_cents = award["terms"].cash_cents
+        cash_cents = award.terms.cash_cents
         if sum(r.amount_cents for r in rows) != cash_cents:
             raise Invalid({"total": f"The tranches must add up to the award, {money(cash_cents)}."})
         if await Tranche.exists().where((Tranche.award == award_id) & (Tranche.status != "scheduled")):
@@ -211,16 +212,16 @@ async def release_tranche(actor: Actor, tranche_id: int, gateway: StripeGateway 
         tranche = await _locked_tranche(tranche_id)
         award = await award_queries.get_award(tranche["award"])
         assert award is not None
-        if award["status"] != "accepted":
+        if award.status != "accepted":
             raise Conflict("Tranches are released once the city has accepted the award.")
         if tranche["status"] == "scheduled":
-            destination = await payout_destination(award["city_id"])
+            destination = await payout_destination(award.city_id)
             payment_id = await payments.schedule_transfer(
-                program_id=award["program_id"], amount_cents=tranche["amount_cents"], destination=destination,
-                award_id=award["id"], tranche_id=tranche_id, actor=actor)
+                program_id=award.program_id, amount_cents=tranche["amount_cents"], destination=destination,
+                award_id=award.id, tranche_id=tranche_id, actor=actor)
             await Tranche.update({Tranche.status: "released", Tranche.payment: payment_id,
                                   Tranche.released_at: clock.now()}).where(Tranche.id == tranche_id)
-            await audit.record(actor, "tranche.released", "tranche", tranche_id, award_id=award["id"],
+            await audit.record(actor, "tranche.released", "tranche", tranche_id, award_id=award.id,
                                payment_id=payment_id, amount_cents=tranche["amount_cents"])
         else:
             payment_id = tranche["payment"]
@@ -240,7 +241,7 @@ async def send_through_stripe(actor: Actor, tranche_id: int, gateway: StripeGate
     if gateway is not None and payment.rail == "stripe" and payment.status in ("scheduled", "failed", "released"):
         if not payment.destination and payment.status == "scheduled":
             award = await award_queries.get_award(tranche["award"])
-            destination = await payout_destination(award["city_id"]) if award else ""
+            destination = await payout_destination(award.city_id) if award else ""
             if destination:
                 await Payment.update({Payment.destination: destination, Payment.updated_at: clock.now()}).where(
                     (Payment.id == payment.id) & (Payment.status == "scheduled"))
