@@ -202,7 +202,7 @@ async def manual(request: Request, award_id: FromPath[int], tranche_id: FromPath
 async def approve_report(request: Request, report_id: FromPath[int]) -> Response:
     report = await get_report_for(current_user(request), report_id, "staff")
     await tranches.approve_report(actor(request), report, tranches.gateway_or_none(request.app.state.settings))
-    return redirect(request, f"/awards/{report['award']}#tranches")
+    return redirect(request, f"/awards/{report.award}#tranches")
 
 
 ROUTES = [decision_page, decide, award_page, letter, set_schedule, send, retry, manual, approve_report]

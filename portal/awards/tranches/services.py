@@ -23,7 +23,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from msgspec.structs import replace
 
@@ -305,7 +305,19 @@ async def release_due(today: date, gateway: StripeGateway | None, actor: Actor =
     return await _release_where(actor, (Tranche.trigger == "on_date") & (Tranche.due_date <= today), gateway)
 
 
-async def approve_report(actor: Actor, report: dict[str, Any], gateway: StripeGateway | None) -> int:
+class ApprovedReport(Protocol):
+    """What approving reads of a report (portal/reporting/records.py `ReportRecord`, which reporting, above
+    awards, defines)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def award(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+
+
+async def approve_report(actor: Actor, report: ApprovedReport, gateway: StripeGateway | None) -> int:
     """Staff approve a submitted report. Writes: the report `submitted` -> `approved`; an audit row
     `report.approved`; then the award's tranches due on that report's approval are released (see
     `release_tranche`). Returns how many were released. Conflict unless the report is submitted."""
@@ -313,9 +325,8 @@ async def approve_report(actor: Actor, report: dict[str, Any], gateway: StripeGa
 
     async with write_transaction():
         moved = await Report.update({Report.status: "approved", Report.updated_at: clock.now()}).where(
-            (Report.id == report["id"]) & (Report.status == "submitted")).returning(Report.id)
+            (Report.id == report.id) & (Report.status == "submitted")).returning(Report.id)
         if not moved:
             raise Conflict("Only a submitted report can be approved.")
-        await audit.record(actor, "report.approved", "report", report["id"], award_id=report["award"],
-                           kind=report["kind"])
-    return await release_on_report(actor, report["award"], report["kind"], gateway)
+        await audit.record(actor, "report.approved", "report", report.id, award_id=report.award, kind=report.kind)
+    return await release_on_report(actor, report.award, report.kind, gateway)
