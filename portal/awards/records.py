@@ -88,6 +88,30 @@ class CityAward(msgspec.Struct, frozen=True):
         return AwardTerms.of(self.offer_kind, self.amount_cents, self.ta_hours)
 
 
+class FunderAward(msgspec.Struct, frozen=True):
+    """An award in a funder's summary of a program they fund (portal/dashboards/queries.py `list_awards`)."""
+
+    id: int
+    amount_cents: int
+    ta_hours: int
+    status: str
+    start_date: date | None
+    end_date: date | None
+    decided_at: datetime
+    program_id: int
+    offer_kind: str
+    city_name: str
+    city_state: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> FunderAward:
+        return cls(**(row | {"amount_cents": int(row["amount_cents"])}))
+
+    @property
+    def terms(self) -> AwardTerms:
+        return AwardTerms.of(self.offer_kind, self.amount_cents, self.ta_hours)
+
+
 class Recipient(msgspec.Struct, frozen=True):
     """Someone to tell of a decision: an active owner or member of the city."""
 

@@ -113,9 +113,3 @@ def terms_of(award: Mapping[str, Any]) -> AwardTerms:
     program's), `amount_cents` and `ta_hours`; records have their own `terms` (portal/awards/records.py)."""
     return AwardTerms.of(str(award.get("offer_kind") or "cash"), award.get("amount_cents"), award.get("ta_hours"))
 
-
-def with_terms(award: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The row with its terms under "terms" (what templates read)."""
-    if award is not None:
-        award["terms"] = terms_of(award)
-    return award
