@@ -80,7 +80,7 @@ class CityAward(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> CityAward:
-        """From raw SQL, whose dates SQLite hands back as their stored text."""
+        """From raw SQL (`db.to_date` takes a date or its stored text alike, whichever the engine hands back)."""
         return cls(**(row | {"start_date": db.to_date(row["start_date"]), "end_date": db.to_date(row["end_date"])}))
 
     @property

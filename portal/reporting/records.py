@@ -68,7 +68,7 @@ class DueReport(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, row: dict[str, Any], today: date) -> DueReport:
-        """From raw SQL, whose dates SQLite hands back as their stored text."""
+        """From raw SQL (`db.to_date` takes a date or its stored text alike, whichever the engine hands back)."""
         due_on = db.to_date(row["due_on"])
         assert due_on is not None  # report.due_on is NOT NULL
         return cls(**(row | {"due_on": due_on, "overdue": due_on < today}))

@@ -29,8 +29,8 @@ class TrancheRecord(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Self:
-        """The record of a row as Piccolo or raw SQL (`SELECT *`, whose dates and times SQLite hands back as
-        text) returns it."""
+        """The record of a row as Piccolo or raw SQL (`SELECT *`) returns it (`db.to_date` and `db.to_datetime`
+        take a value or its stored text alike, whichever the engine hands back)."""
         return cls(**(row | {"due_date": db.to_date(row["due_date"]),
                              "released_at": db.to_datetime(row["released_at"])}))
 
