@@ -25,7 +25,7 @@ async def page_context(request: Request, report: ReportDetail, **overrides: Any)
     assert form is not None
     editing = report.status == "draft" and "edit" in rights_of(current_user(request), report)
     return {
-        "report": report, "schema": form["schema"], "labels": formdef.labels(form["schema"]),
+        "report": report, "schema": form.schema, "labels": formdef.labels(form.schema),
         "editing": editing, "answers": report.answers,
         "errors": {}, "version": report.version, "conflict": "",
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),
