@@ -13,7 +13,7 @@ from portal.awards.decisions.records import BoardRow
 from portal.awards.forms import MAX_NOTE_CHARS
 from portal.core.errors import Invalid, NotFound
 from portal.core.templating import money
-from portal.payments.ledger import funds_received_cents
+from portal.payments.ledger.queries import funds_received_cents
 from portal.programs.access import get_program_for_staff
 from portal.programs.records import ProgramRecord
 from portal.web.auth import actor, current_user
