@@ -211,7 +211,7 @@ async def test_after_the_retry_period_it_needs_attention_not_failed(world, as_pe
     assert row.attention_at is not None and "Stripe is down" in row.send_error
     assert (await tranches.list_tranches(award))[0].status == "released"
     audit = await AuditEvent.select(AuditEvent.action).where(AuditEvent.object_id == payment_id).where(
-        AuditEvent.object_type == "payment")
+        AuditEvent.object_type == "payment").order_by(AuditEvent.id)
     assert [a["action"] for a in audit][-1] == "payment.needs_attention"
     assert await services.retry_unanswered_transfers(gateway, now=now + timedelta(days=2)) == 0  # no more sends
     assert (await services.get_payment(payment_id)).send_attempts == 3
