@@ -21,6 +21,7 @@ from portal.applications.access import get_application_for
 from portal.awards import forms, queries, rules, services
 from portal.awards.acceptance import services as acceptance
 from portal.awards.access import get_award_for
+from portal.awards.records import AwardDetail
 from portal.awards.tranches import services as tranches
 from portal.awards.tranches.tables import Tranche
 from portal.core.actor import Principal
@@ -97,26 +98,26 @@ async def decide(request: Request, application_id: FromPath[int]) -> Response:
     return redirect(request, f"/awards/{award_id}")
 
 
-async def award_extras(user: Principal, award: dict[str, Any]) -> dict[str, Any]:
+async def award_extras(user: Principal, award: AwardDetail) -> dict[str, Any]:
     """What the award page shows beside the award: the acceptance, whether `user` signs, the tranches, the
     payout account (for the city's owner), the ledger (for staff)."""
     manage = rules.can_manage_award(user, award)
-    answer = await acceptance.get_acceptance(award["id"])
+    answer = await acceptance.get_acceptance(award.id)
     return {
         "acceptance": answer,
         "shown_status": rules.shown_status(award, answer),
-        "can_sign": award["status"] == "offered" and await acceptance.can_sign(user, award),
-        "tranches": await tranches.list_tranches(award["id"]),
+        "can_sign": award.status == "offered" and await acceptance.can_sign(user, award),
+        "tranches": await tranches.list_tranches(award.id),
         "triggers": tranches.TRIGGERS,
         "tranche_statuses": tranches.STATUSES,
-        "payout": await onboarding.get_payout(award["city_id"]),
+        "payout": await onboarding.get_payout(award.city_id),
         "can_set_up_payouts": rules.can_set_up_payouts(user, award),
-        "award_ledger": await ledger.award_ledger(award["id"]) if manage else None,
+        "award_ledger": await ledger.award_ledger(award.id) if manage else None,
     }
 
 
-async def award_page_context(user: Principal, award: dict[str, Any]) -> dict[str, Any]:
-    return {"award": award, "reports": await list_reports_for_award(award["id"]),
+async def award_page_context(user: Principal, award: AwardDetail) -> dict[str, Any]:
+    return {"award": award, "reports": await list_reports_for_award(award.id),
             "can_manage": rules.can_manage_award(user, award), "schedule_values": {}, "schedule_errors": {},
             "manual_errors": {}, "manual_tranche": None,
             **await award_extras(user, award)}
@@ -129,10 +130,10 @@ async def award_page(request: Request, award_id: FromPath[int]) -> Response:
     return render(request, "awards/detail.html", await award_page_context(user, award))
 
 
-def letter_filename(award: dict[str, Any]) -> str:
+def letter_filename(award: AwardDetail) -> str:
     """ASCII letters, digits and dashes only: safe in a header and on every file system."""
-    slug = re.sub(r"[^a-z0-9]+", "-", f"{award['program_slug']} {award['city_name']}".lower()).strip("-")[:80]
-    return f"award-letter-{slug or 'award'}-{int(award['id'])}.pdf"
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{award.program_slug} {award.city_name}".lower()).strip("-")[:80]
+    return f"award-letter-{slug or 'award'}-{int(award.id)}.pdf"
 
 
 @get("/awards/{award_id:int}/letter.pdf", name="awards:letter")
@@ -150,13 +151,13 @@ async def letter(request: Request, award_id: FromPath[int]) -> Response:
 async def onboard(request: Request, award_id: FromPath[int]) -> Response:
     user = current_user(request)
     award = await get_award_for(user, award_id, "view")
-    if user.org_roles.get(award["city_id"]) != "owner":
+    if user.org_roles.get(award.city_id) != "owner":
         raise Forbidden("Only an owner of the city can set up payouts.")
     if not rules.can_set_up_payouts(user, award):
         raise Conflict("This award pays no money: there is nothing to pay out.")
     settings = request.app.state.settings
     base = f"{settings.public_url}/awards/{award_id}"
-    link = await onboarding_services.onboarding_link(actor(request), award["city_id"], user.email,
+    link = await onboarding_services.onboarding_link(actor(request), award.city_id, user.email,
                                                      gateway_for(settings.stripe),
                                                      refresh_url=base, return_url=f"{base}/payouts/return")
     return Response(content="", status_code=303, headers={"Location": link})
@@ -167,8 +168,8 @@ async def payouts_returned(request: Request, award_id: FromPath[int]) -> Respons
     """Where Stripe sends the grantee back: the account's flags are read again, then the award page shows."""
     user = current_user(request)
     award = await get_award_for(user, award_id, "view")
-    if await onboarding.get_payout(award["city_id"]) is not None:
-        await onboarding_services.refresh(actor(request), award["city_id"],
+    if await onboarding.get_payout(award.city_id) is not None:
+        await onboarding_services.refresh(actor(request), award.city_id,
                                           gateway_for(request.app.state.settings.stripe))
     return render(request, "awards/detail.html", await award_page_context(user, award))
 
@@ -180,14 +181,14 @@ async def set_schedule(request: Request, award_id: FromPath[int]) -> Response:
     award = await get_award_for(user, award_id, "manage")
     tranches.refuse_unpaid(award)
     try:
-        rows = tranches.schedule_input(data, award["terms"].cash_cents)
+        rows = tranches.schedule_input(data, award.terms.cash_cents)
         await tranches.set_schedule(actor(request), award_id, rows)
     except Invalid as exc:
         ctx = await award_page_context(user, award)
         ctx |= {"schedule_values": {k: text(data, k, 40) for k in data if not k.startswith("_")},
                 "schedule_errors": exc.errors}
         return render(request, "awards/detail.html", ctx, status_code=422)
-    if award["status"] == "accepted":
+    if award.status == "accepted":
         await tranches.release_on_acceptance(actor(request), award_id,
                                              tranches.gateway_or_none(request.app.state.settings))
     await services.remake_letter(actor(request), award, request.app.state.settings.files_dir)  # if offered
@@ -236,7 +237,7 @@ async def manual(request: Request, award_id: FromPath[int], tranche_id: FromPath
 async def approve_report(request: Request, report_id: FromPath[int]) -> Response:
     report = await get_report_for(current_user(request), report_id, "staff")
     await tranches.approve_report(actor(request), report, tranches.gateway_or_none(request.app.state.settings))
-    return redirect(request, f"/awards/{report['award']}#tranches")
+    return redirect(request, f"/awards/{report.award}#tranches")
 
 
 ROUTES = [decision_page, decide, award_page, letter, onboard, payouts_returned, set_schedule, send, retry, manual,

@@ -4,9 +4,9 @@ the ledger's money figures too."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
+
+from portal.awards.records import FunderAward
 
 
 class FundedProgram(msgspec.Struct, frozen=True):
@@ -29,7 +29,7 @@ class FunderSummary(FundedProgram, frozen=True):
     (largest first), how many of them and how much count as committed (offered or accepted), reports received."""
 
     applications: int
-    awards: list[dict[str, Any]]
+    awards: list[FunderAward]
     award_count: int
     awarded_cents: int
     reports_received: int
