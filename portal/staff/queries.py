@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from portal.accounts.records import OrganisationRecord
 from portal.applications.access import get_application_for
 from portal.applications.tables import Application
 from portal.core.actor import Principal
 from portal.core.errors import NotFound
 from portal.programs.access import require_staff
 from portal.programs.rules import can_manage_program
-from portal.accounts.records import OrganisationRecord
 from portal.programs.tables import Program, ProgramFunder
 from portal.reviews.conflicts import queries as conflicts
 from portal.reviews import queries as review_queries

@@ -12,10 +12,10 @@ class ApplicationCounts(msgspec.Struct, frozen=True):
     """A program's applications by stage: in draft, submitted (or later), reviewed (at least one submitted
     review) and awarded."""
 
-    drafts: int = 0
-    submitted: int = 0
-    reviewed: int = 0
-    awarded: int = 0
+    drafts: int
+    submitted: int
+    reviewed: int
+    awarded: int
 
 
 class StaffProgram(msgspec.Struct, frozen=True):
