@@ -7,7 +7,8 @@ from typing import Any
 
 from portal.accounts.tables import Membership
 from portal.applications import blind as blinding
-from portal.applications.tables import Application, ApplicationFile
+from portal.applications import queries as application_queries
+from portal.applications.tables import Application
 from portal.core import clock
 from portal.programs.tables import Criterion, FormVersion, ProgramRole
 from portal.reviews import rules
@@ -104,16 +105,15 @@ async def application_for_review(application_id: int, *, as_reviewer: bool = Fal
         FormVersion.id == application["form_version"]
     ).output(load_json=True).first()
     application["schema"] = form["schema"] if form else {"sections": []}
-    application["files"] = await ApplicationFile.select(
-        ApplicationFile.id, ApplicationFile.field_key, ApplicationFile.original_name, ApplicationFile.content_type,
-        ApplicationFile.size_bytes,
-    ).where(ApplicationFile.application == application_id).order_by(ApplicationFile.id)
+    application["files"] = await application_queries.list_files(application_id)
     application["blind"] = await blinding.panel_is_blind(application["program"])
     application["blind_copy"] = None
     if application["blind"]:
         schema = application["schema"]
         application["blind_copy"] = application | {
-            "title": blinding.blind_title(schema, application, application["organisation.name"] or ""),
+            "title": blinding.blind_title(schema, {"id": application_id, "title": application["title"],
+                                                   "answers": application["answers"]},
+                                          application["organisation.name"] or ""),
             "organisation.name": "", "organisation.state": "", "organisation.email_domain": "", "organisation": None,
             "files": blinding.neutral_files(application_id, schema, application["files"]), "blind_copy": None,
         }

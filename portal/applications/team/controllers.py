@@ -9,6 +9,7 @@ from litestar.params import FromPath
 
 from portal.applications.team import forms as team_forms, queries as team_queries, services as team_services
 from portal.applications.access import get_application_for
+from portal.applications.records import ApplicationForUser
 from portal.core.errors import Invalid
 from portal.web.auth import actor, current_user, optional_user
 from portal.web.forms import read_form, text
@@ -23,15 +24,15 @@ MESSAGES = {
 }
 
 
-async def team_context(request: Request, application: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    owner = await team_queries.get_user(application["created_by"])
-    members = await team_queries.list_members(application["id"])
-    manage = "manage" in application["rights"]
+async def team_context(request: Request, application: ApplicationForUser, **overrides: Any) -> dict[str, Any]:
+    owner = await team_queries.get_user(application.created_by)
+    members = await team_queries.list_members(application.id)
+    manage = "manage" in application.rights
     return {
-        "application": application, "program": application["program"], "owner": owner, "members": members,
-        "invitations": await team_queries.list_pending_invitations(application["id"]) if manage else [],
-        "signer_id": application["team"]["signer_id"], "can_manage": manage, "errors": {}, "values": {},
-        "editors": [m for m in members if m["role"] == "editor"], "roles": team_services.ROLE_LABELS,
+        "application": application, "program": application.program, "owner": owner, "members": members,
+        "invitations": await team_queries.list_pending_invitations(application.id) if manage else [],
+        "signer_id": application.team.signer_id, "can_manage": manage, "errors": {}, "values": {},
+        "editors": [m for m in members if m.role == "editor"], "roles": team_services.ROLE_LABELS,
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),
     } | overrides
 
