@@ -44,7 +44,8 @@ def deadline_context(program: dict[str, Any], application: ApplicationForUser) -
             "accepting": accepting, "in_grace": accepting and extended is None and now >= shown}
 
 
-async def page_context(request: Request, application: ApplicationForUser, **overrides: Any) -> dict[str, Any]:
+async def page_context(request: Request[Any, Any, Any], application: ApplicationForUser,
+                       **overrides: Any) -> dict[str, Any]:
     """Everything the application page shows; `overrides` replace answers, errors, version or add a notice."""
     program = application.program
     form = await programs.get_form_version(application.form_version)
@@ -73,7 +74,7 @@ async def page_context(request: Request, application: ApplicationForUser, **over
     } | deadlines | overrides
 
 
-async def can_start_again(request: Request, application: ApplicationForUser, accepting: bool) -> bool:
+async def can_start_again(request: Request[Any, Any, Any], application: ApplicationForUser, accepting: bool) -> bool:
     """A withdrawn application's page offers a new one to the program while it takes applications, to whoever
     may apply for the city, unless the city has started again already."""
     if application.status != "withdrawn" or not accepting:
@@ -84,7 +85,7 @@ async def can_start_again(request: Request, application: ApplicationForUser, acc
 
 
 @post("/programs/{slug:str}/apply", name="applications:start")
-async def start(request: Request, slug: FromPath[str]) -> Response:
+async def start(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
     user = current_user(request)
     data = await read_form(request)
     program = await programs.get_program_by_slug(slug)
@@ -104,14 +105,14 @@ async def start(request: Request, slug: FromPath[str]) -> Response:
 
 
 @get("/applications", name="applications:list")
-async def application_list(request: Request) -> Response:
+async def application_list(request: Request[Any, Any, Any]) -> Response[str]:
     user = current_user(request)
     rows = await dashboard.applicant_rows(user)
     return render(request, "applications/list.html", {"applications": rows, "has_city": bool(user.city_ids)})
 
 
 @get("/applications/{application_id:int}", name="applications:detail")
-async def detail(request: Request, application_id: FromPath[int]) -> Response:
+async def detail(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[str]:
     user = current_user(request)
     application = await get_application_for(user, application_id, "view")
     ctx = await page_context(request, application)
@@ -140,7 +141,7 @@ def pending_context(ctx: dict[str, Any], pending: dict[str, Any], token: str) ->
 
 
 @post("/applications/{application_id:int}", name="applications:save")
-async def save(request: Request, application_id: FromPath[int]) -> Response:
+async def save(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[str]:
     """The Save button: the fields of the step on the page (the whole form without steps)."""
     data = await read_form(request)
     if current_user_or_none(request) is None:
@@ -162,7 +163,8 @@ async def save(request: Request, application_id: FromPath[int]) -> Response:
     return redirect(request, f"/applications/{application_id}?done=saved{forms.step_query(ctx['schema'], data)}")
 
 
-async def keep_for_after_sign_in(request: Request, application_id: int, data: dict[str, Any]) -> Response:
+async def keep_for_after_sign_in(request: Request[Any, Any, Any], application_id: int,
+                                 data: dict[str, Any]) -> Response[str]:
     """A save that arrived after the editor's session expired: what they typed is kept (for the same person,
     recognised by the expired session's CSRF token) and comes back in the form once they have signed in."""
     expired = state_of(request).expired
@@ -187,7 +189,7 @@ def fields_conflict_context(ctx: dict[str, Any], result: services.FieldsSaved, d
 
 
 @post("/applications/{application_id:int}/autosave", name="applications:autosave")
-async def autosave(request: Request, application_id: FromPath[int]) -> Response:
+async def autosave(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[str]:
     """One field (or a few) saved as it is typed, by static/js/autosave.js. Answers with a fragment for the page:
     200 saved (headers X-Version, X-Saved-At), 422 not a valid value, 409 someone else changed it, 401 signed out."""
     data = await read_form(request)
@@ -214,13 +216,13 @@ async def autosave(request: Request, application_id: FromPath[int]) -> Response:
     return autosave_fragment(request, ctx | {"outcome": "saved", "saved_at": result.saved_at}, 200, headers)
 
 
-def autosave_fragment(request: Request, ctx: dict[str, Any], status: int, headers: dict[str, str] | None = None
-                      ) -> Response:
+def autosave_fragment(request: Request[Any, Any, Any], ctx: dict[str, Any], status: int,
+                      headers: dict[str, str] | None = None) -> Response[str]:
     return fragment(request, "applications/_autosave.html", "autosave", ctx, status_code=status, headers=headers)
 
 
 @post("/applications/{application_id:int}/presence", name="applications:presence")
-async def presence(request: Request, application_id: FromPath[int]) -> Response:
+async def presence(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[str]:
     """The open page says it is still open (every 30 s); answers with who else has the application open.
     Signed out meanwhile: 204, nothing changes on the page (the autosave script deals with signing in)."""
     data = await read_form(request)
@@ -236,14 +238,14 @@ async def presence(request: Request, application_id: FromPath[int]) -> Response:
                     {"others": others, "application_id": application_id})
 
 
-def received_at(request: Request) -> datetime | None:
+def received_at(request: Request[Any, Any, Any]) -> datetime | None:
     """When the request reached the server (the session middleware stamps each one as it arrives)."""
     received = request.scope.get("received_at")
     return received if isinstance(received, datetime) else None
 
 
 @post("/applications/{application_id:int}/submit", name="applications:submit")
-async def submit(request: Request, application_id: FromPath[int]) -> Response:
+async def submit(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[str]:
     data = await read_form(request)
     application = await get_application_for(current_user(request), application_id, "submit")
     ctx = await page_context(request, application)
@@ -273,7 +275,7 @@ async def submit(request: Request, application_id: FromPath[int]) -> Response:
 
 
 @post("/applications/{application_id:int}/withdraw", name="applications:withdraw")
-async def withdraw(request: Request, application_id: FromPath[int]) -> Response:
+async def withdraw(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[str]:
     data = await read_form(request)
     application = await get_application_for(current_user(request), application_id, "edit")
     rights = application.rights
@@ -291,7 +293,7 @@ async def withdraw(request: Request, application_id: FromPath[int]) -> Response:
 
 
 @post("/applications/{application_id:int}/files", name="applications:upload")
-async def upload(request: Request, application_id: FromPath[int]) -> Response:
+async def upload(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[str]:
     data = await read_form(request)
     application = await get_application_for(current_user(request), application_id, "edit")
     field_key, upload_file = forms.upload_input(data)
@@ -310,7 +312,8 @@ async def upload(request: Request, application_id: FromPath[int]) -> Response:
 
 
 @post("/applications/{application_id:int}/files/{file_id:int}/delete", name="applications:remove_file")
-async def remove_file(request: Request, application_id: FromPath[int], file_id: FromPath[int]) -> Response:
+async def remove_file(request: Request[Any, Any, Any], application_id: FromPath[int],
+                      file_id: FromPath[int]) -> Response[str]:
     data = await read_form(request)
     await get_application_for(current_user(request), application_id, "edit")
     await services.remove_file(actor(request), application_id, file_id, request.app.state.settings.files_dir)
@@ -318,7 +321,7 @@ async def remove_file(request: Request, application_id: FromPath[int], file_id: 
 
 
 @get("/applications/{application_id:int}/files/{file_id:int}", name="applications:file")
-async def download(request: Request, application_id: FromPath[int], file_id: FromPath[int]) -> File:
+async def download(request: Request[Any, Any, Any], application_id: FromPath[int], file_id: FromPath[int]) -> File:
     application = await get_application_for(current_user(request), application_id, "view")
     file = await queries.get_file(application.id, file_id)
     if file is None:

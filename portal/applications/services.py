@@ -158,8 +158,8 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
     """Submit a draft: checked against its form, before the deadline by the server clock.
 
     `edit` (base version, parsed answers, the fields on the page, their own base versions: DraftEdit) saves the
-    answers on the page first, in the same transaction (see save_fields), so that a failed submission leaves the saved draft exactly as it was;
-    fields someone else changed meanwhile stop the submission (FieldsConflict).
+    answers on the page first, in the same transaction (see save_fields), so that a failed submission leaves the
+    saved draft exactly as it was; fields someone else changed meanwhile stop the submission (FieldsConflict).
     `attestation` (the web form always sends one): the signer's typed name, checked against their account
     name with the form's problems, and kept as an application_signature row (team/services.py, record_signature).
     `received_at`: when the server received the submission (the web layer stamps each request as it arrives);

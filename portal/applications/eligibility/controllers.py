@@ -23,7 +23,7 @@ from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
 
 
-async def load(request: Request, slug: str) -> tuple[dict[str, Any], dict[str, Any], list[City]]:
+async def load(request: Request[Any, Any, Any], slug: str) -> tuple[dict[str, Any], dict[str, Any], list[City]]:
     """(program, eligibility spec, the cities the user may apply for); NotFound for unpublished programs."""
     user = current_user(request)
     program = await programs.get_program_by_slug(slug)
@@ -33,8 +33,8 @@ async def load(request: Request, slug: str) -> tuple[dict[str, Any], dict[str, A
     return program, spec, await queries.list_cities(applicant_city_ids(user))
 
 
-def page(request: Request, program: dict[str, Any], spec: dict[str, Any], cities: list[City],
-         status_code: int = 200, **overrides: Any) -> Response:
+def page(request: Request[Any, Any, Any], program: dict[str, Any], spec: dict[str, Any], cities: list[City],
+         status_code: int = 200, **overrides: Any) -> Response[str]:
     questions = eligibility.questions(spec)
     ctx = {"program": program, "intro": spec.get("intro", ""), "questions": questions,
            "labels": {q["key"]: q["label"] for q in questions} | {"organisation": "City that applies"},
@@ -43,7 +43,7 @@ def page(request: Request, program: dict[str, Any], spec: dict[str, Any], cities
 
 
 @get("/programs/{slug:str}/eligibility", name="eligibility:page")
-async def eligibility_page(request: Request, slug: FromPath[str]) -> Response:
+async def eligibility_page(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
     program, spec, cities = await load(request, slug)
     if not eligibility.has_questions(spec):
         return redirect(request, f"/programs/{slug}")
@@ -53,7 +53,7 @@ async def eligibility_page(request: Request, slug: FromPath[str]) -> Response:
 
 
 @post("/programs/{slug:str}/eligibility", name="eligibility:check")
-async def eligibility_check(request: Request, slug: FromPath[str]) -> Response:
+async def eligibility_check(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
     data = await read_form(request)
     program, spec, cities = await load(request, slug)
     if not eligibility.has_questions(spec):

@@ -24,7 +24,7 @@ from portal.web.auth import actor, current_user
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def attachment(content: bytes, media_type: str, filename: str) -> Response:
+def attachment(content: bytes, media_type: str, filename: str) -> Response[bytes]:
     """A download that no browser renders inline, sniffs, or keeps in a shared cache."""
     return Response(content=content, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
@@ -39,7 +39,8 @@ def is_blind(application: ApplicationForUser) -> bool:
     return application.blind
 
 
-async def loaded(request: Request, application_id: int) -> tuple[ApplicationForUser, Schema, list[FileFacts]]:
+async def loaded(request: Request[Any, Any, Any],
+                 application_id: int) -> tuple[ApplicationForUser, Schema, list[FileFacts]]:
     """The application (for a blind reader: its title made neutral), its form's schema and its files (for a
     blind reader: neutral names, none of identifying fields)."""
     application = await get_application_for(current_user(request), application_id, "view")
@@ -57,7 +58,7 @@ async def loaded(request: Request, application_id: int) -> tuple[ApplicationForU
 
 
 @get("/applications/{application_id:int}/application.pdf", name="applications:pdf")
-async def application_pdf(request: Request, application_id: FromPath[int]) -> Response:
+async def application_pdf(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[bytes]:
     application, schema, files = await loaded(request, application_id)
     if application.status == "draft" or not application.receipt_number:
         raise Conflict("This application has not been submitted, so it has no receipt yet. "
@@ -81,21 +82,21 @@ def export_name(application: ApplicationForUser, extension: str) -> str:
 
 
 @get("/applications/{application_id:int}/answers.md", name="applications:markdown")
-async def answers_markdown(request: Request, application_id: FromPath[int]) -> Response:
+async def answers_markdown(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[bytes]:
     application, schema, files = await loaded(request, application_id)
     text = documents.answers_markdown(*export_parts(application, schema, files))
     return attachment(text.encode(), "text/markdown", export_name(application, "md"))
 
 
 @get("/applications/{application_id:int}/answers.docx", name="applications:docx")
-async def answers_docx(request: Request, application_id: FromPath[int]) -> Response:
+async def answers_docx(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[bytes]:
     application, schema, files = await loaded(request, application_id)
     content = await asyncio.to_thread(documents.answers_docx, *export_parts(application, schema, files))
     return attachment(content, DOCX_TYPE, export_name(application, "docx"))
 
 
 @get("/programs/{slug:str}/form.pdf", name="programs:blank_form")
-async def blank_form(request: Request, slug: FromPath[str]) -> Response:
+async def blank_form(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
     program = await programs.get_program_by_slug(slug)
     if program is None or program["status"] == "draft":
         raise NotFound()
