@@ -248,4 +248,4 @@ class StatusEvent(msgspec.Struct, frozen=True):
 
     at: datetime
     action: str
-    detail: dict[str, Any]
+    detail: dict[str, object]
