@@ -27,6 +27,7 @@ from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
 from portal.applications.blind import panel_is_blind
 from portal.programs import queries as programs
+from portal.programs.records import ProgramRecord
 from portal.reviews.conflicts.queries import is_conflicted
 from portal.reviews.tables import Assignment
 
@@ -52,11 +53,10 @@ async def load_application(application_id: int) -> ApplicationWithCity | None:
     return ApplicationWithCity.of(row) if row else None
 
 
-def rights_of(user: Principal, application: ApplicationRecord, network: int, assigned: bool,
+def rights_of(user: Principal, application: ApplicationRecord, program: ProgramRecord, assigned: bool,
               team_role: str | None = None, signer_id: int | None = None) -> set[str]:
-    """The needs `user` has on the application, whose program the network `network` runs. `team_role` is the
-    user's role on its team (editor | viewer) and `signer_id` the named signer (None: the owner signs), both
-    from queries.team_position."""
+    """The needs `user` has on the application (to `program`). `team_role` is the user's role on its team (editor |
+    viewer) and `signer_id` the named signer (None: the owner signs), both from queries.team_position."""
     rights: set[str] = set()
     if application.created_by == user.id:
         team_role = "owner"
@@ -71,7 +71,7 @@ def rights_of(user: Principal, application: ApplicationRecord, network: int, ass
             rights.add("submit")
     if team_role == "owner":
         rights.add("manage")
-    if user.is_admin or network in user.network_ids:
+    if user.is_admin or program.network in user.network_ids:
         rights |= {"view", "team", "staff"}
     if assigned:
         rights.add("view")
@@ -97,15 +97,14 @@ async def get_application_for(user: Principal | None, application_id: int, need:
     program = await programs.get_program(application.program)
     if program is None:
         raise NotFound()
-    network: int = program["network"]
     team_role, signer_id = await queries.team_position(application_id, user.id)
-    rights = rights_of(user, application, network, False, team_role, signer_id)
+    rights = rights_of(user, application, program, False, team_role, signer_id)
     blind = False
     if not rights and await is_assigned(user.id, application_id):
         if await is_conflicted(user.id, application_id):
             raise NotFound()  # an assignment row does not outweigh a conflict of interest
-        rights = rights_of(user, application, network, True, team_role, signer_id)
-        blind = await panel_is_blind(application.program)
+        rights = rights_of(user, application, program, True, team_role, signer_id)
+        blind = await panel_is_blind(program.id)
     if "view" not in rights:
         raise NotFound()
     signer = signer_id or application.created_by

@@ -18,6 +18,7 @@ from typing import Any, Self
 import msgspec
 
 from portal import db
+from portal.programs.records import ProgramRecord
 
 Answers = dict[str, Any]
 """A form's answers, keyed by field key (a JSON object; each value's shape is its field type's, formdef.py)."""
@@ -94,7 +95,7 @@ class ApplicationForUser(_ApplicationColumns, frozen=True):
 
     organisation_name: str
     program_id: int
-    program: dict[str, Any]  # programs.queries.get_program
+    program: ProgramRecord
     rights: tuple[str, ...]
     blind: bool
     team: TeamPlace

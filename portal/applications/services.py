@@ -12,10 +12,11 @@ import asyncio
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import msgspec
 from piccolo.engine.postgres import PostgresEngine
@@ -109,7 +110,7 @@ def receipt_number(program_slug: str, year: int, application_id: int, submission
 
 
 async def start_application(actor: Actor, program_id: int, organisation_id: int,
-                            prefill: Answers | None = None, eligibility: dict[str, object] | None = None) -> int:
+                            prefill: Answers | None = None, eligibility: Mapping[str, object] | None = None) -> int:
     """Start the city's application to the program on its current application form, or return the one
     it already has (one per program and city, left as it is). Returns the application id.
 
@@ -134,14 +135,14 @@ async def start_application(actor: Actor, program_id: int, organisation_id: int,
     try:
         async with write_transaction():
             rows = await Application.insert(Application(
-                program=program_id, organisation=organisation_id, form_version=form["id"], status="draft",
-                title=formdef.display_title(form["schema"], answers), answers=answers, version=1,
-                requested_cents=formdef.requested_cents(form["schema"], answers), created_by=actor.user_id,
+                program=program_id, organisation=organisation_id, form_version=form.id, status="draft",
+                title=formdef.display_title(form.schema, answers), answers=answers, version=1,
+                requested_cents=formdef.requested_cents(form.schema, answers), created_by=actor.user_id,
                 created_at=now, updated_at=now,
             )).returning(Application.id)
             application_id: int = rows[0]["id"]
             await audit.record(actor, "application.started", "application", application_id, program_id=program_id,
-                               organisation_id=organisation_id, form_version_id=form["id"],
+                               organisation_id=organisation_id, form_version_id=form.id,
                                eligibility=eligibility or {}, prefilled=sorted(answers))
     except Duplicate:  # a colleague (or a second click) started it a moment ago
         again = await queries.find_application_id(program_id, organisation_id)
@@ -182,25 +183,25 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
         if not may_submit_at(program, application.extended_deadline_at, now):
             deadline = effective_deadline(program, application.extended_deadline_at)
             raise DeadlinePassed(
-                f"The deadline for this application was {local_time(deadline, program['timezone'])}, "
+                f"The deadline for this application was {local_time(deadline, program.timezone)}, "
                 "so it can no longer be submitted. Your draft is kept as it was; "
-                f"write to {program['contact_email'] or 'the program team'} if you think this is wrong.")
+                f"write to {program.contact_email or 'the program team'} if you think this is wrong.")
         form = await programs.get_form_version(application.form_version)
         assert form is not None
         if edit is not None:
             base_version, answers, keys, bases = edit
-            result = await save_fields(actor, application_id, base_version, answers, keys, form["schema"], bases=bases)
+            result = await save_fields(actor, application_id, base_version, answers, keys, form.schema, bases=bases)
             if result.conflicts:
                 raise FieldsConflict(result)
             application = await lock_application(application_id)
         files = await queries.list_files(application_id)
-        errors = formdef.submission_errors(form["schema"], application.answers, files)
+        errors = formdef.submission_errors(form.schema, application.answers, files)
         if attestation is not None:
             errors |= attestation_errors(attestation, actor.user.name if actor.user else "")
         if errors:
             raise Invalid(errors, "This application cannot be submitted yet: please correct the problems below.")
         submission = application.submission_count + 1
-        receipt = receipt_number(program["slug"], now.year, application_id, submission)
+        receipt = receipt_number(program.slug, now.year, application_id, submission)
         digest = hashlib.sha256(canonical_json(application.answers)).hexdigest()
         await Application.update({
             Application.status: "submitted",
@@ -223,7 +224,7 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
             await queue_email(actor.user.email, "application_submitted", {
                 "name": actor.user.name, "application": submitted, "program": program, "files": files,
                 "link": f"{public_url}/applications/{application_id}",
-            }, program=program["id"], application=application_id)
+            }, program=program.id, application=application_id)
     return submitted
 
 
@@ -246,7 +247,7 @@ async def upload_file(actor: Actor, application_id: int, field_key: str, origina
         raise NotFound()
     form = await programs.get_form_version(loaded.form_version)
     assert form is not None
-    field = next((f for f in formdef.file_fields(form["schema"]) if f["key"] == field_key), None)
+    field = next((f for f in formdef.file_fields(form.schema) if f["key"] == field_key), None)
     if field is None:
         raise Invalid({"file": "Choose which question this file answers."})
     try:
@@ -257,7 +258,7 @@ async def upload_file(actor: Actor, application_id: int, field_key: str, origina
     refused_name = storage.name_problem(original_name, kind)
     if refused_name:
         raise Invalid({field_key: refused_name})
-    limit = formdef.max_total_bytes(form["schema"])
+    limit = formdef.max_total_bytes(form.schema)
     stored = storage.store(files_dir, FILES_AREA, content, kind)
     replaced: list[ApplicationFileRecord] = []
     try:
@@ -326,7 +327,7 @@ async def blind_download_name(application: ApplicationForUser, file: Application
     form = await programs.get_form_version(application.form_version)
     if form is None:
         return None
-    shown = blind.neutral_files(application.id, form["schema"], await queries.list_files(application.id))
+    shown = blind.neutral_files(application.id, form.schema, await queries.list_files(application.id))
     return next((f.download_name for f in shown if f.id == file.id), None)
 
 

@@ -23,6 +23,7 @@ from portal.core.actor import Principal
 from portal.core.errors import Conflict, Invalid, NotFound
 from portal.payments import ledger, onboarding
 from portal.payments.gateway import gateway_for
+from portal.programs.records import ProgramRecord
 from portal.reporting.access import get_report_for
 from portal.reporting.queries import list_reports_for_award
 from portal.reviews.ranking.queries import scores_for_program
@@ -36,19 +37,19 @@ UNDECIDABLE_ANYWAY = {"draft", "withdrawn"}  # nothing to show: refuse the page 
 
 async def decision_context(application: ApplicationForUser) -> dict[str, Any]:
     program = application.program
-    committed = await queries.committed_cents(program["id"])
-    scores = await scores_for_program(program["id"])
+    committed = await queries.committed_cents(program.id)
+    scores = await scores_for_program(program.id)
     return {
         "application": application, "program": program, "score": scores.get(application.id),
-        "committed_cents": committed, "budget_left_cents": int(program["budget_cents"]) - committed,
+        "committed_cents": committed, "budget_left_cents": program.budget_cents - committed,
         "award": await queries.award_for_application(application.id),
     }
 
 
-def award_defaults(program: dict[str, Any]) -> dict[str, str]:
-    return {"amount": "", "ta_hours": "", "conditions": program["letter_conditions"] or "", "note": "",
-            "start_date": program["award_start"].isoformat() if program["award_start"] else "",
-            "end_date": program["award_end"].isoformat() if program["award_end"] else ""}
+def award_defaults(program: ProgramRecord) -> dict[str, str]:
+    return {"amount": "", "ta_hours": "", "conditions": program.letter_conditions or "", "note": "",
+            "start_date": program.award_start.isoformat() if program.award_start else "",
+            "end_date": program.award_end.isoformat() if program.award_end else ""}
 
 
 def refuse_undecidable(application: ApplicationForUser, allow_decided: bool) -> None:
@@ -79,7 +80,7 @@ async def decide(request: Request, application_id: FromPath[int]) -> Response:
                                                settings.public_url)
             return redirect(request, f"/staff/applications/{application_id}/decision")
         program = application.program
-        award = forms.award_input(data, await queries.budget_left_cents(program["id"]), program["offer_kind"])
+        award = forms.award_input(data, await queries.budget_left_cents(program.id), program.offer_kind)
         award_id = await services.decide_award(actor(request), application_id, award, settings.public_url,
                                                settings.files_dir)
     except Invalid as exc:

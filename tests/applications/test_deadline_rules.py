@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -13,14 +13,9 @@ from portal.applications.rules import (
 )
 from portal.applications.services import receipt_number
 from portal.programs.rules import countdown, time_left
+from tests.factories.programs import DEADLINE, program_record as program
 
-DEADLINE = datetime(2026, 2, 28, 23, 59, tzinfo=timezone.utc)
 US = timedelta(microseconds=1)
-
-
-def program(**overrides):
-    return {"status": "open", "opens_at": DEADLINE - timedelta(days=60), "deadline_at": DEADLINE,
-            "grace_minutes": 0} | overrides
 
 
 def test_effective_deadline_without_grace_is_the_program_deadline():
@@ -142,12 +137,11 @@ def test_list_row_deadline_shows_the_extension_and_counts_down_for_drafts_only()
     from portal.applications.records import ApplicationRow, RowDeadline
     from portal.applications.rules import list_row_deadline
 
-    schedule = program()
     row = ApplicationRow(
         id=1, status="draft", title="", requested_cents=0, updated_at=DEADLINE, submitted_at=None,
         receipt_number=None, organisation=1, city_name="", program_id=1, program_title="", program_slug="",
-        program_status="open", opens_at=schedule["opens_at"], deadline_at=schedule["deadline_at"], timezone="UTC",
-        grace_minutes=schedule["grace_minutes"], extended_deadline_at=DEADLINE + timedelta(days=2))
+        program_status="open", opens_at=DEADLINE - timedelta(days=60), deadline_at=DEADLINE, timezone="UTC",
+        grace_minutes=0, extended_deadline_at=DEADLINE + timedelta(days=2))
     at = DEADLINE + timedelta(hours=1)
     assert list_row_deadline(row, at) == RowDeadline(deadline_shown=DEADLINE + timedelta(days=2),
                                                      countdown="1 day 23 hours left", accepting=True)

@@ -47,7 +47,7 @@ async def loaded(request: Request[Any, Any, Any],
     form = await programs.get_form_version(application.form_version)
     if form is None:
         raise NotFound()
-    schema: Schema = form["schema"]
+    schema = form.schema
     files = await queries.list_files(application_id)
     if not is_blind(application):
         return application, schema, documents.file_facts(files)
@@ -77,8 +77,7 @@ def export_parts(application: ApplicationForUser, schema: Schema,
 
 
 def export_name(application: ApplicationForUser, extension: str) -> str:
-    program = application.program
-    return documents.safe_filename(program["slug"], "answers", application.id, extension=extension)
+    return documents.safe_filename(application.program.slug, "answers", application.id, extension=extension)
 
 
 @get("/applications/{application_id:int}/answers.md", name="applications:markdown")
@@ -98,9 +97,9 @@ async def answers_docx(request: Request[Any, Any, Any], application_id: FromPath
 @get("/programs/{slug:str}/form.pdf", name="programs:blank_form")
 async def blank_form(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
     program = await programs.get_program_by_slug(slug)
-    if program is None or program["status"] == "draft":
+    if program is None or program.status == "draft":
         raise NotFound()
-    form = await programs.current_form(program["id"], "application")
+    form = await programs.current_form(program.id, "application")
     if form is None:
         raise NotFound()
     content = await asyncio.to_thread(documents.blank_form_pdf, program, form, request.app.state.settings.files_dir)

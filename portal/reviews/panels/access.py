@@ -40,7 +40,7 @@ async def get_program_for_panel_staff(user: Principal, program_id: int) -> dict[
                                    Program.timezone).where(Program.id == program_id).first()
     if program is None:
         raise NotFound()
-    if not can_manage_program(user, program):
+    if not can_manage_program(user, program["network"]):
         if await takes_part(user, program_id):
             raise Forbidden(FORBIDDEN)
         raise NotFound()
