@@ -14,7 +14,7 @@ from portal.applications.team import queries as team_queries
 from portal.core import clock
 from portal.core.actor import Principal
 from portal.reporting.access import GRANTEE_ROLES
-from portal.reporting.queries import list_due_reports_for_cities
+from portal.reporting.queries import due_reports_by_application
 
 
 async def applicant_rows(user: Principal) -> list[ListedApplication]:
@@ -25,11 +25,8 @@ async def applicant_rows(user: Principal) -> list[ListedApplication]:
     rows = await queries.list_applications_for_cities(user.city_ids)
     rows += [r for r in await team_queries.list_team_applications(user.id) if r.organisation not in user.city_ids]
     grantee_cities = [org for org in user.city_ids if user.org_roles.get(org) in GRANTEE_ROLES]
-    due: dict[int, list[dict[str, Any]]] = {}
     now = clock.now()
-    for report in await list_due_reports_for_cities(grantee_cities) if rows else []:
-        report["overdue"] = report["due_on"] < now.date()
-        due.setdefault(report["application_id"], []).append(report)
+    due = await due_reports_by_application(grantee_cities, now.date()) if rows else {}
     listed = []
     for row in rows:
         deadline = rules.list_row_deadline(row, now)

@@ -12,8 +12,9 @@ stay a JSON document (`Answers`): their shape is the form's (portal/programs/for
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Self
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, Protocol, Self
 
 import msgspec
 
@@ -155,6 +156,20 @@ class RowDeadline(msgspec.Struct, frozen=True):
     accepting: bool  # a submission would be taken now
 
 
+class ReportDue(Protocol):
+    """A report the grantee has still to submit, as the applicant's list shows it: reporting.records.DueReport is one
+    (reporting sits above applications, so the list names only what it reads)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def due_on(self) -> date: ...
+    @property
+    def overdue(self) -> bool: ...
+
+
 class ListedApplication(ApplicationRow, frozen=True):
     """A row of the applicant's list as the dashboard and /applications show it (`dashboard.applicant_rows`): its
     deadline (`RowDeadline`'s fields), what comes next, and the reports due."""
@@ -163,7 +178,7 @@ class ListedApplication(ApplicationRow, frozen=True):
     countdown: str
     accepting: bool
     next_step: str
-    reports_due: list[dict[str, Any]]  # the award's reports not yet submitted (reporting.queries), `overdue` marked
+    reports_due: Sequence[ReportDue]  # the award's reports not yet submitted, soonest first
 
 
 class ApplicationFileRecord(msgspec.Struct, frozen=True):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from portal.awards import queries, rules
+from portal.awards.records import AwardDetail
 from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
 
 
-async def get_award_for(user: Principal, award_id: int, need: str = "view") -> dict[str, Any]:
+async def get_award_for(user: Principal, award_id: int, need: str = "view") -> AwardDetail:
     """The award if `user` may `need` it ("view" | "manage"); NotFound for strangers, Forbidden for the
     grantee asking to manage."""
     award = await queries.get_award(award_id)

@@ -2,7 +2,12 @@
 ledger), the award letter download, and the award page's payment schedule forms: staff define the schedule, send a
 released tranche through Stripe, record a manual payment, and approve a report (which releases the tranches waiting
 for it). The tranche routes are here, not in tranches/, because they re-render the award page, which shows the
-acceptance too, and the acceptance releases tranches: tranches/ cannot import the page without a cycle."""
+acceptance too, and the acceptance releases tranches: tranches/ cannot import the page without a cycle.
+
+The city's owner also sets up Stripe payouts from the award page: to Stripe's hosted onboarding and back, where the
+account's flags are read again and the award page shows. Payments keeps the connected account
+(portal/payments/onboarding/); the routes are here because they start from an award and end on its page, and
+payments must not import awards."""
 
 from __future__ import annotations
 
@@ -17,12 +22,15 @@ from portal.applications.records import ApplicationForUser
 from portal.awards import forms, queries, rules, services
 from portal.awards.acceptance import services as acceptance
 from portal.awards.access import get_award_for
+from portal.awards.records import AwardDetail
 from portal.awards.tranches import services as tranches
 from portal.awards.tranches.tables import Tranche
 from portal.core.actor import Principal
-from portal.core.errors import Conflict, Invalid, NotFound
-from portal.payments import ledger, onboarding
+from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.payments.gateway import gateway_for
+from portal.payments.ledger import queries as ledger
+from portal.payments.onboarding import queries as onboarding
+from portal.payments.onboarding import services as onboarding_services
 from portal.programs.records import ProgramRecord
 from portal.reporting.access import get_report_for
 from portal.reporting.queries import list_reports_for_award
@@ -91,26 +99,26 @@ async def decide(request: Request, application_id: FromPath[int]) -> Response:
     return redirect(request, f"/awards/{award_id}")
 
 
-async def award_extras(user: Principal, award: dict[str, Any]) -> dict[str, Any]:
+async def award_extras(user: Principal, award: AwardDetail) -> dict[str, Any]:
     """What the award page shows beside the award: the acceptance, whether `user` signs, the tranches, the
     payout account (for the city's owner), the ledger (for staff)."""
     manage = rules.can_manage_award(user, award)
-    answer = await acceptance.get_acceptance(award["id"])
+    answer = await acceptance.get_acceptance(award.id)
     return {
         "acceptance": answer,
         "shown_status": rules.shown_status(award, answer),
-        "can_sign": award["status"] == "offered" and await acceptance.can_sign(user, award),
-        "tranches": await tranches.list_tranches(award["id"]),
+        "can_sign": award.status == "offered" and await acceptance.can_sign(user, award),
+        "tranches": await tranches.list_tranches(award.id),
         "triggers": tranches.TRIGGERS,
         "tranche_statuses": tranches.STATUSES,
-        "payout": await onboarding.get_payout(award["city_id"]),
+        "payout": await onboarding.get_payout(award.city_id),
         "can_set_up_payouts": rules.can_set_up_payouts(user, award),
-        "award_ledger": await ledger.award_ledger(award["id"]) if manage else None,
+        "award_ledger": await ledger.award_ledger(award.id) if manage else None,
     }
 
 
-async def award_page_context(user: Principal, award: dict[str, Any]) -> dict[str, Any]:
-    return {"award": award, "reports": await list_reports_for_award(award["id"]),
+async def award_page_context(user: Principal, award: AwardDetail) -> dict[str, Any]:
+    return {"award": award, "reports": await list_reports_for_award(award.id),
             "can_manage": rules.can_manage_award(user, award), "schedule_values": {}, "schedule_errors": {},
             "manual_errors": {}, "manual_tranche": None,
             **await award_extras(user, award)}
@@ -123,10 +131,10 @@ async def award_page(request: Request, award_id: FromPath[int]) -> Response:
     return render(request, "awards/detail.html", await award_page_context(user, award))
 
 
-def letter_filename(award: dict[str, Any]) -> str:
+def letter_filename(award: AwardDetail) -> str:
     """ASCII letters, digits and dashes only: safe in a header and on every file system."""
-    slug = re.sub(r"[^a-z0-9]+", "-", f"{award['program_slug']} {award['city_name']}".lower()).strip("-")[:80]
-    return f"award-letter-{slug or 'award'}-{int(award['id'])}.pdf"
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{award.program_slug} {award.city_name}".lower()).strip("-")[:80]
+    return f"award-letter-{slug or 'award'}-{int(award.id)}.pdf"
 
 
 @get("/awards/{award_id:int}/letter.pdf", name="awards:letter")
@@ -140,6 +148,33 @@ async def letter(request: Request, award_id: FromPath[int]) -> Response:
     })
 
 
+@post("/awards/{award_id:int}/payouts/onboard", name="payouts:onboard")
+async def onboard(request: Request, award_id: FromPath[int]) -> Response:
+    user = current_user(request)
+    award = await get_award_for(user, award_id, "view")
+    if user.org_roles.get(award.city_id) != "owner":
+        raise Forbidden("Only an owner of the city can set up payouts.")
+    if not rules.can_set_up_payouts(user, award):
+        raise Conflict("This award pays no money: there is nothing to pay out.")
+    settings = request.app.state.settings
+    base = f"{settings.public_url}/awards/{award_id}"
+    link = await onboarding_services.onboarding_link(actor(request), award.city_id, user.email,
+                                                     gateway_for(settings.stripe),
+                                                     refresh_url=base, return_url=f"{base}/payouts/return")
+    return Response(content="", status_code=303, headers={"Location": link})
+
+
+@get("/awards/{award_id:int}/payouts/return", name="payouts:return")
+async def payouts_returned(request: Request, award_id: FromPath[int]) -> Response:
+    """Where Stripe sends the grantee back: the account's flags are read again, then the award page shows."""
+    user = current_user(request)
+    award = await get_award_for(user, award_id, "view")
+    if await onboarding.get_payout(award.city_id) is not None:
+        await onboarding_services.refresh(actor(request), award.city_id,
+                                          gateway_for(request.app.state.settings.stripe))
+    return render(request, "awards/detail.html", await award_page_context(user, award))
+
+
 @post("/awards/{award_id:int}/tranches", name="awards:tranches")
 async def set_schedule(request: Request, award_id: FromPath[int]) -> Response:
     data = await read_form(request)
@@ -147,14 +182,14 @@ async def set_schedule(request: Request, award_id: FromPath[int]) -> Response:
     award = await get_award_for(user, award_id, "manage")
     tranches.refuse_unpaid(award)
     try:
-        rows = tranches.schedule_input(data, award["terms"].cash_cents)
+        rows = tranches.schedule_input(data, award.terms.cash_cents)
         await tranches.set_schedule(actor(request), award_id, rows)
     except Invalid as exc:
         ctx = await award_page_context(user, award)
         ctx |= {"schedule_values": {k: text(data, k, 40) for k in data if not k.startswith("_")},
                 "schedule_errors": exc.errors}
         return render(request, "awards/detail.html", ctx, status_code=422)
-    if award["status"] == "accepted":
+    if award.status == "accepted":
         await tranches.release_on_acceptance(actor(request), award_id,
                                              tranches.gateway_or_none(request.app.state.settings))
     await services.remake_letter(actor(request), award, request.app.state.settings.files_dir)  # if offered
@@ -203,7 +238,8 @@ async def manual(request: Request, award_id: FromPath[int], tranche_id: FromPath
 async def approve_report(request: Request, report_id: FromPath[int]) -> Response:
     report = await get_report_for(current_user(request), report_id, "staff")
     await tranches.approve_report(actor(request), report, tranches.gateway_or_none(request.app.state.settings))
-    return redirect(request, f"/awards/{report['award']}#tranches")
+    return redirect(request, f"/awards/{report.award}#tranches")
 
 
-ROUTES = [decision_page, decide, award_page, letter, set_schedule, send, retry, manual, approve_report]
+ROUTES = [decision_page, decide, award_page, letter, onboard, payouts_returned, set_schedule, send, retry, manual,
+          approve_report]

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.accounts.tables import Membership, Organisation
+from portal.accounts.tables import Membership
 from portal.applications.tables import Application
+from portal.awards.records import AwardDetail, CityAward, ProgramContact, Recipient
 from portal.awards.tables import Award
-from portal.awards.terms import with_terms
-from portal.db import placeholders, to_date
+from portal.core.errors import NotFound
+from portal.db import placeholders
 from portal.programs.tables import Program
 
 AWARD_COLUMNS = (
     Award.id, Award.application, Award.amount_cents, Award.ta_hours, Award.conditions, Award.start_date, Award.end_date,
-    Award.status, Award.decided_at, Award.letter_file, Award.letter_sha256,
+    Award.status, Award.decided_by, Award.decided_at, Award.letter_file, Award.letter_sha256,
     Award.application._.organisation.as_alias("city_id"),
     Award.application._.organisation._.name.as_alias("city_name"),
     Award.application._.organisation._.state.as_alias("city_state"),
@@ -45,13 +46,15 @@ async def budget_left_cents(program_id: int) -> int:
     return int(program["budget_cents"]) - await committed_cents(program_id)
 
 
-async def get_award(award_id: int) -> dict[str, Any] | None:
+async def get_award(award_id: int) -> AwardDetail | None:
     """One award with its program and city, and what it gives (`terms`, portal/awards/terms.py)."""
-    return with_terms(await Award.select(*AWARD_COLUMNS).where(Award.id == award_id).first())
+    row = await Award.select(*AWARD_COLUMNS).where(Award.id == award_id).first()
+    return AwardDetail.of(row) if row else None
 
 
-async def award_for_application(application_id: int) -> dict[str, Any] | None:
-    return with_terms(await Award.select(*AWARD_COLUMNS).where(Award.application == application_id).first())
+async def award_for_application(application_id: int) -> AwardDetail | None:
+    row = await Award.select(*AWARD_COLUMNS).where(Award.application == application_id).first()
+    return AwardDetail.of(row) if row else None
 
 
 # On every city member's dashboard: plain SQL, as Piccolo took longer to build this join than to run it.
@@ -64,32 +67,35 @@ WHERE ap.organisation IN ({cities}) ORDER BY a.decided_at DESC
 """
 
 
-async def list_awards_for_cities(city_ids: list[int]) -> list[dict[str, Any]]:
+async def list_awards_for_cities(city_ids: list[int]) -> list[CityAward]:
     if not city_ids:
         return []
     rows: list[dict[str, Any]] = await Award.raw(CITY_AWARDS_SQL.format(cities=placeholders(city_ids)),
                                                  *[int(c) for c in city_ids])
-    for row in rows:
-        row["start_date"], row["end_date"] = to_date(row["start_date"]), to_date(row["end_date"])
-        with_terms(row)
-    return rows
+    return [CityAward.of(row) for row in rows]
 
 
-async def get_city(org_id: int) -> dict[str, Any] | None:
-    return await Organisation.select(Organisation.id, Organisation.name, Organisation.state).where(
-        Organisation.id == org_id
-    ).first()
-
-
-async def city_member_emails(org_id: int) -> list[dict[str, Any]]:
+async def city_member_emails(org_id: int) -> list[Recipient]:
     """Active owners and members of a city, to be told of a decision."""
-    return await Membership.select(Membership.user.email.as_alias("email"), Membership.user.name.as_alias("name")).where(
+    rows = await Membership.select(
+        Membership.user._.email.as_alias("email"), Membership.user._.name.as_alias("name"),
+    ).where(
         (Membership.organisation == org_id) & Membership.role.is_in(["owner", "member"])
-        & (Membership.user.is_active == True)  # noqa: E712 (a SQL expression)
-    ).order_by(Membership.user.email)
+        & (Membership.user._.is_active == True)  # noqa: E712 (a SQL expression)
+    ).order_by(Membership.user._.email)
+    return [Recipient(**row) for row in rows]
 
 
 async def application_status(application_id: int) -> str | None:
     row = await Application.select(Application.status).where(Application.id == application_id).first()
     return row["status"] if row else None
 
+
+
+async def program_contact(program_id: int) -> ProgramContact:
+    """What a decision's email says of the program; NotFound for no such program."""
+    row = await Program.select(Program.id, Program.title, Program.network._.name.as_alias("network_name"),
+                               Program.contact_email).where(Program.id == program_id).first()
+    if row is None:
+        raise NotFound()
+    return ProgramContact(**row)

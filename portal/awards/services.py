@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
@@ -20,6 +19,7 @@ from portal.applications.rules import STATUS_LABELS, check_transition
 from portal.applications.tables import Application
 from portal.awards import hooks, queries
 from portal.awards.forms import AwardInput
+from portal.awards.records import AwardDetail, AwardRecord, DecidableApplication
 from portal.awards.tables import Award, AwardAcceptance
 from portal.core import audit, clock, pdf
 from portal.core.actor import Actor
@@ -42,7 +42,7 @@ async def _lock(table: type[Table], row_id: int) -> None:
         await table.raw(f"SELECT id FROM {table._meta.tablename} WHERE id = {{}} FOR UPDATE", row_id)
 
 
-async def _submitted_application(application_id: int) -> dict[str, Any]:
+async def _submitted_application(application_id: int) -> DecidableApplication:
     """The application, locked, if it is waiting for a decision; Conflict otherwise."""
     await _lock(Application, application_id)
     application = await Application.select(
@@ -53,7 +53,7 @@ async def _submitted_application(application_id: int) -> dict[str, Any]:
         raise NotFound()
     if application["status"] != "submitted":
         raise Conflict(undecidable_message(application["status"]))
-    return application
+    return DecidableApplication(**application)
 
 
 def undecidable_message(status: str) -> str:
@@ -64,14 +64,14 @@ def undecidable_message(status: str) -> str:
     return f"This application is {STATUS_LABELS.get(status, status).lower()} and cannot be decided."
 
 
-async def _set_status(application: dict[str, Any], new: str, note: str = "") -> None:
-    check_transition(application["status"], new)
+async def _set_status(application: DecidableApplication, new: str, note: str = "") -> None:
+    check_transition(application.status, new)
     await Application.update({
         Application.status: new,
         Application.decision_note: note,
         Application.updated_at: clock.now(),
         Application.version: Application.version + 1,
-    }).where(Application.id == application["id"])
+    }).where(Application.id == application.id)
 
 
 async def decide_award(actor: Actor, application_id: int, award: AwardInput, public_url: str,
@@ -91,8 +91,8 @@ async def decide_award(actor: Actor, application_id: int, award: AwardInput, pub
     try:
         async with write_transaction():
             application = await _submitted_application(application_id)
-            await _lock(Program, application["program"])
-            left = await queries.budget_left_cents(application["program"])
+            await _lock(Program, application.program)
+            left = await queries.budget_left_cents(application.program)
             over_budget = max(award.amount_cents - max(left, 0), 0)
             if over_budget and not allow_over_budget:
                 raise Invalid({"amount": f"The amount is more than the program's budget left ({money(max(left, 0))})."})
@@ -110,12 +110,12 @@ async def decide_award(actor: Actor, application_id: int, award: AwardInput, pub
                                over_budget_cents=over_budget)
             details = await queries.get_award(award_id)
             assert details is not None
-            for member in await queries.city_member_emails(application["organisation"]):
-                await queue_email(member["email"], "award_made", {
-                    "name": member["name"], "award": details,
+            for member in await queries.city_member_emails(application.organisation):
+                await queue_email(member.email, "award_made", {
+                    "name": member.name, "award": details,
                     "award_link": f"{public_url}/awards/{award_id}",
                     "letter_link": f"{public_url}/awards/{award_id}/letter.pdf",
-                }, program=application["program"], application=application_id)
+                }, program=application.program, application=application_id)
     except Duplicate as exc:
         raise Conflict(undecidable_message("awarded")) from exc
     if make_letter:
@@ -143,13 +143,12 @@ async def decline_application(actor: Actor, application_id: int, note: str, publ
         application = await _submitted_application(application_id)
         await _set_status(application, "declined", note)
         await audit.record(actor, "application.declined", "application", application_id)
-        program = await Program.select(Program.title, Program.network.name.as_alias("network_name"),
-                                       Program.contact_email).where(Program.id == application["program"]).first()
-        for member in await queries.city_member_emails(application["organisation"]):
-            await queue_email(member["email"], "decision_declined", {
-                "name": member["name"], "program": program, "application_title": application["title"],
+        program = await queries.program_contact(application.program)
+        for member in await queries.city_member_emails(application.organisation):
+            await queue_email(member.email, "decision_declined", {
+                "name": member.name, "program": program, "application_title": application.title,
                 "note": note, "link": f"{public_url}/dashboard",
-            }, program=application["program"], application=application_id)
+            }, program=application.program, application=application_id)
 
 
 async def generate_letter(actor: Actor, award_id: int, files_dir: Path) -> str:
@@ -162,25 +161,25 @@ async def generate_letter(actor: Actor, award_id: int, files_dir: Path) -> str:
     award = await queries.get_award(award_id)
     if award is None:
         raise NotFound()
-    html = await hooks.letters().letter_html(award["application"], "award")  # the program's award letter template
+    html = await hooks.letters().letter_html(award.application, "award")  # the program's award letter template
     if html is None:
         raise NotFound()
     content = await asyncio.to_thread(pdf.render_pdf, html)
     name, sha256 = await asyncio.to_thread(pdf.store_pdf, files_dir, LETTERS_DIR, content)
     async with write_transaction():
         updated = await Award.update({Award.letter_file: name, Award.letter_sha256: sha256}).where(
-            (Award.id == award_id) & (Award.letter_file == award["letter_file"])
+            (Award.id == award_id) & (Award.letter_file == award.letter_file)
         ).returning(Award.id)
         if updated:
             await audit.record(actor, "award.letter_made", "award", award_id, sha256=sha256)
     if not updated:
         (files_dir / LETTERS_DIR / name).unlink(missing_ok=True)
         current = await queries.get_award(award_id)
-        return current["letter_file"] if current else name
+        return current.letter_file if current else name
     return name
 
 
-async def letter_bytes(actor: Actor, award: dict[str, Any], files_dir: Path) -> bytes:
+async def letter_bytes(actor: Actor, award: AwardDetail, files_dir: Path) -> bytes:
     """The award letter the city reads, downloads and signs, checked against its SHA-256.
 
     Before the city answers: the newest letter of kind award made for the application (a letter round, or the
@@ -188,9 +187,9 @@ async def letter_bytes(actor: Actor, award: dict[str, Any], files_dir: Path) -> 
     After it answered: the letter whose SHA-256 the acceptance recorded, whatever was made since."""
     letters = hooks.letters()
     answered = await AwardAcceptance.select(AwardAcceptance.letter_sha256).where(
-        AwardAcceptance.award == award["id"]).first()
+        AwardAcceptance.award == award.id).first()
     signed = answered["letter_sha256"] if answered else None
-    for made in await letters.letters_of(award["application"], "award"):
+    for made in await letters.letters_of(award.application, "award"):
         if signed is not None and made["sha256"] != signed:
             continue
         try:
@@ -201,24 +200,24 @@ async def letter_bytes(actor: Actor, award: dict[str, Any], files_dir: Path) -> 
     return await asyncio.to_thread(path.read_bytes)
 
 
-async def remake_letter(actor: Actor, award: dict[str, Any], files_dir: Path) -> None:
+async def remake_letter(actor: Actor, award: AwardDetail, files_dir: Path) -> None:
     """While the city has not answered, the letter follows the award's terms: make it again (a new letter row
     of kind award, the newest, which `letter_bytes` serves). An answered award keeps the letter it was signed on.
     A failure is logged: the previous letter stays."""
-    if award["status"] != "offered":
+    if award.status != "offered":
         return
     letters = hooks.letters()
     try:
-        await letters.make_letter(actor, award["application"], "award", files_dir)
+        await letters.make_letter(actor, award.application, "award", files_dir)
     except Exception:
-        log.exception("award letter %s could not be remade", award["id"])
+        log.exception("award letter %s could not be remade", award.id)
 
 
-async def letter_path(actor: Actor, award: dict[str, Any], files_dir: Path) -> Path:
+async def letter_path(actor: Actor, award: AwardRecord, files_dir: Path) -> Path:
     """The stored letter of an award, made now if it was never made or its file is gone."""
-    path = pdf.stored_path(files_dir, LETTERS_DIR, award["letter_file"])
+    path = pdf.stored_path(files_dir, LETTERS_DIR, award.letter_file)
     if path is None:
-        name = await generate_letter(actor, award["id"], files_dir)
+        name = await generate_letter(actor, award.id, files_dir)
         path = pdf.stored_path(files_dir, LETTERS_DIR, name)
     if path is None:
         raise NotFound("The letter could not be made. Please try again in a moment.")

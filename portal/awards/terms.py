@@ -17,6 +17,7 @@ Innovation Ecosystems' seed money plus hours.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,11 @@ class AwardTerms:
     kind: str  # the program's offer kind: cash | travel | cohort_seat | ta_hours
     amount_cents: int  # money paid (cash, travel), or the value counted against the budget (seat, hours)
     ta_hours: int  # hours of technical assistance, whatever the kind
+
+    @classmethod
+    def of(cls, kind: str | None, amount_cents: int | None, ta_hours: int | None) -> AwardTerms:
+        """The terms of an award of a program of offer kind `kind` (cash without one)."""
+        return cls(kind=kind or "cash", amount_cents=int(amount_cents or 0), ta_hours=int(ta_hours or 0))
 
     @property
     def label(self) -> str:
@@ -102,14 +108,8 @@ class AwardTerms:
         return self.phrase[:1].upper() + self.phrase[1:]
 
 
-def terms_of(award: dict[str, Any]) -> AwardTerms:
-    """The terms of an award row that has `offer_kind` (its program's), `amount_cents` and `ta_hours`."""
-    return AwardTerms(kind=str(award.get("offer_kind") or "cash"), amount_cents=int(award.get("amount_cents") or 0),
-                      ta_hours=int(award.get("ta_hours") or 0))
+def terms_of(award: Mapping[str, Any]) -> AwardTerms:
+    """The terms of a row (as a query hands it back, values of any column type) that has `offer_kind` (its
+    program's), `amount_cents` and `ta_hours`; records have their own `terms` (portal/awards/records.py)."""
+    return AwardTerms.of(str(award.get("offer_kind") or "cash"), award.get("amount_cents"), award.get("ta_hours"))
 
-
-def with_terms(award: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The row with its terms under "terms" (what templates read)."""
-    if award is not None:
-        award["terms"] = terms_of(award)
-    return award

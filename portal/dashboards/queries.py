@@ -13,10 +13,10 @@ from piccolo.query.functions.aggregate import Count
 
 from portal.applications.tables import Application
 from portal.awards.tables import Award
-from portal.awards.terms import with_terms
+from portal.awards.records import FunderAward
 from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
-from portal.payments import ledger
+from portal.payments.ledger import queries as ledger
 from portal.programs.tables import ProgramFunder
 from portal.reporting.queries import RECEIVED_STATUSES
 from portal.reporting.tables import Report
@@ -67,7 +67,7 @@ async def count_submitted_applications(program_ids: list[int]) -> dict[int, int]
     return {r["program"]: int(r["n"]) for r in rows}
 
 
-async def list_awards(program_ids: list[int]) -> list[dict[str, Any]]:
+async def list_awards(program_ids: list[int]) -> list[FunderAward]:
     """Every award of the programs, with its city: largest first."""
     if not program_ids:
         return []
@@ -78,11 +78,9 @@ async def list_awards(program_ids: list[int]) -> list[dict[str, Any]]:
         Award.application.organisation.name.as_alias("city_name"),
         Award.application.organisation.state.as_alias("city_state"),
     ).where(Award.application.program.is_in(program_ids))
-    for row in rows:
-        row["amount_cents"] = int(row["amount_cents"])
-        with_terms(row)  # what it gives, in its own unit (a seat, hours, money)
-    rows.sort(key=lambda r: (-r["amount_cents"], r["city_name"]))
-    return rows
+    awards = [FunderAward.of(row) for row in rows]  # what each gives, in its own unit: `terms` (a seat, hours, money)
+    awards.sort(key=lambda a: (-a.amount_cents, a.city_name))
+    return awards
 
 
 async def count_reports_received(program_ids: list[int]) -> dict[int, int]:
@@ -104,19 +102,19 @@ async def summaries(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ids = [p["id"] for p in programs]
     applications = await count_submitted_applications(ids)
     reports = await count_reports_received(ids)
-    awards_by_program: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    awards_by_program: dict[int, list[FunderAward]] = defaultdict(list)
     for award in await list_awards(ids):
-        awards_by_program[award["program_id"]].append(award)
+        awards_by_program[award.program_id].append(award)
     out = []
     for program in programs:
         awards = awards_by_program[program["id"]]
-        counted = [a for a in awards if a["status"] in COUNTED_AWARD_STATUSES]
+        counted = [a for a in awards if a.status in COUNTED_AWARD_STATUSES]
         out.append({
             **program,
             "applications": applications.get(program["id"], 0),
             "awards": awards,
             "award_count": len(counted),
-            "awarded_cents": sum(a["amount_cents"] for a in counted),
+            "awarded_cents": sum(a.amount_cents for a in counted),
             "reports_received": reports.get(program["id"], 0),
         })
     return out

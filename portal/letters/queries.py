@@ -181,7 +181,7 @@ async def letter_fields(application_id: int, kind: str) -> dict[str, Any] | None
             "amount": terms.summary,
             "conditions": award["conditions"] or "None beyond the program's published terms.",
             "payment_schedule": payment_schedule(terms, tranches, payments),
-            "reporting_schedule": "\n".join(f"{r['kind'].capitalize()} report, due {long_date(r['due_on'])}"
+            "reporting_schedule": "\n".join(f"{r.kind.capitalize()} report, due {long_date(r.due_on)}"
                                             for r in reports) or "The program team will tell you when reports are due.",
             "award_period": (f"{long_date(award['start_date'])} to {long_date(award['end_date'])}"
                              if award["start_date"] and award["end_date"] else "as agreed with the program team"),

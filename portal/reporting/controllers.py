@@ -11,7 +11,8 @@ from portal.core.errors import Invalid
 from portal.programs import formdef
 from portal.programs.queries import get_form_version
 from portal.reporting import forms, services
-from portal.reporting.access import get_report_for
+from portal.reporting.access import get_report_for, rights_of
+from portal.reporting.records import ReportDetail
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form
 from portal.web.render import redirect, render
@@ -19,13 +20,14 @@ from portal.web.render import redirect, render
 MESSAGES = {"saved": "Your draft is saved.", "submitted": "Your report is submitted. The program team has been told."}
 
 
-async def page_context(request: Request, report: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    form = await get_form_version(report["form_version"])
+async def page_context(request: Request, report: ReportDetail, **overrides: Any) -> dict[str, Any]:
+    form = await get_form_version(report.form_version)
     assert form is not None
+    editing = report.status == "draft" and "edit" in rights_of(current_user(request), report)
     return {
         "report": report, "schema": form.schema, "labels": formdef.labels(form.schema),
-        "editing": report["status"] == "draft" and "edit" in report["rights"], "answers": report["answers"],
-        "errors": {}, "version": report["version"], "conflict": "",
+        "editing": editing, "answers": report.answers,
+        "errors": {}, "version": report.version, "conflict": "",
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),
     } | overrides
 
@@ -54,7 +56,7 @@ async def save(request: Request, report_id: FromPath[int]) -> Response:
                       block="form", status_code=422)
     except services.StaleReport as exc:
         return render(request, "reporting/detail.html", ctx | {
-            "answers": exc.current["answers"], "version": exc.current["version"], "conflict": exc.message},
+            "answers": exc.current.answers, "version": exc.current.version, "conflict": exc.message},
             block="form", status_code=409)
     done = "submitted" if forms.wants_submit(data) else "saved"
     return redirect(request, f"/reports/{report_id}?done={done}")

@@ -13,10 +13,7 @@ from portal.reporting.access import GRANTEE_ROLES
 async def section(user: Principal) -> tuple[str, dict[str, Any]] | None:
     """For grantee city members: their cities' reports still to submit, soonest due first (overdue marked)."""
     city_ids = [org for org in user.city_ids if user.org_roles.get(org) in GRANTEE_ROLES]
-    reports = await queries.list_due_reports_for_cities(city_ids)
+    reports = await queries.list_due_reports_for_cities(city_ids, clock.now().date())
     if not reports:
         return None
-    today = clock.now().date()
-    for report in reports:
-        report["overdue"] = report["due_on"] < today
     return "reporting/_dashboard.html", {"reports": reports}

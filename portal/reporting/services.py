@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from typing import Any
-
+from msgspec.structs import replace
 from piccolo.engine.postgres import PostgresEngine
 
 from portal.awards.tables import Award
@@ -21,6 +20,7 @@ from portal.programs import formdef
 from portal.programs.queries import get_form_version
 from portal.programs.tables import FormVersion
 from portal.reporting import queries
+from portal.reporting.records import Answers, ReportDetail
 from portal.reporting.tables import Report
 
 INTERIM_MONTHS = 6
@@ -63,8 +63,8 @@ async def schedule_reports(actor: Actor, award_id: int) -> list[int]:
     async with write_transaction():
         award = await Award.select(
             Award.id, Award.start_date, Award.end_date, Award.decided_at,
-            Award.application.program.as_alias("program_id"),
-            Award.application.program.timezone.as_alias("timezone"),
+            Award.application._.program.as_alias("program_id"),
+            Award.application._.program._.timezone.as_alias("timezone"),
         ).where(Award.id == award_id).first()
         if award is None:
             raise NotFound()
@@ -94,13 +94,13 @@ async def schedule_reports(actor: Actor, award_id: int) -> list[int]:
 class StaleReport(Conflict):
     """The report changed since the page was loaded; `current` is the saved report now."""
 
-    def __init__(self, current: dict[str, Any]) -> None:
+    def __init__(self, current: ReportDetail) -> None:
         super().__init__("Someone saved this report after you opened it, so your changes were not saved. "
                          "The form now shows the newest saved answers.")
         self.current = current
 
 
-async def _locked_report(report_id: int) -> dict[str, Any]:
+async def _locked_report(report_id: int) -> ReportDetail:
     if isinstance(current_engine(), PostgresEngine):
         await Report.raw("SELECT id FROM report WHERE id = {} FOR UPDATE", report_id)
     report = await queries.get_report(report_id)
@@ -109,7 +109,7 @@ async def _locked_report(report_id: int) -> dict[str, Any]:
     return report
 
 
-async def save_report_draft(actor: Actor, report_id: int, base_version: int, answers: dict[str, Any]) -> int:
+async def save_report_draft(actor: Actor, report_id: int, base_version: int, answers: Answers) -> int:
     """Save a report's answers (parsed by formdef.validate_draft); returns the new version.
 
     Side effects: the report's answers, version (+1) and updated_at; one audit row `report.saved`.
@@ -117,9 +117,9 @@ async def save_report_draft(actor: Actor, report_id: int, base_version: int, ans
     """
     async with write_transaction():
         report = await _locked_report(report_id)
-        if report["status"] != "draft":
+        if report.status != "draft":
             raise Conflict("This report is submitted, so it can no longer be changed.")
-        if report["version"] != base_version:
+        if report.version != base_version:
             raise StaleReport(report)
         await Report.update({Report.answers: answers, Report.version: base_version + 1,
                              Report.updated_at: clock.now()}).where(Report.id == report_id)
@@ -128,7 +128,7 @@ async def save_report_draft(actor: Actor, report_id: int, base_version: int, ans
 
 
 async def submit_report(actor: Actor, report_id: int, public_url: str = "",
-                        edit: tuple[int, dict[str, Any]] | None = None) -> None:
+                        edit: tuple[int, Answers] | None = None) -> None:
     """Submit a report, saving the answers on the page first (`edit`: base version, answers) in the same
     transaction, so that a refused submission changes nothing.
 
@@ -138,23 +138,23 @@ async def submit_report(actor: Actor, report_id: int, public_url: str = "",
     """
     async with write_transaction():
         report = await _locked_report(report_id)
-        if report["status"] != "draft":
+        if report.status != "draft":
             raise Conflict("This report was already submitted.")
-        form = await get_form_version(report["form_version"])
+        form = await get_form_version(report.form_version)
         assert form is not None
         if edit is not None:
             await save_report_draft(actor, report_id, edit[0], edit[1])
             report = await _locked_report(report_id)
-        errors = formdef.submission_errors(form.schema, report["answers"], [])
+        errors = formdef.submission_errors(form.schema, report.answers, [])
         if errors:
             raise Invalid(errors, "This report cannot be submitted yet: please correct the problems below.")
         now = clock.now()
         await Report.update({Report.status: "submitted", Report.submitted_at: now, Report.submitted_by: actor.user_id,
-                             Report.version: report["version"] + 1, Report.updated_at: now}).where(
+                             Report.version: report.version + 1, Report.updated_at: now}).where(
             (Report.id == report_id) & (Report.status == "draft"))
-        await audit.record(actor, "report.submitted", "report", report_id, award_id=report["award"])
-        if report["contact_email"]:
-            await queue_email(report["contact_email"], "report_submitted", {
-                "report": report | {"submitted_at": now}, "submitter": actor.user.name if actor.user else "",
+        await audit.record(actor, "report.submitted", "report", report_id, award_id=report.award)
+        if report.contact_email:
+            await queue_email(report.contact_email, "report_submitted", {
+                "report": replace(report, submitted_at=now), "submitter": actor.user.name if actor.user else "",
                 "link": f"{public_url}/reports/{report_id}",
-            }, program=report["program_id"], application=report["application_id"])
+            }, program=report.program_id, application=report.application_id)

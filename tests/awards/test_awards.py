@@ -31,7 +31,7 @@ async def status_of(application_id: int) -> str:
 
 async def audit_actions(object_type: str, object_id: int) -> list[str]:
     rows = await AuditEvent.select(AuditEvent.action).where(
-        (AuditEvent.object_type == object_type) & (AuditEvent.object_id == object_id))
+        (AuditEvent.object_type == object_type) & (AuditEvent.object_id == object_id)).order_by(AuditEvent.id)
     return [r["action"] for r in rows]
 
 

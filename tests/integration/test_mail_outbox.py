@@ -204,7 +204,7 @@ async def failed_email(to: str) -> int:
 
 async def audit_rows(action: str) -> list[dict]:
     return await AuditEvent.select(AuditEvent.actor_id, AuditEvent.object_id, AuditEvent.detail).where(
-        AuditEvent.action == action).output(load_json=True)
+        AuditEvent.action == action).order_by(AuditEvent.id).output(load_json=True)
 
 
 async def test_outbox_page_shows_failed_and_delayed_mail_with_the_error(as_persona, world):

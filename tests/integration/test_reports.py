@@ -113,3 +113,29 @@ async def test_dashboard_lists_reports_due(world, as_persona):
     assert f"dashboard-report-{report_id}" in response.text
     other = await as_persona("stranger")
     assert f"dashboard-report-{report_id}" not in (await other.get("/dashboard")).text
+
+
+async def test_report_records_hold_their_types_on_both_engines(world):
+    """reporting/records.py: the report with its award, city and program (answers loaded from JSON), and the
+    grantee dashboard's plain-SQL rows, overdue marked for the day given (tests/awards/test_records.py `typed`)."""
+    from datetime import timedelta
+
+    from portal.core import clock
+    from portal.reporting import queries
+    from tests.awards.test_records import typed
+
+    award_id = await make_award(world["application_a"], world["staff"])
+    late = await make_report(award_id, world["program"], kind="interim", due_in=timedelta(days=-3))
+    final = await make_report(award_id, world["program"], kind="final")
+    await Report.update({Report.answers: {"summary": "Going well"}}).where(Report.id == late)
+    report = await queries.get_report(late)
+    assert report is not None and typed(report)
+    assert (report.city_id, report.program_id, report.answers) == (world["city_a"], world["program"],
+                                                                    {"summary": "Going well"})
+    listed = await queries.list_reports_for_award(award_id)
+    assert all(typed(r) for r in listed) and [r.id for r in listed] == [late, final]
+    assert [r.id for r in await queries.list_reports_for_cities([world["city_a"]])] == [late, final]
+    due = await queries.list_due_reports_for_cities([world["city_a"]], clock.now().date())  # plain SQL
+    assert all(typed(r) for r in due) and [(r.id, r.overdue) for r in due] == [(late, True), (final, False)]
+    assert await queries.due_reports_by_application([world["city_a"]], clock.now().date()) == {
+        world["application_a"]: due}

@@ -28,10 +28,10 @@ async def test_schedule_reports_uses_award_dates_and_newest_report_form(world):
                                 end_date=date(2028, 2, 15))
     ids = await schedule_reports(Actor(user=None), award_id)
     reports = await list_reports_for_award(award_id)
-    assert [(r["kind"], r["due_on"], r["status"]) for r in reports] == [
+    assert [(r.kind, r.due_on, r.status) for r in reports] == [
         ("interim", date(2027, 9, 1), "draft"), ("final", date(2028, 2, 15), "draft")]
-    assert sorted(ids) == sorted(r["id"] for r in reports)
-    assert [r["id"] for r in await list_reports_for_program(world["program"])] == [r["id"] for r in reports]
+    assert sorted(ids) == sorted(r.id for r in reports)
+    assert [r.id for r in await list_reports_for_program(world["program"])] == [r.id for r in reports]
     assert (await list_for("report", ids[0]))[0]["action"] == "report.scheduled"
 
 
@@ -48,7 +48,7 @@ async def test_schedule_reports_without_an_award_end_ignores_the_program_award_e
     award_id = await make_award(world["application_a"], world["staff"], start_date=date(2027, 1, 1), end_date=None)
     await schedule_reports(Actor(user=None), award_id)
     reports = await list_reports_for_award(award_id)
-    assert [r["due_on"] for r in reports] == [date(2027, 7, 1), date(2028, 1, 1)]
+    assert [r.due_on for r in reports] == [date(2027, 7, 1), date(2028, 1, 1)]
 
 
 def test_award_due_dates_count_from_the_decision_when_it_comes_after_the_start():
@@ -72,7 +72,7 @@ async def test_reports_of_an_award_made_late_are_not_overdue_on_day_one(world, a
     assert response.status_code == 303
     award = await Award.select(Award.id).where(Award.application == world["application_a"]).first()
     reports = await list_reports_for_award(award["id"])
-    assert [(r["kind"], r["due_on"]) for r in reports] == [("interim", add_months(today, 6)), ("final", end)]
+    assert [(r.kind, r.due_on) for r in reports] == [("interim", add_months(today, 6)), ("final", end)]
     dashboard = await (await as_persona("applicant")).get("/dashboard")
     assert dashboard.text.count('data-testid="dashboard-report-') == 2
     assert "Overdue" not in dashboard.text

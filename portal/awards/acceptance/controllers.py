@@ -9,6 +9,7 @@ from litestar.params import FromPath
 
 from portal.awards.acceptance import services
 from portal.awards.access import get_award_for
+from portal.awards.records import AwardDetail
 from portal.awards.tranches import services as tranches
 from portal.core.errors import Invalid
 from portal.web.auth import actor, current_user
@@ -16,7 +17,7 @@ from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
 
 
-def _form(award: dict[str, Any], values: dict[str, Any], errors: dict[str, str], form: str) -> dict[str, Any]:
+def _form(award: AwardDetail, values: dict[str, Any], errors: dict[str, str], form: str) -> dict[str, Any]:
     return {"award": award, "agreement": services.agreement_text(award), "values": values, "errors": errors,
             "form": form, "labels": services.LABELS}
 
@@ -27,7 +28,7 @@ async def acceptance_page(request: Request, award_id: FromPath[int]) -> Response
     award = await get_award_for(user, award_id, "view")
     ctx = _form(award, {}, {}, "")
     ctx |= {"acceptance": await services.get_acceptance(award_id),
-            "can_sign": award["status"] == "offered" and await services.can_sign(user, award)}
+            "can_sign": award.status == "offered" and await services.can_sign(user, award)}
     return render(request, "awards/acceptance/acceptance.html", ctx)
 
 
@@ -58,7 +59,7 @@ async def answer(request: Request, award_id: FromPath[int]) -> Response:
 @get("/awards/{award_id:int}/countersigned.pdf", name="awards:countersigned")
 async def countersigned(request: Request, award_id: FromPath[int]) -> Response:
     award = await get_award_for(current_user(request), award_id, "view")
-    path = await services.countersigned_path(actor(request), award["id"], request.app.state.settings.files_dir)
+    path = await services.countersigned_path(actor(request), award.id, request.app.state.settings.files_dir)
     return Response(content=path.read_bytes(), media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="award-{int(award_id)}-countersigned.pdf"',
         "X-Content-Type-Options": "nosniff",

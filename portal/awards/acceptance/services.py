@@ -26,6 +26,7 @@ from portal.applications.signing import normalise_name
 from portal.applications.queries import team_position
 from portal.awards import services as award_services
 from portal.awards import queries as award_queries
+from portal.awards.records import AcceptanceDetail, AwardDetail
 from portal.awards.tables import Award, AwardAcceptance
 from portal.core import audit, clock, pdf
 from portal.core.actor import Actor, Principal
@@ -43,52 +44,55 @@ MAX_REASON = 4000
 LABELS = {"typed_name": "Your full name", "title": "Your title", "agree": "Agreement", "reason": "Reason"}
 
 
-def agreement_text(award: dict[str, Any]) -> str:
-    return (f"I am authorised to accept this award on behalf of {award['city_name']}, I have read the award "
+def agreement_text(award: AwardDetail) -> str:
+    return (f"I am authorised to accept this award on behalf of {award.city_name}, I have read the award "
             "letter, and the city agrees to its terms and conditions.")
 
 
-async def signer_id(award: dict[str, Any]) -> int | None:
+async def signer_id(award: AwardDetail) -> int | None:
     """The application's named signer, else its owner (the user who created it), as at submission."""
-    _role, signer = await team_position(award["application"], 0)
+    _role, signer = await team_position(award.application, 0)
     if signer is not None:
         return signer
-    row = await Application.select(Application.created_by).where(Application.id == award["application"]).first()
+    row = await Application.select(Application.created_by).where(Application.id == award.application).first()
     return row["created_by"] if row else None
 
 
-async def can_sign(user: Principal | None, award: dict[str, Any]) -> bool:
+async def can_sign(user: Principal | None, award: AwardDetail) -> bool:
     """The signer, while they are still an owner or member of the city."""
-    if user is None or user.org_roles.get(award["city_id"]) not in ("owner", "member"):
+    if user is None or user.org_roles.get(award.city_id) not in ("owner", "member"):
         return False
     return user.id == await signer_id(award)
 
 
-async def get_acceptance(award_id: int) -> dict[str, Any] | None:
-    return await AwardAcceptance.select(
-        *AwardAcceptance.all_columns(), AwardAcceptance.user.name.as_alias("user_name"),
-        AwardAcceptance.user.email.as_alias("user_email"),
+async def get_acceptance(award_id: int) -> AcceptanceDetail | None:
+    row = await AwardAcceptance.select(
+        *AwardAcceptance.all_columns(), AwardAcceptance.user._.name.as_alias("user_name"),
+        AwardAcceptance.user._.email.as_alias("user_email"),
     ).where(AwardAcceptance.award == award_id).first()
+    return AcceptanceDetail.of(row) if row else None
 
 
-async def _check_signer(actor: Actor, award: dict[str, Any]) -> dict[str, Any]:
+async def _check_signer(actor: Actor, award: AwardDetail) -> str:
+    """The signer's name on their account; Forbidden for anyone else, Conflict once the award is answered."""
     if not await can_sign(actor.user, award):
         raise Forbidden("Only the city's authorised signer can answer this award.")
-    if award["status"] != "offered":
+    if award.status != "offered":
         raise Conflict("This award has already been answered.")
-    user = await User.select(User.id, User.name).where(User.id == actor.user_id).first()
+    user = await User.select(User.name).where(User.id == actor.user_id).first()
     if user is None:
         raise NotFound()
-    return user
+    name: str = user["name"]
+    return name
 
 
-async def _letter_sha256(actor: Actor, award: dict[str, Any], files_dir: Path) -> str:
+async def _letter_sha256(actor: Actor, award: AwardDetail, files_dir: Path) -> str:
     """The SHA-256 of the letter the signer was shown (the one the award page downloads)."""
     return hashlib.sha256(await award_services.letter_bytes(actor, award, files_dir)).hexdigest()
 
 
 async def _record(actor: Actor, award_id: int, decision: str, public_url: str = "", *, at: datetime | None = None,
-                  notify: bool = True, **fields: Any) -> None:
+                  notify: bool = True, **fields: str) -> None:
     """Insert the acceptance row and move the award from offered, and tell the city's members and the
     program's contact address (email `award_answered`, in the same transaction, unless `notify` is False);
     Conflict if it was answered meanwhile."""
@@ -100,7 +104,8 @@ async def _record(actor: Actor, award_id: int, decision: str, public_url: str = 
                 raise Conflict("This award has already been answered.")
             await AwardAcceptance.insert(AwardAcceptance(
                 award=award_id, user=actor.user_id, decision=decision, at=at or clock.now(),
-                ip_address=actor.ip[:64], **fields))
+                ip_address=actor.ip[:64], typed_name=fields.get("typed_name", ""), title=fields.get("title", ""),
+                reason=fields.get("reason", ""), letter_sha256=fields.get("letter_sha256", "")))
             await audit.record(actor, f"award.{decision}", "award", award_id,
                                **{k: v for k, v in fields.items() if k in ("typed_name", "title", "letter_sha256")})
             if notify:
@@ -109,7 +114,7 @@ async def _record(actor: Actor, award_id: int, decision: str, public_url: str = 
         raise Conflict("This award has already been answered.") from exc
 
 
-async def _tell(actor: Actor, award_id: int, decision: str, public_url: str, fields: dict[str, Any]) -> None:
+async def _tell(actor: Actor, award_id: int, decision: str, public_url: str, fields: dict[str, str]) -> None:
     award = await award_queries.get_award(award_id)
     assert award is not None
     context = {"award": award, "decision": decision, "signer": actor.user.name if actor.user else "",
@@ -117,12 +122,12 @@ async def _tell(actor: Actor, award_id: int, decision: str, public_url: str, fie
                "reason": fields.get("reason", ""), "letter_sha256": fields.get("letter_sha256", ""),
                "at_utc": clock.now().strftime("%Y-%m-%d %H:%M UTC"),
                "link": f"{public_url}/awards/{award_id}" if public_url else ""}
-    recipients = {m["email"]: m["name"] for m in await award_queries.city_member_emails(award["city_id"])}
-    if award["contact_email"]:
-        recipients.setdefault(award["contact_email"], award["program_title"] + " team")
+    recipients = {m.email: m.name for m in await award_queries.city_member_emails(award.city_id)}
+    if award.contact_email:
+        recipients.setdefault(award.contact_email, award.program_title + " team")
     for email, name in recipients.items():
-        await queue_email(email, "award_answered", context | {"name": name}, program=award["program_id"],
-                          application=award["application"])
+        await queue_email(email, "award_answered", context | {"name": name}, program=award.program_id,
+                          application=award.application)
 
 
 def acceptance_errors(typed_name: str, title: str, agreed: bool, account_name: str) -> dict[str, str]:
@@ -142,9 +147,9 @@ def acceptance_errors(typed_name: str, title: str, agreed: bool, account_name: s
     return errors
 
 
-async def accept_award(actor: Actor, award: dict[str, Any], typed_name: str, title: str, agreed: bool,
+async def accept_award(actor: Actor, award: AwardDetail, typed_name: str, title: str, agreed: bool,
                        files_dir: Path, public_url: str = "", *, at: datetime | None = None,
-                       notify: bool = True) -> dict[str, Any]:
+                       notify: bool = True) -> AcceptanceDetail:
     """The signer accepts the award.
 
     Writes, in one transaction: an `award_acceptance` row (accepted, typed name, title, UTC time, address,
@@ -155,24 +160,24 @@ async def accept_award(actor: Actor, award: dict[str, Any], typed_name: str, tit
     agreement; Forbidden for anyone but the signer; Conflict once answered. The caller releases the tranches.
     The demo, whose story is in the past, passes the time it was signed (`at`) and sends no email (`notify`).
     """
-    user = await _check_signer(actor, award)
+    account_name = await _check_signer(actor, award)
     typed_name, title = typed_name.strip(), " ".join(title.split())
-    errors = acceptance_errors(typed_name, title, agreed, user["name"])
+    errors = acceptance_errors(typed_name, title, agreed, account_name)
     if errors:
         raise Invalid(errors)
     sha = await _letter_sha256(actor, award, files_dir)
-    await _record(actor, award["id"], "accepted", public_url, at=at, notify=notify, typed_name=typed_name,
+    await _record(actor, award.id, "accepted", public_url, at=at, notify=notify, typed_name=typed_name,
                   title=title, letter_sha256=sha)
     try:
-        await make_countersigned(actor, award["id"], files_dir)
+        await make_countersigned(actor, award.id, files_dir)
     except Exception:  # the acceptance stands; the PDF is made again when first downloaded
-        log.exception("countersigned letter for award %s could not be made", award["id"])
-    acceptance = await get_acceptance(award["id"])
+        log.exception("countersigned letter for award %s could not be made", award.id)
+    acceptance = await get_acceptance(award.id)
     assert acceptance is not None
     return acceptance
 
 
-async def decline_award(actor: Actor, award: dict[str, Any], reason: str, files_dir: Path,
+async def decline_award(actor: Actor, award: AwardDetail, reason: str, files_dir: Path,
                         public_url: str = "") -> None:
     """The signer declines the award.
 
@@ -187,15 +192,15 @@ async def decline_award(actor: Actor, award: dict[str, Any], reason: str, files_
     if len(reason) > MAX_REASON:
         raise Invalid({"reason": f"Use at most {MAX_REASON} characters."})
     sha = await _letter_sha256(actor, award, files_dir)
-    await _record(actor, award["id"], "declined", public_url, reason=reason, letter_sha256=sha)
+    await _record(actor, award.id, "declined", public_url, reason=reason, letter_sha256=sha)
 
 
-def countersigned_pdf(letter: bytes, award: dict[str, Any], acceptance: dict[str, Any]) -> bytes:
+def countersigned_pdf(letter: bytes, award: AwardDetail, acceptance: AcceptanceDetail) -> bytes:
     """The signed letter, its pages unchanged, followed by a signature page with the acceptance record, one
     PDF. The signature page goes through the static-only URL fetcher."""
     page_html = render("awards/acceptance/signature.html", {
         "award": award, "acceptance": acceptance, "agreement": agreement_text(award),
-        "at_utc": clock.as_utc(acceptance["at"]).strftime("%Y-%m-%d %H:%M:%S UTC")})
+        "at_utc": clock.as_utc(acceptance.at).strftime("%Y-%m-%d %H:%M:%S UTC")})
     signature = HTML(string=page_html, base_url=pdf.BASE_URL, url_fetcher=pdf.StaticOnlyFetcher()).write_pdf()
     with pikepdf.open(BytesIO(letter)) as document, pikepdf.open(BytesIO(signature)) as page:
         document.pages.extend(page.pages)
@@ -214,10 +219,10 @@ async def make_countersigned(actor: Actor, award_id: int, files_dir: Path) -> st
 
     award = await queries.get_award(award_id)
     acceptance = await get_acceptance(award_id)
-    if award is None or acceptance is None or acceptance["decision"] != "accepted":
+    if award is None or acceptance is None or acceptance.decision != "accepted":
         raise NotFound()
     letter = await award_services.letter_bytes(actor, award, files_dir)
-    if hashlib.sha256(letter).hexdigest() != acceptance["letter_sha256"]:
+    if hashlib.sha256(letter).hexdigest() != acceptance.letter_sha256:
         raise Conflict("The letter on file is not the one that was signed.")
     content = await asyncio.to_thread(countersigned_pdf, letter, award, acceptance)
     name, sha256 = await asyncio.to_thread(pdf.store_pdf, files_dir, COUNTERSIGNED_DIR, content)
@@ -225,21 +230,21 @@ async def make_countersigned(actor: Actor, award_id: int, files_dir: Path) -> st
         updated = await AwardAcceptance.update({AwardAcceptance.countersigned_file: name,
                                                 AwardAcceptance.countersigned_sha256: sha256}).where(
             (AwardAcceptance.award == award_id)
-            & (AwardAcceptance.countersigned_file == acceptance["countersigned_file"])).returning(AwardAcceptance.id)
+            & (AwardAcceptance.countersigned_file == acceptance.countersigned_file)).returning(AwardAcceptance.id)
         if updated:
             await audit.record(actor, "award.countersigned", "award", award_id, sha256=sha256)
     if not updated:
         (files_dir / COUNTERSIGNED_DIR / name).unlink(missing_ok=True)
         current = await get_acceptance(award_id)
-        return current["countersigned_file"] if current else name
+        return current.countersigned_file if current else name
     return name
 
 
 async def countersigned_path(actor: Actor, award_id: int, files_dir: Path) -> Path:
     acceptance = await get_acceptance(award_id)
-    if acceptance is None or acceptance["decision"] != "accepted":
+    if acceptance is None or acceptance.decision != "accepted":
         raise NotFound("This award has not been accepted.")
-    path = pdf.stored_path(files_dir, COUNTERSIGNED_DIR, acceptance["countersigned_file"])
+    path = pdf.stored_path(files_dir, COUNTERSIGNED_DIR, acceptance.countersigned_file)
     if path is None:
         path = pdf.stored_path(files_dir, COUNTERSIGNED_DIR, await make_countersigned(actor, award_id, files_dir))
     if path is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from portal.awards.forms import amount_to_award
@@ -19,6 +20,17 @@ LABELS = {"outcome": "Decision", "amount": "Amount", "hours": "Hours of technica
           "confirm_over_budget": "Over budget", "confirm_before_deadline": "Before the deadline",
           "confirm_few_reviews": "Too few reviews"}
 CONFIRMATIONS = ("confirm_over_budget", "confirm_before_deadline", "confirm_few_reviews")
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """One application's draft decision as the row form sent it (the `decision` row's values)."""
+
+    outcome: str  # award | decline | waitlist
+    amount_cents: int
+    quantity: int
+    tie_break_note: str
+    note: str
 
 
 def _limited(data: dict[str, Any], key: str, limit: int, errors: dict[str, str], what: str) -> str:
@@ -49,7 +61,7 @@ def _hours(data: dict[str, Any], required: bool, most: int, errors: dict[str, st
 
 
 def decision_input(data: dict[str, Any], *, offer_kind: str, max_award_cents: int, needs_tie_break: bool,
-                   max_ta_hours: int = 0) -> dict[str, Any] | None:
+                   max_ta_hours: int = 0) -> DraftInput | None:
     """The draft decision the row form sent (None: clear the draft); Invalid with every error at once.
 
     What an award gives follows the program: a cohort seat is one seat (no amount); technical assistance is
@@ -78,8 +90,8 @@ def decision_input(data: dict[str, Any], *, offer_kind: str, max_award_cents: in
     tie_note = tie_break(data, needs_tie_break, errors)
     if errors:
         raise Invalid(errors)
-    return {"outcome": outcome, "amount_cents": amount_cents, "quantity": quantity, "tie_break_note": tie_note,
-            "note": note if outcome != "award" else ""}
+    return DraftInput(outcome=outcome, amount_cents=amount_cents, quantity=quantity, tie_break_note=tie_note,
+                      note=note if outcome != "award" else "")
 
 
 def bulk_input(data: dict[str, Any], needs_tie_break: bool) -> tuple[str, str]:

@@ -29,13 +29,15 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+
+from msgspec.structs import replace
 
 from portal.applications.tables import Application
+from portal.awards.decisions.records import Board, BoardAward, BoardRow, BoardTerms, DecisionRecord
 from portal.awards.decisions.tables import Decision
 from portal.awards.tables import Award
 from portal.core import clock
-from portal.programs.records import ProgramRecord
+from portal.core.errors import NotFound
 from portal.programs.tables import Program
 from portal.reviews.meetings.queries import final_ranking
 from portal.reviews.queries import REVIEWABLE_STATUSES
@@ -72,14 +74,16 @@ def rules_of(offer_kind: str) -> list[str]:
     return [ORDER_RULE, SEAT_LINE_RULE if unit_of(offer_kind) == "seat" else LINE_RULE, TIE_RULE]
 
 
-async def program_terms(program_id: int) -> dict[str, Any]:
-    """What the board needs of the program beyond the staff page's row."""
+async def program_terms(program_id: int) -> BoardTerms:
+    """What the board needs of the program beyond the staff page's record; NotFound for no such program."""
     row = await Program.select(Program.offer_kind, Program.offer_text, Program.max_award_cents,
                                Program.budget_cents, Program.letter_conditions, Program.award_start,
                                Program.award_end, Program.seats, Program.max_ta_hours, Program.rolling_decisions,
                                Program.deadline_at, Program.grace_minutes, Program.timezone,
                                ).where(Program.id == program_id).first()
-    return row or {}
+    if row is None:
+        raise NotFound()
+    return BoardTerms(**row)
 
 
 async def ranked_ids(program_id: int) -> tuple[list[tuple[int, int | None]], str, Ranking]:
@@ -98,36 +102,36 @@ def reviews_needed(ranking: Ranking) -> int:
     return max(1, int((ranking.panel or {}).get("reviews_per_application") or 0))
 
 
-def decides_early(terms: dict[str, Any]) -> bool:
+def decides_early(terms: BoardTerms) -> bool:
     """Is it before the program's deadline (and grace), for a program that does not decide as applications
     arrive?"""
-    deadline = terms.get("deadline_at")
-    if terms.get("rolling_decisions") or deadline is None:
+    deadline = terms.deadline_at
+    if terms.rolling_decisions or deadline is None:
         return False
-    closes: datetime = deadline + timedelta(minutes=int(terms.get("grace_minutes") or 0))
+    closes: datetime = deadline + timedelta(minutes=int(terms.grace_minutes or 0))
     return clock.now() < closes
 
 
-async def drafts_of(program_id: int) -> dict[int, dict[str, Any]]:
+async def drafts_of(program_id: int) -> dict[int, DecisionRecord]:
     rows = await Decision.select().where(Decision.program == program_id)
-    return {r["application"]: r for r in rows}
+    return {r["application"]: DecisionRecord.of(r) for r in rows}
 
 
-async def board(program: ProgramRecord) -> dict[str, Any]:
+async def board(program_id: int) -> Board:
     """Every row of the board with running totals and which side of the line it is on (see the module rules)."""
-    program_id = program.id
     terms = await program_terms(program_id)
-    offer_kind = terms.get("offer_kind") or "cash"
+    offer_kind = terms.offer_kind or "cash"
     unit = unit_of(offer_kind)
-    budget = int(terms.get("budget_cents") or 0)
-    seats = int(terms.get("seats") or 0)
+    budget = int(terms.budget_cents or 0)
+    seats = int(terms.seats or 0)
     capacity = seats if unit == "seat" else budget
-    cap = int(terms.get("max_award_cents") or 0)
+    cap = int(terms.max_award_cents or 0)
     ranked, source, ranking = await ranked_ids(program_id)
     needed = reviews_needed(ranking)
     applications = await Application.select(
         Application.id, Application.title, Application.status, Application.requested_cents,
-        Application.organisation.name.as_alias("city_name"), Application.organisation.state.as_alias("city_state"),
+        Application.organisation._.name.as_alias("city_name"),
+        Application.organisation._.state.as_alias("city_state"),
     ).where((Application.program == program_id) & Application.status.is_in(list(REVIEWABLE_STATUSES)))
     by_id = {a["id"]: a for a in applications}
     ranks = {app_id: rank for app_id, rank in ranked if app_id in by_id}
@@ -136,9 +140,9 @@ async def board(program: ProgramRecord) -> dict[str, Any]:
               if a["id"] not in ranks]
     drafts = await drafts_of(program_id)
     award_rows = await Award.select(Award.id, Award.application, Award.amount_cents, Award.status).where(
-        Award.application.program == program_id)
-    awards = {a["application"]: a for a in award_rows}
-    rows: list[dict[str, Any]] = []
+        Award.application._.program == program_id)
+    awards = {a["application"]: BoardAward(**a) for a in award_rows}
+    rows: list[BoardRow] = []
     running, line_at = 0, None
     for position, app_id in enumerate(order, start=1):
         application = by_id[app_id]
@@ -147,68 +151,65 @@ async def board(program: ProgramRecord) -> dict[str, Any]:
         requested = int(application["requested_cents"] or 0)
         default_amount = min(requested, cap) if cap > 0 else requested
         if award is not None:
-            proposed_cents, state = int(award["amount_cents"]), "awarded"
+            proposed_cents, state = int(award.amount_cents), "awarded"
         elif application["status"] == "declined":
             proposed_cents, state = 0, "declined"
         elif draft is not None:
-            proposed_cents = int(draft["amount_cents"]) if draft["outcome"] == "award" else 0
-            state = "released" if draft["released_at"] is not None else "draft"
+            proposed_cents = int(draft.amount_cents) if draft.outcome == "award" else 0
+            state = "released" if draft.released_at is not None else "draft"
         else:
             proposed_cents, state = default_amount, "undecided"
         # Only what may be funded counts: a decline or a waitlist is on neither side of the line.
-        counted = state in ("awarded", "undecided") or (draft is not None and draft["outcome"] == "award"
+        counted = state in ("awarded", "undecided") or (draft is not None and draft.outcome == "award"
                                                          and state in ("draft", "released"))
         proposed = (1 if unit == "seat" else proposed_cents) if counted else 0
         running += proposed
         if counted and line_at is None and (unit == "cents" or capacity > 0) and running > capacity:
             line_at = position
         side = ("above" if line_at is None else "below") if counted else ""
-        reviews = ranking.by_id.get(app_id, {}).get("n", 0)
+        reviews = int(ranking.by_id.get(app_id, {}).get("n", 0))
         open_ = application["status"] == "submitted" and state in ("undecided", "draft")
-        rows.append({
-            "id": app_id, "position": position, "rank": ranks.get(app_id), "title": application["title"],
-            "city": application["city_name"] + (f", {application['city_state']}" if application["city_state"] else ""),
-            "status": application["status"], "requested_cents": requested, "default_amount_cents": default_amount,
-            "draft": draft, "award": award, "state": state, "counted": counted, "proposed": proposed,
-            "proposed_cents": proposed_cents if counted else 0, "running": running, "side": side,
-            "above": side == "above", "open": open_, "reviews": reviews, "few_reviews": open_ and reviews < needed,
-        })
+        rows.append(BoardRow(
+            id=app_id, position=position, rank=ranks.get(app_id), title=application["title"],
+            city=application["city_name"] + (f", {application['city_state']}" if application["city_state"] else ""),
+            status=application["status"], requested_cents=requested, default_amount_cents=default_amount,
+            draft=draft, award=award, state=state, counted=counted, proposed=proposed,
+            proposed_cents=proposed_cents if counted else 0, running=running, side=side,
+            above=side == "above", open=open_, reviews=reviews, few_reviews=open_ and reviews < needed,
+        ))
     straddling = straddling_ranks(rows)
-    shared = Counter(r["rank"] for r in rows if r["rank"] is not None)
-    for row in rows:
-        row["tied"] = shared.get(row["rank"], 0) > 1
-        row["needs_tie_break"] = row["rank"] in straddling
-    award_drafts = [r for r in rows if r["draft"] and r["draft"]["outcome"] == "award" and r["state"] == "draft"]
-    draft_award_cents = sum(int(r["draft"]["amount_cents"]) for r in award_drafts)
-    committed_cents = sum(int(a["amount_cents"]) for a in awards.values())
+    shared = Counter(r.rank for r in rows if r.rank is not None)
+    rows = [replace(row, tied=row.rank is not None and shared[row.rank] > 1, needs_tie_break=row.rank in straddling)
+            for row in rows]
+    award_drafts = [r.draft for r in rows if r.draft and r.draft.outcome == "award" and r.state == "draft"]
+    draft_award_cents = sum(int(d.amount_cents) for d in award_drafts)
+    committed_cents = sum(int(a.amount_cents) for a in awards.values())
     committed = len(awards) if unit == "seat" else committed_cents
     drafted = len(award_drafts) if unit == "seat" else draft_award_cents
-    early = decides_early(terms)
-    few_reviews = [r for r in rows if r["few_reviews"]]
-    return {
-        "rows": rows, "source": source, "unit": unit, "budget_cents": budget, "seats": seats,
-        "capacity": capacity, "max_award_cents": cap, "offer_kind": offer_kind, "terms": terms,
-        "line_at": line_at, "has_line": unit == "cents" or capacity > 0,
-        "above_count": sum(1 for r in rows if r["side"] == "above"),
-        "below_count": sum(1 for r in rows if r["side"] == "below"),
-        "uncounted_count": sum(1 for r in rows if not r["counted"]),
-        "total": running, "committed": committed, "drafted": drafted,
-        "committed_cents": committed_cents, "draft_award_cents": draft_award_cents,
-        "hours": sum(int(r["draft"]["quantity"] or 0) for r in rows
-                     if r["draft"] and r["draft"]["outcome"] == "award" and unit == "cents"),
-        "over_budget": max(0, committed + drafted - capacity) if unit == "cents" or capacity > 0 else 0,
-        "unreleased": sum(1 for r in rows if r["state"] == "draft"),
-        "undecided": sum(1 for r in rows if r["state"] == "undecided" and r["status"] == "submitted"),
-        "straddling": sorted(straddling),
-        "early": early, "deadline_at": terms.get("deadline_at"), "timezone": terms.get("timezone") or "UTC",
-        "rolling": bool(terms.get("rolling_decisions")), "reviews_needed": needed, "few_reviews": few_reviews,
-    }
+    return Board(
+        rows=rows, source=source, unit=unit, budget_cents=budget, seats=seats,
+        capacity=capacity, max_award_cents=cap, offer_kind=offer_kind, terms=terms,
+        line_at=line_at, has_line=unit == "cents" or capacity > 0,
+        above_count=sum(1 for r in rows if r.side == "above"),
+        below_count=sum(1 for r in rows if r.side == "below"),
+        uncounted_count=sum(1 for r in rows if not r.counted),
+        total=running, committed=committed, drafted=drafted,
+        committed_cents=committed_cents, draft_award_cents=draft_award_cents,
+        hours=sum(int(r.draft.quantity or 0) for r in rows
+                  if r.draft and r.draft.outcome == "award" and unit == "cents"),
+        over_budget=max(0, committed + drafted - capacity) if unit == "cents" or capacity > 0 else 0,
+        unreleased=sum(1 for r in rows if r.state == "draft"),
+        undecided=sum(1 for r in rows if r.state == "undecided" and r.status == "submitted"),
+        straddling=sorted(straddling),
+        early=decides_early(terms), deadline_at=terms.deadline_at, timezone=terms.timezone or "UTC",
+        rolling=bool(terms.rolling_decisions), reviews_needed=needed, few_reviews=[r for r in rows if r.few_reviews],
+    )
 
 
-def straddling_ranks(rows: list[dict[str, Any]]) -> set[int]:
+def straddling_ranks(rows: list[BoardRow]) -> set[int]:
     """Ranks shared by applications on both sides of the funding line."""
     sides: dict[int, set[str]] = {}
     for row in rows:
-        if row["rank"] is not None and row["side"]:
-            sides.setdefault(row["rank"], set()).add(row["side"])
+        if row.rank is not None and row.side:
+            sides.setdefault(row.rank, set()).add(row.side)
     return {rank for rank, seen in sides.items() if len(seen) == 2}

@@ -23,13 +23,15 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from msgspec.structs import replace
 
 from portal import db
 from portal.awards import queries as award_queries
 from portal.awards.forms import dollars_to_cents
+from portal.awards.records import AwardDetail
+from portal.awards.tranches.records import TrancheRecord, TrancheWithPayment
 from portal.awards.tranches.tables import Tranche
 from portal.core import audit, clock
 from portal.core.actor import Actor
@@ -39,7 +41,7 @@ from portal.db import write_transaction
 from portal.payments import hooks as payment_hooks
 from portal.payments import services as payments
 from portal.payments.gateway import StripeGateway, StripeNotConfigured, StripeUnavailable, gateway_for
-from portal.payments.onboarding import payout_destination
+from portal.payments.onboarding.queries import payout_destination
 from portal.payments.records import PaymentRecord
 from portal.payments.tables import Payment
 from portal.web.forms import text
@@ -92,19 +94,18 @@ async def follow_payment(moved: payment_hooks.StatusMoved) -> None:
         (Tranche.id == moved.tranche_id) & (Tranche.payment == moved.payment_id))
 
 
-async def list_tranches(award_id: int) -> list[dict[str, Any]]:
+async def list_tranches(award_id: int) -> list[TrancheWithPayment]:
+    """The award's schedule in order, each tranche with what its payment says."""
     rows = await Tranche.select(
-        *Tranche.all_columns(), Tranche.payment.status.as_alias("payment_status"),
-        Tranche.payment.rail.as_alias("payment_rail"), Tranche.payment.reference.as_alias("payment_reference"),
-        Tranche.payment.stripe_id.as_alias("payment_stripe_id"),
-        Tranche.payment.failure_message.as_alias("payment_failure"),
-        Tranche.payment.send_error.as_alias("payment_send_error"),
-        Tranche.payment.retry_at.as_alias("payment_retry_at"),
-        Tranche.payment.attention_at.as_alias("payment_attention_at"),
+        *Tranche.all_columns(), Tranche.payment._.status.as_alias("payment_status"),
+        Tranche.payment._.rail.as_alias("payment_rail"), Tranche.payment._.reference.as_alias("payment_reference"),
+        Tranche.payment._.stripe_id.as_alias("payment_stripe_id"),
+        Tranche.payment._.failure_message.as_alias("payment_failure"),
+        Tranche.payment._.send_error.as_alias("payment_send_error"),
+        Tranche.payment._.retry_at.as_alias("payment_retry_at"),
+        Tranche.payment._.attention_at.as_alias("payment_attention_at"),
     ).where(Tranche.award == award_id).order_by(Tranche.position)
-    for row in rows:
-        row["due_date"] = db.to_date(row["due_date"])
-    return rows
+    return [TrancheWithPayment.of(row) for row in rows]
 
 
 def schedule_input(data: dict[str, Any], award_amount_cents: int) -> list[TrancheInput]:
@@ -153,10 +154,10 @@ async def _lock_award(award_id: int) -> None:
         await Tranche.raw("SELECT id FROM award WHERE id = {} FOR UPDATE", award_id)
 
 
-def refuse_unpaid(award: dict[str, Any]) -> None:
+def refuse_unpaid(award: AwardDetail) -> None:
     """Conflict for an award that pays no money (a cohort seat, technical assistance): it has no tranches."""
-    if not award["terms"].is_paid:
-        raise Conflict(f"This award pays no money ({award['terms'].phrase}): there is nothing to schedule.")
+    if not award.terms.is_paid:
+        raise Conflict(f"This award pays no money ({award.terms.phrase}): there is nothing to schedule.")
 
 
 async def set_schedule(actor: Actor, award_id: int, rows: list[TrancheInput]) -> None:
@@ -171,10 +172,10 @@ async def set_schedule(actor: Actor, award_id: int, rows: list[TrancheInput]) ->
         award = await award_queries.get_award(award_id)
         if award is None:
             raise NotFound()
-        if award["status"] == "declined":
+        if award.status == "declined":
             raise Conflict("The city declined this award: there is nothing to pay.")
         refuse_unpaid(award)
-        cash_cents = award["terms"].cash_cents
+        cash_cents = award.terms.cash_cents
         if sum(r.amount_cents for r in rows) != cash_cents:
             raise Invalid({"total": f"The tranches must add up to the award, {money(cash_cents)}."})
         if await Tranche.exists().where((Tranche.award == award_id) & (Tranche.status != "scheduled")):
@@ -189,13 +190,12 @@ async def set_schedule(actor: Actor, award_id: int, rows: list[TrancheInput]) ->
     # An accepted award whose new schedule has tranches due now: release them.
 
 
-async def _locked_tranche(tranche_id: int) -> dict[str, Any]:
+async def _locked_tranche(tranche_id: int) -> TrancheRecord:
     suffix = " FOR UPDATE" if db.current_engine().engine_type == "postgres" else ""
     rows = await Tranche.raw(f"SELECT * FROM tranche WHERE id = {{}}{suffix}", tranche_id)
     if not rows:
         raise NotFound("No such tranche")
-    tranche: dict[str, Any] = rows[0]
-    return tranche
+    return TrancheRecord.of(rows[0])
 
 
 async def release_tranche(actor: Actor, tranche_id: int, gateway: StripeGateway | None) -> PaymentRecord:
@@ -209,21 +209,19 @@ async def release_tranche(actor: Actor, tranche_id: int, gateway: StripeGateway 
     """
     async with write_transaction():
         tranche = await _locked_tranche(tranche_id)
-        award = await award_queries.get_award(tranche["award"])
+        award = await award_queries.get_award(tranche.award)
         assert award is not None
-        if award["status"] != "accepted":
+        if award.status != "accepted":
             raise Conflict("Tranches are released once the city has accepted the award.")
-        if tranche["status"] == "scheduled":
-            destination = await payout_destination(award["city_id"])
+        if tranche.status == "scheduled":
+            destination = await payout_destination(award.city_id)
             payment_id = await payments.schedule_transfer(
-                program_id=award["program_id"], amount_cents=tranche["amount_cents"], destination=destination,
-                award_id=award["id"], tranche_id=tranche_id, actor=actor)
+                program_id=award.program_id, amount_cents=tranche.amount_cents, destination=destination,
+                award_id=award.id, tranche_id=tranche_id, actor=actor)
             await Tranche.update({Tranche.status: "released", Tranche.payment: payment_id,
                                   Tranche.released_at: clock.now()}).where(Tranche.id == tranche_id)
-            await audit.record(actor, "tranche.released", "tranche", tranche_id, award_id=award["id"],
-                               payment_id=payment_id, amount_cents=tranche["amount_cents"])
-        else:
-            payment_id = tranche["payment"]
+            await audit.record(actor, "tranche.released", "tranche", tranche_id, award_id=award.id,
+                               payment_id=payment_id, amount_cents=tranche.amount_cents)
     return await send_through_stripe(actor, tranche_id, gateway)
 
 
@@ -231,16 +229,17 @@ async def send_through_stripe(actor: Actor, tranche_id: int, gateway: StripeGate
     """Disburse a released tranche's payment through Stripe when the grantee can receive payouts: a payment
     still without a destination (released before onboarding) gets the connected account first. Writes: the
     payment's destination; what `payments.disburse` writes (the tranche's status with it, `follow_payment`)."""
-    tranche = await Tranche.select().where(Tranche.id == tranche_id).first()
-    if tranche is None:
+    row = await Tranche.select().where(Tranche.id == tranche_id).first()
+    if row is None:
         raise NotFound("No such tranche")
-    if tranche["payment"] is None:
+    tranche = TrancheRecord.of(row)
+    if tranche.payment is None:
         raise Conflict("This tranche has not been released yet.")
-    payment = await payments.get_payment(tranche["payment"])
+    payment = await payments.get_payment(tranche.payment)
     if gateway is not None and payment.rail == "stripe" and payment.status in ("scheduled", "failed", "released"):
         if not payment.destination and payment.status == "scheduled":
-            award = await award_queries.get_award(tranche["award"])
-            destination = await payout_destination(award["city_id"]) if award else ""
+            award = await award_queries.get_award(tranche.award)
+            destination = await payout_destination(award.city_id) if award else ""
             if destination:
                 await Payment.update({Payment.destination: destination, Payment.updated_at: clock.now()}).where(
                     (Payment.id == payment.id) & (Payment.status == "scheduled"))
@@ -306,7 +305,19 @@ async def release_due(today: date, gateway: StripeGateway | None, actor: Actor =
     return await _release_where(actor, (Tranche.trigger == "on_date") & (Tranche.due_date <= today), gateway)
 
 
-async def approve_report(actor: Actor, report: dict[str, Any], gateway: StripeGateway | None) -> int:
+class ApprovedReport(Protocol):
+    """What approving reads of a report (portal/reporting/records.py `ReportRecord`, which reporting, above
+    awards, defines)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def award(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+
+
+async def approve_report(actor: Actor, report: ApprovedReport, gateway: StripeGateway | None) -> int:
     """Staff approve a submitted report. Writes: the report `submitted` -> `approved`; an audit row
     `report.approved`; then the award's tranches due on that report's approval are released (see
     `release_tranche`). Returns how many were released. Conflict unless the report is submitted."""
@@ -314,9 +325,8 @@ async def approve_report(actor: Actor, report: dict[str, Any], gateway: StripeGa
 
     async with write_transaction():
         moved = await Report.update({Report.status: "approved", Report.updated_at: clock.now()}).where(
-            (Report.id == report["id"]) & (Report.status == "submitted")).returning(Report.id)
+            (Report.id == report.id) & (Report.status == "submitted")).returning(Report.id)
         if not moved:
             raise Conflict("Only a submitted report can be approved.")
-        await audit.record(actor, "report.approved", "report", report["id"], award_id=report["award"],
-                           kind=report["kind"])
-    return await release_on_report(actor, report["award"], report["kind"], gateway)
+        await audit.record(actor, "report.approved", "report", report.id, award_id=report.award, kind=report.kind)
+    return await release_on_report(actor, report.award, report.kind, gateway)

@@ -16,7 +16,7 @@ import pytest
 from portal.awards.tranches import services as tranches
 from portal.awards.tranches.tables import Tranche
 from portal.core.audit import list_for
-from portal.payments import ledger
+from portal.payments.ledger import queries as ledger
 from portal.payments import services as payments
 from portal.payments.gateway import gateway_for
 from portal.payments.tables import StripeEvent
@@ -68,9 +68,9 @@ async def sent(world, as_persona, gateway, stripe_portal) -> Sent:
     applicant = await as_persona("applicant")
     assert (await applicant.post(f"/awards/{award}/acceptance", ACCEPT)).status_code == 303
     [row] = await tranches.list_tranches(award)
-    payment = await payments.get_payment(row["payment"])
-    assert (row["status"], payment.status, len(stripe_portal.fake.transfers)) == ("released", "released", 1)
-    return Sent(award, row["id"], row["payment"], payment.stripe_id, staff)
+    payment = await payments.get_payment(row.payment)
+    assert (row.status, payment.status, len(stripe_portal.fake.transfers)) == ("released", "released", 1)
+    return Sent(award, row.id, row.payment, payment.stripe_id, staff)
 
 
 async def reverse(servers, transfer_id: str, amount: int | None = None) -> dict:
@@ -127,18 +127,18 @@ async def test_refused_transfer_leaves_the_tranche_failed_and_a_retry_released(w
     await (await as_persona("applicant")).post(f"/awards/{award}/acceptance", ACCEPT)
     assert await tranches.release_due(date(2027, 3, 1), None) == 1
     [row] = await tranches.list_tranches(award)
-    assert (row["status"], row["payment_status"]) == ("released", "scheduled")
+    assert (row.status, row.payment_status) == ("released", "scheduled")
     stripe_portal.fake.fail_next_transfer("balance_insufficient")
-    assert (await payments.disburse(row["payment"], gateway)).status == "failed"
-    assert (await stored(row["id"]))["status"] == "failed"
+    assert (await payments.disburse(row.payment, gateway)).status == "failed"
+    assert (await stored(row.id))["status"] == "failed"
     page = (await staff.get(f"/awards/{award}")).text
-    assert 'data-testid="tranche-status">Failed</span>' in page and f"/tranches/{row['id']}/send" in page
-    retried = await payments.disburse(row["payment"], gateway)
-    assert (retried.status, retried.idempotency_key) == ("released", f"tranche-{row['id']}-v2")
-    assert (await stored(row["id"]))["status"] == "released"
+    assert 'data-testid="tranche-status">Failed</span>' in page and f"/tranches/{row.id}/send" in page
+    retried = await payments.disburse(row.payment, gateway)
+    assert (retried.status, retried.idempotency_key) == ("released", f"tranche-{row.id}-v2")
+    assert (await stored(row.id))["status"] == "released"
     [created] = events_of(stripe_portal, "transfer.created")
     assert (await deliver_event(client, created)).json()["outcome"] == "applied"
-    assert (await stored(row["id"]))["status"] == "paid"
+    assert (await stored(row.id))["status"] == "paid"
 
 
 @pytest.mark.parametrize("event_type", ["transfer.created", "transfer.reversed"])
@@ -195,5 +195,5 @@ async def test_a_manual_payment_pays_the_tranche_in_its_transaction(world, as_pe
     await staff.post(f"/awards/{award}/tranches", {"amount_1": "5000", "trigger_1": "on_acceptance"})
     await (await as_persona("applicant")).post(f"/awards/{award}/acceptance", ACCEPT)
     [row] = await tranches.list_tranches(award)
-    await payments.record_manual_payment(row["payment"], "cheque", "CHK-7", payments.SYSTEM)
-    assert (await stored(row["id"]))["status"] == "paid"
+    await payments.record_manual_payment(row.payment, "cheque", "CHK-7", payments.SYSTEM)
+    assert (await stored(row.id))["status"] == "paid"

@@ -13,7 +13,7 @@ from portal.core import clock
 from portal.db import write_transaction
 from portal.awards.tranches.tables import Tranche
 from portal.payments.gateway import gateway_for
-from portal.payments.onboarding_tables import OrganisationPayout
+from portal.payments.onboarding.tables import OrganisationPayout
 from portal.payments.tables import Payment
 from portal.reporting.tables import Report
 from tests.factories.awards import make_award, make_report
@@ -50,7 +50,7 @@ async def test_schedule_must_add_up_to_the_award(world, as_persona):
     ok = await staff.post(f"/awards/{award}/tranches", TWO)
     assert ok.status_code == 303
     rows = await tranches.list_tranches(award)
-    assert [(r["position"], r["amount_cents"], r["trigger"], r["report_kind"], r["status"]) for r in rows] == [
+    assert [(r.position, r.amount_cents, r.trigger, r.report_kind, r.status) for r in rows] == [
         (1, 600_000, "on_acceptance", "", "scheduled"), (2, 400_000, "on_report_approval", "final", "scheduled")]
     applicant = await as_persona("applicant")
     assert (await applicant.post(f"/awards/{award}/tranches", TWO)).status_code == 403
@@ -66,16 +66,16 @@ async def test_release_on_acceptance_makes_one_transfer_idempotent_on_retry(worl
     assert (await applicant.post(f"/awards/{award}/acceptance", ACCEPT)).status_code == 303
     rows = await tranches.list_tranches(award)
     first = rows[0]
-    assert (first["status"], rows[1]["status"]) == ("released", "scheduled")
+    assert (first.status, rows[1].status) == ("released", "scheduled")
     assert len(stripe_portal.fake.transfers) == 1
     transfer = next(iter(stripe_portal.fake.transfers.values()))
     assert (transfer["amount"], transfer["destination"], transfer["metadata"]["tranche"]) == (
-        600_000, account, str(first["id"]))
-    payment = await Payment.select().where(Payment.id == first["payment"]).first()
-    assert payment["idempotency_key"] == f"tranche-{first['id']}-v1"
+        600_000, account, str(first.id))
+    payment = await Payment.select().where(Payment.id == first.payment).first()
+    assert payment["idempotency_key"] == f"tranche-{first.id}-v1"
     # Retries (a second release, a staff "send") change nothing and make no second transfer.
-    await tranches.release_tranche(tranches.payments.SYSTEM, first["id"], gateway)
-    await staff.post(f"/awards/{award}/tranches/{first['id']}/send", {})
+    await tranches.release_tranche(tranches.payments.SYSTEM, first.id, gateway)
+    await staff.post(f"/awards/{award}/tranches/{first.id}/send", {})
     assert len(stripe_portal.fake.transfers) == 1 and await Payment.count() == 1
     # The schedule is frozen once a tranche is released.
     assert (await staff.post(f"/awards/{award}/tranches", TWO)).status_code == 409
@@ -89,16 +89,16 @@ async def test_without_stripe_account_the_tranche_waits_for_the_manual_rail(worl
     applicant = await as_persona("applicant")
     await applicant.post(f"/awards/{award}/acceptance", ACCEPT)
     first = (await tranches.list_tranches(award))[0]
-    assert (first["status"], first["payment_status"]) == ("released", "scheduled")
+    assert (first.status, first.payment_status) == ("released", "scheduled")
     assert stripe_portal.fake.transfers == {}
-    missing = await staff.post(f"/awards/{award}/tranches/{first['id']}/manual", {"rail": "cheque", "reference": ""})
+    missing = await staff.post(f"/awards/{award}/tranches/{first.id}/manual", {"rail": "cheque", "reference": ""})
     assert missing.status_code == 422
-    assert (await applicant.post(f"/awards/{award}/tranches/{first['id']}/manual",
+    assert (await applicant.post(f"/awards/{award}/tranches/{first.id}/manual",
                                  {"rail": "ach", "reference": "X"})).status_code == 403
-    paid = await staff.post(f"/awards/{award}/tranches/{first['id']}/manual", {"rail": "cheque", "reference": "CHK-1042"})
+    paid = await staff.post(f"/awards/{award}/tranches/{first.id}/manual", {"rail": "cheque", "reference": "CHK-1042"})
     assert paid.status_code == 303
     first = (await tranches.list_tranches(award))[0]
-    assert (first["status"], first["payment_rail"], first["payment_reference"]) == ("paid", "cheque", "CHK-1042")
+    assert (first.status, first.payment_rail, first.payment_reference) == ("paid", "cheque", "CHK-1042")
 
 
 async def test_report_approval_and_due_date_release_their_tranches(world, as_persona, gateway, stripe_portal):
@@ -111,16 +111,16 @@ async def test_report_approval_and_due_date_release_their_tranches(world, as_per
         "amount_2": "5000", "trigger_2": "on_date", "due_date_2": "2027-06-01"})
     applicant = await as_persona("applicant")
     await applicant.post(f"/awards/{award}/acceptance", ACCEPT)
-    assert [r["status"] for r in await tranches.list_tranches(award)] == ["scheduled", "scheduled"]
+    assert [r.status for r in await tranches.list_tranches(award)] == ["scheduled", "scheduled"]
     assert (await applicant.post(f"/staff/reports/{report}/approve", {})).status_code == 403
     assert (await staff.post(f"/staff/reports/{report}/approve", {})).status_code == 303
     assert (await Report.select(Report.status).where(Report.id == report).first())["status"] == "approved"
     assert (await staff.post(f"/staff/reports/{report}/approve", {})).status_code == 409
-    assert [r["status"] for r in await tranches.list_tranches(award)] == ["released", "scheduled"]
+    assert [r.status for r in await tranches.list_tranches(award)] == ["released", "scheduled"]
     assert await tranches.release_due(date(2027, 5, 31), gateway) == 0
     assert await tranches.release_due(date(2027, 6, 1), gateway) == 1
     assert await tranches.release_due(date(2027, 6, 2), gateway) == 0
-    assert [r["status"] for r in await tranches.list_tranches(award)] == ["released", "released"]
+    assert [r.status for r in await tranches.list_tranches(award)] == ["released", "released"]
     assert len(stripe_portal.fake.transfers) == 2
 
 

@@ -67,7 +67,7 @@ async def failed_email(program_id: int | None, to: str = "someone@city.example",
 
 async def audit_rows(action: str) -> list[dict]:
     return await AuditEvent.select(AuditEvent.actor_id, AuditEvent.object_id, AuditEvent.detail).where(
-        AuditEvent.action == action).output(load_json=True)
+        AuditEvent.action == action).order_by(AuditEvent.id).output(load_json=True)
 
 
 def undelivered(program_id: int, tail: str = "") -> str:

@@ -9,9 +9,9 @@ from portal.awards.tranches import services as tranches
 from portal.awards.tables import Award
 from portal.core import clock
 from portal.db import write_transaction
-from portal.payments import ledger
+from portal.payments.ledger import queries as ledger
 from portal.payments.gateway import gateway_for
-from portal.payments.onboarding_tables import OrganisationPayout
+from portal.payments.onboarding.tables import OrganisationPayout
 from portal.payments.tables import Payment
 from portal.programs.tables import Program
 from tests.factories.awards import make_award
@@ -45,7 +45,7 @@ async def test_ledger_figures_for_award_and_program(world, as_persona, gateway, 
     first = (await tranches.list_tranches(award))[0]
     # The transfer exists: Stripe's transfer.created webhook marks the payment paid.
     transfer = next(iter(stripe_portal.fake.transfers.values()))
-    assert transfer["metadata"]["tranche"] == str(first["id"])
+    assert transfer["metadata"]["tranche"] == str(first.id)
     [created] = [e for e in stripe_portal.fake.events if e["type"] == "transfer.created"]
     assert (await deliver_event(staff, created)).json()["outcome"] == "applied"
     # The second tranche is due, but Stripe refuses it: failed.

@@ -19,6 +19,7 @@ import pytest
 from aiohttp import ClientSession, web
 
 from portal.awards.tranches import services as tranches
+from portal.awards.tranches.records import TrancheWithPayment
 from portal.core import clock
 from portal.core.tables import AuditEvent
 from portal.payments import services
@@ -95,8 +96,8 @@ def gateway(portal, outage):
     return gateway_for(portal.state.settings.stripe)
 
 
-async def released_tranche(world, as_persona, gateway, servers) -> tuple[int, dict]:
-    """An accepted award of $10,000 in one tranche, released while Stripe is up: (award id, tranche row)."""
+async def released_tranche(world, as_persona, gateway, servers) -> tuple[int, TrancheWithPayment]:
+    """An accepted award of $10,000 in one tranche, released while Stripe is up: (award id, tranche record)."""
     await onboarded(world, gateway, servers)
     award = await make_award(world["application_a"], world["staff"], amount_cents=1_000_000)
     staff = await as_persona("staff")
@@ -192,7 +193,7 @@ async def test_after_the_retry_period_it_needs_attention_not_failed(world, as_pe
     outage.down = True
     applicant = await as_persona("applicant")
     assert (await applicant.post(f"/awards/{award}/acceptance", ACCEPT)).status_code == 303  # Stripe down
-    payment_id = (await tranches.list_tranches(award))[0]["payment"]
+    payment_id = (await tranches.list_tranches(award))[0].payment
     row = await services.get_payment(payment_id)
     assert (row.status, row.stripe_id, row.send_attempts) == ("released", None, 1)
     now = clock.as_utc(row.retry_since)
@@ -208,15 +209,15 @@ async def test_after_the_retry_period_it_needs_attention_not_failed(world, as_pe
     row = await services.get_payment(payment_id)
     assert (row.status, row.retry_at, row.send_attempts) == ("released", None, 3)
     assert row.attention_at is not None and "Stripe is down" in row.send_error
-    assert (await tranches.list_tranches(award))[0]["status"] == "released"
+    assert (await tranches.list_tranches(award))[0].status == "released"
     audit = await AuditEvent.select(AuditEvent.action).where(AuditEvent.object_id == payment_id).where(
-        AuditEvent.object_type == "payment")
+        AuditEvent.object_type == "payment").order_by(AuditEvent.id)
     assert [a["action"] for a in audit][-1] == "payment.needs_attention"
     assert await services.retry_unanswered_transfers(gateway, now=now + timedelta(days=2)) == 0  # no more sends
     assert (await services.get_payment(payment_id)).send_attempts == 3
 
     page = await staff.get(f"/awards/{award}")
-    assert 'data-testid="needs-attention"' in page.text and f'data-testid="retry-{tranche["position"]}"' in page.text
+    assert 'data-testid="needs-attention"' in page.text and f'data-testid="retry-{tranche.position}"' in page.text
     ledger = await staff.get(f"/staff/programs/{world['program']}/ledger")
     assert ledger.status_code == 200 and f'data-testid="unanswered-payment-{payment_id}"' in ledger.text
     assert 'data-testid="needs-attention"' in ledger.text and "Stripe is down" in ledger.text
@@ -228,9 +229,9 @@ async def test_staff_send_again_by_hand_audited_and_access_checked(world, as_per
     outage.down = True
     applicant = await as_persona("applicant")
     await applicant.post(f"/awards/{award}/acceptance", ACCEPT)
-    payment_id = (await tranches.list_tranches(award))[0]["payment"]
+    payment_id = (await tranches.list_tranches(award))[0].payment
     await Payment.update({Payment.retry_at: None, Payment.attention_at: clock.now()}).where(Payment.id == payment_id)
-    url = f"/awards/{award}/tranches/{tranche['id']}/retry"
+    url = f"/awards/{award}/tranches/{tranche.id}/retry"
 
     assert (await applicant.post(url, {})).status_code == 403
     assert (await (await as_persona("stranger")).post(url, {})).status_code == 404
