@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence, cast
 
+import msgspec
+
 from portal.accounts.tables import Membership
 from portal.applications import blind as blinding
 from portal.applications.tables import Application, ApplicationFile
@@ -21,6 +23,7 @@ from portal.reviews.records import (
     ProgramReviewer,
     QueueGroup,
     QueueItem,
+    ReviewedApplication,
     ReviewerAssignment,
     ReviewRevisionRecord,
     ScoreRecord,
@@ -97,44 +100,45 @@ async def list_program_reviewers(program_id: int) -> list[ProgramReviewer]:
     return [ProgramReviewer(**r, city_ids=cities.get(r["id"], [])) for r in rows]
 
 
-async def application_for_review(application_id: int, *, as_reviewer: bool = False) -> dict[str, Any] | None:
+async def application_for_review(application_id: int, *, as_reviewer: bool = False) -> ReviewedApplication | None:
     """An application as reviewers and staff read it: its answers, its form's schema, its city and files.
 
     `blind` says whether its panel reviews blind (False without a panel). `blind_copy` holds, for a blind
-    panel, what its reviewers may see: the same keys with the organisation's name and state emptied, a title
-    without identifying values, files with neutral names and none of identifying fields (applications/
-    blind.py); templates/reviews/_application.html shows it on a reviewer's page, staff see the original.
+    panel, what its reviewers may see: the organisation's name and state emptied, a title without identifying
+    values, files with neutral names and none of identifying fields (applications/blind.py);
+    templates/reviews/_application.html shows it on a reviewer's page, staff see the original.
     With `as_reviewer`: for a blind panel, the blind copy itself. Conflicts are checked before this is called
     (reviews.access.get_assignment_for answers 404 to a conflicted reviewer)."""
-    application = await Application.select(
+    program, organisation = Application.program._, Application.organisation._
+    row = await Application.select(
         Application.id, Application.title, Application.status, Application.answers, Application.requested_cents,
-        Application.submitted_at, Application.receipt_number, Application.program, Application.program.title,
-        Application.program.network, Application.program.timezone, Application.organisation,
-        Application.organisation.name, Application.organisation.state, Application.organisation.email_domain,
-        Application.form_version,
+        Application.submitted_at, Application.receipt_number, Application.program,
+        program.title.as_alias("program_title"), program.network.as_alias("program_network"),
+        program.timezone.as_alias("program_timezone"), Application.organisation,
+        organisation.name.as_alias("organisation_name"), organisation.state.as_alias("organisation_state"),
+        organisation.email_domain.as_alias("organisation_email_domain"), Application.form_version,
     ).where(Application.id == application_id).output(load_json=True).first()
-    if application is None:
+    if row is None:
         return None
     form = await FormVersion.select(FormVersion.schema).where(
-        FormVersion.id == application["form_version"]
+        FormVersion.id == row["form_version"]
     ).output(load_json=True).first()
-    application["schema"] = form["schema"] if form else {"sections": []}
-    application["files"] = await ApplicationFile.select(
+    schema: dict[str, Any] = form["schema"] if form else {"sections": []}
+    files = await ApplicationFile.select(
         ApplicationFile.id, ApplicationFile.field_key, ApplicationFile.original_name, ApplicationFile.content_type,
         ApplicationFile.size_bytes,
     ).where(ApplicationFile.application == application_id).order_by(ApplicationFile.id)
-    application["blind"] = await blinding.panel_is_blind(application["program"])
-    application["blind_copy"] = None
-    if application["blind"]:
-        schema = application["schema"]
-        application["blind_copy"] = application | {
-            "title": blinding.blind_title(schema, application, application["organisation.name"] or ""),
-            "organisation.name": "", "organisation.state": "", "organisation.email_domain": "", "organisation": None,
-            "files": blinding.neutral_files(application_id, schema, application["files"]), "blind_copy": None,
-        }
-        if as_reviewer:
-            return application["blind_copy"]
-    return application
+    blind = await blinding.panel_is_blind(row["program"])
+    application = ReviewedApplication(**row, schema=schema, files=files, blind=blind, blind_copy=None)
+    if not blind:
+        return application
+    blind_copy = msgspec.structs.replace(
+        application, title=blinding.blind_title(schema, row, row["organisation_name"] or ""), organisation_name="",
+        organisation_state="", organisation_email_domain="", organisation=None,
+        files=blinding.neutral_files(application_id, schema, files))
+    if as_reviewer:
+        return blind_copy
+    return msgspec.structs.replace(application, blind_copy=blind_copy)
 
 
 async def get_panel(program_id: int) -> PanelRecord | None:

@@ -539,3 +539,30 @@ class ExportedReview(msgspec.Struct, frozen=True):
     schema: dict[str, Any]  # the form's schema (JSON)
     scores: dict[int, ScoreRecord]  # criterion id -> score
 
+
+class ReviewedApplication(msgspec.Struct, frozen=True):
+    """An application as reviewers and staff read it (queries.application_for_review): its answers, its form's
+    schema, its program, its city and files. `blind_copy` is what a blind panel's reviewers may see (None when
+    the panel is not blind): the organisation's name, state and domain emptied, a title without identifying
+    values, neutral file names and no identifying files."""
+
+    id: int
+    title: str
+    status: str
+    answers: dict[str, Any]  # the form's answers (JSON)
+    requested_cents: int
+    submitted_at: datetime | None
+    receipt_number: str | None
+    program: int
+    program_title: str
+    program_network: int
+    program_timezone: str
+    organisation: int | None
+    organisation_name: str
+    organisation_state: str
+    organisation_email_domain: str
+    form_version: int
+    schema: dict[str, Any]  # the form's schema (JSON)
+    files: list[dict[str, Any]]  # application_file rows (id, field_key, original_name, content_type, size_bytes)
+    blind: bool
+    blind_copy: ReviewedApplication | None

@@ -17,17 +17,17 @@ from portal.reviews.conflicts import queries as conflicts
 from portal.reviews import queries as review_queries
 from portal.reviews.ranking import queries as ranking
 from portal.reviews import rules as review_rules
-from portal.reviews.records import ApplicationScores
+from portal.reviews.records import ApplicationScores, ReviewedApplication
 from portal.reviews.tables import Assignment
 
 
-async def get_application_for_staff(user: Principal, application_id: int) -> dict[str, Any]:
+async def get_application_for_staff(user: Principal, application_id: int) -> ReviewedApplication:
     """An application (submitted or later: drafts stay private to the city) of a program `user` runs, as
     reviewers read it (reviews.queries.application_for_review)."""
     require_staff(user)
     await get_application_for(user, application_id, "staff")
     application = await review_queries.application_for_review(application_id)
-    if application is None or application["status"] not in review_queries.REVIEWABLE_STATUSES:
+    if application is None or application.status not in review_queries.REVIEWABLE_STATUSES:
         raise NotFound()
     return application
 
@@ -96,13 +96,13 @@ async def list_program_funders(program_id: int) -> list[dict[str, Any]]:
     return [{"id": r["funder.id"], "name": r["funder.name"]} for r in rows]
 
 
-async def reviewer_choices(program_id: int, application: dict[str, Any]) -> list[dict[str, Any]]:
+async def reviewer_choices(program_id: int, application: ReviewedApplication) -> list[dict[str, Any]]:
     """The program's reviewers, each marked `conflicted` on this application (found or declared:
     portal/reviews/conflicts/queries.py) with the reason in `conflict_reason`."""
     reviewers = await review_queries.list_program_reviewers(program_id)
-    found = await conflicts.conflicts([application["id"]], [r.id for r in reviewers])
+    found = await conflicts.conflicts([application.id], [r.id for r in reviewers])
     choices = []
     for r in reviewers:
-        reason = found.get((application["id"], r.id), "")
+        reason = found.get((application.id, r.id), "")
         choices.append(msgspec.structs.asdict(r) | {"conflict_reason": reason, "conflicted": bool(reason)})
     return choices
