@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 
@@ -13,18 +13,18 @@ from portal.core.errors import Invalid
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
-from portal.web.sessions import state_of
+from portal.web.sessions import PortalRequest, state_of
 
 
 @get("/login", name="accounts:login")
-async def login_page(request: Request) -> Response:
+async def login_page(request: PortalRequest) -> Response[str]:
     if state_of(request).user:
         return redirect(request, safe_next(request.query_params.get("next", "")))
     return render(request, "accounts/login.html", {"values": {}, "errors": {}, "next": request.query_params.get("next", "")})
 
 
 @post("/login", name="accounts:login-post")
-async def login(request: Request) -> Response:
+async def login(request: PortalRequest) -> Response[str]:
     data = await read_form(request)
     target = safe_next(text(data, "next", 500))
     try:
@@ -43,20 +43,20 @@ async def login(request: Request) -> Response:
 
 
 @post("/logout", name="accounts:logout")
-async def logout(request: Request) -> Response:
+async def logout(request: PortalRequest) -> Response[str]:
     await services.record_sign_out(actor(request))
     await state_of(request).sign_out()
     return redirect(request, "/login?signed_out=1")
 
 
 @get("/register", name="accounts:register")
-async def register_page(request: Request) -> Response:
+async def register_page(request: PortalRequest) -> Response[str]:
     return render(request, "accounts/register.html", {"values": {}, "errors": {},
                                                       "next": request.query_params.get("next", "")})
 
 
 @post("/register", name="accounts:register-post")
-async def register(request: Request) -> Response:
+async def register(request: PortalRequest) -> Response[str]:
     data = await read_form(request)
     try:
         values = await forms.registration(data)
@@ -72,12 +72,12 @@ async def register(request: Request) -> Response:
 
 
 @get("/reset", name="accounts:reset-request")
-async def reset_request_page(request: Request) -> Response:
+async def reset_request_page(request: PortalRequest) -> Response[str]:
     return render(request, "accounts/reset_request.html", {"values": {}, "errors": {}, "sent": False})
 
 
 @post("/reset", name="accounts:reset-request-post")
-async def reset_request(request: Request) -> Response:
+async def reset_request(request: PortalRequest) -> Response[str]:
     data = await read_form(request)
     try:
         email = forms.email_only(data)
@@ -93,14 +93,14 @@ async def reset_request(request: Request) -> Response:
 
 
 @get("/reset/{token:str}", name="accounts:reset")
-async def reset_page(request: Request, token: FromPath[str]) -> Response:
+async def reset_page(request: PortalRequest, token: FromPath[str]) -> Response[str]:
     valid = await services.find_reset(token) is not None
     return render(request, "accounts/reset.html", {"token": token, "valid": valid, "errors": {}},
                   status_code=200 if valid else 404)
 
 
 @post("/reset/{token:str}", name="accounts:reset-post")
-async def reset(request: Request, token: FromPath[str]) -> Response:
+async def reset(request: PortalRequest, token: FromPath[str]) -> Response[str]:
     data = await read_form(request)
     try:
         password = await forms.new_password(data, await services.reset_owner_words(token))
@@ -114,7 +114,7 @@ async def reset(request: Request, token: FromPath[str]) -> Response:
 
 
 @get("/invitations/{token:str}", name="accounts:invitation")
-async def invitation_page(request: Request, token: FromPath[str]) -> Response:
+async def invitation_page(request: PortalRequest, token: FromPath[str]) -> Response[str]:
     invitation = await services.find_invitation(token)
     if invitation is None:
         return render(request, "accounts/invitation.html", {"invitation": None, "token": token}, status_code=404)
@@ -122,13 +122,13 @@ async def invitation_page(request: Request, token: FromPath[str]) -> Response:
 
 
 @post("/invitations/{token:str}", name="accounts:invitation-accept")
-async def invitation_accept(request: Request, token: FromPath[str]) -> Response:
+async def invitation_accept(request: PortalRequest, token: FromPath[str]) -> Response[str]:
     user = current_user(request)
-    invitation = await services.accept_invitation(actor(request), token, user.id, user.email)
+    accepted = await services.accept_invitation(actor(request), token, user.id, user.email)
     # The user's roles changed: a fresh session id, as at every privilege change.
     await state_of(request).sign_in(user.id)
-    if invitation.get("panel_id"):  # a new panel member: say what they can take on
-        return redirect(request, f"/panels/{invitation['panel_id']}/profile?joined=1")
+    if accepted.panel_id:  # a new panel member: say what they can take on
+        return redirect(request, f"/panels/{accepted.panel_id}/profile?joined=1")
     return redirect(request, "/dashboard")
 
 

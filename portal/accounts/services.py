@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
 
-from portal.accounts import hooks, sessions
+from portal.accounts import hooks, queries, sessions
+from portal.accounts.records import AcceptedInvitation, InvitationRecord, PasswordResetRecord
 from portal.accounts.tables import Invitation, LoginAttempt, Membership, Organisation, PasswordReset, User
 from portal.core import audit, clock
 from portal.core.actor import Actor
@@ -41,13 +42,13 @@ async def register_user(actor: Actor, name: str, email: str, password: str, publ
             rows = await User.insert(
                 User(email=email, name=name, password_hash=password_hash, created_at=clock.now())
             ).returning(User.id)
-            user_id = rows[0]["id"]
+            user_id: int = rows[0]["id"]
             await audit.record(actor, "user.registered", "user", user_id)
     except Duplicate:
         async with write_transaction():
-            owner = await User.select(User.id, User.name).where(User.email == email).first()
-            await audit.record(actor, "user.registration_for_existing", "user", owner["id"] if owner else None)
-            await queue_email(email, "account_exists", {"name": owner["name"] if owner else "",
+            owner = await queries.user_by_email(email)
+            await audit.record(actor, "user.registration_for_existing", "user", owner.id if owner else None)
+            await queue_email(email, "account_exists", {"name": owner.name if owner else "",
                                                         "login": f"{public_url}/login",
                                                         "reset": f"{public_url}/reset"})
         return None
@@ -62,8 +63,9 @@ async def create_user(actor: Actor, name: str, email: str, password: str, is_adm
             User(email=email.lower(), name=name, password_hash=password_hash, is_admin=is_admin,
                  created_at=clock.now())
         ).returning(User.id)
-        await audit.record(actor, "user.created", "user", rows[0]["id"], is_admin=is_admin)
-    return rows[0]["id"]
+        user_id: int = rows[0]["id"]
+        await audit.record(actor, "user.created", "user", user_id, is_admin=is_admin)
+    return user_id
 
 
 def wait_after(failures: int, free: int) -> timedelta:
@@ -71,7 +73,8 @@ def wait_after(failures: int, free: int) -> timedelta:
     the first `free` failures, then a minute, doubling with each further failure, up to FAILURE_WINDOW."""
     if failures < free:
         return timedelta(0)
-    return min(FIRST_WAIT * 2 ** min(failures - free, 10), FAILURE_WINDOW)
+    doublings: int = 2 ** min(failures - free, 10)
+    return min(FIRST_WAIT * doublings, FAILURE_WINDOW)
 
 
 def _wait_message(wait: timedelta) -> str:
@@ -109,17 +112,20 @@ async def authenticate(actor: Actor, email: str, password: str, *, free_failures
     if from_address >= address_failures or ready_at > now:
         await LoginAttempt.delete().where(LoginAttempt.id == mine)  # a refused try is not a failure
         raise TooManyRequests(_wait_message(ready_at - now if ready_at > now else FAILURE_WINDOW))
+    # The one read of a password hash: it never leaves this function (a UserRecord does not carry it).
     user = await User.select(User.id, User.password_hash, User.is_active).where(User.email == email).first()
-    if not await verify_password_async(user["password_hash"] if user else None, password) or not user["is_active"]:
+    right = await verify_password_async(user["password_hash"] if user else None, password)
+    if user is None or not right or not user["is_active"]:
         async with write_transaction():
             await LoginAttempt.update({LoginAttempt.detail: SIGN_IN_FAILED}).where(LoginAttempt.id == mine)
             await audit.record(actor, "user.sign_in_failed", "user", user["id"] if user else None, email=email[:320])
         raise Invalid({"email": "The email or password is not right."})
+    user_id: int = user["id"]
     async with write_transaction():
         await LoginAttempt.delete().where((LoginAttempt.email == email[:320]) & (LoginAttempt.ip_address == ip)
                                           & (LoginAttempt.detail != RESET_REQUEST))
-        await audit.record(actor, "user.signed_in", "user", user["id"])
-    return user["id"]
+        await audit.record(actor, "user.signed_in", "user", user_id)
+    return user_id
 
 
 async def record_sign_out(actor: Actor) -> None:
@@ -142,35 +148,37 @@ async def request_password_reset(actor: Actor, email: str) -> bool:
     if await LoginAttempt.count().where(recent & (LoginAttempt.ip_address == ip)) >= RESET_REQUESTS_PER_ADDRESS:
         raise TooManyRequests("Too many password reset requests from your network. Wait an hour and try again.")
     await LoginAttempt.insert(LoginAttempt(email=email[:320], ip_address=ip, at=now, detail=RESET_REQUEST))
-    return await LoginAttempt.count().where(recent & (LoginAttempt.email == email[:320])) <= RESET_LINKS_PER_EMAIL
+    sent: int = await LoginAttempt.count().where(recent & (LoginAttempt.email == email[:320]))
+    return sent <= RESET_LINKS_PER_EMAIL
 
 
 async def send_password_reset(actor: Actor, email: str, public_url: str) -> None:
     """Email a one-time reset link valid for an hour, if the account exists (run after the response, so that
     its time is not part of it). Writes: password_reset; audit `user.password_reset_requested`; email
     `password_reset`."""
-    user = await User.select(User.id, User.name).where((User.email == email) & (User.is_active == True)).first()  # noqa: E712
+    user = await queries.active_user_by_email(email)
     if user is None:
         return
     token = new_token()
     async with write_transaction():
         await PasswordReset.insert(
-            PasswordReset(token_hash=token_hash(token), user=user["id"], created_at=clock.now(),
+            PasswordReset(token_hash=token_hash(token), user=user.id, created_at=clock.now(),
                           expires_at=clock.now() + RESET_VALID_FOR)
         )
-        await audit.record(actor, "user.password_reset_requested", "user", user["id"])
-        await queue_email(email, "password_reset", {"name": user["name"], "link": f"{public_url}/reset/{token}",
+        await audit.record(actor, "user.password_reset_requested", "user", user.id)
+        await queue_email(email, "password_reset", {"name": user.name, "link": f"{public_url}/reset/{token}",
                                                     "hours": 1})
     kick_outbox()
 
 
-async def find_reset(token: str) -> dict[str, Any] | None:
+async def find_reset(token: str) -> PasswordResetRecord | None:
     """The unused, unexpired reset for `token`, or None."""
-    return await PasswordReset.select().where(
+    row = await PasswordReset.select().where(
         (PasswordReset.token_hash == token_hash(token))
         & (PasswordReset.used_at.is_null())
         & (PasswordReset.expires_at > clock.now())
     ).first()
+    return PasswordResetRecord.of(row) if row else None
 
 
 async def reset_owner_words(token: str) -> list[str]:
@@ -178,8 +186,8 @@ async def reset_owner_words(token: str) -> list[str]:
     reset = await find_reset(token)
     if reset is None:
         return []
-    user = await User.select(User.email, User.name).where(User.id == reset["user"]).first()
-    return [user["email"], user["name"]] if user else []
+    user = await queries.get_user(reset.user)
+    return [user.email, user.name] if user else []
 
 
 async def reset_password(actor: Actor, token: str, password: str) -> int:
@@ -192,18 +200,18 @@ async def reset_password(actor: Actor, token: str, password: str) -> int:
         if reset is None:
             raise Conflict("This reset link has expired or was already used. Ask for a new one.")
         claimed = await PasswordReset.update({PasswordReset.used_at: clock.now()}).where(
-            (PasswordReset.id == reset["id"]) & (PasswordReset.used_at.is_null())
+            (PasswordReset.id == reset.id) & (PasswordReset.used_at.is_null())
         ).returning(PasswordReset.id)
         if not claimed:
             raise Conflict("This reset link was already used. Ask for a new one.")
-        await User.update({User.password_hash: password_hash}).where(User.id == reset["user"])
+        await User.update({User.password_hash: password_hash}).where(User.id == reset.user)
         # Every other link of the account dies with this one: a link in an old email, or one an attacker asked
         # for, cannot set the password again.
         await PasswordReset.update({PasswordReset.used_at: clock.now()}).where(
-            (PasswordReset.user == reset["user"]) & (PasswordReset.used_at.is_null()))
-        await sessions.end_sessions_of(reset["user"])
-        await audit.record(actor, "user.password_reset", "user", reset["user"])
-    return reset["user"]
+            (PasswordReset.user == reset.user) & (PasswordReset.used_at.is_null()))
+        await sessions.end_sessions_of(reset.user)
+        await audit.record(actor, "user.password_reset", "user", reset.user)
+    return reset.user
 
 
 async def add_membership(actor: Actor, user_id: int, organisation_id: int, role: str) -> None:
@@ -216,18 +224,21 @@ async def add_membership(actor: Actor, user_id: int, organisation_id: int, role:
         await audit.record(actor, "membership.added", "organisation", organisation_id, user_id=user_id, role=role)
 
 
-async def create_organisation(actor: Actor, kind: str, name: str, slug: str, **fields: Any) -> int:
+async def create_organisation(actor: Actor, kind: str, name: str, slug: str, *, state: str = "",
+                              population: int | None = None, email_domain: str = "") -> int:
     """Writes: organisation; audit `organisation.created`."""
     async with write_transaction():
         rows = await Organisation.insert(
-            Organisation(kind=kind, name=name, slug=slug, created_at=clock.now(), **fields)
+            Organisation(kind=kind, name=name, slug=slug, state=state, population=population,
+                         email_domain=email_domain, created_at=clock.now())
         ).returning(Organisation.id)
-        await audit.record(actor, "organisation.created", "organisation", rows[0]["id"], kind=kind)
-    return rows[0]["id"]
+        organisation_id: int = rows[0]["id"]
+        await audit.record(actor, "organisation.created", "organisation", organisation_id, kind=kind)
+    return organisation_id
 
 
 async def invite(actor: Actor, email: str, role: str, public_url: str, *, organisation_id: int | None = None,
-                 program_id: int | None = None, context: dict[str, Any] | None = None) -> int:
+                 program_id: int | None = None, context: Mapping[str, object] | None = None) -> int:
     """Invite `email` to a role (reviewer on a program, funder or staff of an organisation, city member).
     Writes: invitation; audit `invitation.sent`; email `invitation` with a 14-day accept link."""
     token = new_token()
@@ -237,49 +248,53 @@ async def invite(actor: Actor, email: str, role: str, public_url: str, *, organi
                        program_id=program_id, invited_by=actor.user_id, created_at=clock.now(),
                        expires_at=clock.now() + INVITATION_VALID_FOR)
         ).returning(Invitation.id)
-        await audit.record(actor, "invitation.sent", "invitation", rows[0]["id"], email=email, role=role,
+        invitation_id: int = rows[0]["id"]
+        await audit.record(actor, "invitation.sent", "invitation", invitation_id, email=email, role=role,
                            program_id=program_id, organisation_id=organisation_id)
         await queue_email(email, "invitation", {"role": role, "link": f"{public_url}/invitations/{token}",
                                                 "inviter": actor.user.name if actor.user else "The portal",
                                                 **(context or {})}, program=program_id)
-    return rows[0]["id"]
+    return invitation_id
 
 
-async def find_invitation(token: str) -> dict[str, Any] | None:
-    return await Invitation.select().where(
+async def find_invitation(token: str) -> InvitationRecord | None:
+    """The unaccepted, unexpired invitation for `token`, or None."""
+    row = await Invitation.select().where(
         (Invitation.token_hash == token_hash(token))
         & (Invitation.accepted_at.is_null())
         & (Invitation.expires_at > clock.now())
     ).first()
+    return InvitationRecord.of(row) if row else None
 
 
-async def accept_invitation(actor: Actor, token: str, user_id: int, user_email: str) -> dict[str, Any]:
+async def accept_invitation(actor: Actor, token: str, user_id: int, user_email: str) -> AcceptedInvitation:
     """Take the role an invitation offers, once, as the person it was sent to. Writes: membership or program
     role; invitation accepted; audit `invitation.accepted`. A reviewer also joins the program's review panel,
-    if it has one (through accounts/hooks.py, which reviews.panels.services serves; the returned invitation then
-    has `panel_id`).
+    if it has one (through accounts/hooks.py, which reviews.panels.services serves; the answer then has
+    `panel_id`).
     Raises Conflict if used or expired, Forbidden if `user_email` is not the invited address (a forwarded link
     does not hand a reviewer's seat, or a funder's view, to someone else)."""
+    panel_id: int | None = None
     async with write_transaction():
         invitation = await find_invitation(token)
         if invitation is None:
             raise Conflict("This invitation has expired or was already used. Ask for a new one.")
-        if invitation["email"].lower() != user_email.strip().lower():
-            raise Forbidden(f"This invitation was sent to {invitation['email']}, and you are signed in as "
-                            f"{user_email}. Sign out, then sign in or create an account with {invitation['email']}.")
+        if invitation.email.lower() != user_email.strip().lower():
+            raise Forbidden(f"This invitation was sent to {invitation.email}, and you are signed in as "
+                            f"{user_email}. Sign out, then sign in or create an account with {invitation.email}.")
         await Invitation.update({Invitation.accepted_at: clock.now(), Invitation.accepted_by: user_id}).where(
-            Invitation.id == invitation["id"]
+            Invitation.id == invitation.id
         )
-        if invitation["role"] == "reviewer" and invitation["program_id"]:
+        if invitation.role == "reviewer" and invitation.program_id:
             already = await ProgramRole.exists().where(
-                (ProgramRole.program == invitation["program_id"]) & (ProgramRole.user == user_id)
+                (ProgramRole.program == invitation.program_id) & (ProgramRole.user == user_id)
                 & (ProgramRole.role == "reviewer")
             )
             if not already:
-                await ProgramRole.insert(ProgramRole(program=invitation["program_id"], user=user_id, role="reviewer",
+                await ProgramRole.insert(ProgramRole(program=invitation.program_id, user=user_id, role="reviewer",
                                                      created_at=clock.now()))
-            invitation["panel_id"] = await hooks.reviewer_joined(actor, invitation["program_id"], user_id)
-        elif invitation["organisation"]:
-            await add_membership(actor, user_id, invitation["organisation"], invitation["role"])
-        await audit.record(actor, "invitation.accepted", "invitation", invitation["id"], user_id=user_id)
-    return invitation
+            panel_id = await hooks.reviewer_joined(actor, invitation.program_id, user_id)
+        elif invitation.organisation:
+            await add_membership(actor, user_id, invitation.organisation, invitation.role)
+        await audit.record(actor, "invitation.accepted", "invitation", invitation.id, user_id=user_id)
+    return AcceptedInvitation(invitation=invitation, panel_id=panel_id)

@@ -5,17 +5,22 @@ The cookie carries a random token; the table holds only its SHA-256, the user an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from portal.accounts.tables import Membership, Session, User
+import msgspec
+
+from portal import db
+from portal.accounts import queries
+from portal.accounts.tables import Membership, Session
 from portal.core import clock
 from portal.core.actor import Principal
 from portal.core.security import new_token, token_hash
 
 
-@dataclass
-class LoadedSession:
+class LoadedSession(msgspec.Struct, frozen=True):
+    """A live (or, from `load_expired_session`, a recently ended) session: its row's id, user and CSRF token, and
+    for a live session of an active user, that user with their roles."""
+
     id: int
     user_id: int | None
     csrf_token: str
@@ -37,7 +42,8 @@ async def create_session(user_id: int | None, ip: str, hours: int) -> tuple[str,
             ip_address=ip[:64],
         )
     ).returning(Session.id)
-    return token, LoadedSession(id=rows[0]["id"], user_id=user_id, csrf_token=csrf)
+    session_id: int = rows[0]["id"]
+    return token, LoadedSession(id=session_id, user_id=user_id, csrf_token=csrf)
 
 
 # The two queries below run on every signed-in request, so they are plain SQL: building them with Piccolo's
@@ -67,27 +73,27 @@ async def load_session(token: str, hours: int, max_hours: int) -> LoadedSession 
         return None
     row = rows[0]
     # Slide the expiry, but write at most once per hour of use.
-    if clock.as_utc(_as_datetime(row["expires_at"])) - now < timedelta(hours=hours) - timedelta(hours=1):
+    # PostgreSQL returns a datetime; SQLite the stored ISO text for a column read through a join. Never null here:
+    # the query asked for expires_at > now.
+    expires_at = db.to_datetime(row["expires_at"])
+    if expires_at is not None and clock.as_utc(expires_at) - now < timedelta(hours=hours) - timedelta(hours=1):
         await Session.update({Session.expires_at: now + timedelta(hours=hours)}).where(Session.id == row["id"])
-    loaded = LoadedSession(id=row["id"], user_id=row["user_id"], csrf_token=row["csrf_token"])
-    if row["user_id"] is not None and row["is_active"]:
-        loaded.principal = await _principal(row)
-    return loaded
+    user_id: int | None = row["user_id"]
+    principal = None
+    if user_id is not None and row["is_active"]:
+        principal = await _principal(user_id, row["email"], row["name"], bool(row["is_admin"]))
+    return LoadedSession(id=row["id"], user_id=user_id, csrf_token=row["csrf_token"], principal=principal)
 
 
-def _as_datetime(value: object) -> datetime:
-    # PostgreSQL returns datetimes; SQLite returns the stored ISO text for a column read through a join.
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-
-
-async def _principal(user: dict) -> Principal:
-    roles = await Membership.raw(ROLES_SQL, user["user_id"], user["user_id"])
+async def _principal(user_id: int, email: str, name: str, is_admin: bool) -> Principal:
+    """The user with their roles: one query (ROLES_SQL) for the organisations and the programs they review."""
+    roles = await Membership.raw(ROLES_SQL, user_id, user_id)
     orgs = [r for r in roles if r["source"] == "org"]
     return Principal(
-        id=user["user_id"],
-        email=user["email"],
-        name=user["name"],
-        is_admin=bool(user["is_admin"]),
+        id=user_id,
+        email=email,
+        name=name,
+        is_admin=is_admin,
         org_roles={r["ref"]: r["role"] for r in orgs},
         org_kinds={r["ref"]: r["kind"] for r in orgs},
         reviewer_programs=frozenset(r["ref"] for r in roles if r["source"] == "program"),
@@ -105,11 +111,10 @@ async def end_sessions_of(user_id: int) -> None:
 
 async def load_principal(user_id: int) -> Principal | None:
     """The user with their roles (after sign-in, or a role change); None if unknown or deactivated."""
-    user = await User.select(User.id.as_alias("user_id"), User.email, User.name, User.is_admin, User.is_active).where(
-        User.id == user_id).first()
-    if user is None or not user["is_active"]:
+    user = await queries.get_user(user_id)
+    if user is None or not user.is_active:
         return None
-    return await _principal(user)
+    return await _principal(user.id, user.email, user.name, user.is_admin)
 
 
 EXPIRED_KEPT_DAYS = 14

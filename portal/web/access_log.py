@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from litestar.enums import ScopeType
 from litestar.types import Message, Scope
 
 log = logging.getLogger("portal.access")
@@ -21,5 +22,5 @@ def logged_path(scope: Scope) -> str:
 
 async def log_access(message: Message, scope: Scope) -> None:
     """A `before_send` hook: one line when the response starts, with its status (errors and 404s included)."""
-    if message["type"] == "http.response.start" and scope["type"] == "http":
+    if message["type"] == "http.response.start" and scope["type"] == ScopeType.HTTP:
         log.info("%s %s %s", scope["method"], logged_path(scope), message["status"])

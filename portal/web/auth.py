@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
 from portal.core.actor import Actor, Principal
 from portal.core.errors import Forbidden
-from portal.web.sessions import state_of
+from portal.web.sessions import PortalRequest, state_of
 
 
-def current_user(request: Request) -> Principal:
+def current_user(request: PortalRequest) -> Principal:
     """The signed-in user; anonymous visitors are sent to the sign-in page."""
     user = state_of(request).user
     if user is None:
@@ -22,11 +21,11 @@ def current_user(request: Request) -> Principal:
     return user
 
 
-def optional_user(request: Request) -> Principal | None:
+def optional_user(request: PortalRequest) -> Principal | None:
     return state_of(request).user
 
 
-def actor(request: Request) -> Actor:
+def actor(request: PortalRequest) -> Actor:
     return state_of(request).actor
 
 

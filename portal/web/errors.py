@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from litestar import Request, Response
+from litestar import Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.htmx import HTMXRequest
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from portal.core.errors import DomainError
 from portal.web.render import render
+from portal.web.sessions import PortalRequest
 
 log = logging.getLogger("portal.errors")
 
@@ -52,7 +53,7 @@ class BodyTooLarge(DomainError):
             "PDF smaller, save it with a lower image quality or split it into parts.")
 
 
-def error_response(request: Request, status: int, message: str = "", title: str = "") -> Response:
+def error_response(request: PortalRequest, status: int, message: str = "", title: str = "") -> Response[str]:
     ctx = {
         "status": status,
         "title": title or TITLES.get(status, "Something is wrong with this request"),
@@ -65,11 +66,11 @@ def error_response(request: Request, status: int, message: str = "", title: str 
     return render(request, "errors/error.html", ctx, block="alert", status_code=status, headers=headers)
 
 
-def handle_domain_error(request: Request, exc: DomainError) -> Response:
+def handle_domain_error(request: PortalRequest, exc: DomainError) -> Response[str]:
     return error_response(request, exc.status_code, exc.message, exc.title)
 
 
-def handle_http_exception(request: Request, exc: HTTPException) -> Response:
+def handle_http_exception(request: PortalRequest, exc: HTTPException) -> Response[str]:
     status = exc.status_code
     if isinstance(exc, NotAuthorizedException) or status == 401:
         return sign_in_redirect(request)
@@ -82,12 +83,12 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     return error_response(request, status, detail if len(detail) < 300 else "")
 
 
-def handle_server_error(request: Request, exc: Exception) -> Response:
+def handle_server_error(request: PortalRequest, exc: Exception) -> Response[str]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-def sign_in_redirect(request: Request) -> Response:
+def sign_in_redirect(request: PortalRequest) -> Response[str]:
     from urllib.parse import quote
 
     target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))

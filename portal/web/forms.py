@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
 from litestar.datastructures import UploadFile
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from portal.web.errors import BodyTooLarge
+from portal.web.sessions import PortalRequest
 
 MAX_FIELD_CHARS = 100_000
 
 
-async def read_form(request: Request) -> dict[str, Any]:
+async def read_form(request: PortalRequest) -> dict[str, Any]:
     """The form as a dict: single values as str, repeated names as lists, files as UploadFile."""
     try:
         form = await request.form()

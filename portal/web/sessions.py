@@ -13,14 +13,15 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import cast
 
 from litestar import Request
-from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.datastructures import Cookie, MutableScopeHeaders, State
 from litestar.enums import ScopeType
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from portal.accounts import sessions
 from portal.core import clock
@@ -60,7 +61,7 @@ class SessionState:
     _new_cookie: str | None = None
     _new_anon: bool = False
     _clear: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def actor(self) -> Actor:
@@ -91,13 +92,30 @@ class SessionState:
         self._clear = True
 
 
+PortalRequest = Request[Principal | None, SessionState, State]
+"""A request as the portal's handlers get it: `user` is the signed-in Principal (or None), `auth` the session
+state this middleware puts in the scope."""
+
+
+class PortalScope(HTTPScope, total=False):
+    """The HTTP scope with the keys this middleware adds (app.py and the submission handlers read them)."""
+
+    received_at: datetime
+    """When the request reached the portal, before any waiting: a submission's time against its deadline."""
+    csrf_failed: bool
+    """The CSRF check failed: the app answers with its "form expired" page."""
+    body_too_large: bool
+    """The form was over the size limit, so no CSRF token could be read from it: the app answers 413."""
+
+
 def cookie_names(settings: Settings) -> tuple[str, str]:
     prefix = "__Host-" if settings.secure_cookies else ""
     return prefix + "portal_session", prefix + "portal_anon"
 
 
-def state_of(request: Request) -> SessionState:
-    return request.scope["auth"]
+def state_of(request: PortalRequest) -> SessionState:
+    state: SessionState = request.scope["auth"]
+    return state
 
 
 class SessionMiddleware(ASGIMiddleware):
@@ -111,9 +129,11 @@ class SessionMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         # When the request reached the portal, before any waiting (for the database, for other writers): a
         # submission that arrived before the deadline counts as on time however long the queue behind it.
-        scope.setdefault("received_at", clock.now())  # type: ignore[typeddict-unknown-key]
+        # (Only HTTP scopes reach this middleware: `scopes` above.)
+        portal_scope = cast(PortalScope, scope)
+        portal_scope.setdefault("received_at", clock.now())
         path: str = scope["path"]
-        request: Request = Request(scope, receive)
+        request: PortalRequest = Request(scope, receive)
         # The app's settings as they are now (the tests change them on a running app), not as at start-up.
         settings: Settings = scope["app"].state.settings
         state = SessionState(settings=settings, ip=client_ip(scope, settings.trusted_proxies))
@@ -136,7 +156,7 @@ class SessionMiddleware(ASGIMiddleware):
             if not await self._csrf_ok(request, state):
                 state.expired = None
                 # Raised here, the app's exception handlers are not in reach: render through the app.
-                scope["csrf_failed"] = True
+                portal_scope["csrf_failed"] = True
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -145,7 +165,7 @@ class SessionMiddleware(ASGIMiddleware):
 
         await next_app(scope, receive, send_wrapper)
 
-    async def _csrf_ok(self, request: Request, state: SessionState) -> bool:
+    async def _csrf_ok(self, request: PortalRequest, state: SessionState) -> bool:
         if request.headers.get("sec-fetch-site") == "cross-site":
             return False
         presented = request.headers.get(CSRF_HEADER, "")
@@ -155,7 +175,7 @@ class SessionMiddleware(ASGIMiddleware):
                 try:
                     form = await request.form()
                 except RequestEntityTooLarge:  # no token read, but the form did not expire: say it is too large
-                    request.scope["body_too_large"] = True  # type: ignore[typeddict-unknown-key]
+                    cast(PortalScope, request.scope)["body_too_large"] = True
                     return False
                 except Exception:  # malformed body: no token can be read from it
                     return False

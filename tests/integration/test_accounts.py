@@ -136,3 +136,21 @@ async def test_sign_in_and_out_are_audited(client):
     assert actions == ["user.registered", "user.signed_out", "user.signed_in"]
     row = await AuditEvent.select().where(AuditEvent.action == "user.signed_in").first()
     assert row["ip_address"] == "127.0.0.1"
+
+
+async def test_accounts_rows_make_records(world):
+    """Each record of accounts/records.py is built from its table's row as Piccolo hands it back: a column added,
+    renamed or dropped without the record following fails here, on both engines."""
+    from portal.accounts import queries
+    from portal.accounts.records import MembershipRecord, OrganisationRecord
+    from portal.accounts.tables import Membership, Organisation
+
+    city = OrganisationRecord.of(await Organisation.select().where(Organisation.id == world["city_a"]).first())
+    assert (city.kind, city.name, city.state, city.population, city.email_domain) == (
+        "city", "Springfield", "IL", 115_000, "springfield.gov")
+    membership = MembershipRecord.of(await Membership.select().where(Membership.user == world["applicant"]).first())
+    assert (membership.organisation, membership.role) == (world["city_a"], "owner")
+    user = await queries.get_user(world["applicant"])
+    assert user is not None
+    assert (user.email, user.is_admin, user.is_active) == ("applicant@springfield.gov", False, True)
+    assert await queries.user_by_email("applicant@springfield.gov") == user

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from portal.accounts.two_factor.records import Factors, PasskeySummary
 from portal.accounts.two_factor.tables import Passkey, RecoveryCode, TotpFactor
 
 
@@ -16,24 +15,27 @@ async def has_second_factor(user_id: int) -> bool:
 
 async def count_recovery_codes(user_id: int) -> int:
     """Unused recovery codes."""
-    return await RecoveryCode.count().where((RecoveryCode.user == user_id) & RecoveryCode.used_at.is_null())
+    unused: int = await RecoveryCode.count().where((RecoveryCode.user == user_id) & RecoveryCode.used_at.is_null())
+    return unused
 
 
-async def factors_of(user_id: int) -> dict[str, Any]:
+async def factors_of(user_id: int) -> Factors:
     """The security page's summary: `totp` (confirmed, pending or none), `passkeys`, `recovery_codes` left."""
     totp = await TotpFactor.select(TotpFactor.confirmed_at, TotpFactor.created_at).where(
         TotpFactor.user == user_id).first()
     passkeys = await Passkey.select(Passkey.id, Passkey.name, Passkey.created_at, Passkey.last_used_at).where(
         Passkey.user == user_id).order_by(Passkey.id)
-    state = "none" if totp is None else ("confirmed" if totp["confirmed_at"] is not None else "pending")
-    return {"totp": state, "totp_since": totp["confirmed_at"] if totp else None, "passkeys": passkeys,
-            "recovery_codes": await count_recovery_codes(user_id)}
+    since = totp["confirmed_at"] if totp else None
+    return Factors(totp="none" if totp is None else ("confirmed" if since is not None else "pending"),
+                   totp_since=since, passkeys=[PasskeySummary(**row) for row in passkeys],
+                   recovery_codes=await count_recovery_codes(user_id))
 
 
 async def pending_totp_secret(user_id: int) -> str | None:
     row = await TotpFactor.select(TotpFactor.secret).where((TotpFactor.user == user_id)
                                                             & TotpFactor.confirmed_at.is_null()).first()
-    return row["secret"] if row else None
+    secret: str | None = row["secret"] if row else None
+    return secret
 
 
 async def has_passkey(user_id: int) -> bool:

@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import timedelta
-from typing import Any
-
 import pyotp
 from webauthn import (
     generate_authentication_options,
@@ -34,8 +32,9 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from portal.accounts.tables import User
+from portal.accounts import queries as accounts_queries
 from portal.accounts.two_factor import queries
+from portal.accounts.two_factor.records import ChallengeRecord, PasskeyRecord, TotpFactorRecord
 from portal.accounts.two_factor.tables import (
     Passkey,
     RecoveryCode,
@@ -44,8 +43,8 @@ from portal.accounts.two_factor.tables import (
     TwoFactorChallenge,
 )
 from portal.core import audit, clock
-from portal.core.actor import Actor
-from portal.core.errors import Conflict, Invalid, NotFound, TooManyRequests
+from portal.core.actor import Actor, Principal
+from portal.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from portal.core.mail import queue_email
 from portal.core.security import new_token, token_hash
 from portal.db import write_transaction
@@ -75,6 +74,13 @@ def _clean_code(code: str) -> str:
     return "".join(ch for ch in code.lower() if ch.isalnum())[:40]
 
 
+def _signed_in(actor: Actor) -> Principal:
+    """The user changing their own factors (the controllers let only signed-in users reach these services)."""
+    if actor.user is None:
+        raise Forbidden("Sign in to change how you sign in.")
+    return actor.user
+
+
 def _new_recovery_code() -> str:
     raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))  # about 49 bits
     return f"{raw[:5]}-{raw[5:]}"
@@ -82,9 +88,9 @@ def _new_recovery_code() -> str:
 
 async def _notify(user_id: int, change: str) -> None:
     """Email the account's owner that its sign-in factors changed."""
-    user = await User.select(User.email, User.name).where(User.id == user_id).first()
+    user = await accounts_queries.get_user(user_id)
     if user is not None:
-        await queue_email(user["email"], "two_factor_changed", {"name": user["name"], "change": change})
+        await queue_email(user.email, "two_factor_changed", {"name": user.name, "change": change})
 
 
 async def _store_recovery_codes(user_id: int) -> list[str]:
@@ -106,7 +112,7 @@ def provisioning_uri(secret: str, email: str) -> str:
 async def start_totp_enrolment(actor: Actor) -> str:
     """A new, unconfirmed TOTP secret for the user (replacing an earlier unconfirmed one). Raises Conflict if the
     user already has a confirmed one. Writes: totp_factor; audit `two_factor.totp_started`."""
-    user_id = actor.user_id
+    user_id = _signed_in(actor).id
     secret = pyotp.random_base32()
     async with write_transaction():
         existing = await TotpFactor.select(TotpFactor.id, TotpFactor.confirmed_at).where(
@@ -124,17 +130,18 @@ async def confirm_totp(actor: Actor, code: str) -> list[str]:
     left (shown once), else []. Raises Invalid for a wrong code, Conflict if there is nothing to confirm.
     Writes: totp_factor confirmed_at and last_used_step; recovery codes (if none); audit `two_factor.totp_added`;
     email `two_factor_changed`."""
-    user_id = actor.user_id
+    user_id = _signed_in(actor).id
     async with write_transaction():
-        factor = await TotpFactor.select().where((TotpFactor.user == user_id)
-                                                 & TotpFactor.confirmed_at.is_null()).first()
-        if factor is None:
+        row = await TotpFactor.select().where((TotpFactor.user == user_id)
+                                              & TotpFactor.confirmed_at.is_null()).first()
+        if row is None:
             raise Conflict("There is no authenticator app waiting to be confirmed. Start again.")
-        step = _matching_step(factor["secret"], code, factor["last_used_step"])
+        factor = TotpFactorRecord.of(row)
+        step = _matching_step(factor.secret, code, factor.last_used_step)
         if step is None:
             raise Invalid({"code": "That code is not right. Type the six digits your app shows now."})
         await TotpFactor.update({TotpFactor.confirmed_at: clock.now(), TotpFactor.last_used_step: step}).where(
-            TotpFactor.id == factor["id"])
+            TotpFactor.id == factor.id)
         codes = [] if await queries.count_recovery_codes(user_id) else await _store_recovery_codes(user_id)
         await audit.record(actor, "two_factor.totp_added", "user", user_id)
         await _notify(user_id, "An authenticator app was added")
@@ -144,7 +151,7 @@ async def confirm_totp(actor: Actor, code: str) -> list[str]:
 async def remove_totp(actor: Actor) -> None:
     """Stop using the authenticator app. Writes: deletes totp_factor; audit `two_factor.totp_removed`; email
     `two_factor_changed`. Raises NotFound if there is none."""
-    user_id = actor.user_id
+    user_id = _signed_in(actor).id
     async with write_transaction():
         removed = await TotpFactor.delete().where(TotpFactor.user == user_id).returning(TotpFactor.id)
         if not removed:
@@ -171,7 +178,7 @@ async def regenerate_recovery_codes(actor: Actor) -> list[str]:
     """Replace all the user's recovery codes with new ones, returned once. Raises Conflict if the user has no
     other factor (codes alone are not a second factor). Writes: recovery_code rows; audit
     `two_factor.recovery_codes_created`; email `two_factor_changed`."""
-    user_id = actor.user_id
+    user_id = _signed_in(actor).id
     async with write_transaction():
         if not await queries.has_second_factor(user_id):
             raise Conflict("Set up an authenticator app or a passkey first.")
@@ -186,20 +193,20 @@ async def regenerate_recovery_codes(actor: Actor) -> list[str]:
 async def passkey_registration_options(actor: Actor, rp_id: str, rp_name: str = ISSUER) -> str:
     """WebAuthn creation options (JSON) for a new passkey of the user; the challenge is kept for 10 minutes.
     Writes: two_factor_challenge (`passkey_enrol`, replacing an earlier one)."""
-    user_id = actor.user_id
-    existing = await Passkey.select(Passkey.credential_id).where(Passkey.user == user_id)
+    user = _signed_in(actor)
+    existing = await Passkey.select(Passkey.credential_id).where(Passkey.user == user.id)
     options = generate_registration_options(
-        rp_id=rp_id, rp_name=rp_name, user_name=actor.user.email, user_display_name=actor.user.name,
-        user_id=str(user_id).encode(),
+        rp_id=rp_id, rp_name=rp_name, user_name=user.email, user_display_name=user.name,
+        user_id=str(user.id).encode(),
         exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(p["credential_id"])) for p in existing],
         authenticator_selection=AuthenticatorSelectionCriteria(resident_key=ResidentKeyRequirement.PREFERRED,
                                                                user_verification=UserVerificationRequirement.PREFERRED),
     )
     async with write_transaction():
-        await TwoFactorChallenge.delete().where((TwoFactorChallenge.user == user_id)
+        await TwoFactorChallenge.delete().where((TwoFactorChallenge.user == user.id)
                                                 & (TwoFactorChallenge.purpose == "passkey_enrol"))
         await TwoFactorChallenge.insert(TwoFactorChallenge(
-            token_hash=token_hash(new_token()), user=user_id, purpose="passkey_enrol",
+            token_hash=token_hash(new_token()), user=user.id, purpose="passkey_enrol",
             webauthn_challenge=bytes_to_base64url(options.challenge), created_at=clock.now(),
             expires_at=clock.now() + PASSKEY_ENROLMENT_VALID_FOR))
     return options_to_json(options)
@@ -209,17 +216,18 @@ async def add_passkey(actor: Actor, credential: str, name: str, rp_id: str, orig
     """Verify the browser's answer to the latest creation options and keep the passkey. Raises Invalid if it
     does not verify or the options expired. Writes: passkey; deletes the challenge; audit
     `two_factor.passkey_added`; email `two_factor_changed`."""
-    user_id = actor.user_id
+    user_id = _signed_in(actor).id
     async with write_transaction():
-        challenge = await TwoFactorChallenge.select().where(
+        row = await TwoFactorChallenge.select().where(
             (TwoFactorChallenge.user == user_id) & (TwoFactorChallenge.purpose == "passkey_enrol")
             & (TwoFactorChallenge.expires_at > clock.now())).first()
-        if challenge is None:
+        if row is None:
             raise Invalid({"passkey": "The passkey request expired. Try again."})
-        await TwoFactorChallenge.delete().where(TwoFactorChallenge.id == challenge["id"])
+        challenge = ChallengeRecord.of(row)
+        await TwoFactorChallenge.delete().where(TwoFactorChallenge.id == challenge.id)
         try:
             verified = verify_registration_response(
-                credential=_parse_json(credential), expected_challenge=base64url_to_bytes(challenge["webauthn_challenge"]),
+                credential=_parse_json(credential), expected_challenge=base64url_to_bytes(challenge.webauthn_challenge),
                 expected_rp_id=rp_id, expected_origin=origin)
         except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
             raise Invalid({"passkey": "The passkey could not be checked. Try again."}) from exc
@@ -227,15 +235,16 @@ async def add_passkey(actor: Actor, credential: str, name: str, rp_id: str, orig
             user=user_id, credential_id=bytes_to_base64url(verified.credential_id),
             public_key=bytes_to_base64url(verified.credential_public_key), sign_count=verified.sign_count,
             name=(name.strip() or "Passkey")[:100], created_at=clock.now())).returning(Passkey.id)
-        await audit.record(actor, "two_factor.passkey_added", "passkey", rows[0]["id"], user_id=user_id)
+        passkey_id: int = rows[0]["id"]
+        await audit.record(actor, "two_factor.passkey_added", "passkey", passkey_id, user_id=user_id)
         await _notify(user_id, "A passkey was added")
-    return rows[0]["id"]
+    return passkey_id
 
 
 async def remove_passkey(actor: Actor, passkey_id: int) -> None:
     """Remove one of the user's passkeys (NotFound for anyone else's). Writes: deletes passkey; audit
     `two_factor.passkey_removed`; email `two_factor_changed`."""
-    user_id = actor.user_id
+    user_id = _signed_in(actor).id
     async with write_transaction():
         removed = await Passkey.delete().where((Passkey.id == passkey_id) & (Passkey.user == user_id)).returning(
             Passkey.id)
@@ -245,7 +254,7 @@ async def remove_passkey(actor: Actor, passkey_id: int) -> None:
         await _notify(user_id, "A passkey was removed")
 
 
-def _parse_json(text: str) -> dict[str, Any]:
+def _parse_json(text: str) -> dict[str, object]:
     value = json.loads(text[:20_000])
     if not isinstance(value, dict):
         raise ValueError("not a credential")
@@ -267,13 +276,14 @@ async def begin_second_step(actor: Actor, user_id: int) -> str:
     return token
 
 
-async def pending_sign_in(token: str) -> dict[str, Any] | None:
+async def pending_sign_in(token: str) -> ChallengeRecord | None:
     """The live pending sign-in for a token, or None."""
     if not token or len(token) > 200:
         return None
-    return await TwoFactorChallenge.select().where(
+    row = await TwoFactorChallenge.select().where(
         (TwoFactorChallenge.token_hash == token_hash(token)) & (TwoFactorChallenge.purpose == "sign_in")
         & (TwoFactorChallenge.expires_at > clock.now())).first()
+    return ChallengeRecord.of(row) if row else None
 
 
 async def passkey_sign_in_options(token: str, rp_id: str) -> str:
@@ -282,7 +292,7 @@ async def passkey_sign_in_options(token: str, rp_id: str) -> str:
     pending = await pending_sign_in(token)
     if pending is None:
         raise NotFound()
-    keys = await Passkey.select(Passkey.credential_id).where(Passkey.user == pending["user"])
+    keys = await Passkey.select(Passkey.credential_id).where(Passkey.user == pending.user)
     if not keys:
         raise NotFound()
     options = generate_authentication_options(
@@ -290,7 +300,7 @@ async def passkey_sign_in_options(token: str, rp_id: str) -> str:
                                         for k in keys],
         user_verification=UserVerificationRequirement.PREFERRED)
     await TwoFactorChallenge.update({TwoFactorChallenge.webauthn_challenge: bytes_to_base64url(options.challenge)}).where(
-        TwoFactorChallenge.id == pending["id"])
+        TwoFactorChallenge.id == pending.id)
     return options_to_json(options)
 
 
@@ -309,22 +319,22 @@ async def _record_failure(actor: Actor, user_id: int, method: str) -> None:
         await audit.record(actor, "user.second_step_failed", "user", user_id, method=method)
 
 
-async def _pass(actor: Actor, pending: dict[str, Any], method: str) -> int:
+async def _pass(actor: Actor, pending: ChallengeRecord, method: str) -> int:
     """Inside the caller's transaction: end the pending sign-in (once), clear the failures, audit."""
-    claimed = await TwoFactorChallenge.delete().where(TwoFactorChallenge.id == pending["id"]).returning(
+    claimed = await TwoFactorChallenge.delete().where(TwoFactorChallenge.id == pending.id).returning(
         TwoFactorChallenge.id)
     if not claimed:
         raise Conflict("This sign-in was already completed or has expired. Sign in again.")
-    await SecondFactorFailure.delete().where(SecondFactorFailure.user == pending["user"])
-    await audit.record(actor, "user.second_step_passed", "user", pending["user"], method=method)
-    return pending["user"]
+    await SecondFactorFailure.delete().where(SecondFactorFailure.user == pending.user)
+    await audit.record(actor, "user.second_step_passed", "user", pending.user, method=method)
+    return pending.user
 
 
-async def _pending_or_expired(token: str) -> dict[str, Any]:
+async def _pending_or_expired(token: str) -> ChallengeRecord:
     pending = await pending_sign_in(token)
     if pending is None:
         raise Conflict("This sign-in has expired. Sign in again with your password.")
-    await _check_budget(pending["user"])
+    await _check_budget(pending.user)
     return pending
 
 
@@ -333,17 +343,18 @@ async def complete_with_totp(actor: Actor, token: str, code: str) -> int:
     TooManyRequests (past the budget), Conflict (no pending sign-in). Writes: totp_factor last_used_step; ends
     the pending sign-in; audit `user.second_step_passed`, or a failure row and `user.second_step_failed`."""
     pending = await _pending_or_expired(token)
-    factor = await TotpFactor.select().where((TotpFactor.user == pending["user"])
-                                             & TotpFactor.confirmed_at.is_not_null()).first()
-    step = _matching_step(factor["secret"], code, factor["last_used_step"]) if factor else None
-    if step is not None:
+    row = await TotpFactor.select().where((TotpFactor.user == pending.user)
+                                          & TotpFactor.confirmed_at.is_not_null()).first()
+    factor = TotpFactorRecord.of(row) if row else None
+    step = _matching_step(factor.secret, code, factor.last_used_step) if factor else None
+    if factor is not None and step is not None:
         async with write_transaction():
             # Conditional on the step: two requests with the same code cannot both pass.
             moved = await TotpFactor.update({TotpFactor.last_used_step: step}).where(
-                (TotpFactor.id == factor["id"]) & (TotpFactor.last_used_step < step)).returning(TotpFactor.id)
+                (TotpFactor.id == factor.id) & (TotpFactor.last_used_step < step)).returning(TotpFactor.id)
             if moved:
                 return await _pass(actor, pending, "totp")
-    await _record_failure(actor, pending["user"], "totp")
+    await _record_failure(actor, pending.user, "totp")
     raise Invalid({"code": "That code is not right, or was already used. Type the six digits your app shows now."})
 
 
@@ -355,14 +366,14 @@ async def complete_with_recovery_code(actor: Actor, token: str, code: str) -> in
     digest = token_hash(_clean_code(code))
     async with write_transaction():
         used = await RecoveryCode.update({RecoveryCode.used_at: clock.now()}).where(
-            (RecoveryCode.user == pending["user"]) & (RecoveryCode.code_hash == digest)
+            (RecoveryCode.user == pending.user) & (RecoveryCode.code_hash == digest)
             & RecoveryCode.used_at.is_null()).returning(RecoveryCode.id)
         if used:
             user_id = await _pass(actor, pending, "recovery_code")
             left = await queries.count_recovery_codes(user_id)
             await _notify(user_id, f"A recovery code was used to sign in ({left} left)")
             return user_id
-    await _record_failure(actor, pending["user"], "recovery_code")
+    await _record_failure(actor, pending.user, "recovery_code")
     raise Invalid({"recovery_code": "That recovery code is not right, or was already used."})
 
 
@@ -371,23 +382,26 @@ async def complete_with_passkey(actor: Actor, token: str, credential: str, rp_id
     passkey_sign_in_options. Raises as complete_with_totp. Writes: passkey sign_count and last_used_at; ends the
     pending sign-in; audit `user.second_step_passed` (method passkey)."""
     pending = await _pending_or_expired(token)
+    key: PasskeyRecord | None = None
+    verified = None
     try:
         parsed = _parse_json(credential)
-        key = await Passkey.select().where((Passkey.user == pending["user"])
+        row = await Passkey.select().where((Passkey.user == pending.user)
                                            & (Passkey.credential_id == str(parsed.get("id", ""))[:1400])).first()
-        if key is None or not pending["webauthn_challenge"]:
+        if row is None or not pending.webauthn_challenge:
             raise ValueError("unknown passkey")
+        key = PasskeyRecord.of(row)
         verified = verify_authentication_response(
-            credential=parsed, expected_challenge=base64url_to_bytes(pending["webauthn_challenge"]),
+            credential=parsed, expected_challenge=base64url_to_bytes(pending.webauthn_challenge),
             expected_rp_id=rp_id, expected_origin=origin,
-            credential_public_key=base64url_to_bytes(key["public_key"]),
-            credential_current_sign_count=key["sign_count"])
+            credential_public_key=base64url_to_bytes(key.public_key),
+            credential_current_sign_count=key.sign_count)
     except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError):
         verified = None
-    if verified is not None:
+    if key is not None and verified is not None:
         async with write_transaction():
             await Passkey.update({Passkey.sign_count: verified.new_sign_count, Passkey.last_used_at: clock.now()}).where(
-                Passkey.id == key["id"])
+                Passkey.id == key.id)
             return await _pass(actor, pending, "passkey")
-    await _record_failure(actor, pending["user"], "passkey")
+    await _record_failure(actor, pending.user, "passkey")
     raise Invalid({"passkey": "That passkey could not be checked. Try again, or use a code."})
