@@ -123,7 +123,7 @@ async def application_for_review(application_id: int, *, as_reviewer: bool = Fal
     form = await FormVersion.select(FormVersion.schema).where(
         FormVersion.id == row["form_version"]
     ).output(load_json=True).first()
-    schema: dict[str, Any] = form["schema"] if form else {"sections": []}
+    schema: dict[str, object] = form["schema"] if form else {"sections": []}
     files = await ApplicationFile.select(
         ApplicationFile.id, ApplicationFile.field_key, ApplicationFile.original_name, ApplicationFile.content_type,
         ApplicationFile.size_bytes,

@@ -529,14 +529,14 @@ class ExportedReview(msgspec.Struct, frozen=True):
     applicant_comment: str
     recommendation: str
     application_title: str
-    answers: dict[str, Any]  # the application's form answers (JSON)
+    answers: dict[str, object]  # the application's form answers (JSON)
     form_version: int
     program: int
     program_title: str
     program_slug: str
     organisation_name: str
     organisation_state: str
-    schema: dict[str, Any]  # the form's schema (JSON)
+    schema: dict[str, object]  # the form's schema (JSON)
     scores: dict[int, ScoreRecord]  # criterion id -> score
 
 
@@ -549,7 +549,7 @@ class ReviewedApplication(msgspec.Struct, frozen=True):
     id: int
     title: str
     status: str
-    answers: dict[str, Any]  # the form's answers (JSON)
+    answers: dict[str, object]  # the form's answers (JSON)
     requested_cents: int
     submitted_at: datetime | None
     receipt_number: str | None
@@ -562,7 +562,7 @@ class ReviewedApplication(msgspec.Struct, frozen=True):
     organisation_state: str
     organisation_email_domain: str
     form_version: int
-    schema: dict[str, Any]  # the form's schema (JSON)
-    files: list[dict[str, Any]]  # application_file rows (id, field_key, original_name, content_type, size_bytes)
+    schema: dict[str, object]  # the form's schema (JSON)
+    files: list[dict[str, object]]  # application_file rows (id, field_key, original_name, content_type, size_bytes)
     blind: bool
     blind_copy: ReviewedApplication | None

@@ -102,7 +102,7 @@ async def _reviews(where: Combinable) -> list[ExportedReview]:
     return reviews
 
 
-async def _schemas(form_version_ids: set[int]) -> dict[int, dict[str, Any]]:
+async def _schemas(form_version_ids: set[int]) -> dict[int, dict[str, object]]:
     if not form_version_ids:
         return {}
     rows = await FormVersion.select(FormVersion.id, FormVersion.schema).where(
