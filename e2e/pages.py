@@ -649,8 +649,8 @@ class AcceptancePage(PortalPage):
 
 
 class PledgePage(PortalPage):
-    """A funder's pledge (templates/payments/pledge.html): the figures, "Pay", then Stripe's card Element (in the
-    tests, localstripe's mock Element: five plain inputs) and "Confirm payment" with a live status line."""
+    """A funder's pledge (templates/payments/pledges/pledge.html): the figures, "Pay", then Stripe's card Element (in
+    the tests, localstripe's mock Element: five plain inputs) and "Confirm payment" with a live status line."""
 
     @property
     def pay(self) -> Locator:

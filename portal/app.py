@@ -35,8 +35,8 @@ from portal.letters.controllers import ROUTES as LETTER_ROUTES
 from portal.payments import services as payment_services
 from portal.payments.controllers import ROUTES as PAYMENT_ROUTES
 from portal.payments.gateway import gateway_for
-from portal.payments.ledger_controllers import ROUTES as LEDGER_ROUTES
-from portal.payments.onboarding_controllers import ROUTES as ONBOARDING_ROUTES
+from portal.payments.ledger.controllers import ROUTES as LEDGER_ROUTES
+from portal.payments.pledges.controllers import ROUTES as PLEDGE_ROUTES
 from portal.programs.controllers import ROUTES as PROGRAM_ROUTES
 from portal.staff.controllers import ROUTES as STAFF_ROUTES
 from portal.staff.deadline.controllers import ROUTES as STAFF_DEADLINE_ROUTES
@@ -149,8 +149,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DASHBOARD_ROUTES,
             *PAYMENT_ROUTES,
             *ACCEPTANCE_ROUTES,
-            *ONBOARDING_ROUTES,
             *LEDGER_ROUTES,
+            *PLEDGE_ROUTES,
             *static,
         ],
         middleware=[SessionMiddleware(settings), TwoFactorEnrolmentMiddleware()],

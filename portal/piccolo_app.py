@@ -17,8 +17,8 @@ from portal.awards.decisions.tables import Decision
 from portal.awards.tables import Award, AwardAcceptance
 from portal.awards.tranches.tables import Tranche
 from portal.core.tables import AuditEvent, OutboundEmail
-from portal.payments.onboarding_tables import OrganisationPayout
 from portal.letters.tables import Letter, LetterBatch, LetterTemplate
+from portal.payments.onboarding.tables import OrganisationPayout
 from portal.payments.tables import Payment, StripeEvent
 from portal.programs.tables import Criterion, FormVersion, Program, ProgramFunder, ProgramRole
 from portal.reporting.tables import Report

@@ -27,6 +27,7 @@ from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
 from portal.applications.blind import panel_is_blind
 from portal.programs import queries as programs
+from portal.programs.records import ProgramRecord
 from portal.reviews.conflicts.queries import is_conflicted
 from portal.reviews.tables import Assignment
 
@@ -56,7 +57,7 @@ async def load_application(application_id: int) -> dict[str, Any] | None:
     return row
 
 
-def rights_of(user: Principal, application: dict[str, Any], program: dict[str, Any], assigned: bool,
+def rights_of(user: Principal, application: dict[str, Any], program: ProgramRecord, assigned: bool,
               team_role: str | None = None, signer_id: int | None = None) -> set[str]:
     """The needs `user` has on the application. `team_role` is the user's role on its team (editor | viewer)
     and `signer_id` the named signer (None: the owner signs), both from queries.team_position."""
@@ -74,7 +75,7 @@ def rights_of(user: Principal, application: dict[str, Any], program: dict[str, A
             rights.add("submit")
     if team_role == "owner":
         rights.add("manage")
-    if user.is_admin or program["network"] in user.network_ids:
+    if user.is_admin or program.network in user.network_ids:
         rights |= {"view", "team", "staff"}
     if assigned:
         rights.add("view")
@@ -108,7 +109,7 @@ async def get_application_for(user: Principal | None, application_id: int, need:
         if await is_conflicted(user.id, application_id):
             raise NotFound()  # an assignment row does not outweigh a conflict of interest
         rights = rights_of(user, application, program, True, team_role, signer_id)
-        blind = await panel_is_blind(program["id"])
+        blind = await panel_is_blind(program.id)
     if "view" not in rights:
         raise NotFound()
     signer = signer_id or application["created_by"]

@@ -18,6 +18,7 @@ from portal.core import clock
 from portal.core.errors import Forbidden, Invalid, NotFound
 from portal.programs import eligibility, formdef
 from portal.programs import queries as programs
+from portal.programs.records import ProgramRecord
 from portal.programs.rules import countdown
 from portal.web.auth import actor, current_user, optional_user as current_user_or_none
 from portal.web.forms import read_form, text, values
@@ -30,12 +31,12 @@ MESSAGES = {"saved": "Your draft is saved.", "uploaded": "The file is uploaded."
             "withdrawn": "Your application is withdrawn. Your team gets an email confirming it."}
 
 
-def deadline_context(program: dict[str, Any], application: dict[str, Any]) -> dict[str, Any]:
+def deadline_context(program: ProgramRecord, application: dict[str, Any]) -> dict[str, Any]:
     """The deadline as the application page shows it: the extension, or the program's published deadline
     (its countdown), and whether the server would take a submission now (grace period included)."""
     now = clock.now()
     extended = application.get("extended_deadline_at")
-    shown = clock.as_utc(extended or program["deadline_at"])
+    shown = clock.as_utc(extended or program.deadline_at)
     effective = rules.effective_deadline(program, extended)
     accepting = rules.may_submit_at(program, extended, now)
     return {"deadline": shown, "effective_deadline": effective, "countdown": countdown(shown, now),
@@ -53,10 +54,10 @@ async def page_context(request: Request, application: dict[str, Any], **override
     blind = application["blind"]
     files = await queries.list_files(application["id"])
     if blind:  # neutral names, no files of identifying fields (portal/applications/blind.py)
-        files = blinding.neutral_files(application["id"], form["schema"], files)
+        files = blinding.neutral_files(application["id"], form.schema, files)
     return {
-        "application": application, "program": program, "schema": form["schema"],
-        "labels": formdef.labels(form["schema"]), "files": files,
+        "application": application, "program": program, "schema": form.schema,
+        "labels": formdef.labels(form.schema), "files": files,
         "editing": editing, "can_submit": editing and "submit" in rights,
         "blind": blind, "answers": application["answers"], "errors": {},
         "version": application["version"], "conflict": None, "mine": None, "pending": "",
@@ -78,7 +79,7 @@ async def can_start_again(request: Request, application: dict[str, Any], accepti
         return False
     if application["organisation"] not in applicant_city_ids(current_user(request)):
         return False
-    return await queries.find_application_id(application["program"]["id"], application["organisation"]) is None
+    return await queries.find_application_id(application["program"].id, application["organisation"]) is None
 
 
 @post("/programs/{slug:str}/apply", name="applications:start")
@@ -86,7 +87,7 @@ async def start(request: Request, slug: FromPath[str]) -> Response:
     user = current_user(request)
     data = await read_form(request)
     program = await programs.get_program_by_slug(slug)
-    if program is None or program["status"] == "draft":
+    if program is None or program.status == "draft":
         raise NotFound()
     cities = await queries.list_cities(applicant_city_ids(user))
     if not cities:
@@ -94,10 +95,10 @@ async def start(request: Request, slug: FromPath[str]) -> Response:
     chosen = [c for c in cities if str(c["id"]) == text(data, "organisation", 20)] or cities[:1]
     if len(cities) > 1 and not text(data, "organisation", 20):
         return render(request, "applications/choose_city.html", {"program": program, "cities": cities})
-    if (await queries.find_application_id(program["id"], chosen[0]["id"]) is None
-            and eligibility.has_questions(await programs.get_eligibility(program["id"]))):
+    if (await queries.find_application_id(program.id, chosen[0]["id"]) is None
+            and eligibility.has_questions(await programs.get_eligibility(program.id))):
         return redirect(request, f"/programs/{slug}/eligibility")  # eligibility first: no draft without it
-    application_id = await services.start_application(actor(request), program["id"], chosen[0]["id"])
+    application_id = await services.start_application(actor(request), program.id, chosen[0]["id"])
     return redirect(request, f"/applications/{application_id}")
 
 
@@ -195,10 +196,10 @@ async def autosave(request: Request, application_id: FromPath[int]) -> Response:
     application = await get_application_for(user, application_id, "edit")
     form = await programs.get_form_version(application["form_version"])
     assert form is not None
-    schema = form["schema"]
+    schema = form.schema
     version, keys, answers, errors = forms.autosave_input(schema, data)
     ctx = {"application_id": application_id, "labels": formdef.labels(schema),
-           "timezone": application["program"]["timezone"]}
+           "timezone": application["program"].timezone}
     if version is None or not keys or errors:
         problems = errors or {"version": "This page is out of date: reload it." if version is None else
                               "Nothing to save: no field of this form was sent."}

@@ -34,6 +34,7 @@ from portal.core.errors import Conflict, Forbidden
 from portal.core.mail import queue_email
 from portal.db import Duplicate, to_datetime, write_transaction
 from portal.programs import queries as programs
+from portal.programs.records import ProgramRecord
 from portal.programs.rules import time_left
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 EXTENDABLE = frozenset({"draft", "submitted"})  # a submitted one may be reopened afterwards
 
 
-async def _email_team(application: dict[str, Any], program: dict[str, Any], template: str, public_url: str,
+async def _email_team(application: dict[str, Any], program: ProgramRecord, template: str, public_url: str,
                       **context: Any) -> int:
     """Queue `template` to the applying city's owners and members and the application's team; returns how many
     were queued."""
@@ -50,7 +51,7 @@ async def _email_team(application: dict[str, Any], program: dict[str, Any], temp
     for person in team:
         await queue_email(person["email"], template, {
             "name": person["name"], "application": application, "program": program, "link": link, **context,
-        }, program=program["id"], application=application["id"])
+        }, program=program.id, application=application["id"])
     return len(team)
 
 
@@ -206,7 +207,7 @@ async def send_deadline_reminders(now: datetime, public_url: str = "") -> int:
     sent_kinds = await DeadlineReminder.select(DeadlineReminder.application, DeadlineReminder.kind).where(
         DeadlineReminder.application.is_in([r["id"] for r in rows]))
     already = {(r["application"], r["kind"]) for r in sent_kinds}
-    program_cache: dict[int, dict[str, Any] | None] = {}
+    program_cache: dict[int, ProgramRecord | None] = {}
     system = Actor(user=None, ip="reminders")
     sent = 0
     for row in rows:

@@ -8,6 +8,7 @@ from typing import Any
 
 from portal.core import clock
 from portal.core.errors import Conflict
+from portal.programs.records import ProgramSchedule, Schedule
 from portal.programs.rules import COUNTDOWN_FROM, countdown
 
 # status -> statuses it may move to
@@ -89,21 +90,21 @@ MAX_GRACE_MINUTES = 24 * 60
 REMINDERS: dict[str, timedelta] = {"7d": COUNTDOWN_FROM, "1d": timedelta(days=1)}  # kind -> before the deadline
 
 
-def effective_deadline(program: dict[str, Any], extended_to: datetime | None = None) -> datetime:
+def effective_deadline(program: Schedule, extended_to: datetime | None = None) -> datetime:
     """The moment after which this application can no longer be submitted: its extension if staff gave
     one (earlier or later than the program's deadline, exactly as set), else the program's deadline plus
     its grace period."""
     if extended_to is not None:
         return clock.as_utc(extended_to)
-    return clock.as_utc(program["deadline_at"]) + timedelta(minutes=int(program.get("grace_minutes") or 0))
+    return clock.as_utc(program.deadline_at) + timedelta(minutes=program.grace_minutes)
 
 
-def may_submit_at(program: dict[str, Any], extended_to: datetime | None, at: datetime) -> bool:
+def may_submit_at(program: Schedule, extended_to: datetime | None, at: datetime) -> bool:
     """On time by the server clock. An open program: opens_at <= at < effective deadline. A program staff
     have closed still takes an application they gave an extension to."""
-    if program["status"] != "open" and not (program["status"] == "closed" and extended_to is not None):
+    if program.status != "open" and not (program.status == "closed" and extended_to is not None):
         return False
-    return clock.as_utc(program["opens_at"]) <= at < effective_deadline(program, extended_to)
+    return clock.as_utc(program.opens_at) <= at < effective_deadline(program, extended_to)
 
 
 def reminder_due(deadline: datetime, at: datetime) -> str | None:
@@ -121,7 +122,8 @@ def reminder_due(deadline: datetime, at: datetime) -> str | None:
 def list_row_deadline(row: dict[str, Any], at: datetime) -> dict[str, Any]:
     """For a row of queries.list_applications_for_cities: the deadline to show (its extension, or the
     program's), the countdown (drafts only) and whether a submission would be taken at `at`."""
-    program = {**row, "status": row["program_status"]}
+    program = ProgramSchedule(status=row["program_status"], opens_at=row["opens_at"], deadline_at=row["deadline_at"],
+                              grace_minutes=row["grace_minutes"])
     shown = clock.as_utc(row["extended_deadline_at"] or row["deadline_at"])
     return {"deadline_shown": shown, "countdown": countdown(shown, at) if row["status"] == "draft" else "",
             "accepting": may_submit_at(program, row["extended_deadline_at"], at)}

@@ -119,14 +119,14 @@ async def start_application(actor: Actor, program_id: int, organisation_id: int,
     try:
         async with write_transaction():
             rows = await Application.insert(Application(
-                program=program_id, organisation=organisation_id, form_version=form["id"], status="draft",
-                title=formdef.display_title(form["schema"], answers), answers=answers, version=1,
-                requested_cents=formdef.requested_cents(form["schema"], answers), created_by=actor.user_id,
+                program=program_id, organisation=organisation_id, form_version=form.id, status="draft",
+                title=formdef.display_title(form.schema, answers), answers=answers, version=1,
+                requested_cents=formdef.requested_cents(form.schema, answers), created_by=actor.user_id,
                 created_at=now, updated_at=now,
             )).returning(Application.id)
             application_id = rows[0]["id"]
             await audit.record(actor, "application.started", "application", application_id, program_id=program_id,
-                               organisation_id=organisation_id, form_version_id=form["id"],
+                               organisation_id=organisation_id, form_version_id=form.id,
                                eligibility=eligibility or {}, prefilled=sorted(answers))
     except Duplicate:  # a colleague (or a second click) started it a moment ago
         again = await queries.find_application_id(program_id, organisation_id)
@@ -167,25 +167,25 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
         if not may_submit_at(program, application["extended_deadline_at"], now):
             deadline = effective_deadline(program, application["extended_deadline_at"])
             raise DeadlinePassed(
-                f"The deadline for this application was {local_time(deadline, program['timezone'])}, "
+                f"The deadline for this application was {local_time(deadline, program.timezone)}, "
                 "so it can no longer be submitted. Your draft is kept as it was; "
-                f"write to {program['contact_email'] or 'the program team'} if you think this is wrong.")
+                f"write to {program.contact_email or 'the program team'} if you think this is wrong.")
         form = await programs.get_form_version(application["form_version"])
         assert form is not None
         if edit is not None:
-            result = await save_fields(actor, application_id, edit[0], edit[1], edit[2], form["schema"],
+            result = await save_fields(actor, application_id, edit[0], edit[1], edit[2], form.schema,
                                        bases=edit[3] if len(edit) > 3 else None)
             if result.conflicts:
                 raise FieldsConflict(result)
             application = await lock_application(application_id)
         files = await queries.list_files(application_id)
-        errors = formdef.submission_errors(form["schema"], application["answers"], files)
+        errors = formdef.submission_errors(form.schema, application["answers"], files)
         if attestation is not None:
             errors |= attestation_errors(attestation, actor.user.name if actor.user else "")
         if errors:
             raise Invalid(errors, "This application cannot be submitted yet: please correct the problems below.")
         submission = application["submission_count"] + 1
-        receipt = receipt_number(program["slug"], now.year, application_id, submission)
+        receipt = receipt_number(program.slug, now.year, application_id, submission)
         digest = hashlib.sha256(canonical_json(application["answers"])).hexdigest()
         await Application.update({
             Application.status: "submitted",
@@ -207,7 +207,7 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
             await queue_email(actor.user.email, "application_submitted", {
                 "name": actor.user.name, "application": submitted, "program": program, "files": files,
                 "link": f"{public_url}/applications/{application_id}",
-            }, program=program["id"], application=application_id)
+            }, program=program.id, application=application_id)
     return submitted
 
 
@@ -230,7 +230,7 @@ async def upload_file(actor: Actor, application_id: int, field_key: str, origina
         raise NotFound()
     form = await programs.get_form_version(application["form_version"])
     assert form is not None
-    field = next((f for f in formdef.file_fields(form["schema"]) if f["key"] == field_key), None)
+    field = next((f for f in formdef.file_fields(form.schema) if f["key"] == field_key), None)
     if field is None:
         raise Invalid({"file": "Choose which question this file answers."})
     try:
@@ -241,7 +241,7 @@ async def upload_file(actor: Actor, application_id: int, field_key: str, origina
     refused_name = storage.name_problem(original_name, kind)
     if refused_name:
         raise Invalid({field_key: refused_name})
-    limit = formdef.max_total_bytes(form["schema"])
+    limit = formdef.max_total_bytes(form.schema)
     stored = storage.store(files_dir, FILES_AREA, content, kind)
     replaced: list[dict[str, Any]] = []
     try:
@@ -310,7 +310,7 @@ async def blind_download_name(application: dict[str, Any], file: dict[str, Any])
     form = await programs.get_form_version(application["form_version"])
     if form is None:
         return None
-    shown = blind.neutral_files(application["id"], form["schema"], await queries.list_files(application["id"]))
+    shown = blind.neutral_files(application["id"], form.schema, await queries.list_files(application["id"]))
     return next((f["download_name"] for f in shown if f["id"] == file["id"]), None)
 
 

@@ -2,7 +2,12 @@
 ledger), the award letter download, and the award page's payment schedule forms: staff define the schedule, send a
 released tranche through Stripe, record a manual payment, and approve a report (which releases the tranches waiting
 for it). The tranche routes are here, not in tranches/, because they re-render the award page, which shows the
-acceptance too, and the acceptance releases tranches: tranches/ cannot import the page without a cycle."""
+acceptance too, and the acceptance releases tranches: tranches/ cannot import the page without a cycle.
+
+The city's owner also sets up Stripe payouts from the award page: to Stripe's hosted onboarding and back, where the
+account's flags are read again and the award page shows. Payments keeps the connected account
+(portal/payments/onboarding/); the routes are here because they start from an award and end on its page, and
+payments must not import awards."""
 
 from __future__ import annotations
 
@@ -19,9 +24,12 @@ from portal.awards.access import get_award_for
 from portal.awards.tranches import services as tranches
 from portal.awards.tranches.tables import Tranche
 from portal.core.actor import Principal
-from portal.core.errors import Conflict, Invalid, NotFound
-from portal.payments import ledger, onboarding
+from portal.core.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.payments.gateway import gateway_for
+from portal.payments.ledger import queries as ledger
+from portal.payments.onboarding import queries as onboarding
+from portal.payments.onboarding import services as onboarding_services
+from portal.programs.records import ProgramRecord
 from portal.reporting.access import get_report_for
 from portal.reporting.queries import list_reports_for_award
 from portal.reviews.ranking.queries import scores_for_program
@@ -34,20 +42,20 @@ UNDECIDABLE_ANYWAY = {"draft", "withdrawn"}  # nothing to show: refuse the page 
 
 
 async def decision_context(application: dict[str, Any]) -> dict[str, Any]:
-    program = application["program"]
-    committed = await queries.committed_cents(program["id"])
-    scores = await scores_for_program(program["id"])
+    program: ProgramRecord = application["program"]
+    committed = await queries.committed_cents(program.id)
+    scores = await scores_for_program(program.id)
     return {
         "application": application, "program": program, "score": scores.get(application["id"]),
-        "committed_cents": committed, "budget_left_cents": int(program["budget_cents"]) - committed,
+        "committed_cents": committed, "budget_left_cents": program.budget_cents - committed,
         "award": await queries.award_for_application(application["id"]),
     }
 
 
-def award_defaults(program: dict[str, Any]) -> dict[str, str]:
-    return {"amount": "", "ta_hours": "", "conditions": program["letter_conditions"] or "", "note": "",
-            "start_date": program["award_start"].isoformat() if program["award_start"] else "",
-            "end_date": program["award_end"].isoformat() if program["award_end"] else ""}
+def award_defaults(program: ProgramRecord) -> dict[str, str]:
+    return {"amount": "", "ta_hours": "", "conditions": program.letter_conditions or "", "note": "",
+            "start_date": program.award_start.isoformat() if program.award_start else "",
+            "end_date": program.award_end.isoformat() if program.award_end else ""}
 
 
 def refuse_undecidable(application: dict[str, Any], allow_decided: bool) -> None:
@@ -77,8 +85,8 @@ async def decide(request: Request, application_id: FromPath[int]) -> Response:
             await services.decline_application(actor(request), application_id, forms.decline_input(data),
                                                settings.public_url)
             return redirect(request, f"/staff/applications/{application_id}/decision")
-        program = application["program"]
-        award = forms.award_input(data, await queries.budget_left_cents(program["id"]), program["offer_kind"])
+        program: ProgramRecord = application["program"]
+        award = forms.award_input(data, await queries.budget_left_cents(program.id), program.offer_kind)
         award_id = await services.decide_award(actor(request), application_id, award, settings.public_url,
                                                settings.files_dir)
     except Invalid as exc:
@@ -136,6 +144,33 @@ async def letter(request: Request, award_id: FromPath[int]) -> Response:
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, no-store",
     })
+
+
+@post("/awards/{award_id:int}/payouts/onboard", name="payouts:onboard")
+async def onboard(request: Request, award_id: FromPath[int]) -> Response:
+    user = current_user(request)
+    award = await get_award_for(user, award_id, "view")
+    if user.org_roles.get(award["city_id"]) != "owner":
+        raise Forbidden("Only an owner of the city can set up payouts.")
+    if not rules.can_set_up_payouts(user, award):
+        raise Conflict("This award pays no money: there is nothing to pay out.")
+    settings = request.app.state.settings
+    base = f"{settings.public_url}/awards/{award_id}"
+    link = await onboarding_services.onboarding_link(actor(request), award["city_id"], user.email,
+                                                     gateway_for(settings.stripe),
+                                                     refresh_url=base, return_url=f"{base}/payouts/return")
+    return Response(content="", status_code=303, headers={"Location": link})
+
+
+@get("/awards/{award_id:int}/payouts/return", name="payouts:return")
+async def payouts_returned(request: Request, award_id: FromPath[int]) -> Response:
+    """Where Stripe sends the grantee back: the account's flags are read again, then the award page shows."""
+    user = current_user(request)
+    award = await get_award_for(user, award_id, "view")
+    if await onboarding.get_payout(award["city_id"]) is not None:
+        await onboarding_services.refresh(actor(request), award["city_id"],
+                                          gateway_for(request.app.state.settings.stripe))
+    return render(request, "awards/detail.html", await award_page_context(user, award))
 
 
 @post("/awards/{award_id:int}/tranches", name="awards:tranches")
@@ -204,4 +239,5 @@ async def approve_report(request: Request, report_id: FromPath[int]) -> Response
     return redirect(request, f"/awards/{report['award']}#tranches")
 
 
-ROUTES = [decision_page, decide, award_page, letter, set_schedule, send, retry, manual, approve_report]
+ROUTES = [decision_page, decide, award_page, letter, onboard, payouts_returned, set_schedule, send, retry, manual,
+          approve_report]

@@ -16,7 +16,7 @@ from portal.awards.tables import Award
 from portal.awards.terms import with_terms
 from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
-from portal.payments import ledger
+from portal.payments.ledger import queries as ledger
 from portal.programs.tables import ProgramFunder
 from portal.reporting.queries import RECEIVED_STATUSES
 from portal.reporting.tables import Report

@@ -13,7 +13,7 @@ from portal.core.errors import Invalid, NotFound
 from portal.letters import forms, queries, services
 from portal.letters.rendering import KIND_LABELS, KINDS, MERGE_FIELDS
 from portal.programs.access import get_program_for_staff
-from portal.programs.tables import Program
+from portal.programs.records import ProgramRecord
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import fragment, redirect, render
@@ -21,19 +21,17 @@ from portal.web.render import fragment, redirect, render
 PAGE = "letters/letters.html"
 
 
-async def _program(request: Request, program_id: int) -> dict[str, Any]:
-    program = await get_program_for_staff(current_user(request), program_id)
-    extra = await Program.select(Program.letter_signatory, Program.offer_kind).where(Program.id == program_id).first()
-    return program | (extra or {})
+async def _program(request: Request, program_id: int) -> ProgramRecord:
+    return await get_program_for_staff(current_user(request), program_id)
 
 
-async def _context(program: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    batches = await queries.list_batches(program["id"])
+async def _context(program: ProgramRecord, **extra: Any) -> dict[str, Any]:
+    batches = await queries.list_batches(program.id)
     ctx = {
         "program": program, "kinds": KINDS, "kind_labels": KIND_LABELS, "merge_fields": MERGE_FIELDS,
-        "templates": await queries.templates_for(program["id"]), "counts": await queries.count_targets(program["id"]),
+        "templates": await queries.templates_for(program.id), "counts": await queries.count_targets(program.id),
         "batch": batches[0] if batches else None, "batches": batches,
-        "letters": await queries.list_letters(program["id"]), "errors": {}, "error_kind": "", "preview": None,
+        "letters": await queries.list_letters(program.id), "errors": {}, "error_kind": "", "preview": None,
         "preview_kind": "", "batch_errors": {}, "top_errors": {}, "saved": "",
     }
     return ctx | extra

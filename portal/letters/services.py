@@ -35,6 +35,7 @@ from portal.db import Duplicate, current_engine, write_transaction
 from portal.letters import queries
 from portal.letters.rendering import DEFAULTS, KINDS, LetterTemplateError, render_text  # noqa: F401
 from portal.letters.tables import Letter, LetterBatch, LetterTemplate
+from portal.programs.records import ProgramRecord
 
 log = logging.getLogger(__name__)
 
@@ -101,25 +102,25 @@ def letter_document(subject: str, body: str, fields: dict[str, Any]) -> str:
         "subject": render_text(subject, fields), "body": render_text(body, fields), "fields": fields})
 
 
-def sample_fields(program: dict[str, Any]) -> dict[str, Any]:
+def sample_fields(program: ProgramRecord) -> dict[str, Any]:
     """Made-up merge fields for a preview, in the program's own unit (money, a seat, hours)."""
     from portal.awards.terms import AwardTerms
 
-    kind = program.get("offer_kind") or "cash"
+    kind = program.offer_kind or "cash"
     terms = AwardTerms(kind=kind, amount_cents=2_500_000 if kind in ("cash", "travel") else 0,
                        ta_hours=40 if kind == "ta_hours" else 0)
     tranche = [{"amount_cents": terms.amount_cents, "trigger": "on_acceptance", "report_kind": "", "due_date": None}]
     return {
-        "city": "Springfield, IL", "program_title": program["title"], "network": program.get("network.name", ""),
+        "city": "Springfield, IL", "program_title": program.title, "network": program.network_name,
         "application_title": "Safe streets near schools", "date": "December 1, 2026",
-        "signatory": program.get("letter_signatory") or "The program director", "amount": terms.summary,
+        "signatory": program.letter_signatory or "The program director", "amount": terms.summary,
         "award_kind": terms.label,
         "conditions": "Share the project's outcomes at the network's spring convening.",
         "payment_schedule": queries.payment_schedule(terms, tranche, []),
         "reporting_schedule": "Interim report, due June 1, 2027\nFinal report, due December 1, 2027",
         "award_period": "January 1, 2027 to December 31, 2027",
         "reviewer_comments": "A clear plan with a realistic budget.\n\nSay more about how residents take part.",
-        "contact_email": program.get("contact_email") or "grants@example.org",
+        "contact_email": program.contact_email or "grants@example.org",
     }
 
 

@@ -25,7 +25,7 @@ committed. A crash before the commit leaves nothing (Stripe, not answered, deliv
 applied then); a crash after it leaves the event applied and recorded (the redelivery is a "replay" and changes
 nothing); two deliveries at once are kept to one by the unique event id (the second rolls back whole). Proved by
 tests/awards/tranches/test_status.py (a failure inside the transaction, after the payment and its tranche
-moved: nothing kept, the resend applied once) and tests/integration/test_webhooks.py (replays, duplicates at once).
+moved: nothing kept, the resend applied once) and tests/payments/test_webhooks.py (replays, duplicates at once).
 
 Statuses change only along `portal.payments.rules.TRANSITIONS`; Stripe's webhooks move payments to paid,
 reversed or failed (the API answers only record the object's id), so the same code decides the state however the

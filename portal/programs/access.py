@@ -8,12 +8,11 @@ nothing about what exists); staff of another network get NotFound for this netwo
 
 from __future__ import annotations
 
-from typing import Any
-
 from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
+from portal.programs import queries
+from portal.programs.records import ProgramRecord
 from portal.programs.rules import can_manage_program
-from portal.programs.tables import Program
 
 
 def require_staff(user: Principal) -> None:
@@ -21,14 +20,10 @@ def require_staff(user: Principal) -> None:
         raise Forbidden("This page is for program staff.")
 
 
-async def get_program_for_staff(user: Principal, program_id: int) -> dict[str, Any]:
+async def get_program_for_staff(user: Principal, program_id: int) -> ProgramRecord:
     """The program if `user` runs it: Forbidden for non-staff, NotFound for other networks' staff."""
     require_staff(user)
-    program = await Program.select(
-        Program.id, Program.title, Program.slug, Program.status, Program.network, Program.network.name,
-        Program.deadline_at, Program.timezone, Program.budget_cents, Program.contact_email,
-        Program.grace_minutes, Program.opens_at,
-    ).where(Program.id == program_id).first()
-    if program is None or not can_manage_program(user, program):
+    program = await queries.get_program(program_id)
+    if program is None or not can_manage_program(user, program.network):
         raise NotFound()
     return program

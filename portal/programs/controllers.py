@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Response, get
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -21,22 +23,22 @@ def home() -> Redirect:
 
 
 @get("/programs", name="programs:list")
-async def program_list(request: Request) -> Response:
+async def program_list(request: Request[Any, Any, Any]) -> Response[str]:
     programs = await queries.list_public_programs()
     return render(request, "programs/list.html", {"programs": programs})
 
 
 @get("/programs/{slug:str}", name="programs:detail")
-async def program_detail(request: Request, slug: FromPath[str]) -> Response:
+async def program_detail(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
     program = await queries.get_program_by_slug(slug)
-    if program is None or program["status"] == "draft":
+    if program is None or program.status == "draft":
         raise NotFound()
-    funders = await queries.list_funder_names(program["id"])
+    funders = await queries.list_funder_names(program.id)
     return render(request, "programs/detail.html", {
         "program": program, "funders": funders, "accepting": is_accepting(program),
         "can_start": can_start_application(optional_user(request)),
-        "asks_eligibility": eligibility.has_questions(await queries.get_eligibility(program["id"])),
-        "countdown": countdown(clock.as_utc(program["deadline_at"]), clock.now()) if is_accepting(program) else "",
+        "asks_eligibility": eligibility.has_questions(await queries.get_eligibility(program.id)),
+        "countdown": countdown(clock.as_utc(program.deadline_at), clock.now()) if is_accepting(program) else "",
     })
 
 

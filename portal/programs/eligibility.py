@@ -32,6 +32,17 @@ YES_NO = [{"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}]
 MAX_NUMBER = 10**12
 
 Spec = dict[str, Any]
+"""The program's eligibility JSON (the module docstring): a document, not an entity row."""
+Answers = dict[str, str | int]
+"""Question key -> the answer: "yes"/"no" or an option value (str), or a whole number (int)."""
+
+
+class InvalidAnswers(Invalid):
+    """Invalid, with the answers as typed (`answers`), so that the page shown again keeps them."""
+
+    def __init__(self, errors: dict[str, str], answers: dict[str, str]) -> None:
+        super().__init__(errors, "Please answer every question.")
+        self.answers = answers
 
 
 def questions(spec: Spec | None) -> list[dict[str, Any]]:
@@ -84,10 +95,10 @@ def _raw(data: dict[str, Any], key: str) -> str:
     return value.strip()[:200] if isinstance(value, str) else ""
 
 
-def parse_answers(spec: Spec, data: dict[str, Any]) -> dict[str, Any]:
-    """The answers in a posted form, or Invalid with every unanswered or malformed question at once. The
+def parse_answers(spec: Spec, data: dict[str, Any]) -> Answers:
+    """The answers in a posted form, or InvalidAnswers with every unanswered or malformed question at once. The
     answers as typed are in `exc.answers`, so that the page shown again keeps them."""
-    answers: dict[str, Any] = {}
+    answers: Answers = {}
     typed: dict[str, str] = {}
     errors: dict[str, str] = {}
     for question in questions(spec):
@@ -107,9 +118,7 @@ def parse_answers(spec: Spec, data: dict[str, Any]) -> dict[str, Any]:
             else:
                 answers[key] = int(digits)
     if errors:
-        exc = Invalid(errors, "Please answer every question.")
-        exc.answers = typed  # type: ignore[attr-defined]
-        raise exc
+        raise InvalidAnswers(errors, typed)
     return answers
 
 
@@ -120,17 +129,20 @@ def _passes(rule: dict[str, Any], answer: Any) -> bool:
         return str(answer) in [str(v) for v in rule["in"]]
     if not isinstance(answer, int):
         return False
+    limit: int | float  # a number in the program's JSON
     if "min" in rule:
-        return answer >= rule["min"]
-    return answer <= rule["max"]
+        limit = rule["min"]
+        return answer >= limit
+    limit = rule["max"]
+    return answer <= limit
 
 
-def reasons_ineligible(spec: Spec, answers: dict[str, Any]) -> list[str]:
+def reasons_ineligible(spec: Spec, answers: Answers) -> list[str]:
     """Why these answers make the applicant ineligible, in the order of the rules; [] if eligible."""
     return [rule["reason"] for rule in (spec or {}).get("rules", []) if not _passes(rule, answers.get(rule["question"]))]
 
 
-def prefill(spec: Spec, answers: dict[str, Any], schema: formdef.Schema) -> dict[str, Any]:
+def prefill(spec: Spec, answers: Answers, schema: formdef.Schema) -> dict[str, Any]:
     """The draft answers the eligibility answers fill in, parsed as the form itself parses them."""
     fields = formdef.fields_by_key(schema)
     posted = {field_key: str(answers[question_key]) for question_key, field_key in (spec or {}).get("prefill", {}).items()

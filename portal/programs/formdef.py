@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterator
+from typing import Any, Iterator, TypedDict, TypeGuard
 from urllib.parse import urlsplit
 
 # Types whose answer is one value typed or chosen in one input (also the sub-fields a group may have).
@@ -657,7 +657,7 @@ def _is_empty(value: Any) -> bool:
             or (isinstance(value, str) and not value.strip()))
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -817,15 +817,25 @@ def submission_errors(schema: Schema, answers: dict[str, Any], files: list[dict[
 
 # --- derived values ----------------------------------------------------------------------------------------
 
-def budget_totals(rows: Any) -> dict[str, Any]:
+class Amounts(TypedDict):
+    amount: int  # cents
+    cost_share: int  # cents
+
+
+class BudgetTotals(Amounts):
+    by_category: dict[str, Amounts]
+
+
+def budget_totals(rows: object) -> BudgetTotals:
     """Totals of a budget table's lines (rows with a malformed amount count as 0):
     {"by_category": {category: {"amount": cents, "cost_share": cents}}, "amount": cents, "cost_share": cents}."""
-    totals: dict[str, Any] = {"by_category": {}, "amount": 0, "cost_share": 0}
+    totals: BudgetTotals = {"by_category": {}, "amount": 0, "cost_share": 0}
     for row in rows if isinstance(rows, list) else []:
         if not isinstance(row, dict):
             continue
-        amount = row.get("amount") if _is_int(row.get("amount")) else 0
-        share = row.get("cost_share") if _is_int(row.get("cost_share")) else 0
+        amount, share = row.get("amount"), row.get("cost_share")
+        amount = amount if _is_int(amount) else 0
+        share = share if _is_int(share) else 0
         bucket = totals["by_category"].setdefault(str(row.get("category") or ""), {"amount": 0, "cost_share": 0})
         bucket["amount"] += amount
         bucket["cost_share"] += share

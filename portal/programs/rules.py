@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from portal.core import clock
 from portal.core.actor import Principal
+from portal.programs.records import Schedule
 
 PAID_OFFER_KINDS = frozenset({"cash", "travel"})
 """Offer kinds whose award amount is money paid to the city; a cohort seat or technical-assistance hours pay
@@ -17,20 +17,20 @@ COUNTDOWN_FROM = timedelta(days=7)
 """A deadline shows its countdown in its last 7 days (the first reminder goes then: applications/rules.py)."""
 
 
-def is_accepting(program: dict[str, Any], at: datetime | None = None) -> bool:
+def is_accepting(program: Schedule, at: datetime | None = None) -> bool:
     """The server clock decides: open status, and opens_at <= now < deadline_at."""
     at = at or clock.now()
     return (
-        program["status"] == "open"
-        and clock.as_utc(program["opens_at"]) <= at < clock.as_utc(program["deadline_at"])
+        program.status == "open"
+        and clock.as_utc(program.opens_at) <= at < clock.as_utc(program.deadline_at)
     )
 
 
-def can_manage_program(user: Principal | None, program: dict[str, Any]) -> bool:
-    """Staff of the network that runs the program (and admins)."""
+def can_manage_program(user: Principal | None, network: int) -> bool:
+    """Staff of the network that runs the program (`program.network`), and admins."""
     if user is None:
         return False
-    return user.is_admin or program["network"] in user.network_ids
+    return user.is_admin or network in user.network_ids
 
 
 def time_left(deadline: datetime, at: datetime) -> str:

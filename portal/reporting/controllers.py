@@ -23,7 +23,7 @@ async def page_context(request: Request, report: dict[str, Any], **overrides: An
     form = await get_form_version(report["form_version"])
     assert form is not None
     return {
-        "report": report, "schema": form["schema"], "labels": formdef.labels(form["schema"]),
+        "report": report, "schema": form.schema, "labels": formdef.labels(form.schema),
         "editing": report["status"] == "draft" and "edit" in report["rights"], "answers": report["answers"],
         "errors": {}, "version": report["version"], "conflict": "",
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),

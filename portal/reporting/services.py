@@ -145,7 +145,7 @@ async def submit_report(actor: Actor, report_id: int, public_url: str = "",
         if edit is not None:
             await save_report_draft(actor, report_id, edit[0], edit[1])
             report = await _locked_report(report_id)
-        errors = formdef.submission_errors(form["schema"], report["answers"], [])
+        errors = formdef.submission_errors(form.schema, report["answers"], [])
         if errors:
             raise Invalid(errors, "This report cannot be submitted yet: please correct the problems below.")
         now = clock.now()

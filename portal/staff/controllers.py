@@ -13,6 +13,7 @@ from portal.applications import queries as application_queries
 from portal.core.errors import Invalid
 from portal.core.actor import Principal
 from portal.programs.access import get_program_for_staff, require_staff
+from portal.programs.records import ProgramRecord
 from portal.reviews import queries as review_queries
 from portal.reviews.ranking import queries as ranking
 from portal.reviews import services as review_services
@@ -33,18 +34,18 @@ async def staff_home(request: Request) -> Response:
     return render(request, "staff/index.html", {"programs": programs})
 
 
-async def _program_page(program: dict[str, Any], **extra: Any) -> dict[str, Any]:
+async def _program_page(program: ProgramRecord, **extra: Any) -> dict[str, Any]:
     return {
         "program": program,
-        "applications": await queries.list_program_applications(program["id"]),
-        "funders": await queries.list_program_funders(program["id"]),
-        "reviewers": await review_queries.list_program_reviewers(program["id"]),
+        "applications": await queries.list_program_applications(program.id),
+        "funders": await queries.list_program_funders(program.id),
+        "reviewers": await review_queries.list_program_reviewers(program.id),
         "method": SCORING_METHOD, "roles": forms.INVITABLE_ROLES,
         "values": {}, "errors": {}, "invited": "",
-        "drafts": await application_queries.list_program_drafts(program["id"]),
-        "withdrawn": await application_queries.list_program_withdrawn(program["id"]),
-        "grace_errors": {}, "grace_value": str(program["grace_minutes"]),
-        "mail_trouble": await mail_queries.count_program_mail_trouble(program["id"]),
+        "drafts": await application_queries.list_program_drafts(program.id),
+        "withdrawn": await application_queries.list_program_withdrawn(program.id),
+        "grace_errors": {}, "grace_value": str(program.grace_minutes),
+        "mail_trouble": await mail_queries.count_program_mail_trouble(program.id),
     } | extra
 
 

@@ -37,7 +37,7 @@ async def get_assignment_for_staff(user: Principal, assignment_id: int) -> dict[
     assignment = await Assignment.select(
         Assignment.id, Assignment.application, Assignment.status, Assignment.application.program.network,
     ).where(Assignment.id == assignment_id).first()
-    if assignment is None or not can_manage_program(user, {"network": assignment["application.program.network"]}):
+    if assignment is None or not can_manage_program(user, assignment["application.program.network"]):
         raise NotFound()
     return assignment
 

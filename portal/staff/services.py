@@ -10,20 +10,21 @@ from portal.applications.rules import MAX_GRACE_MINUTES
 from portal.core import audit
 from portal.core.actor import Actor
 from portal.db import write_transaction
+from portal.programs.records import ProgramRecord
 from portal.programs.tables import Program
 from portal.reviews.panels import services as panel_services
 
 
-async def invite_to_program(actor: Actor, program: dict[str, Any], email: str, role: str, funder_id: int | None,
+async def invite_to_program(actor: Actor, program: ProgramRecord, email: str, role: str, funder_id: int | None,
                             public_url: str) -> int:
     """Invite `email` as a reviewer on `program`, or as a funder user of one of its funders (`funder_id`,
     already checked against the program's funders). Writes (through accounts.services.invite): invitation;
     audit `invitation.sent`; email `invitation` naming the program (and its panel and due date)."""
-    context = {"program_title": program["title"]}
+    context = {"program_title": program.title}
     if role == "reviewer":  # naming the program's review panel and its due date, if it has one
         return await panel_services.invite_reviewer(actor, program, email, public_url)
     return await accounts.invite(actor, email, "funder", public_url, organisation_id=funder_id,
-                                 program_id=program["id"], context=context)
+                                 program_id=program.id, context=context)
 
 
 async def set_grace_period(actor: Actor, program_id: int, minutes: int) -> None:

@@ -1,4 +1,4 @@
-// The pledge page (templates/payments/pledge.html): pay a pledge by card with Stripe.js.
+// The pledge page (templates/payments/pledges/pledge.html): pay a pledge by card with Stripe.js.
 // The server created the PaymentIntent (POST "Pay"); this confirms it with the card the funder types into Stripe's
 // card Element, using the intent's client secret from the page. Stripe's webhook, not this script, marks the
 // payment received: after Stripe accepts the card, the page polls the pledge's figures (htmx) until it shows.

@@ -30,7 +30,7 @@ async def outcome(user, application_id: int, need: str):
         return 403
     assert application["id"] == application_id
     assert isinstance(application["answers"], dict)
-    assert application["program"]["id"] == application["program_id"]
+    assert application["program"].id == application["program_id"]
     return "ok"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -13,14 +13,9 @@ from portal.applications.rules import (
 )
 from portal.applications.services import receipt_number
 from portal.programs.rules import countdown, time_left
+from tests.factories.programs import DEADLINE, program_record as program
 
-DEADLINE = datetime(2026, 2, 28, 23, 59, tzinfo=timezone.utc)
 US = timedelta(microseconds=1)
-
-
-def program(**overrides):
-    return {"status": "open", "opens_at": DEADLINE - timedelta(days=60), "deadline_at": DEADLINE,
-            "grace_minutes": 0} | overrides
 
 
 def test_effective_deadline_without_grace_is_the_program_deadline():
@@ -139,7 +134,8 @@ def test_receipt_number_is_unique_per_submission():
 def test_list_row_deadline_shows_the_extension_and_counts_down_for_drafts_only():
     from portal.applications.rules import list_row_deadline
 
-    row = program(program_status="open", status="draft", extended_deadline_at=DEADLINE + timedelta(days=2))
+    row = {"program_status": "open", "opens_at": DEADLINE - timedelta(days=60), "deadline_at": DEADLINE,
+           "grace_minutes": 0, "status": "draft", "extended_deadline_at": DEADLINE + timedelta(days=2)}
     at = DEADLINE + timedelta(hours=1)
     assert list_row_deadline(row, at) == {"deadline_shown": DEADLINE + timedelta(days=2),
                                           "countdown": "1 day 23 hours left", "accepting": True}

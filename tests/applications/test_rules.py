@@ -9,12 +9,7 @@ import pytest
 from portal.applications.rules import TRANSITIONS, can_transition, check_transition
 from portal.core.errors import Conflict
 from portal.programs.rules import is_accepting
-
-DEADLINE = datetime(2026, 2, 28, 23, 59, tzinfo=timezone.utc)
-
-
-def program(**overrides):
-    return {"status": "open", "opens_at": DEADLINE - timedelta(days=60), "deadline_at": DEADLINE} | overrides
+from tests.factories.programs import DEADLINE, program_record as program
 
 
 @pytest.mark.parametrize(("current", "new"), [

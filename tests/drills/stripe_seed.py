@@ -29,7 +29,7 @@ async def seed(awards: int, public_url: str) -> dict:
     from portal.core import clock
     from portal.db import write_transaction
     from portal.payments.gateway import gateway_for
-    from portal.payments.onboarding_tables import OrganisationPayout
+    from portal.payments.onboarding.tables import OrganisationPayout
     from portal.settings import StripeSettings, load_settings
     from tests.factories import build_world, make_application, make_program
     from tests.factories.awards import make_award

@@ -275,7 +275,8 @@ POST_MATRIX: dict[str, dict[str, int | str]] = {
     # Last, and on an assignment made afresh for each persona: a successful delete removes it.
     "/staff/assignments/{spare_assignment}/delete": {"default": 403, "anonymous": LOGIN, "staff": "input",
                                                      "admin": "input"},
-    # Stripe's webhook: no session, no CSRF; anything without Stripe's signature is refused (test_webhooks.py).
+    # Stripe's webhook: no session, no CSRF; anything without Stripe's signature is refused
+    # (tests/payments/test_webhooks.py).
     "/webhooks/stripe": {"default": 400},
     # The decision board (i5-decisions): drafts, bulk decisions and the release, as the board itself.
     **{f"/staff/programs/{{program}}/decisions{tail}": {"default": 403, "anonymous": LOGIN, "staff": "input",

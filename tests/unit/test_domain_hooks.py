@@ -5,7 +5,7 @@ everything."""
 
 from __future__ import annotations
 
-from tests.unit.test_payment_hooks import run  # a fresh interpreter with a data directory of its own
+from tests.payments.test_hooks import run  # a fresh interpreter with a data directory of its own
 
 
 def test_accounts_alone_import_no_reviews_and_refuse_a_reviewer_nobody_seats(tmp_path):

@@ -16,23 +16,24 @@ from portal.applications import queries, services
 from portal.core.errors import Invalid, NotFound
 from portal.programs import eligibility
 from portal.programs import queries as programs
+from portal.programs.records import ProgramRecord
 from portal.programs.rules import is_accepting
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
 
 
-async def load(request: Request, slug: str) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+async def load(request: Request, slug: str) -> tuple[ProgramRecord, eligibility.Spec, list[dict[str, Any]]]:
     """(program, eligibility spec, the cities the user may apply for); NotFound for unpublished programs."""
     user = current_user(request)
     program = await programs.get_program_by_slug(slug)
-    if program is None or program["status"] == "draft":
+    if program is None or program.status == "draft":
         raise NotFound()
-    spec = await programs.get_eligibility(program["id"])
+    spec = await programs.get_eligibility(program.id)
     return program, spec, await queries.list_cities(applicant_city_ids(user))
 
 
-def page(request: Request, program: dict[str, Any], spec: dict[str, Any], cities: list[dict[str, Any]],
+def page(request: Request, program: ProgramRecord, spec: eligibility.Spec, cities: list[dict[str, Any]],
          status_code: int = 200, **overrides: Any) -> Response:
     questions = eligibility.questions(spec)
     ctx = {"program": program, "intro": spec.get("intro", ""), "questions": questions,
@@ -62,7 +63,7 @@ async def eligibility_check(request: Request, slug: FromPath[str]) -> Response:
     organisation = text(data, "organisation", 20)
     chosen = [c for c in cities if str(c["id"]) == organisation] if len(cities) > 1 else cities
     errors = {} if chosen else {"organisation": "Choose the city that applies."}
-    answers: dict[str, Any] = {}
+    answers: eligibility.Answers = {}
     try:
         answers = eligibility.parse_answers(spec, data)
     except Invalid as exc:
@@ -74,9 +75,9 @@ async def eligibility_check(request: Request, slug: FromPath[str]) -> Response:
     reasons = eligibility.reasons_ineligible(spec, answers)
     if reasons:  # nothing is created, and there is nothing to audit
         return page(request, program, spec, cities, values=values, reasons=reasons)
-    form = await programs.current_form(program["id"], "application")
-    prefill = eligibility.prefill(spec, answers, form["schema"]) if form else {}
-    application_id = await services.start_application(actor(request), program["id"], chosen[0]["id"],
+    form = await programs.current_form(program.id, "application")
+    prefill = eligibility.prefill(spec, answers, form.schema) if form else {}
+    application_id = await services.start_application(actor(request), program.id, chosen[0]["id"],
                                                       prefill=prefill, eligibility=answers)
     return redirect(request, f"/applications/{application_id}")
 

@@ -44,11 +44,11 @@ async def loaded(request: Request, application_id: int) -> tuple[dict[str, Any],
         raise NotFound()
     files = await queries.list_files(application_id)
     if is_blind(application):
-        files = blinding.neutral_files(application_id, form["schema"], files)
+        files = blinding.neutral_files(application_id, form.schema, files)
         application = application | {
-            "title": blinding.blind_title(form["schema"], application, application["organisation_name"]),
+            "title": blinding.blind_title(form.schema, application, application["organisation_name"]),
             "organisation_name": ""}
-    return application, form["schema"], files
+    return application, form.schema, files
 
 
 @get("/applications/{application_id:int}/application.pdf", name="applications:pdf")
@@ -71,7 +71,7 @@ def export_parts(application: dict[str, Any], schema: dict[str, Any], files: lis
 
 def export_name(application: dict[str, Any], extension: str) -> str:
     program = application["program"]
-    return documents.safe_filename(program["slug"], "answers", application["id"], extension=extension)
+    return documents.safe_filename(program.slug, "answers", application["id"], extension=extension)
 
 
 @get("/applications/{application_id:int}/answers.md", name="applications:markdown")
@@ -91,9 +91,9 @@ async def answers_docx(request: Request, application_id: FromPath[int]) -> Respo
 @get("/programs/{slug:str}/form.pdf", name="programs:blank_form")
 async def blank_form(request: Request, slug: FromPath[str]) -> Response:
     program = await programs.get_program_by_slug(slug)
-    if program is None or program["status"] == "draft":
+    if program is None or program.status == "draft":
         raise NotFound()
-    form = await programs.current_form(program["id"], "application")
+    form = await programs.current_form(program.id, "application")
     if form is None:
         raise NotFound()
     content = await asyncio.to_thread(documents.blank_form_pdf, program, form, request.app.state.settings.files_dir)

@@ -38,6 +38,7 @@ from portal.core.actor import Actor
 from portal.core.templating import iso_utc, local_time, money, render
 from portal.db import write_transaction
 from portal.programs import formdef
+from portal.programs.records import FormVersionRecord, ProgramRecord
 
 APPLICATION_PDFS = "application-pdfs"
 FORM_PDFS = "form-pdfs"
@@ -291,13 +292,13 @@ def answer_sections(schema: dict[str, Any], answers: dict[str, Any], files: list
 
 def document_meta(application: dict[str, Any], *, hide_identifying: bool, now: datetime | None = None) -> dict[str, Any]:
     """What the head of every document says: program, city (not for blind review), status, receipt."""
-    program = application["program"]
-    tz = program["timezone"]
+    program: ProgramRecord = application["program"]
+    tz = program.timezone
     submitted_at = application.get("submitted_at")
     receipt = application.get("receipt_number") or ""
     meta = {
-        "program_title": clean(program["title"]),
-        "network_name": clean(program.get("network.name") or ""),
+        "program_title": clean(program.title),
+        "network_name": clean(program.network_name),
         "city": "" if hide_identifying else clean(application.get("organisation_name") or ""),
         "title": clean(application.get("title") or ""),
         "status": clean(application["status"]).replace("_", " ").capitalize(),
@@ -307,7 +308,7 @@ def document_meta(application: dict[str, Any], *, hide_identifying: bool, now: d
         "submitted_local": local_time(submitted_at, tz) if receipt and submitted_at else "",
         "content_sha256": clean(application.get("content_sha256") or "") if receipt else "",
         "timezone": clean(tz),
-        "deadline_local": local_time(program.get("deadline_at"), tz),
+        "deadline_local": local_time(program.deadline_at, tz),
     }
     if now is not None:
         meta["exported_utc"] = iso_utc(now)
@@ -650,25 +651,25 @@ def _blank_field_or_lines(field: dict[str, Any], schema: dict[str, Any]) -> dict
                 "kind": "lines", "lines": 3, "options": [], "columns": [], "rows": [], "parts": [], "text": ""}
 
 
-def blank_form_html(program: dict[str, Any], form: dict[str, Any]) -> str:
+def blank_form_html(program: ProgramRecord, form: FormVersionRecord) -> str:
     """The program's application form with empty boxes and lines, as the HTML its PDF is made from."""
     sections = [{"title": clean(s.get("title", "")), "help": clean(s.get("help", "")),
-                 "fields": [_blank_field_or_lines(f, form["schema"]) for f in s.get("fields", []) if isinstance(f, dict)]}
-                for s in formdef.sections(form["schema"])]
+                 "fields": [_blank_field_or_lines(f, form.schema) for f in s.get("fields", []) if isinstance(f, dict)]}
+                for s in formdef.sections(form.schema)]
     return render("pdf/blank_form.html", {
-        "program": {"title": clean(program["title"]), "network": clean(program.get("network.name") or ""),
-                    "deadline": local_time(program["deadline_at"], program["timezone"]),
-                    "deadline_utc": iso_utc(program["deadline_at"]), "contact": clean(program.get("contact_email") or ""),
-                    "slug": clean(program["slug"])},
-        "form_version": int(form["version"]), "sections": sections,
+        "program": {"title": clean(program.title), "network": clean(program.network_name),
+                    "deadline": local_time(program.deadline_at, program.timezone),
+                    "deadline_utc": iso_utc(program.deadline_at), "contact": clean(program.contact_email),
+                    "slug": clean(program.slug)},
+        "form_version": form.version, "sections": sections,
     })
 
 
-def blank_form_pdf(program: dict[str, Any], form: dict[str, Any], files_dir: Path) -> bytes:
+def blank_form_pdf(program: ProgramRecord, form: FormVersionRecord, files_dir: Path) -> bytes:
     """The blank form as a PDF; kept under files_dir/form-pdfs/ by the SHA-256 of its HTML, so that a public
     link costs one rendering per form version (and program text), not one per download."""
     html = blank_form_html(program, form)
-    name = f"{int(form['id'])}-{hashlib.sha256(html.encode()).hexdigest()[:40]}.pdf"
+    name = f"{form.id}-{hashlib.sha256(html.encode()).hexdigest()[:40]}.pdf"
     stored = pdf.stored_path(files_dir, FORM_PDFS, name)
     if stored is not None:
         return stored.read_bytes()

@@ -62,7 +62,7 @@ async def invite_member(actor: Actor, application: dict[str, Any], email: str, r
                            email=email, role=role)
         await queue_email(email, "team_invitation", {
             "inviter": actor.user.name if actor.user else "A colleague", "role": ROLE_LABELS[role].lower(),
-            "city": application["organisation_name"], "program": application["program"]["title"],
+            "city": application["organisation_name"], "program": application["program"].title,
             "link": f"{public_url}/team-invitations/{token}", "days": INVITATION_VALID_FOR.days,
         }, program=application["program_id"], application=application_id)
     return invitation_id

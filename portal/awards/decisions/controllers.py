@@ -12,8 +12,9 @@ from portal.awards.decisions import forms, queries, services
 from portal.awards.forms import MAX_NOTE_CHARS
 from portal.core.errors import Invalid, NotFound
 from portal.core.templating import money
-from portal.payments.ledger import funds_received_cents
+from portal.payments.ledger.queries import funds_received_cents
 from portal.programs.access import get_program_for_staff
+from portal.programs.records import ProgramRecord
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
@@ -44,7 +45,7 @@ def _row_values(row: dict[str, Any]) -> dict[str, str]:
             "note": draft["note"]}
 
 
-async def board_context(program: dict[str, Any], *, row_errors: dict[int, dict[str, str]] | None = None,
+async def board_context(program: ProgramRecord, *, row_errors: dict[int, dict[str, str]] | None = None,
                         row_values: dict[int, dict[str, str]] | None = None, bulk_errors: dict[str, str] | None = None,
                         bulk_values: dict[str, str] | None = None, release_errors: dict[str, str] | None = None,
                         done: str = "", saved: int | None = None) -> dict[str, Any]:
@@ -57,7 +58,7 @@ async def board_context(program: dict[str, Any], *, row_errors: dict[int, dict[s
             "labels": forms.LABELS, "outcome_labels": queries.OUTCOME_LABELS,
             "bulk_errors": bulk_errors or {}, "bulk_values": bulk_values or {},
             "release_errors": release_errors or {}, "done": DONE_MESSAGES.get(done, ""), "saved": saved,
-            "max_note": MAX_NOTE_CHARS, "funds_received_cents": await funds_received_cents(program["id"])}
+            "max_note": MAX_NOTE_CHARS, "funds_received_cents": await funds_received_cents(program.id)}
 
 
 @get("/staff/programs/{program_id:int}/decisions", name="decisions:board")

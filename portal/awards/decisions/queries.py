@@ -35,6 +35,7 @@ from portal.applications.tables import Application
 from portal.awards.decisions.tables import Decision
 from portal.awards.tables import Award
 from portal.core import clock
+from portal.programs.records import ProgramRecord
 from portal.programs.tables import Program
 from portal.reviews.meetings.queries import final_ranking
 from portal.reviews.queries import REVIEWABLE_STATUSES
@@ -112,9 +113,9 @@ async def drafts_of(program_id: int) -> dict[int, dict[str, Any]]:
     return {r["application"]: r for r in rows}
 
 
-async def board(program: dict[str, Any]) -> dict[str, Any]:
+async def board(program: ProgramRecord) -> dict[str, Any]:
     """Every row of the board with running totals and which side of the line it is on (see the module rules)."""
-    program_id = program["id"]
+    program_id = program.id
     terms = await program_terms(program_id)
     offer_kind = terms.get("offer_kind") or "cash"
     unit = unit_of(offer_kind)

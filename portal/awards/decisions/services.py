@@ -27,6 +27,7 @@ from portal.core.errors import Conflict, Invalid
 from portal.core.mail import queue_email
 from portal.core.templating import money
 from portal.db import current_engine, write_transaction
+from portal.programs.records import ProgramRecord
 from portal.programs.tables import Program
 
 DEFAULT_DECLINE_NOTE = ("The panel's ranking and this round's budget did not allow an award to this application. "
@@ -58,7 +59,7 @@ def _open_row(board: dict[str, Any], application_id: int) -> dict[str, Any]:
     return row
 
 
-async def save_draft(actor: Actor, program: dict[str, Any], application_id: int,
+async def save_draft(actor: Actor, program: ProgramRecord, application_id: int,
                      values: dict[str, Any] | None) -> None:
     """Save (or with None clear) one application's draft decision.
 
@@ -66,19 +67,19 @@ async def save_draft(actor: Actor, program: dict[str, Any], application_id: int,
     `decision.cleared`. Raises Conflict if the application is decided or released already.
     """
     async with write_transaction():
-        await _lock_program(program["id"])
+        await _lock_program(program.id)
         _open_row(await decision_queries.board(program), application_id)
         if values is None:
             await Decision.delete().where((Decision.application == application_id) & Decision.released_at.is_null())
-            await audit.record(actor, "decision.cleared", "application", application_id, program_id=program["id"])
+            await audit.record(actor, "decision.cleared", "application", application_id, program_id=program.id)
             return
-        await _upsert(actor, program["id"], application_id, values)
-        await audit.record(actor, "decision.drafted", "application", application_id, program_id=program["id"],
+        await _upsert(actor, program.id, application_id, values)
+        await audit.record(actor, "decision.drafted", "application", application_id, program_id=program.id,
                            outcome=values["outcome"], amount_cents=values["amount_cents"],
                            quantity=values["quantity"])
 
 
-async def apply_bulk(actor: Actor, program: dict[str, Any], action: str, tie_break_note: str) -> int:
+async def apply_bulk(actor: Actor, program: ProgramRecord, action: str, tie_break_note: str) -> int:
     """Draft the same decision for every open application with no draft yet on one side of the funding line:
     "award_above" awards those above it (at the amount requested, capped at the largest award; hours left at 0
     for technical assistance, to be filled in per row), "decline_below" / "waitlist_below" those below it.
@@ -88,7 +89,7 @@ async def apply_bulk(actor: Actor, program: dict[str, Any], action: str, tie_bre
     time of writing, inside the transaction.
     """
     async with write_transaction():
-        await _lock_program(program["id"])
+        await _lock_program(program.id)
         state = await decision_queries.board(program)
         above = action == "award_above"
         outcome = "award" if above else ("decline" if action == "decline_below" else "waitlist")
@@ -97,12 +98,12 @@ async def apply_bulk(actor: Actor, program: dict[str, Any], action: str, tie_bre
         seat = state["unit"] == "seat"
         quantity = 1 if seat else 0
         for row in targets:
-            await _upsert(actor, program["id"], row["id"], {
+            await _upsert(actor, program.id, row["id"], {
                 "outcome": outcome, "amount_cents": row["default_amount_cents"] if above and not seat else 0,
                 "quantity": quantity if above else 0,
                 "tie_break_note": tie_break_note if row["needs_tie_break"] else "", "note": "",
             })
-        await audit.record(actor, "decision.bulk", "program", program["id"], bulk_action=action, count=len(targets))
+        await audit.record(actor, "decision.bulk", "program", program.id, bulk_action=action, count=len(targets))
         return len(targets)
 
 
@@ -175,7 +176,7 @@ def award_of_draft(terms: dict[str, Any], draft: dict[str, Any], offer_kind: str
                       start_date=terms.get("award_start"), end_date=terms.get("award_end"), ta_hours=hours)
 
 
-async def release(actor: Actor, program: dict[str, Any], confirmed: Confirmations, public_url: str,
+async def release(actor: Actor, program: ProgramRecord, confirmed: Confirmations, public_url: str,
                   files_dir: Path) -> dict[str, int]:
     """Release every draft of the round at once; returns counts {"award", "decline", "waitlist"}.
 
@@ -192,7 +193,7 @@ async def release(actor: Actor, program: dict[str, Any], confirmed: Confirmation
     counts = {"award": 0, "decline": 0, "waitlist": 0}
     awarded: list[int] = []
     async with write_transaction():
-        await _lock_program(program["id"])
+        await _lock_program(program.id)
         state = await decision_queries.board(program)
         drafts = [r for r in state["rows"] if r["state"] == "draft"]
         problems = release_problems(state, confirmed)
@@ -200,7 +201,7 @@ async def release(actor: Actor, program: dict[str, Any], confirmed: Confirmation
             raise Invalid(problems)
         terms = state["terms"]
         details = await Program.select(Program.id, Program.title, Program.network.name.as_alias("network_name"),
-                                       Program.contact_email).where(Program.id == program["id"]).first()
+                                       Program.contact_email).where(Program.id == program.id).first()
         assert details is not None  # the program whose drafts these are
         now = clock.now()
         for row in drafts:
@@ -228,7 +229,7 @@ async def release(actor: Actor, program: dict[str, Any], confirmed: Confirmation
             counts[draft["outcome"]] += 1
         over = {"over_seats": state["over_budget"]} if state["unit"] == "seat" else {
             "over_budget_cents": state["over_budget"]}
-        await audit.record(actor, "decisions.released", "program", program["id"], **counts, **over,
+        await audit.record(actor, "decisions.released", "program", program.id, **counts, **over,
                            before_deadline=state["early"],
                            few_reviews=[r["id"] for r in state["few_reviews"] if r["state"] == "draft"])
     for award_id in awarded:

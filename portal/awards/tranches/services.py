@@ -39,7 +39,7 @@ from portal.db import write_transaction
 from portal.payments import hooks as payment_hooks
 from portal.payments import services as payments
 from portal.payments.gateway import StripeGateway, StripeNotConfigured, StripeUnavailable, gateway_for
-from portal.payments.onboarding import payout_destination
+from portal.payments.onboarding.queries import payout_destination
 from portal.payments.records import PaymentRecord
 from portal.payments.tables import Payment
 from portal.web.forms import text

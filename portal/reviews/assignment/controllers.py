@@ -13,6 +13,7 @@ from litestar.params import FromPath
 
 from portal.core.audit import list_for
 from portal.core.errors import Conflict, Invalid
+from portal.programs.records import ProgramRecord
 from portal.reviews.assignment import queries as aq
 from portal.reviews.assignment import services
 from portal.reviews.records import PanelRecord
@@ -41,14 +42,14 @@ def form_id(data: dict[str, Any], key: str, message: str) -> int:
     return int(raw)
 
 
-async def _require_panel(request: Request, program_id: int) -> tuple[dict[str, Any], PanelRecord]:
+async def _require_panel(request: Request, program_id: int) -> tuple[ProgramRecord, PanelRecord]:
     program, panel = await aq.get_panel_for_staff(current_user(request), program_id)
     if panel is None:
         raise Conflict("This program has no review panel yet.")
     return program, panel
 
 
-async def _context(request: Request, program: dict[str, Any], panel: PanelRecord | None,
+async def _context(request: Request, program: ProgramRecord, panel: PanelRecord | None,
                    **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {"program": program, "panel": panel, "errors": {}, "values": {}, "notice": "",
                            "warning": "", "skipped": []}

@@ -24,6 +24,7 @@ from portal.applications.tables import Application
 from portal.core.actor import Principal
 from portal.programs import formdef
 from portal.programs.access import get_program_for_staff
+from portal.programs.records import ProgramRecord
 from portal.programs.tables import FormVersion
 from portal.reviews.conflicts import queries as conflict_rules
 from portal.reviews import queries
@@ -112,7 +113,7 @@ class PanelInputs:
         return {(e.application, e.reviewer) for e in self.existing}
 
 
-async def get_panel_for_staff(user: Principal, program_id: int) -> tuple[dict[str, Any], PanelRecord | None]:
+async def get_panel_for_staff(user: Principal, program_id: int) -> tuple[ProgramRecord, PanelRecord | None]:
     """The program (access as the staff program page: Forbidden for non-staff, NotFound for other networks'
     staff) and its review panel, or None when it has none yet."""
     program = await get_program_for_staff(user, program_id)

@@ -27,7 +27,7 @@ async def panel_scores_csv(request: Request, program_id: FromPath[int]) -> Respo
     program = await get_program_for_staff(current_user(request), program_id)
     blind = request.query_params.get("blind", "") in {"1", "true", "yes", "on"}
     content = await queries.panel_scores_csv(program_id, blind=blind)
-    return csv_download(content, safe_filename(program["slug"], "scores", *(["blind"] if blind else []),
+    return csv_download(content, safe_filename(program.slug, "scores", *(["blind"] if blind else []),
                                                extension="csv"))
 
 

@@ -39,7 +39,7 @@ async def get_program_for_panel_staff(user: Principal, program_id: int) -> Panel
                                    Program.timezone).where(Program.id == program_id).first()
     if row is None:
         raise NotFound()
-    if not can_manage_program(user, row):
+    if not can_manage_program(user, row["network"]):
         if await takes_part(user, program_id):
             raise Forbidden(FORBIDDEN)
         raise NotFound()

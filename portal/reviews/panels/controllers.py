@@ -17,6 +17,7 @@ from portal.applications import blind as blinding
 from portal.core import clock
 from portal.core.errors import Invalid, NotFound
 from portal.programs.access import get_program_for_staff
+from portal.programs.records import ProgramRecord
 from portal.reviews.panels import forms, queries, services
 from portal.reviews.records import CriterionRow, MemberProfile, PanelDetail
 from portal.web.auth import actor, current_user
@@ -56,10 +57,10 @@ def _plain(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _settings_values(panel: PanelDetail | None, program: dict[str, Any]) -> dict[str, str]:
+def _settings_values(panel: PanelDetail | None, program: ProgramRecord) -> dict[str, str]:
     if panel is None:
-        return {"name": f"{program['title']} review panel", "reviews_per_application": "3", "due_at": ""}
-    return {"name": panel.name, "due_at": _local_input(panel.due_at, program["timezone"]),
+        return {"name": f"{program.title} review panel", "reviews_per_application": "3", "due_at": ""}
+    return {"name": panel.name, "due_at": _local_input(panel.due_at, program.timezone),
             "blind": "yes" if panel.blind else "", "reviews_per_application": str(panel.reviews_per_application),
             "overall_threshold": _plain(panel.overall_threshold),
             "ask_recommendation": "yes" if panel.ask_recommendation else ""}
@@ -74,18 +75,18 @@ def _kept(data: dict[str, Any], keys: tuple[str, ...], limit: int = 2000) -> dic
     return {k: text(data, k, limit) for k in keys}
 
 
-async def _panel_page(program: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    panel = await queries.get_panel_of_program(program["id"])
-    rubric = await queries.list_criteria(program["id"])
+async def _panel_page(program: ProgramRecord, **extra: Any) -> dict[str, Any]:
+    panel = await queries.get_panel_of_program(program.id)
+    rubric = await queries.list_criteria(program.id)
     criteria = [dict(c) | {"scale_label": forms.scale_label(c)} for c in rubric]
     return {
         "program": program, "panel": panel, "criteria": criteria,
-        "locked": await queries.rubric_locked(program["id"]), "locked_reason": services.RUBRIC_LOCKED,
+        "locked": await queries.rubric_locked(program.id), "locked_reason": services.RUBRIC_LOCKED,
         "scales": forms.SCALES, "values": _settings_values(panel, program), "errors": {},
         "criterion_values": {str(c["id"]): _criterion_values(c) for c in rubric} | {"new": {"scale": "1-5"}},
         "criterion_errors": {}, "notice": "", "max_k": forms.MAX_REVIEWS_PER_APPLICATION,
         "total_weight": sum(c["weight"] for c in rubric),
-        "identity_leaks": await blinding.list_identity_leaks(program["id"]),
+        "identity_leaks": await blinding.list_identity_leaks(program.id),
     } | extra
 
 
@@ -101,7 +102,7 @@ async def panel_save(request: Request, program_id: FromPath[int]) -> Response:
     program = await get_program_for_staff(current_user(request), program_id)
     data = await read_form(request)
     try:
-        values = forms.panel_settings(data, program["timezone"])
+        values = forms.panel_settings(data, program.timezone)
     except Invalid as exc:
         kept = _kept(data, ("name", "due_at", "blind", "reviews_per_application", "overall_threshold",
                             "ask_recommendation"), 300)
@@ -129,7 +130,7 @@ async def panel_reopen(request: Request, program_id: FromPath[int]) -> Response:
     return redirect(request, f"/staff/programs/{program_id}/panel?done=reopened#status")
 
 
-async def _criterion_form(request: Request, program: dict[str, Any], key: str) -> dict[str, Any] | Response:
+async def _criterion_form(request: Request, program: ProgramRecord, key: str) -> dict[str, Any] | Response:
     """The criterion's values, or the page re-rendered with its errors (422)."""
     data = await read_form(request)
     try:
@@ -184,7 +185,7 @@ async def criterion_move(request: Request, program_id: FromPath[int], criterion_
 # Staff: members, invitations, conflicts
 
 
-async def _staff_panel(request: Request, program_id: int) -> tuple[dict[str, Any], PanelDetail]:
+async def _staff_panel(request: Request, program_id: int) -> tuple[ProgramRecord, PanelDetail]:
     """(program, panel) for staff of the program; NotFound while the program has no panel."""
     program = await get_program_for_staff(current_user(request), program_id)
     panel = await queries.get_panel_of_program(program_id)
@@ -193,13 +194,13 @@ async def _staff_panel(request: Request, program_id: int) -> tuple[dict[str, Any
     return program, panel
 
 
-async def _members_page(program: dict[str, Any], panel: PanelDetail, **extra: Any) -> dict[str, Any]:
-    members = await queries.list_members(panel.id, program["id"])
+async def _members_page(program: ProgramRecord, panel: PanelDetail, **extra: Any) -> dict[str, Any]:
+    members = await queries.list_members(panel.id, program.id)
     return {
         "program": program, "panel": panel, "members": members,
-        "invitations": await queries.list_pending_invitations(program["id"]),
-        "applications": await queries.list_panel_applications(program["id"]),
-        "conflicts": await queries.list_declared_conflicts(program["id"]),
+        "invitations": await queries.list_pending_invitations(program.id),
+        "applications": await queries.list_panel_applications(program.id),
+        "conflicts": await queries.list_declared_conflicts(program.id),
         "invite_values": {}, "invite_errors": {}, "member_values": {}, "member_errors": {},
         "conflict_values": {}, "conflict_errors": {}, "notice": "",
     } | extra

@@ -19,6 +19,7 @@ from portal.core.actor import Actor
 from portal.core.errors import Conflict, Invalid, NotFound
 from portal.core.mail import queue_email
 from portal.db import Duplicate, write_transaction
+from portal.programs.records import ProgramRecord
 from portal.programs.tables import Criterion, ProgramRole
 from portal.reviews.panels import queries
 from portal.reviews.records import ApplicationSummary, PanelDetail
@@ -99,27 +100,27 @@ def _auditable(values: dict[str, Any]) -> dict[str, Any]:
 # Members and invitations
 
 
-def _invitation_context(program: dict[str, Any], panel: PanelDetail | None) -> dict[str, Any]:
-    context: dict[str, Any] = {"program_title": program["title"]}
+def _invitation_context(program: ProgramRecord, panel: PanelDetail | None) -> dict[str, Any]:
+    context: dict[str, Any] = {"program_title": program.title}
     if panel is not None:
-        context |= {"panel_name": panel.name, "due_at": panel.due_at, "timezone": program["timezone"]}
+        context |= {"panel_name": panel.name, "due_at": panel.due_at, "timezone": program.timezone}
     return context
 
 
-async def invite_reviewer(actor: Actor, program: dict[str, Any], email: str, public_url: str) -> int:
+async def invite_reviewer(actor: Actor, program: ProgramRecord, email: str, public_url: str) -> int:
     """Invite `email` to review on the program's panel. Writes (through accounts.services.invite): invitation;
     audit `invitation.sent`; email `invitation` naming the panel and its due date."""
-    panel = await queries.get_panel_of_program(program["id"])
-    return await accounts.invite(actor, email, "reviewer", public_url, program_id=program["id"],
+    panel = await queries.get_panel_of_program(program.id)
+    return await accounts.invite(actor, email, "reviewer", public_url, program_id=program.id,
                                  context=_invitation_context(program, panel))
 
 
-async def resend_invitation(actor: Actor, program: dict[str, Any], invitation_id: int, public_url: str) -> int:
+async def resend_invitation(actor: Actor, program: ProgramRecord, invitation_id: int, public_url: str) -> int:
     """Send a pending invitation again with a new link (the old link stops working: only a hash of each link
     is stored, so the old one cannot be re-sent). Writes: the old invitation expired; a new invitation;
     audits `invitation.revoked` and `invitation.sent`; email `invitation`."""
     async with write_transaction():
-        email = await queries.get_pending_invitation(program["id"], invitation_id)
+        email = await queries.get_pending_invitation(program.id, invitation_id)
         await Invitation.update({Invitation.expires_at: clock.now()}).where(Invitation.id == invitation_id)
         await audit.record(actor, "invitation.revoked", "invitation", invitation_id, resent=True)
         return await invite_reviewer(actor, program, email, public_url)

@@ -9,6 +9,7 @@ from litestar.params import FromPath
 
 from portal.core import clock
 from portal.core.errors import Invalid
+from portal.programs.records import ProgramRecord
 from portal.reviews.assignment.controllers import _require_panel, form_id
 from portal.reviews.assignment.queries import get_panel_for_staff
 from portal.reviews.progress import queries, services
@@ -20,7 +21,7 @@ from portal.web.render import redirect, render
 TEMPLATE = "reviews/progress/progress.html"
 
 
-async def _context(request: Request, program: dict[str, Any], panel: PanelRecord | None,
+async def _context(request: Request, program: ProgramRecord, panel: PanelRecord | None,
                    **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {"program": program, "panel": panel, "rows": [], "errors": {}, "notice": ""}
     if panel is not None:

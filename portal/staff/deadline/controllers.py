@@ -57,7 +57,7 @@ async def staff_extend(request: Request, application_id: FromPath[int]) -> Respo
     application = await get_application_for(current_user(request), application_id, "staff")
     data = await read_form(request)
     try:
-        deadline, reason = forms.extension(data, application["program"]["timezone"], clock.now())
+        deadline, reason = forms.extension(data, application["program"].timezone, clock.now())
     except Invalid as exc:
         values = {"deadline": text(data, "deadline", 40), "reason": text(data, "reason", application_forms.MAX_REASON_CHARS)}
         ctx = await _deadline_page(application, errors=exc.errors, values=values)

@@ -81,13 +81,14 @@ def test_field_limits_in_words():
 
 def test_blank_form_survives_malformed_field_options():
     from portal.applications.export.documents import blank_form_html
+    from tests.factories.programs import form_version_record, program_record
 
-    program = {"title": "P", "deadline_at": None, "timezone": "UTC", "slug": "p"}
+    program = program_record(title="P", timezone="UTC", slug="p")
     schema = {"sections": [{"title": "S", "fields": [
         {"key": "a", "type": "currency", "label": "Money", "min_cents": "lots"},
         {"key": "b", "type": "long_text", "label": "Essay", "max_words": "many"},
         {"key": "c", "type": "select", "label": "Pick", "options": "xy"}]}]}
-    html = blank_form_html(program, {"schema": schema, "version": 1})
+    html = blank_form_html(program, form_version_record(schema))
     assert ("Money" in html, "Essay" in html, "Pick" in html) == (True, True, True)
 
 

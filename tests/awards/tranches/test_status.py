@@ -16,7 +16,7 @@ import pytest
 from portal.awards.tranches import services as tranches
 from portal.awards.tranches.tables import Tranche
 from portal.core.audit import list_for
-from portal.payments import ledger
+from portal.payments.ledger import queries as ledger
 from portal.payments import services as payments
 from portal.payments.gateway import gateway_for
 from portal.payments.tables import StripeEvent

@@ -13,7 +13,7 @@ from portal.core import clock
 from portal.db import write_transaction
 from portal.awards.tranches.tables import Tranche
 from portal.payments.gateway import gateway_for
-from portal.payments.onboarding_tables import OrganisationPayout
+from portal.payments.onboarding.tables import OrganisationPayout
 from portal.payments.tables import Payment
 from portal.reporting.tables import Report
 from tests.factories.awards import make_award, make_report

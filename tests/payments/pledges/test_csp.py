@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.payments.pledges import stripe_js_sources
+from portal.payments.pledges.rules import stripe_js_sources
 from portal.settings import StripeSettings
 from portal.web.headers import CSP, page_policy
 

@@ -1,5 +1,5 @@
-"""The staff program ledger and the funder's pledge page (pay a pledge by card: a PaymentIntent confirmed in the
-browser with Stripe.js, see docs/payments.md)."""
+"""The funder's pledge page (pay a pledge by card: a PaymentIntent confirmed in the browser with Stripe.js, see
+docs/payments.md)."""
 
 from __future__ import annotations
 
@@ -10,23 +10,17 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
 from portal.core.errors import Conflict, Invalid
-from portal.payments import ledger, pledges, services
+from portal.payments import services
 from portal.payments.gateway import gateway_for
+from portal.payments.pledges import access, queries, rules
 from portal.payments.records import PaymentRecord
-from portal.programs.access import get_program_for_staff
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.headers import page_policy
 from portal.web.render import redirect, render
 
 
-@get("/staff/programs/{program_id:int}/ledger", name="payments:program-ledger")
-async def program_ledger(request: Request, program_id: FromPath[int]) -> Response:
-    await get_program_for_staff(current_user(request), program_id)
-    return render(request, "payments/program_ledger.html", await ledger.program_ledger(program_id))
-
-
-def _pledge_page(request: Request, ctx: dict[str, Any], checkout: pledges.Checkout | None = None, *,
+def _pledge_page(request: Request, ctx: dict[str, Any], checkout: queries.Checkout | None = None, *,
                  payment: PaymentRecord | None = None, errors: dict[str, str] | None = None,
                  polling: bool = False, status_code: int = 200) -> Response:
     """The pledge page (for htmx, its figures only); with card payments on, its Content-Security-Policy also
@@ -34,19 +28,19 @@ def _pledge_page(request: Request, ctx: dict[str, Any], checkout: pledges.Checko
     stripe = request.app.state.settings.stripe
     headers = {}
     if stripe.card_payments:
-        headers["Content-Security-Policy"] = page_policy(stripe, **pledges.stripe_js_sources(stripe))
-    return render(request, "payments/pledge.html", ctx | {
+        headers["Content-Security-Policy"] = page_policy(stripe, **rules.stripe_js_sources(stripe))
+    return render(request, "payments/pledges/pledge.html", ctx | {
         "errors": errors or {}, "payment": payment, "checkout": checkout, "polling": polling,
         "card_payments": stripe.card_payments,
         "publishable_key": stripe.publishable_key, "stripe_js_url": stripe.js_url,
     }, block="figures", status_code=status_code, headers=headers)
 
 
-async def _open_checkout(request: Request, ctx: dict[str, Any]) -> pledges.Checkout | None:
+async def _open_checkout(request: Request, ctx: dict[str, Any]) -> queries.Checkout | None:
     stripe = request.app.state.settings.stripe
     if not stripe.card_payments:
         return None
-    return await pledges.open_checkout(ctx["program"]["id"], ctx["funder_id"], ctx["outstanding_cents"],
+    return await queries.open_checkout(ctx["program"]["id"], ctx["funder_id"], ctx["outstanding_cents"],
                                        gateway_for(stripe))
 
 
@@ -54,7 +48,7 @@ async def _open_checkout(request: Request, ctx: dict[str, Any]) -> pledges.Check
 async def pledge_page(request: Request, program_id: FromPath[int]) -> Response:
     """The pledge; a card payment started earlier and not finished is offered again. For htmx (the page polls
     while Stripe's confirmation is awaited), only the figures, without asking Stripe."""
-    ctx = await pledges.pledge_for(current_user(request), program_id)
+    ctx = await access.get_pledge_for(current_user(request), program_id)
     polling = isinstance(request, HTMXRequest) and bool(request.htmx)
     if polling:
         return _pledge_page(request, ctx, polling=True)
@@ -68,7 +62,7 @@ async def pay_pledge(request: Request, program_id: FromPath[int]) -> Response:
     payment started earlier and not finished is offered again instead (never a second charge). A saved payment
     method (`payment_method`, pm_...: the tests) confirms it at once and the answer is the page itself."""
     data = await read_form(request)
-    ctx = await pledges.pledge_for(current_user(request), program_id)
+    ctx = await access.get_pledge_for(current_user(request), program_id)
     stripe = request.app.state.settings.stripe
     gateway = gateway_for(stripe)  # 503 without Stripe
     method = text(data, "payment_method", 100)
@@ -89,11 +83,11 @@ async def pay_pledge(request: Request, program_id: FromPath[int]) -> Response:
         return _pledge_page(request, ctx, errors=exc.errors, status_code=422)
     # The client secret is dropped: the page asks Stripe for it again, so it is never stored or redirected.
     if payment.status == "failed":
-        return _pledge_page(request, await pledges.pledge_for(current_user(request), program_id), payment=payment,
+        return _pledge_page(request, await access.get_pledge_for(current_user(request), program_id), payment=payment,
                             status_code=422)
     if method:
-        return _pledge_page(request, await pledges.pledge_for(current_user(request), program_id), payment=payment)
+        return _pledge_page(request, await access.get_pledge_for(current_user(request), program_id), payment=payment)
     return redirect(request, page_url)
 
 
-ROUTES = [program_ledger, pledge_page, pay_pledge]
+ROUTES = [pledge_page, pay_pledge]

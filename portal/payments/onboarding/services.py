@@ -9,17 +9,8 @@ from portal.core import audit, clock
 from portal.core.actor import Actor
 from portal.db import write_transaction
 from portal.payments.gateway import Account, StripeGateway
-from portal.payments.onboarding_tables import OrganisationPayout
-
-
-async def get_payout(organisation_id: int) -> dict[str, Any] | None:
-    return await OrganisationPayout.select().where(OrganisationPayout.organisation == organisation_id).first()
-
-
-async def payout_destination(organisation_id: int) -> str:
-    """The connected account to pay, if it can receive payouts; "" otherwise (the manual rail)."""
-    row = await get_payout(organisation_id)
-    return row["stripe_account_id"] if row and row["payouts_enabled"] else ""
+from portal.payments.onboarding.queries import get_payout
+from portal.payments.onboarding.tables import OrganisationPayout
 
 
 async def _save(actor: Actor, organisation_id: int, account: Account) -> None:

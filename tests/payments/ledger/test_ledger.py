@@ -9,9 +9,9 @@ from portal.awards.tranches import services as tranches
 from portal.awards.tables import Award
 from portal.core import clock
 from portal.db import write_transaction
-from portal.payments import ledger
+from portal.payments.ledger import queries as ledger
 from portal.payments.gateway import gateway_for
-from portal.payments.onboarding_tables import OrganisationPayout
+from portal.payments.onboarding.tables import OrganisationPayout
 from portal.payments.tables import Payment
 from portal.programs.tables import Program
 from tests.factories.awards import make_award

@@ -19,7 +19,8 @@ def run(code: str, tmp_path) -> subprocess.CompletedProcess:
 def test_payments_alone_import_no_awards_and_refuse_to_move_a_tranche_payment_unfollowed(tmp_path):
     result = run("""
         import asyncio, sys
-        from portal.payments import controllers, hooks, ledger, services
+        from portal.payments import controllers, hooks, services
+        from portal.payments.ledger import queries as ledger
         assert not [m for m in sys.modules if m.startswith("portal.awards")], "payments imported awards"
         moved = hooks.StatusMoved(payment_id=1, kind="transfer", old="released", new="paid", tranche_id=7,
                                   award_id=3)
