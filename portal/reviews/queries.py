@@ -9,7 +9,8 @@ import msgspec
 
 from portal.accounts.tables import Membership
 from portal.applications import blind as blinding
-from portal.applications.tables import Application, ApplicationFile
+from portal.applications import queries as application_queries
+from portal.applications.tables import Application
 from portal.core import clock
 from portal.programs.tables import Criterion, FormVersion, ProgramRole
 from portal.reviews import rules
@@ -124,18 +125,16 @@ async def application_for_review(application_id: int, *, as_reviewer: bool = Fal
         FormVersion.id == row["form_version"]
     ).output(load_json=True).first()
     schema: dict[str, object] = form["schema"] if form else {"sections": []}
-    files = await ApplicationFile.select(
-        ApplicationFile.id, ApplicationFile.field_key, ApplicationFile.original_name, ApplicationFile.content_type,
-        ApplicationFile.size_bytes,
-    ).where(ApplicationFile.application == application_id).order_by(ApplicationFile.id)
+    files = await application_queries.list_files(application_id)
     blind = await blinding.panel_is_blind(row["program"])
     application = ReviewedApplication(**row, schema=schema, files=files, blind=blind, blind_copy=None)
     if not blind:
         return application
+    title = blinding.blind_title(schema, {"id": application_id, "title": row["title"], "answers": row["answers"]},
+                                 row["organisation_name"] or "")
     blind_copy = msgspec.structs.replace(
-        application, title=blinding.blind_title(schema, row, row["organisation_name"] or ""), organisation_name="",
-        organisation_state="", organisation_email_domain="", organisation=None,
-        files=blinding.neutral_files(application_id, schema, files))
+        application, title=title, organisation_name="", organisation_state="", organisation_email_domain="",
+        organisation=None, files=blinding.neutral_files(application_id, schema, files))
     if as_reviewer:
         return blind_copy
     return msgspec.structs.replace(application, blind_copy=blind_copy)

@@ -9,12 +9,14 @@ arithmetic (rules.py, ranking/) reads them as mappings."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Hashable, TypedDict
 
 import msgspec
 
 from portal import db
+from portal.applications.records import ApplicationFileRecord, NeutralFile
 
 
 class CriterionRow(TypedDict):
@@ -563,6 +565,6 @@ class ReviewedApplication(msgspec.Struct, frozen=True):
     organisation_email_domain: str
     form_version: int
     schema: dict[str, object]  # the form's schema (JSON)
-    files: list[dict[str, object]]  # application_file rows (id, field_key, original_name, content_type, size_bytes)
+    files: Sequence[ApplicationFileRecord | NeutralFile]  # its files (for a blind reader: the neutral ones)
     blind: bool
     blind_copy: ReviewedApplication | None
