@@ -18,10 +18,10 @@ whose panel is blind (portal/applications/blind.py): pages, files and exports th
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import msgspec
 
 from portal.applications import queries
+from portal.applications.records import ApplicationForUser, ApplicationRecord, ApplicationWithCity, TeamPlace
 from portal.applications.tables import Application
 from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
@@ -44,34 +44,30 @@ FORBIDDEN_MESSAGES = {
 }
 
 
-async def load_application(application_id: int) -> dict[str, Any] | None:
-    """The application row with answers as a dict and the city's name, or None."""
+async def load_application(application_id: int) -> ApplicationWithCity | None:
+    """The application with the city's name, or None."""
     row = await Application.select(
         *Application.all_columns(),
-        Application.organisation.name.as_alias("organisation_name"),
+        Application.organisation._.name.as_alias("organisation_name"),
     ).where(Application.id == application_id).first()
-    if row is None:
-        return None
-    if isinstance(row["answers"], str):
-        row["answers"] = json.loads(row["answers"] or "{}")
-    return row
+    return ApplicationWithCity.of(row) if row else None
 
 
-def rights_of(user: Principal, application: dict[str, Any], program: ProgramRecord, assigned: bool,
+def rights_of(user: Principal, application: ApplicationRecord, program: ProgramRecord, assigned: bool,
               team_role: str | None = None, signer_id: int | None = None) -> set[str]:
-    """The needs `user` has on the application. `team_role` is the user's role on its team (editor | viewer)
-    and `signer_id` the named signer (None: the owner signs), both from queries.team_position."""
+    """The needs `user` has on the application (to `program`). `team_role` is the user's role on its team (editor |
+    viewer) and `signer_id` the named signer (None: the owner signs), both from queries.team_position."""
     rights: set[str] = set()
-    if application["created_by"] == user.id:
+    if application.created_by == user.id:
         team_role = "owner"
-    role = user.org_roles.get(application["organisation"])
-    if role is not None and user.org_kinds.get(application["organisation"]) == "city":
+    role = user.org_roles.get(application.organisation)
+    if role is not None and user.org_kinds.get(application.organisation) == "city":
         rights |= {"view", "team"}  # colleagues in the applying city may read it
     if team_role is not None:
         rights |= {"view", "team"}
     if team_role in TEAM_EDIT_ROLES:
         rights.add("edit")
-        if user.id == (signer_id or application["created_by"]):
+        if user.id == (signer_id or application.created_by):
             rights.add("submit")
     if team_role == "owner":
         rights.add("manage")
@@ -87,11 +83,10 @@ async def is_assigned(user_id: int, application_id: int) -> bool:
         (Assignment.application == application_id) & (Assignment.reviewer == user_id))
 
 
-async def get_application_for(user: Principal | None, application_id: int, need: str) -> dict[str, Any]:
-    """The application (answers as a dict, `organisation_name`, `rights`: the needs `user` has, `blind`) with its
-    program under "program" (its id under "program_id") and `team` (the user's role on the team, the signer's
-    id and name), if `user` may `need` it; NotFound for strangers, Forbidden for those who may see it but lack
-    `need`."""
+async def get_application_for(user: Principal | None, application_id: int, need: str) -> ApplicationForUser:
+    """The application (`organisation_name`, `rights`: the needs `user` has, `blind`) with its program under
+    `program` (its id under `program_id`) and `team` (the user's role on the team, the signer's id and name), if
+    `user` may `need` it; NotFound for strangers, Forbidden for those who may see it but lack `need`."""
     if need not in NEEDS:
         raise ValueError(f"unknown need {need!r}")
     if user is None:
@@ -99,7 +94,7 @@ async def get_application_for(user: Principal | None, application_id: int, need:
     application = await load_application(application_id)
     if application is None:
         raise NotFound()
-    program = await programs.get_program(application["program"])
+    program = await programs.get_program(application.program)
     if program is None:
         raise NotFound()
     team_role, signer_id = await queries.team_position(application_id, user.id)
@@ -112,19 +107,14 @@ async def get_application_for(user: Principal | None, application_id: int, need:
         blind = await panel_is_blind(program.id)
     if "view" not in rights:
         raise NotFound()
-    signer = signer_id or application["created_by"]
+    signer = signer_id or application.created_by
     if need not in rights:
         if need == "submit" and "team" in rights:
             raise Forbidden(f"Only {await queries.user_name(signer)}, the authorised signer, can submit this "
                             "application. The owner can name another signer on the team page.")
         raise Forbidden(FORBIDDEN_MESSAGES[need])
-    application["rights"] = sorted(rights)  # for templates: show only what the server would allow
-    application["blind"] = blind
-    application["team"] = {  # for the page: one's role, and who signs (only a member of the team may know)
-        "role": "owner" if application["created_by"] == user.id else team_role, "signer_id": signer,
-        "signer_name": await queries.user_name(signer) if "team" in rights else "",
-    }
-    application["program_id"] = application["program"]
-    application["program"] = program
-    return application
+    team = TeamPlace(role="owner" if application.created_by == user.id else team_role, signer_id=signer,
+                     signer_name=await queries.user_name(signer) if "team" in rights else "")
+    columns = msgspec.structs.asdict(application) | {"program_id": application.program, "program": program}
+    return ApplicationForUser(**columns, rights=tuple(sorted(rights)), blind=blind, team=team)
 

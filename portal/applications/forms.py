@@ -7,10 +7,21 @@ from typing import Any
 
 from litestar.datastructures import UploadFile
 
+from portal.applications.records import Answers
 from portal.applications.services import LATEST
 from portal.core.errors import Invalid
 from portal.programs import formdef
+from portal.programs.formdef import Schema
 from portal.web.forms import text
+
+
+class InvalidDraft(Invalid):
+    """A posted draft with malformed values: `errors` as Invalid's, and the values as typed in `answers`, so
+    that the page shown again keeps them."""
+
+    def __init__(self, errors: dict[str, str], answers: Answers) -> None:
+        super().__init__(errors)
+        self.answers = answers
 
 
 def base_version(data: dict[str, Any]) -> int | None:
@@ -19,13 +30,13 @@ def base_version(data: dict[str, Any]) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def posted_step(schema: dict[str, Any], data: dict[str, Any]) -> str | None:
+def posted_step(schema: Schema, data: dict[str, Any]) -> str | None:
     """The section (step) the page posted (the hidden `step` field), or None if absent or unknown."""
     step = text(data, "step", 80)
     return step if any(s.get("key") == step for s in formdef.sections(schema)) or step == "review" else None
 
 
-def step_query(schema: dict[str, Any] | None, data: dict[str, Any]) -> str:
+def step_query(schema: Schema | None, data: dict[str, Any]) -> str:
     """"&step=KEY" for the redirect after a post: the step chosen with a "Save and continue" button (`go`),
     else the step posted; "" when there is none. Keys are checked, so the URL stays clean."""
     for name in ("go", "step"):
@@ -36,10 +47,10 @@ def step_query(schema: dict[str, Any] | None, data: dict[str, Any]) -> str:
     return ""
 
 
-def draft_input(schema: dict[str, Any], data: dict[str, Any],
-                current: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
-    """(base version, answers) of a posted draft; Invalid with every malformed value at once. The typed
-    values are in `exc.answers` so that the page shown again keeps them.
+def draft_input(schema: Schema, data: dict[str, Any],
+                current: Answers | None = None) -> tuple[int, Answers]:
+    """(base version, answers) of a posted draft; InvalidDraft (an Invalid) with every malformed value at once.
+    The typed values are in `exc.answers` so that the page shown again keeps them.
 
     A page showing one step posts `step`: then only that step's fields (and any other field the post
     names) change, and the other answers in `current` are kept; a box or a multiple choice of the step
@@ -55,9 +66,7 @@ def draft_input(schema: dict[str, Any], data: dict[str, Any],
     if version is None:
         errors = {"version": "This form is out of date: reload the page."} | errors
     if errors:
-        exc = Invalid(errors)
-        exc.answers = answers  # type: ignore[attr-defined]
-        raise exc
+        raise InvalidDraft(errors, answers)
     assert version is not None
     return version, answers
 
@@ -72,7 +81,7 @@ def upload_input(data: dict[str, Any]) -> tuple[str, UploadFile | None]:
     return text(data, "field_key", 80), upload
 
 
-def fields_to_save(schema: dict[str, Any], data: dict[str, Any]) -> list[str]:
+def fields_to_save(schema: Schema, data: dict[str, Any]) -> list[str]:
     """The fields a page's Save (or Submit) button saves: those of the posted step and any other field the post
     names, or the whole form when no step is posted (see draft_input). A box left unticked is not posted but is
     still on the page: it is saved as unticked."""
@@ -98,7 +107,7 @@ def field_bases(data: dict[str, Any]) -> dict[str, int]:
     return bases | {str(k)[:80]: LATEST for k, v in parsed.items() if v == "latest"}
 
 
-def autosave_input(schema: dict[str, Any], data: dict[str, Any]) -> tuple[int | None, list[str], dict[str, Any],
+def autosave_input(schema: Schema, data: dict[str, Any]) -> tuple[int | None, list[str], dict[str, Any],
                                                                           dict[str, str]]:
     """(base version, the fields posted, their parsed values, errors by field) of one autosave: the page
     posts only the field(s) that changed, each under its own name (an unticked box posts "")."""

@@ -12,9 +12,11 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+
+import msgspec
 
 from portal.applications import queries
+from portal.applications.records import ApplicationWithCity, ReminderCandidate
 from portal.applications.rules import (
     MAX_GRACE_MINUTES,
     STATUS_LABELS,
@@ -32,7 +34,7 @@ from portal.core import audit, clock, mail
 from portal.core.actor import Actor
 from portal.core.errors import Conflict, Forbidden
 from portal.core.mail import queue_email
-from portal.db import Duplicate, to_datetime, write_transaction
+from portal.db import Duplicate, write_transaction
 from portal.programs import queries as programs
 from portal.programs.records import ProgramRecord
 from portal.programs.rules import time_left
@@ -42,16 +44,16 @@ log = logging.getLogger(__name__)
 EXTENDABLE = frozenset({"draft", "submitted"})  # a submitted one may be reopened afterwards
 
 
-async def _email_team(application: dict[str, Any], program: ProgramRecord, template: str, public_url: str,
-                      **context: Any) -> int:
+async def _email_team(application: ApplicationWithCity | ReminderCandidate, program: ProgramRecord, template: str,
+                      public_url: str, **context: object) -> int:
     """Queue `template` to the applying city's owners and members and the application's team; returns how many
     were queued."""
-    team = await queries.list_application_people(application["id"], application["organisation"])
-    link = f"{public_url}/applications/{application['id']}"
+    team = await queries.list_application_people(application.id, application.organisation)
+    link = f"{public_url}/applications/{application.id}"
     for person in team:
-        await queue_email(person["email"], template, {
-            "name": person["name"], "application": application, "program": program, "link": link, **context,
-        }, program=program.id, application=application["id"])
+        await queue_email(person.email, template, {
+            "name": person.name, "application": application, "program": program, "link": link, **context,
+        }, program=program.id, application=application.id)
     return len(team)
 
 
@@ -69,19 +71,20 @@ async def withdraw_application(actor: Actor, application_id: int, reason: str, p
     """
     async with write_transaction():
         application = await lock_application(application_id)
-        check_transition(application["status"], "withdrawn")
-        if not can_withdraw(application["status"], rights):
+        check_transition(application.status, "withdrawn")
+        if not can_withdraw(application.status, rights):
             raise Forbidden(WITHDRAW_FORBIDDEN)
-        program = await programs.get_program(application["program"])
+        program = await programs.get_program(application.program)
         assert program is not None
         now = clock.now()
         await Application.update({
             Application.status: "withdrawn", Application.status_reason: reason,
-            Application.version: application["version"] + 1, Application.updated_at: now,
+            Application.version: application.version + 1, Application.updated_at: now,
         }).where(Application.id == application_id)
         await audit.record(actor, "application.withdrawn", "application", application_id, reason=reason,
-                           previous_status=application["status"], receipt_number=application["receipt_number"])
-        withdrawn = {**application, "status": "withdrawn", "status_reason": reason}
+                           previous_status=application.status, receipt_number=application.receipt_number)
+        withdrawn = msgspec.structs.replace(application, status="withdrawn", status_reason=reason,
+                                            version=application.version + 1, updated_at=now)
         await _email_team(withdrawn, program, "application_withdrawn", public_url, reason=reason, withdrawn_at=now,
                           by=actor.user.name if actor.user else "")
 
@@ -103,19 +106,22 @@ async def restore_application(actor: Actor, application_id: int, reason: str, pu
     try:
         async with write_transaction():
             application = await lock_application(application_id)
-            status = restored_status(application)
-            check_restore(application["status"], status)
-            if await queries.find_application_id(application["program"], application["organisation"]) is not None:
+            status = restored_status(application.receipt_number)
+            check_restore(application.status, status)
+            if await queries.find_application_id(application.program, application.organisation) is not None:
                 raise Duplicate("a live application of this city and program")
-            program = await programs.get_program(application["program"])
+            program = await programs.get_program(application.program)
             assert program is not None
+            now = clock.now()
             await Application.update({
                 Application.status: status, Application.status_reason: reason,
-                Application.version: application["version"] + 1, Application.updated_at: clock.now(),
+                Application.version: application.version + 1, Application.updated_at: now,
             }).where(Application.id == application_id)
             await audit.record(actor, "application.restored", "application", application_id, reason=reason,
-                               restored_status=status, receipt_number=application["receipt_number"])
-            await _email_team({**application, "status": status}, program, "application_restored", public_url,
+                               restored_status=status, receipt_number=application.receipt_number)
+            restored = msgspec.structs.replace(application, status=status, status_reason=reason,
+                                               version=application.version + 1, updated_at=now)
+            await _email_team(restored, program, "application_restored", public_url,
                               reason=reason, restored_status=STATUS_LABELS[status].lower())
     except Duplicate as exc:
         raise StartedAgain("The city has started a new application to this program since it withdrew this one, "
@@ -135,21 +141,24 @@ async def reopen_application(actor: Actor, application_id: int, reason: str, pub
     """
     async with write_transaction():
         application = await lock_application(application_id)
-        check_transition(application["status"], "draft")
-        program = await programs.get_program(application["program"])
+        check_transition(application.status, "draft")
+        program = await programs.get_program(application.program)
         assert program is not None
         await Application.update({
             Application.status: "draft", Application.status_reason: reason,
             Application.receipt_number: None, Application.submitted_at: None, Application.submitted_by: None,
             Application.content_sha256: "",
-            Application.version: application["version"] + 1, Application.updated_at: clock.now(),
+            Application.version: application.version + 1, Application.updated_at: clock.now(),
         }).where(Application.id == application_id)
+        submitted_at = application.submitted_at
         await audit.record(actor, "application.reopened", "application", application_id, reason=reason,
-                           receipt_number=application["receipt_number"],
-                           submitted_at=application["submitted_at"].isoformat() if application["submitted_at"] else None,
-                           content_sha256=application["content_sha256"])
-        deadline = effective_deadline(program, application["extended_deadline_at"])
-        await _email_team({**application, "status": "draft"}, program, "application_reopened", public_url,
+                           receipt_number=application.receipt_number,
+                           submitted_at=submitted_at.isoformat() if submitted_at else None,
+                           content_sha256=application.content_sha256)
+        deadline = effective_deadline(program, application.extended_deadline_at)
+        # the email names the receipt of the submission reopened (templates/emails/application_reopened.txt)
+        reopened = msgspec.structs.replace(application, status="draft", status_reason=reason)
+        await _email_team(reopened, program, "application_reopened", public_url,
                           reason=reason, deadline=deadline, deadline_passed=deadline <= clock.now())
 
 
@@ -165,12 +174,12 @@ async def extend_deadline(actor: Actor, application_id: int, new_deadline: datet
     """
     async with write_transaction():
         application = await lock_application(application_id)
-        if application["status"] not in EXTENDABLE:
-            status = STATUS_LABELS.get(application["status"], application["status"]).lower()
+        if application.status not in EXTENDABLE:
+            status = STATUS_LABELS.get(application.status, application.status).lower()
             raise Conflict(f"This application is {status}: its deadline can no longer be changed.")
-        program = await programs.get_program(application["program"])
+        program = await programs.get_program(application.program)
         assert program is not None
-        before = effective_deadline(program, application["extended_deadline_at"])
+        before = effective_deadline(program, application.extended_deadline_at)
         await Application.update({
             Application.extended_deadline_at: new_deadline, Application.extension_reason: reason,
             Application.updated_at: clock.now(),
@@ -201,31 +210,31 @@ async def send_deadline_reminders(now: datetime, public_url: str = "") -> int:
     kind, so a reminder goes out at most once even with several processes running this at once); one
     audit row `application.reminder_sent`; emails `deadline_reminder` to the city's team.
     """
-    rows = await Application.raw(REMINDER_CANDIDATES_SQL, now - timedelta(minutes=MAX_GRACE_MINUTES), now)
+    raw = await Application.raw(REMINDER_CANDIDATES_SQL, now - timedelta(minutes=MAX_GRACE_MINUTES), now)
+    rows = [ReminderCandidate.of(row) for row in raw]
     if not rows:
         return 0
     sent_kinds = await DeadlineReminder.select(DeadlineReminder.application, DeadlineReminder.kind).where(
-        DeadlineReminder.application.is_in([r["id"] for r in rows]))
+        DeadlineReminder.application.is_in([r.id for r in rows]))
     already = {(r["application"], r["kind"]) for r in sent_kinds}
     program_cache: dict[int, ProgramRecord | None] = {}
     system = Actor(user=None, ip="reminders")
     sent = 0
     for row in rows:
-        if row["program_id"] not in program_cache:
-            program_cache[row["program_id"]] = await programs.get_program(row["program_id"])
-        program = program_cache[row["program_id"]]
+        if row.program_id not in program_cache:
+            program_cache[row.program_id] = await programs.get_program(row.program_id)
+        program = program_cache[row.program_id]
         if program is None:
             continue
-        extended = to_datetime(row["extended_deadline_at"])
-        deadline = effective_deadline(program, extended)
+        deadline = effective_deadline(program, row.extended_deadline_at)
         kind = reminder_due(deadline, now)
-        if kind is None or (row["id"], kind) in already:
+        if kind is None or (row.id, kind) in already:
             continue
         try:
             async with write_transaction():
-                await DeadlineReminder.insert(DeadlineReminder(application=row["id"], kind=kind, deadline_at=deadline,
+                await DeadlineReminder.insert(DeadlineReminder(application=row.id, kind=kind, deadline_at=deadline,
                                                                sent_at=now))
-                await audit.record(system, "application.reminder_sent", "application", row["id"], kind=kind,
+                await audit.record(system, "application.reminder_sent", "application", row.id, kind=kind,
                                    deadline=deadline.isoformat())
                 await _email_team(row, program, "deadline_reminder", public_url, kind=kind, deadline=deadline,
                                   left=time_left(deadline, now))

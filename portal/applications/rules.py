@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
+from portal.applications.records import ApplicationRow, RowDeadline
 from portal.core import clock
 from portal.core.errors import Conflict
 from portal.programs.records import ProgramSchedule, Schedule
@@ -66,15 +66,15 @@ def check_restore(current: str, new: str) -> None:
                        f"{STATUS_LABELS.get(current, current).lower()}.")
 
 
-def restored_status(application: dict[str, Any]) -> str:
+def restored_status(receipt_number: str | None) -> str:
     """What a withdrawn application becomes when staff restore it: submitted if it was withdrawn after being
-    submitted (its receipt is kept through the withdrawal), a draft otherwise."""
-    return "submitted" if application.get("receipt_number") else "draft"
+    submitted (its receipt, `receipt_number`, is kept through the withdrawal), a draft otherwise."""
+    return "submitted" if receipt_number else "draft"
 
 
-def next_step(application: dict[str, Any], accepting: bool) -> str:
-    """What the city should do next, in words, for lists and the dashboard."""
-    status = application["status"]
+def next_step(status: str, accepting: bool) -> str:
+    """What the city should do next about an application that is `status`, in words, for lists and the
+    dashboard."""
     if status == "draft":
         return "Finish and submit before the deadline" if accepting else "Deadline passed: it can no longer be submitted"
     if status == "submitted":
@@ -119,11 +119,11 @@ def reminder_due(deadline: datetime, at: datetime) -> str | None:
     return None
 
 
-def list_row_deadline(row: dict[str, Any], at: datetime) -> dict[str, Any]:
+def list_row_deadline(row: ApplicationRow, at: datetime) -> RowDeadline:
     """For a row of queries.list_applications_for_cities: the deadline to show (its extension, or the
     program's), the countdown (drafts only) and whether a submission would be taken at `at`."""
-    program = ProgramSchedule(status=row["program_status"], opens_at=row["opens_at"], deadline_at=row["deadline_at"],
-                              grace_minutes=row["grace_minutes"])
-    shown = clock.as_utc(row["extended_deadline_at"] or row["deadline_at"])
-    return {"deadline_shown": shown, "countdown": countdown(shown, at) if row["status"] == "draft" else "",
-            "accepting": may_submit_at(program, row["extended_deadline_at"], at)}
+    schedule = ProgramSchedule(status=row.program_status, opens_at=row.opens_at, deadline_at=row.deadline_at,
+                               grace_minutes=row.grace_minutes)
+    shown = clock.as_utc(row.extended_deadline_at or row.deadline_at)
+    return RowDeadline(deadline_shown=shown, countdown=countdown(shown, at) if row.status == "draft" else "",
+                       accepting=may_submit_at(schedule, row.extended_deadline_at, at))

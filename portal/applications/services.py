@@ -12,15 +12,25 @@ import asyncio
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+import msgspec
 from piccolo.engine.postgres import PostgresEngine
 
 from portal.applications import blind, queries
 from portal.applications.access import load_application
+from portal.applications.records import (
+    Answers,
+    ApplicationFileRecord,
+    ApplicationForUser,
+    ApplicationRecord,
+    ApplicationWithCity,
+    Presence,
+)
 from portal.applications.rules import STATUS_LABELS, check_transition, effective_deadline, may_submit_at
 from portal.applications.signing import Attestation, attestation_errors
 from portal.applications.tables import Application, ApplicationFile, ApplicationPresence, PendingSave
@@ -33,6 +43,7 @@ from portal.core.templating import local_time
 from portal.core.security import new_token, token_hash
 from portal.db import Duplicate, current_engine, write_transaction
 from portal.programs import formdef
+from portal.programs.formdef import Schema
 from portal.programs import queries as programs
 from portal.programs.rules import is_accepting
 
@@ -56,6 +67,11 @@ class FieldsConflict(Conflict):
         self.result = result
 
 
+DraftEdit = tuple[int, Answers, list[str], dict[str, int]]
+"""The answers on the page sent with a submission: (base version, parsed answers, the fields on the page, the
+base version of each field its autosave saved: forms.field_bases)."""
+
+
 class DeadlinePassed(Conflict):
     title = "The deadline has passed"
 
@@ -67,7 +83,7 @@ async def _lock(application_id: int) -> None:
         await Application.raw("SELECT id FROM application WHERE id = {} FOR UPDATE", application_id)
 
 
-async def lock_application(application_id: int) -> dict[str, Any]:
+async def lock_application(application_id: int) -> ApplicationWithCity:
     """The application, locked for the rest of the write transaction (NotFound if there is none)."""
     await _lock(application_id)
     application = await load_application(application_id)
@@ -76,12 +92,12 @@ async def lock_application(application_id: int) -> dict[str, Any]:
     return application
 
 
-def _not_editable(application: dict[str, Any]) -> Conflict:
-    status = STATUS_LABELS.get(application["status"], application["status"]).lower()
+def _not_editable(application: ApplicationRecord) -> Conflict:
+    status = STATUS_LABELS.get(application.status, application.status).lower()
     return Conflict(f"This application is {status}, so it can no longer be changed.")
 
 
-def canonical_json(answers: dict[str, Any]) -> bytes:
+def canonical_json(answers: Answers) -> bytes:
     """The answers as one exact byte string: sorted keys, no spaces, UTF-8."""
     return json.dumps(answers, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -94,7 +110,7 @@ def receipt_number(program_slug: str, year: int, application_id: int, submission
 
 
 async def start_application(actor: Actor, program_id: int, organisation_id: int,
-                            prefill: dict[str, Any] | None = None, eligibility: dict[str, Any] | None = None) -> int:
+                            prefill: Answers | None = None, eligibility: Mapping[str, object] | None = None) -> int:
     """Start the city's application to the program on its current application form, or return the one
     it already has (one per program and city, left as it is). Returns the application id.
 
@@ -124,7 +140,7 @@ async def start_application(actor: Actor, program_id: int, organisation_id: int,
                 requested_cents=formdef.requested_cents(form.schema, answers), created_by=actor.user_id,
                 created_at=now, updated_at=now,
             )).returning(Application.id)
-            application_id = rows[0]["id"]
+            application_id: int = rows[0]["id"]
             await audit.record(actor, "application.started", "application", application_id, program_id=program_id,
                                organisation_id=organisation_id, form_version_id=form.id,
                                eligibility=eligibility or {}, prefilled=sorted(answers))
@@ -137,14 +153,14 @@ async def start_application(actor: Actor, program_id: int, organisation_id: int,
 
 
 async def submit_application(actor: Actor, application_id: int, public_url: str = "",
-                             edit: tuple[Any, ...] | None = None,
+                             edit: DraftEdit | None = None,
                              attestation: Attestation | None = None,
-                             received_at: datetime | None = None) -> dict[str, Any]:
+                             received_at: datetime | None = None) -> ApplicationWithCity:
     """Submit a draft: checked against its form, before the deadline by the server clock.
 
-    `edit` (base version, parsed answers, the fields on the page, optionally their own base versions) saves the answers on the page first, in the
-    same transaction (see save_fields), so that a failed submission leaves the saved draft exactly as it was;
-    fields someone else changed meanwhile stop the submission (FieldsConflict).
+    `edit` (base version, parsed answers, the fields on the page, their own base versions: DraftEdit) saves the
+    answers on the page first, in the same transaction (see save_fields), so that a failed submission leaves the
+    saved draft exactly as it was; fields someone else changed meanwhile stop the submission (FieldsConflict).
     `attestation` (the web form always sends one): the signer's typed name, checked against their account
     name with the form's problems, and kept as an application_signature row (team/services.py, record_signature).
     `received_at`: when the server received the submission (the web layer stamps each request as it arrives);
@@ -158,35 +174,35 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
     """
     async with write_transaction():
         application = await lock_application(application_id)
-        if application["status"] == "submitted":
-            raise AlreadySubmitted(application["receipt_number"] or "")
-        check_transition(application["status"], "submitted")
-        program = await programs.get_program(application["program"])
+        if application.status == "submitted":
+            raise AlreadySubmitted(application.receipt_number or "")
+        check_transition(application.status, "submitted")
+        program = await programs.get_program(application.program)
         assert program is not None
         now = min(received_at, clock.now()) if received_at else clock.now()
-        if not may_submit_at(program, application["extended_deadline_at"], now):
-            deadline = effective_deadline(program, application["extended_deadline_at"])
+        if not may_submit_at(program, application.extended_deadline_at, now):
+            deadline = effective_deadline(program, application.extended_deadline_at)
             raise DeadlinePassed(
                 f"The deadline for this application was {local_time(deadline, program.timezone)}, "
                 "so it can no longer be submitted. Your draft is kept as it was; "
                 f"write to {program.contact_email or 'the program team'} if you think this is wrong.")
-        form = await programs.get_form_version(application["form_version"])
+        form = await programs.get_form_version(application.form_version)
         assert form is not None
         if edit is not None:
-            result = await save_fields(actor, application_id, edit[0], edit[1], edit[2], form.schema,
-                                       bases=edit[3] if len(edit) > 3 else None)
+            base_version, answers, keys, bases = edit
+            result = await save_fields(actor, application_id, base_version, answers, keys, form.schema, bases=bases)
             if result.conflicts:
                 raise FieldsConflict(result)
             application = await lock_application(application_id)
         files = await queries.list_files(application_id)
-        errors = formdef.submission_errors(form.schema, application["answers"], files)
+        errors = formdef.submission_errors(form.schema, application.answers, files)
         if attestation is not None:
             errors |= attestation_errors(attestation, actor.user.name if actor.user else "")
         if errors:
             raise Invalid(errors, "This application cannot be submitted yet: please correct the problems below.")
-        submission = application["submission_count"] + 1
+        submission = application.submission_count + 1
         receipt = receipt_number(program.slug, now.year, application_id, submission)
-        digest = hashlib.sha256(canonical_json(application["answers"])).hexdigest()
+        digest = hashlib.sha256(canonical_json(application.answers)).hexdigest()
         await Application.update({
             Application.status: "submitted",
             Application.submitted_at: now,
@@ -194,15 +210,16 @@ async def submit_application(actor: Actor, application_id: int, public_url: str 
             Application.receipt_number: receipt,
             Application.content_sha256: digest,
             Application.submission_count: submission,
-            Application.version: application["version"] + 1,
+            Application.version: application.version + 1,
             Application.updated_at: now,
         }).where((Application.id == application_id) & (Application.status == "draft"))
         signed = await record_signature(actor, application_id, attestation, receipt) if attestation else None
         await audit.record(actor, "application.submitted", "application", application_id, receipt_number=receipt,
-                           content_sha256=digest, files=[f["sha256"] for f in files],
-                           signature={**signed, "signed_at": signed["signed_at"].isoformat()} if signed else None)
-        submitted = {**application, "status": "submitted", "submitted_at": now, "receipt_number": receipt,
-                     "content_sha256": digest, "program": program}
+                           content_sha256=digest, files=[f.sha256 for f in files],
+                           signature=signed.audit_detail() if signed else None)
+        submitted = msgspec.structs.replace(
+            application, status="submitted", submitted_at=now, submitted_by=actor.user_id, receipt_number=receipt,
+            content_sha256=digest, submission_count=submission, version=application.version + 1, updated_at=now)
         if actor.user is not None:
             await queue_email(actor.user.email, "application_submitted", {
                 "name": actor.user.name, "application": submitted, "program": program, "files": files,
@@ -225,10 +242,10 @@ async def upload_file(actor: Actor, application_id: int, field_key: str, origina
     file refused by its content or size, or one over the application's total; Conflict if the application
     is not a draft. Nothing is kept when it raises.
     """
-    application = await load_application(application_id)
-    if application is None:
+    loaded = await load_application(application_id)
+    if loaded is None:
         raise NotFound()
-    form = await programs.get_form_version(application["form_version"])
+    form = await programs.get_form_version(loaded.form_version)
     assert form is not None
     field = next((f for f in formdef.file_fields(form.schema) if f["key"] == field_key), None)
     if field is None:
@@ -243,35 +260,35 @@ async def upload_file(actor: Actor, application_id: int, field_key: str, origina
         raise Invalid({field_key: refused_name})
     limit = formdef.max_total_bytes(form.schema)
     stored = storage.store(files_dir, FILES_AREA, content, kind)
-    replaced: list[dict[str, Any]] = []
+    replaced: list[ApplicationFileRecord] = []
     try:
         async with write_transaction():
             application = await lock_application(application_id)
-            if application["status"] != "draft":
+            if application.status != "draft":
                 raise _not_editable(application)
             files = await queries.list_files(application_id)
             if not field.get("multiple"):
-                replaced = [f for f in files if f["field_key"] == field_key]
-            kept = sum(f["size_bytes"] for f in files if f not in replaced)
+                replaced = [f for f in files if f.field_key == field_key]
+            kept = sum(f.size_bytes for f in files if f not in replaced)
             if kept + stored.size_bytes > limit:
                 raise Invalid({field_key: total_too_large(kept, stored.size_bytes, limit)})
             if replaced:
-                await ApplicationFile.delete().where(ApplicationFile.id.is_in([f["id"] for f in replaced]))
+                await ApplicationFile.delete().where(ApplicationFile.id.is_in([f.id for f in replaced]))
             rows = await ApplicationFile.insert(ApplicationFile(
                 application=application_id, field_key=field_key, stored_name=stored.stored_name,
                 original_name=storage.display_name(original_name), content_type=stored.content_type,
                 size_bytes=stored.size_bytes, sha256=stored.sha256, uploaded_by=actor.user_id,
                 uploaded_at=clock.now(),
             )).returning(ApplicationFile.id)
-            file_id = rows[0]["id"]
+            file_id: int = rows[0]["id"]
             await audit.record(actor, "application.file_uploaded", "application", application_id, file_id=file_id,
                                field_key=field_key, sha256=stored.sha256, size_bytes=stored.size_bytes,
-                               replaced=[f["id"] for f in replaced])
+                               replaced=[f.id for f in replaced])
     except BaseException:
         storage.remove(files_dir, FILES_AREA, stored.stored_name)
         raise
     for old in replaced:
-        storage.remove(files_dir, FILES_AREA, old["stored_name"])
+        storage.remove(files_dir, FILES_AREA, old.stored_name)
     return file_id
 
 
@@ -288,30 +305,30 @@ async def remove_file(actor: Actor, application_id: int, file_id: int, files_dir
     file; one audit row `application.file_removed`. Raises Conflict unless the application is a draft."""
     async with write_transaction():
         application = await lock_application(application_id)
-        if application["status"] != "draft":
+        if application.status != "draft":
             raise _not_editable(application)
         file = await queries.get_file(application_id, file_id)
         if file is None:
             raise NotFound()
         await ApplicationFile.delete().where(ApplicationFile.id == file_id)
         await audit.record(actor, "application.file_removed", "application", application_id, file_id=file_id,
-                           field_key=file["field_key"], sha256=file["sha256"])
-    storage.remove(files_dir, FILES_AREA, file["stored_name"])
+                           field_key=file.field_key, sha256=file.sha256)
+    storage.remove(files_dir, FILES_AREA, file.stored_name)
 
 
-def file_path(files_dir: Path, file: dict[str, Any]) -> Path | None:
-    return storage.path_of(files_dir, FILES_AREA, file["stored_name"])
+def file_path(files_dir: Path, file: ApplicationFileRecord) -> Path | None:
+    return storage.path_of(files_dir, FILES_AREA, file.stored_name)
 
 
-async def blind_download_name(application: dict[str, Any], file: dict[str, Any]) -> str | None:
+async def blind_download_name(application: ApplicationForUser, file: ApplicationFileRecord) -> str | None:
     """The neutral name a blind reviewer downloads `file` under ("application-12-attachment-1.pdf"), or None
     when it belongs to a field marked identifying (or one the form no longer has): blind reviewers do not
     get those files at all."""
-    form = await programs.get_form_version(application["form_version"])
+    form = await programs.get_form_version(application.form_version)
     if form is None:
         return None
-    shown = blind.neutral_files(application["id"], form.schema, await queries.list_files(application["id"]))
-    return next((f["download_name"] for f in shown if f["id"] == file["id"]), None)
+    shown = blind.neutral_files(application.id, form.schema, await queries.list_files(application.id))
+    return next((f.download_name for f in shown if f.id == file.id), None)
 
 
 # --- Saving field by field (autosave, one step), who else is in the application, saves across sign-in ---
@@ -323,18 +340,18 @@ class FieldsSaved:
 
     version: int
     saved: list[str]
-    conflicts: dict[str, Any]
-    answers: dict[str, Any]
+    conflicts: Answers
+    answers: Answers
     saved_at: datetime
 
 
-def _json_dict(value: Any) -> dict[str, Any]:
+def _json_dict(value: object) -> dict[str, Any]:
     if isinstance(value, str):
         value = json.loads(value or "{}")
     return value if isinstance(value, dict) else {}
 
 
-def changed_since(field_versions: dict[str, Any], key: str, current_version: int) -> int:
+def changed_since(field_versions: dict[str, object], key: str, current_version: int) -> int:
     """The version that last changed `key`. An application saved before versions were kept per field has
     none recorded: then any later version may have changed it (the cautious answer)."""
     if not field_versions:
@@ -343,8 +360,8 @@ def changed_since(field_versions: dict[str, Any], key: str, current_version: int
     return recorded if isinstance(recorded, int) else current_version
 
 
-async def save_fields(actor: Actor, application_id: int, base_version: int, answers: dict[str, Any],
-                      keys: Iterable[str], schema: dict[str, Any], step: str = "",
+async def save_fields(actor: Actor, application_id: int, base_version: int, answers: Answers,
+                      keys: Iterable[str], schema: Schema, step: str = "",
                       bases: dict[str, int] | None = None) -> FieldsSaved:
     """Save the fields `keys` of a draft (one field as it is typed, or a whole step) into its saved answers;
     `answers` holds their parsed values (a key of `keys` missing from it is emptied).
@@ -359,13 +376,13 @@ async def save_fields(actor: Actor, application_id: int, base_version: int, answ
     now = clock.now()
     async with write_transaction():
         application = await lock_application(application_id)
-        if application["status"] != "draft":
+        if application.status != "draft":
             raise _not_editable(application)
-        saved_answers = dict(application["answers"])
-        field_versions = _json_dict(application.get("field_versions"))
-        current = application["version"]
+        saved_answers = dict(application.answers)
+        field_versions = dict(application.field_versions)
+        current = application.version
         saved: list[str] = []
-        conflicts: dict[str, Any] = {}
+        conflicts: Answers = {}
         for key in sorted(set(keys)):
             mine, theirs = answers.get(key), saved_answers.get(key)
             if mine == theirs:
@@ -382,7 +399,7 @@ async def save_fields(actor: Actor, application_id: int, base_version: int, answ
         version = current
         if saved:
             version = current + 1
-            field_versions = {**field_versions, **{key: version for key in saved}}
+            field_versions = {**field_versions, **dict.fromkeys(saved, version)}
             await Application.update({
                 Application.answers: saved_answers,
                 Application.field_versions: field_versions,
@@ -413,7 +430,7 @@ async def _mark_present(application_id: int, user_id: int, step: str, now: datet
                    values=[ApplicationPresence.step, ApplicationPresence.last_seen])
 
 
-async def mark_present(user_id: int, application_id: int, step: str = "") -> list[dict[str, Any]]:
+async def mark_present(user_id: int, application_id: int, step: str = "") -> list[Presence]:
     """Record that `user_id` has the application open (on `step`); returns the others who have it open now
     (name, step, last seen), oldest arrival first. Presence is not audited: it changes nothing."""
     now = clock.now()
@@ -422,7 +439,7 @@ async def mark_present(user_id: int, application_id: int, step: str = "") -> lis
     return await queries.list_present(application_id, now - PRESENCE_WINDOW, exclude_user=user_id)
 
 
-async def keep_pending_save(user_id: int, application_id: int, form_data: dict[str, Any]) -> str:
+async def keep_pending_save(user_id: int, application_id: int, form_data: dict[str, object]) -> str:
     """Keep answers that arrived after the editor's session expired; returns the token for the link that
     brings them back after signing in. Side effects: a PendingSave row (form values as posted, text only);
     no audit row (nothing in the application changed)."""

@@ -18,6 +18,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from portal.applications.access import get_application_for
+from portal.applications.records import ApplicationForUser
 from portal.awards import forms, queries, rules, services
 from portal.awards.acceptance import services as acceptance
 from portal.awards.access import get_award_for
@@ -42,14 +43,14 @@ DECIDABLE = "submitted"
 UNDECIDABLE_ANYWAY = {"draft", "withdrawn"}  # nothing to show: refuse the page too
 
 
-async def decision_context(application: dict[str, Any]) -> dict[str, Any]:
-    program: ProgramRecord = application["program"]
+async def decision_context(application: ApplicationForUser) -> dict[str, Any]:
+    program = application.program
     committed = await queries.committed_cents(program.id)
     scores = await scores_for_program(program.id)
     return {
-        "application": application, "program": program, "score": scores.get(application["id"]),
+        "application": application, "program": program, "score": scores.get(application.id),
         "committed_cents": committed, "budget_left_cents": program.budget_cents - committed,
-        "award": await queries.award_for_application(application["id"]),
+        "award": await queries.award_for_application(application.id),
     }
 
 
@@ -59,8 +60,8 @@ def award_defaults(program: ProgramRecord) -> dict[str, str]:
             "end_date": program.award_end.isoformat() if program.award_end else ""}
 
 
-def refuse_undecidable(application: dict[str, Any], allow_decided: bool) -> None:
-    status = application["status"]
+def refuse_undecidable(application: ApplicationForUser, allow_decided: bool) -> None:
+    status = application.status
     if status != DECIDABLE and (status in UNDECIDABLE_ANYWAY or not allow_decided):
         raise Conflict(services.undecidable_message(status))
 
@@ -70,7 +71,7 @@ async def decision_page(request: Request, application_id: FromPath[int]) -> Resp
     application = await get_application_for(current_user(request), application_id, "staff")
     refuse_undecidable(application, allow_decided=True)
     ctx = await decision_context(application)
-    return render(request, "awards/decision.html", ctx | {"values": award_defaults(application["program"]),
+    return render(request, "awards/decision.html", ctx | {"values": award_defaults(application.program),
                                                           "errors": {}, "form": ""})
 
 
@@ -86,13 +87,13 @@ async def decide(request: Request, application_id: FromPath[int]) -> Response:
             await services.decline_application(actor(request), application_id, forms.decline_input(data),
                                                settings.public_url)
             return redirect(request, f"/staff/applications/{application_id}/decision")
-        program: ProgramRecord = application["program"]
+        program = application.program
         award = forms.award_input(data, await queries.budget_left_cents(program.id), program.offer_kind)
         award_id = await services.decide_award(actor(request), application_id, award, settings.public_url,
                                                settings.files_dir)
     except Invalid as exc:
         ctx = await decision_context(application)
-        kept = award_defaults(application["program"]) | forms.kept_values(data)
+        kept = award_defaults(application.program) | forms.kept_values(data)
         return render(request, "awards/decision.html", ctx | {"values": kept, "errors": exc.errors, "form": decision},
                       status_code=422)
     return redirect(request, f"/awards/{award_id}")

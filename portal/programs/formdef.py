@@ -35,9 +35,10 @@ string is expected, huge values, NUL bytes) and answers with values and error me
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterator, TypedDict, TypeGuard
+from typing import Any, Iterator, Protocol, TypedDict, TypeGuard
 from urllib.parse import urlsplit
 
 # Types whose answer is one value typed or chosen in one input (also the sub-fields a group may have).
@@ -785,7 +786,16 @@ def _empty_message(kind: str | None) -> str:
             }.get(kind or "", "Answer this question")
 
 
-def submission_errors(schema: Schema, answers: dict[str, Any], files: list[dict[str, Any]]) -> dict[str, str]:
+class _FileRow(Protocol):
+    """An uploaded file as submission_errors reads it: the field it answers (portal/applications/records.py,
+    `ApplicationFileRecord`)."""
+
+    @property
+    def field_key(self) -> str: ...
+
+
+def submission_errors(schema: Schema, answers: dict[str, Any],
+                      files: Sequence[_FileRow | Mapping[str, Any]]) -> dict[str, str]:
     """Every reason the answers cannot be submitted yet, at once: required fields left empty (a required
     box unticked, a required file missing), values outside the field's limits, incomplete rows or
     addresses, too many files. Fields whose `show_if` condition is false are not checked."""
@@ -797,7 +807,7 @@ def submission_errors(schema: Schema, answers: dict[str, Any], files: list[dict[
         if kind == "instructions" or not is_shown(schema, field, answers):
             continue
         if kind == "file":
-            count = sum(1 for f in files if f.get("field_key") == key)
+            count = sum(1 for f in files if (f.get("field_key") if isinstance(f, Mapping) else f.field_key) == key)
             if field.get("required") and count == 0:
                 errors[key] = "Upload a file"
             elif count > 1 and not field.get("multiple"):

@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from portal.core.errors import Invalid, NotFound
 from portal.reviews import forms, queries, rules, services
 from portal.reviews.access import get_assignment_for
+from portal.reviews.records import CriterionRow, ScoringAssignment
 from portal.reviews.rules import SCORING_METHOD
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
@@ -24,37 +25,40 @@ async def review_list(request: Request) -> Response:
     return render(request, "reviews/list.html", {"groups": groups})
 
 
-def _criterion_view(c: dict[str, Any]) -> dict[str, Any]:
-    return c | {"points": [rules.plain(p) for p in rules.scale_points(c)], "scale_text": rules.scale_description(c),
+def _criterion_view(c: CriterionRow) -> dict[str, Any]:
+    return dict(c) | {"points": [rules.plain(p) for p in rules.scale_points(c)], "scale_text": rules.scale_description(c),
                 "threshold_text": rules.threshold_text(c)}
 
 
-async def _page(assignment: dict[str, Any]) -> dict[str, Any]:
+async def _page(assignment: ScoringAssignment) -> dict[str, Any]:
     """What the review page shows: the application read-only, the rubric, the saved review, and once it is
     submitted the other reviewers' scores and the revisions."""
     # As its reviewer may read it (the blind copy on a blind panel); get_assignment_for has checked conflicts.
-    application = await queries.application_for_review(assignment["application"], as_reviewer=True)
+    application = await queries.application_for_review(assignment.application, as_reviewer=True)
     if application is None:
         raise NotFound()
-    criteria = [_criterion_view(c) for c in await queries.list_criteria(assignment["application.program"])]
-    saved = await queries.scores_of(assignment["id"])
-    values: dict[str, Any] = {"comment": assignment["comment"], "applicant_comment": assignment["applicant_comment"],
-                              "recommendation": assignment["recommendation"]}
+    criteria = [_criterion_view(c) for c in await queries.list_criteria(assignment.program)]
+    saved = await queries.scores_of(assignment.id)
+    values: dict[str, Any] = {"comment": assignment.comment, "applicant_comment": assignment.applicant_comment,
+                              "recommendation": assignment.recommendation}
     for c in criteria:
-        score = saved.get(c["id"], {})
-        values[forms.score_field(c["id"])] = rules.plain(score.get("value"))
-        values[forms.comment_field(c["id"])] = score.get("comment", "")
-    timezone = assignment["application.program.timezone"] or "UTC"
-    panel = assignment["panel"] or {}
+        score = saved.get(c["id"])
+        values[forms.score_field(c["id"])] = rules.plain(score.value if score else None)
+        values[forms.comment_field(c["id"])] = score.comment if score else ""
+    timezone = assignment.timezone or "UTC"
     return {
         "assignment": assignment, "application": application, "criteria": criteria, "values": values,
-        "saved_values": dict(values), "errors": {}, "method": SCORING_METHOD, "version": assignment["version"],
-        "closed_reason": queries.closed_reason(assignment["panel"], timezone),
-        "ask_recommendation": bool(panel.get("ask_recommendation")), "recommendations": rules.RECOMMENDATIONS,
+        "saved_values": dict(values), "errors": {}, "method": SCORING_METHOD, "version": assignment.version,
+        "closed_reason": queries.closed_reason(assignment.panel, timezone),
+        "ask_recommendation": _asks_recommendation(assignment), "recommendations": rules.RECOMMENDATIONS,
         "others": await queries.others_scores(assignment, criteria),
-        "revisions": await queries.revisions_of(assignment["id"]),
+        "revisions": await queries.revisions_of(assignment.id),
         "rubric_problem": rules.rubric_problem(criteria), "conflict": None, "timezone": timezone,
     }
+
+
+def _asks_recommendation(assignment: ScoringAssignment) -> bool:
+    return bool(assignment.panel and assignment.panel.ask_recommendation)
 
 
 @get("/reviews/{assignment_id:int}", name="reviews:detail")
@@ -67,8 +71,8 @@ async def _save(request: Request, assignment_id: int, submit: bool) -> Response:
     user = current_user(request)
     assignment = await get_assignment_for(user, assignment_id)
     data = await read_form(request)
-    criteria = await queries.list_criteria(assignment["application.program"])
-    ask = bool((assignment["panel"] or {}).get("ask_recommendation"))
+    criteria = await queries.list_criteria(assignment.program)
+    ask = _asks_recommendation(assignment)
     version = forms.version(data)
     try:
         if version is None:
@@ -81,7 +85,7 @@ async def _save(request: Request, assignment_id: int, submit: bool) -> Response:
             await services.save_review(actor(request), assignment_id, entry, version)
     except Invalid as exc:
         ctx = await _page(assignment) | {"values": forms.entered(data, criteria), "errors": exc.errors,
-                                         "version": version if version is not None else assignment["version"]}
+                                         "version": version if version is not None else assignment.version}
         return render(request, "reviews/review.html", ctx, block="scoring", status_code=422)
     except services.StaleReview as exc:
         # Shown beside what this page sent; the form now carries the saved version, so saving again keeps theirs
@@ -120,10 +124,10 @@ async def review_autosave(request: Request, assignment_id: FromPath[int]) -> Res
     page's, with a choice), 422 when a value is not on the scale."""
     assignment = await get_assignment_for(current_user(request), assignment_id)
     data = await read_form(request)
-    criteria = await queries.list_criteria(assignment["application.program"])
-    ask = bool((assignment["panel"] or {}).get("ask_recommendation"))
+    criteria = await queries.list_criteria(assignment.program)
+    ask = _asks_recommendation(assignment)
     version = forms.version(data)
-    ctx: dict[str, Any] = {"assignment": assignment, "timezone": assignment["application.program.timezone"] or "UTC",
+    ctx: dict[str, Any] = {"assignment": assignment, "timezone": assignment.timezone or "UTC",
                            "criteria": criteria}
     try:
         if version is None:
@@ -136,7 +140,7 @@ async def review_autosave(request: Request, assignment_id: FromPath[int]) -> Res
         stored = await queries.scores_of(assignment_id)
         return _autosave(request, ctx | {
             "outcome": "conflict", "saved_version": exc.saved_version, "their_version": exc.their_version,
-            "saved_scores": {cid: rules.plain(s["value"]) for cid, s in stored.items()},
+            "saved_scores": {cid: rules.plain(s.value) for cid, s in stored.items()},
             "mine": forms.entered(data, criteria)}, 409, {"X-Version": str(exc.saved_version)})
     return _autosave(request, ctx | {"outcome": "saved", "saved_at": saved.saved_at, "version": saved.version}, 200,
                      {"X-Version": str(saved.version), "X-Saved-At": saved.saved_at.isoformat()})

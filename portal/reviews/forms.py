@@ -4,7 +4,7 @@ the applicant and comments for staff only, and the version of the review the pag
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from portal.core.errors import Invalid
 from portal.reviews import rules
@@ -37,7 +37,7 @@ def version(data: dict[str, Any]) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= MAX_VERSION else None
 
 
-def review(data: dict[str, Any], criteria: list[dict[str, Any]], *, require_all: bool,
+def review(data: dict[str, Any], criteria: Sequence[Mapping[str, Any]], *, require_all: bool,
            ask_recommendation: bool = False) -> ReviewInput:
     """The review as entered; raises Invalid with every error (field names score_<id>) at once.
 
@@ -80,7 +80,7 @@ def review(data: dict[str, Any], criteria: list[dict[str, Any]], *, require_all:
     return result
 
 
-def entered(data: dict[str, Any], criteria: list[dict[str, Any]]) -> dict[str, Any]:
+def entered(data: dict[str, Any], criteria: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """What the reviewer typed, to show again beside the errors."""
     kept: dict[str, Any] = {"comment": text(data, "comment", MAX_COMMENT),
                             "applicant_comment": text(data, "applicant_comment", MAX_COMMENT),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Sequence
+
+from piccolo.columns import Column
 
 from portal.accounts.tables import Membership, User
 from portal.applications.tables import Application
@@ -18,6 +20,7 @@ from portal.db import Duplicate, write_transaction
 from portal.programs.tables import ProgramRole
 from portal.reviews import queries, rules
 from portal.reviews.forms import ReviewInput
+from portal.reviews.records import AssignmentRecord, CriterionRow
 from portal.reviews.tables import Assignment, ReviewPanel, ReviewRevision, Score
 
 
@@ -37,7 +40,7 @@ async def assign_reviewer(actor: Actor, application_id: int, reviewer_id: int, p
         async with write_transaction():
             application = await Application.select(
                 Application.id, Application.title, Application.status, Application.program,
-                Application.program.title,
+                Application.program._.title,
             ).where(Application.id == application_id).first()
             if application is None:
                 raise NotFound()
@@ -64,7 +67,7 @@ async def assign_reviewer(actor: Actor, application_id: int, reviewer_id: int, p
             rows = await Assignment.insert(Assignment(
                 application=application_id, reviewer=reviewer_id, assigned_by=actor.user_id, assigned_at=clock.now(),
             )).returning(Assignment.id)
-            assignment_id = rows[0]["id"]
+            assignment_id: int = rows[0]["id"]
             await audit.record(actor, "review.assigned", "review_assignment", assignment_id,
                                application_id=application_id, reviewer_id=reviewer_id)
             await queue_email(reviewer["email"], "review_assigned", {
@@ -83,11 +86,11 @@ async def remove_assignment(actor: Actor, assignment_id: int) -> int:
     Writes: deletes the assignment and its draft scores; audit `review.unassigned`.
     Raises Conflict once the review is submitted (submitted reviews are kept)."""
     async with write_transaction():
-        assignment = await Assignment.select(Assignment.id, Assignment.application, Assignment.reviewer,
-                                             Assignment.status).where(Assignment.id == assignment_id).first()
-        if assignment is None:
+        row = await Assignment.select().where(Assignment.id == assignment_id).first()
+        if row is None:
             raise NotFound()
-        if assignment["status"] != "assigned":
+        assignment = AssignmentRecord.of(row)
+        if assignment.status != "assigned":
             raise Conflict("This review is submitted; a submitted review cannot be removed.")
         await Score.delete().where(Score.assignment == assignment_id)
         deleted = await Assignment.delete().where(
@@ -96,8 +99,8 @@ async def remove_assignment(actor: Actor, assignment_id: int) -> int:
         if not deleted:
             raise Conflict("This review was submitted meanwhile; it cannot be removed.")
         await audit.record(actor, "review.unassigned", "review_assignment", assignment_id,
-                           application_id=assignment["application"], reviewer_id=assignment["reviewer"])
-    return assignment["application"]
+                           application_id=assignment.application, reviewer_id=assignment.reviewer)
+    return assignment.application
 
 
 class StaleReview(Conflict):
@@ -119,18 +122,17 @@ class Saved:
 
 async def _refuse_if_closed(assignment_id: int) -> None:
     """Conflict once the assignment's panel is closed (no more changes or revisions)."""
-    row = await Assignment.select(Assignment.application.program).where(Assignment.id == assignment_id).first()
+    row = await Assignment.select(Assignment.application._.program.as_alias("program")).where(
+        Assignment.id == assignment_id).first()
     if row is None:
         raise NotFound()
-    panel = await ReviewPanel.select(ReviewPanel.status, ReviewPanel.closed_at).where(
-        ReviewPanel.program == row["application.program"]).first()
-    reason = queries.closed_reason(panel)
+    reason = queries.closed_reason(await queries.get_panel(row["program"]))
     if reason:
         raise Conflict(reason)
 
 
 async def _write_review(assignment_id: int, entry: ReviewInput, version: int, statuses: tuple[str, ...],
-                        updates: dict[Any, Any]) -> int:
+                        updates: dict[Column | str, object]) -> int:
     """Claim the assignment at `version` in one of `statuses` (so a change made meanwhile, or a submitted review
     changed as a draft, is never overwritten), raise its version and replace its scores. Returns the new version.
     Raises StaleReview when the version moved on, Conflict when the status does not allow it."""
@@ -156,7 +158,8 @@ async def _write_review(assignment_id: int, entry: ReviewInput, version: int, st
     ]
     if rows:
         await Score.insert(*rows)
-    return claimed[0]["version"]
+    new_version: int = claimed[0]["version"]
+    return new_version
 
 
 async def save_review(actor: Actor, assignment_id: int, entry: ReviewInput, version: int) -> Saved:
@@ -171,7 +174,7 @@ async def save_review(actor: Actor, assignment_id: int, entry: ReviewInput, vers
     return Saved(version=new_version, saved_at=clock.now())
 
 
-async def submit_review(actor: Actor, assignment_id: int, entry: ReviewInput, criteria: list[dict[str, Any]],
+async def submit_review(actor: Actor, assignment_id: int, entry: ReviewInput, criteria: Sequence[CriterionRow],
                         public_url: str, version: int) -> Saved:
     """Submit a review, or a revision of a submitted one while its panel is open: every criterion scored on its
     scale, at the version the page was rendered at.
@@ -195,11 +198,15 @@ async def submit_review(actor: Actor, assignment_id: int, entry: ReviewInput, cr
             Assignment.status: "submitted", Assignment.submitted_at: now,
             Assignment.revision: Assignment.revision + 1,
         })
+        application = Assignment.application._
         info = await Assignment.select(
-            Assignment.application, Assignment.application.title, Assignment.reviewer.name, Assignment.revision,
-            Assignment.application.program, Assignment.application.program.title,
-            Assignment.application.program.contact_email,
+            Assignment.application, application.title.as_alias("application_title"),
+            Assignment.reviewer._.name.as_alias("reviewer_name"), Assignment.revision,
+            application.program.as_alias("program"), application.program._.title.as_alias("program_title"),
+            application.program._.contact_email.as_alias("contact_email"),
         ).where(Assignment.id == assignment_id).first()
+        if info is None:
+            raise NotFound()
         revision = info["revision"]
         await ReviewRevision.insert(ReviewRevision(
             assignment=assignment_id, revision=revision,
@@ -211,10 +218,10 @@ async def submit_review(actor: Actor, assignment_id: int, entry: ReviewInput, cr
         await audit.record(actor, "review.submitted" if revision == 1 else "review.revised", "review_assignment",
                            assignment_id, application_id=info["application"], weighted_score=score,
                            revision=revision)
-        if revision == 1 and info["application.program.contact_email"]:
-            await queue_email(info["application.program.contact_email"], "review_submitted", {
-                "reviewer": info["reviewer.name"], "program_title": info["application.program.title"],
-                "application_title": info["application.title"] or "Untitled application",
+        if revision == 1 and info["contact_email"]:
+            await queue_email(info["contact_email"], "review_submitted", {
+                "reviewer": info["reviewer_name"], "program_title": info["program_title"],
+                "application_title": info["application_title"] or "Untitled application",
                 "weighted_score": score, "link": f"{public_url}/staff/applications/{info['application']}",
-            }, program=info["application.program"], application=info["application"])
+            }, program=info["program"], application=info["application"])
     return Saved(version=new_version, saved_at=now)

@@ -17,6 +17,7 @@ from portal.programs.records import ProgramRecord
 from portal.reviews import queries as review_queries
 from portal.reviews.ranking import queries as ranking
 from portal.reviews import services as review_services
+from portal.reviews.records import ApplicationScores, ReviewedApplication
 from portal.reviews.rules import SCORING_METHOD
 from portal.staff import forms, queries, services
 from portal.staff.mail import queries as mail_queries
@@ -85,14 +86,17 @@ async def staff_grace(request: PortalRequest, program_id: FromPath[int]) -> Resp
     return redirect(request, f"/staff/programs/{program_id}?grace=saved#grace")
 
 
-async def _application_page(user: Principal, application: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    criteria = await review_queries.list_criteria(application["program"])
-    scores = await ranking.scores_for_program(application["program"])
+NOT_SCORED = ApplicationScores(weighted_mean=None, reviews_done=0, reviews_assigned=0, rank=None)
+
+
+async def _application_page(user: Principal, application: ReviewedApplication, **extra: Any) -> dict[str, Any]:
+    criteria = await review_queries.list_criteria(application.program)
+    scores = await ranking.scores_for_program(application.program)
     return {
         "application": application, "criteria": criteria,
-        "reviews": await review_queries.reviews_of_application(application["id"], criteria),
-        "reviewers": await queries.reviewer_choices(application["program"], application),
-        "summary": scores.get(application["id"], {}), "method": SCORING_METHOD, "errors": {}, "values": {},
+        "reviews": await review_queries.reviews_of_application(application.id, criteria),
+        "reviewers": await queries.reviewer_choices(application.program, application),
+        "summary": scores.get(application.id, NOT_SCORED), "method": SCORING_METHOD, "errors": {}, "values": {},
     } | extra
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import msgspec
+
 from portal.accounts.records import OrganisationRecord
 from portal.applications.access import get_application_for
 from portal.applications.tables import Application
@@ -17,17 +19,18 @@ from portal.reviews.conflicts import queries as conflicts
 from portal.reviews import queries as review_queries
 from portal.reviews.ranking import queries as ranking
 from portal.reviews import rules as review_rules
+from portal.reviews.records import ApplicationScores, ReviewedApplication
 from portal.reviews.tables import Assignment
 from portal.staff.records import ApplicationCounts, StaffProgram
 
 
-async def get_application_for_staff(user: Principal, application_id: int) -> dict[str, Any]:
+async def get_application_for_staff(user: Principal, application_id: int) -> ReviewedApplication:
     """An application (submitted or later: drafts stay private to the city) of a program `user` runs, as
     reviewers read it (reviews.queries.application_for_review)."""
     require_staff(user)
     await get_application_for(user, application_id, "staff")
     application = await review_queries.application_for_review(application_id)
-    if application is None or application["status"] not in review_queries.REVIEWABLE_STATUSES:
+    if application is None or application.status not in review_queries.REVIEWABLE_STATUSES:
         raise NotFound()
     return application
 
@@ -84,9 +87,9 @@ async def list_program_applications(program_id: int) -> list[dict[str, Any]]:
         Application.submitted_at, Application.organisation._.name, Application.organisation._.state,
     ).where((Application.program == program_id) & Application.status.is_in(list(review_queries.REVIEWABLE_STATUSES)))
     scores = await ranking.scores_for_program(program_id)
-    empty = {"weighted_mean": None, "reviews_done": 0, "reviews_assigned": 0, "rank": None}
+    empty = ApplicationScores(weighted_mean=None, reviews_done=0, reviews_assigned=0, rank=None)
     for row in rows:
-        row.update(scores.get(row["id"], empty))
+        row.update(msgspec.structs.asdict(scores.get(row["id"], empty)))
     rows.sort(key=lambda r: review_rules.rank_order_key(r["rank"], r["organisation.name"] + r["title"]))
     return rows
 
@@ -99,12 +102,13 @@ async def list_program_funders(program_id: int) -> list[OrganisationRecord]:
     return [OrganisationRecord.of({key.removeprefix("funder."): value for key, value in row.items()}) for row in rows]
 
 
-async def reviewer_choices(program_id: int, application: dict[str, Any]) -> list[dict[str, Any]]:
+async def reviewer_choices(program_id: int, application: ReviewedApplication) -> list[dict[str, Any]]:
     """The program's reviewers, each marked `conflicted` on this application (found or declared:
     portal/reviews/conflicts/queries.py) with the reason in `conflict_reason`."""
     reviewers = await review_queries.list_program_reviewers(program_id)
-    found = await conflicts.conflicts([application["id"]], [r["id"] for r in reviewers])
+    found = await conflicts.conflicts([application.id], [r.id for r in reviewers])
+    choices = []
     for r in reviewers:
-        r["conflict_reason"] = found.get((application["id"], r["id"]), "")
-        r["conflicted"] = bool(r["conflict_reason"])
-    return reviewers
+        reason = found.get((application.id, r.id), "")
+        choices.append(msgspec.structs.asdict(r) | {"conflict_reason": reason, "conflicted": bool(reason)})
+    return choices

@@ -28,9 +28,9 @@ async def outcome(user, application_id: int, need: str):
         return 404
     except Forbidden:
         return 403
-    assert application["id"] == application_id
-    assert isinstance(application["answers"], dict)
-    assert application["program"].id == application["program_id"]
+    assert application.id == application_id
+    assert isinstance(application.answers, dict)
+    assert application.program.id == application.program_id
     return "ok"
 
 

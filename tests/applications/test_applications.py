@@ -451,4 +451,4 @@ async def test_submission_received_before_the_deadline_counts_even_if_handled_af
     arrived = clock.now() - timedelta(seconds=2)
     submitted = await submit_application(owner, app_id, received_at=arrived)
     row = await application_row(app_id)
-    assert (row["status"], submitted["submitted_at"]) == ("submitted", arrived)
+    assert (row["status"], submitted.submitted_at) == ("submitted", arrived)

@@ -132,12 +132,18 @@ def test_receipt_number_is_unique_per_submission():
 
 
 def test_list_row_deadline_shows_the_extension_and_counts_down_for_drafts_only():
+    import msgspec
+
+    from portal.applications.records import ApplicationRow, RowDeadline
     from portal.applications.rules import list_row_deadline
 
-    row = {"program_status": "open", "opens_at": DEADLINE - timedelta(days=60), "deadline_at": DEADLINE,
-           "grace_minutes": 0, "status": "draft", "extended_deadline_at": DEADLINE + timedelta(days=2)}
+    row = ApplicationRow(
+        id=1, status="draft", title="", requested_cents=0, updated_at=DEADLINE, submitted_at=None,
+        receipt_number=None, organisation=1, city_name="", program_id=1, program_title="", program_slug="",
+        program_status="open", opens_at=DEADLINE - timedelta(days=60), deadline_at=DEADLINE, timezone="UTC",
+        grace_minutes=0, extended_deadline_at=DEADLINE + timedelta(days=2))
     at = DEADLINE + timedelta(hours=1)
-    assert list_row_deadline(row, at) == {"deadline_shown": DEADLINE + timedelta(days=2),
-                                          "countdown": "1 day 23 hours left", "accepting": True}
-    assert list_row_deadline(row | {"status": "submitted"}, at)["countdown"] == ""
-    assert list_row_deadline(row | {"extended_deadline_at": None}, at)["accepting"] is False
+    assert list_row_deadline(row, at) == RowDeadline(deadline_shown=DEADLINE + timedelta(days=2),
+                                                     countdown="1 day 23 hours left", accepting=True)
+    assert list_row_deadline(msgspec.structs.replace(row, status="submitted"), at).countdown == ""
+    assert list_row_deadline(msgspec.structs.replace(row, extended_deadline_at=None), at).accepting is False

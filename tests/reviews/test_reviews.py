@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from portal.core.tables import AuditEvent
 from portal.reviews.tables import Assignment, Score
 from tests.factories.reviews import criteria_of, score_form
@@ -153,3 +155,38 @@ async def test_dashboard_shows_reviews_to_do(as_persona, world):
     assert f'href="/reviews/{world["assignment"]}"' in response.text
     applicant = await as_persona("applicant")
     assert 'data-testid="dashboard-reviews"' not in (await applicant.get("/dashboard")).text
+
+
+
+async def test_reviews_rows_make_records(world):
+    """The records of reviews/records.py are built from their tables' rows as Piccolo and raw SQL hand them back
+    (SQLite gives raw SQL's timestamps as text): a column added, renamed or dropped without the record following
+    fails here, on both engines."""
+    from portal.reviews import queries
+    from portal.reviews.records import AssignmentRecord, PanelOutcomeRecord, PanelRecord, ScoreRecord
+    from portal.reviews.tables import PanelOutcome, ReviewPanel
+    from tests.factories.reviews import write_review
+
+    await write_review(world["assignment"], world["program"], [4, 3])
+    await PanelOutcome.insert(PanelOutcome(panel=world["panel"], application=world["application_a"],
+                                           status="discussed", consensus_score=4.0))
+    for rows in (await Assignment.select().where(Assignment.id == world["assignment"]),
+                 await Assignment.raw("SELECT * FROM review_assignment WHERE id = {}", world["assignment"])):
+        assignment = AssignmentRecord.of(rows[0])
+        assert (assignment.reviewer, assignment.status) == (world["reviewer"], "submitted")
+        assert isinstance(assignment.assigned_at, datetime) and isinstance(assignment.submitted_at, datetime)
+    scores = [ScoreRecord.of(r) for r in await Score.select().where(Score.assignment == world["assignment"])]
+    assert sorted(s.value for s in scores) == [3.0, 4.0]
+    panels = [PanelRecord.of(rows[0]) for rows in (
+        await ReviewPanel.select().where(ReviewPanel.id == world["panel"]).output(load_json=True),
+        await ReviewPanel.raw("SELECT * FROM review_panel WHERE id = {}", world["panel"]))]
+    for panel in panels:
+        assert (panel.id, panel.name, panel.reviews_per_application, panel.proposal, panel.status) == (
+            world["panel"], "Review panel", 3, {}, "open")
+        assert isinstance(panel.created_at, datetime)
+    assert await queries.get_panel(world["program"]) == panels[0]
+    for rows in (await PanelOutcome.select().where(PanelOutcome.panel == world["panel"]),
+                 await PanelOutcome.raw("SELECT * FROM panel_outcome WHERE panel = {}", world["panel"])):
+        outcome = PanelOutcomeRecord.of(rows[0])
+        assert (outcome.application, outcome.status, outcome.consensus_score) == (
+            world["application_a"], "discussed", 4.0)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from portal.reviews import rules
 from portal.reviews.queries import next_in_queue
+from portal.reviews.records import QueueGroup, QueueItem
 
 HALVES = {"id": 1, "name": "Need", "weight": 1, "scale_min": 0, "scale_max": 5, "scale_step": 0.5}
 NIH = {"id": 2, "name": "Impact", "weight": 1, "scale_min": 1, "scale_max": 9, "scale_step": 1.0,
@@ -59,7 +62,13 @@ def test_queue_key_differs_per_reviewer_and_is_stable():
 
 
 def _groups(*groups):
-    return [{"closed": closed, "assignments": [{"id": i, "status": s} for i, s in items]} for closed, items in groups]
+    """Queue groups as list_queue returns them, with only what next_in_queue reads set."""
+    when = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    return [QueueGroup(program=1, title="Program", panel_name="", due_at=None, timezone="UTC", closed=closed,
+                       overdue=False, to_do=0,
+                       assignments=[QueueItem(id=i, application=i, status=s, assigned_at=when, submitted_at=None,
+                                              revision=0, application_title="", program=1) for i, s in items])
+            for closed, items in groups]
 
 
 def test_next_in_queue_skips_submitted_and_wraps_round():

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 
 from portal.applications.blind import blind_title, identifying_values, name_forms, neutral_files
+from portal.applications.records import ApplicationFileRecord
 from portal.reviews.export.queries import safe_cell, to_csv
 
 SCHEMA = {"sections": [{"key": "s", "title": "S", "fields": [
@@ -44,16 +46,17 @@ def test_blind_title_hides_a_title_with_an_identifying_value(title, shown):
 
 
 def test_neutral_files_number_visible_files_and_drop_identifying_ones():
-    files = [{"id": 9, "field_key": "budget", "original_name": "dayton-budget.pdf", "content_type": "application/pdf",
-              "size_bytes": 120 * 1024},
-             {"id": 4, "field_key": "letter", "original_name": "mayor.pdf", "content_type": "application/pdf",
-              "size_bytes": 10},
-             {"id": 12, "field_key": "gone", "original_name": "old.pdf", "content_type": "application/pdf",
-              "size_bytes": 10},
-             {"id": 11, "field_key": "budget", "original_name": "b.png", "content_type": "image/png",
-              "size_bytes": 3 * 1024 * 1024}]
+    def file(id, field_key, original_name, content_type, size_bytes):
+        return ApplicationFileRecord(
+            id=id, application=12, field_key=field_key, stored_name=f"s{id}", original_name=original_name,
+            content_type=content_type, size_bytes=size_bytes, sha256="", uploaded_by=1, uploaded_at=datetime.now(UTC))
+
+    files = [file(9, "budget", "dayton-budget.pdf", "application/pdf", 120 * 1024),
+             file(4, "letter", "mayor.pdf", "application/pdf", 10),
+             file(12, "gone", "old.pdf", "application/pdf", 10),
+             file(11, "budget", "b.png", "image/png", 3 * 1024 * 1024)]
     shown = neutral_files(12, SCHEMA, files)
-    assert [(f["id"], f["original_name"], f["download_name"]) for f in shown] == [
+    assert [(f.id, f.original_name, f.download_name) for f in shown] == [
         (9, "Attachment 1 (PDF, 120 KB)", "application-12-attachment-1.pdf"),
         (11, "Attachment 2 (PNG, 3 MB)", "application-12-attachment-2.png")]
 

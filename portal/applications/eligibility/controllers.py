@@ -13,6 +13,7 @@ from litestar.params import FromPath
 
 from portal.accounts.rules import applicant_city_ids
 from portal.applications import queries, services
+from portal.applications.records import City
 from portal.core.errors import Invalid, NotFound
 from portal.programs import eligibility
 from portal.programs import queries as programs
@@ -23,7 +24,7 @@ from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
 
 
-async def load(request: Request, slug: str) -> tuple[ProgramRecord, eligibility.Spec, list[dict[str, Any]]]:
+async def load(request: Request[Any, Any, Any], slug: str) -> tuple[ProgramRecord, eligibility.Spec, list[City]]:
     """(program, eligibility spec, the cities the user may apply for); NotFound for unpublished programs."""
     user = current_user(request)
     program = await programs.get_program_by_slug(slug)
@@ -33,8 +34,8 @@ async def load(request: Request, slug: str) -> tuple[ProgramRecord, eligibility.
     return program, spec, await queries.list_cities(applicant_city_ids(user))
 
 
-def page(request: Request, program: ProgramRecord, spec: eligibility.Spec, cities: list[dict[str, Any]],
-         status_code: int = 200, **overrides: Any) -> Response:
+def page(request: Request[Any, Any, Any], program: ProgramRecord, spec: eligibility.Spec, cities: list[City],
+         status_code: int = 200, **overrides: Any) -> Response[str]:
     questions = eligibility.questions(spec)
     ctx = {"program": program, "intro": spec.get("intro", ""), "questions": questions,
            "labels": {q["key"]: q["label"] for q in questions} | {"organisation": "City that applies"},
@@ -43,7 +44,7 @@ def page(request: Request, program: ProgramRecord, spec: eligibility.Spec, citie
 
 
 @get("/programs/{slug:str}/eligibility", name="eligibility:page")
-async def eligibility_page(request: Request, slug: FromPath[str]) -> Response:
+async def eligibility_page(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
     program, spec, cities = await load(request, slug)
     if not eligibility.has_questions(spec):
         return redirect(request, f"/programs/{slug}")
@@ -53,7 +54,7 @@ async def eligibility_page(request: Request, slug: FromPath[str]) -> Response:
 
 
 @post("/programs/{slug:str}/eligibility", name="eligibility:check")
-async def eligibility_check(request: Request, slug: FromPath[str]) -> Response:
+async def eligibility_check(request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
     data = await read_form(request)
     program, spec, cities = await load(request, slug)
     if not eligibility.has_questions(spec):
@@ -61,7 +62,7 @@ async def eligibility_check(request: Request, slug: FromPath[str]) -> Response:
     if not cities:
         return render(request, "applications/no_city.html", {"program": program}, status_code=403)
     organisation = text(data, "organisation", 20)
-    chosen = [c for c in cities if str(c["id"]) == organisation] if len(cities) > 1 else cities
+    chosen = [c for c in cities if str(c.id) == organisation] if len(cities) > 1 else cities
     errors = {} if chosen else {"organisation": "Choose the city that applies."}
     answers: eligibility.Answers = {}
     try:
@@ -71,13 +72,13 @@ async def eligibility_check(request: Request, slug: FromPath[str]) -> Response:
     if errors:
         typed = {q["key"]: text(data, q["key"], 200) for q in eligibility.questions(spec)}
         return page(request, program, spec, cities, 422, errors=errors, values=typed | {"organisation": organisation})
-    values = {key: str(value) for key, value in answers.items()} | {"organisation": str(chosen[0]["id"])}
+    values = {key: str(value) for key, value in answers.items()} | {"organisation": str(chosen[0].id)}
     reasons = eligibility.reasons_ineligible(spec, answers)
     if reasons:  # nothing is created, and there is nothing to audit
         return page(request, program, spec, cities, values=values, reasons=reasons)
     form = await programs.current_form(program.id, "application")
     prefill = eligibility.prefill(spec, answers, form.schema) if form else {}
-    application_id = await services.start_application(actor(request), program.id, chosen[0]["id"],
+    application_id = await services.start_application(actor(request), program.id, chosen[0].id,
                                                       prefill=prefill, eligibility=answers)
     return redirect(request, f"/applications/{application_id}")
 

@@ -31,13 +31,15 @@ import secrets
 from dataclasses import dataclass, field as dc_field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, TypedDict
 
+from portal.applications.records import Answers, ApplicationFileRecord, ApplicationForUser, NeutralFile
 from portal.core import audit, pdf
 from portal.core.actor import Actor
 from portal.core.templating import iso_utc, local_time, money, render
 from portal.db import write_transaction
 from portal.programs import formdef
+from portal.programs.formdef import Field, Schema
 from portal.programs.records import FormVersionRecord, ProgramRecord
 
 APPLICATION_PDFS = "application-pdfs"
@@ -58,6 +60,21 @@ ADDRESS_ORDER = ("street", "street1", "line1", "address1", "street2", "line2", "
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
+
+
+class FileFacts(TypedDict):
+    """What a document says of an uploaded file: the field it answers, its name, size and SHA-256."""
+
+    field_key: str
+    original_name: str
+    size_bytes: int
+    sha256: str
+
+
+def file_facts(files: Iterable[ApplicationFileRecord | NeutralFile]) -> list[FileFacts]:
+    """The facts documents show of these files (for a blind reader: the neutral names)."""
+    return [{"field_key": f.field_key, "original_name": f.original_name, "size_bytes": f.size_bytes,
+             "sha256": f.sha256} for f in files]
 
 
 def clean(value: Any) -> str:
@@ -85,17 +102,18 @@ class Shown:
     files: tuple[dict[str, str], ...] = ()
 
 
-def budget_parts(field: dict[str, Any]) -> list[dict[str, Any]]:
+def budget_parts(field: Field) -> list[dict[str, Any]]:
     """The columns of a `budget` field (docs/forms.md): category, description, amount, and cost share if asked."""
-    parts = [{"key": "category", "type": "select", "label": "Category", "options": field.get("categories") or []},
-             {"key": "description", "type": "short_text", "label": "Description"},
-             {"key": "amount", "type": "currency", "label": "Amount"}]
+    parts: list[dict[str, Any]] = [
+        {"key": "category", "type": "select", "label": "Category", "options": field.get("categories") or []},
+        {"key": "description", "type": "short_text", "label": "Description"},
+        {"key": "amount", "type": "currency", "label": "Amount"}]
     if field.get("cost_share"):
         parts.append({"key": "cost_share", "type": "currency", "label": "Cost share"})
     return parts
 
 
-def subfields(field: dict[str, Any]) -> list[dict[str, Any]]:
+def subfields(field: Field) -> list[dict[str, Any]]:
     """The parts of a composite field (columns of a budget table, fields of a repeating group or address)."""
     if field.get("type") == "budget":
         return budget_parts(field)
@@ -106,7 +124,7 @@ def subfields(field: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def options_of(field: dict[str, Any]) -> list[tuple[str, str]]:
+def options_of(field: Field) -> list[tuple[str, str]]:
     """(value, label) of each option; options may be {"value", "label"} objects or plain strings."""
     result = []
     for option in field.get("options") or []:
@@ -127,11 +145,11 @@ def long_date_text(value: str) -> str:
     return f"{MONTHS[day.month - 1]} {day.day}, {day.year}" if day else value
 
 
-def _is_cents(field: dict[str, Any]) -> bool:
+def _is_cents(field: Field) -> bool:
     return field.get("type") == "currency" or str(field.get("key", "")).endswith("_cents")
 
 
-def format_value(field: dict[str, Any], value: Any) -> str:
+def format_value(field: Field, value: Any) -> str:
     """One value as text, by the field's type where it says how (money, dates, option labels), else by shape."""
     kind = field.get("type", "")
     if value is None:
@@ -165,7 +183,7 @@ def _label_for(key: str, parts: dict[str, dict[str, Any]]) -> str:
     return clean(key).replace("_", " ").capitalize()
 
 
-def _dict_lines(field: dict[str, Any], value: dict[str, Any], hide_identifying: bool) -> list[tuple[str, str]]:
+def _dict_lines(field: Field, value: dict[str, Any], hide_identifying: bool) -> list[tuple[str, str]]:
     """(label, text) for each non-empty entry of an object, in the order of the field's parts."""
     parts = {p["key"]: p for p in subfields(field)}
     keys = [k for k in parts if k in value] + [k for k in value if k not in parts]
@@ -194,7 +212,7 @@ def _address_lines(value: dict[str, Any]) -> list[str] | None:
     return [line for line in (*street, last) if line]
 
 
-def _table(field: dict[str, Any], rows: list[dict[str, Any]], hide_identifying: bool) -> Shown:
+def _table(field: Field, rows: list[dict[str, Any]], hide_identifying: bool) -> Shown:
     parts = {p["key"]: p for p in subfields(field)}
     keys = list(parts)
     for row in rows:
@@ -210,10 +228,14 @@ def _table(field: dict[str, Any], rows: list[dict[str, Any]], hide_identifying: 
     footer: tuple[str, ...] = ()
     money_keys = [k for k in keys if _is_cents(parts.get(k, {"key": k}))]
     if money_keys and len(rows) > 1:
-        totals = {k: sum(r.get(k) for r in rows if isinstance(r.get(k), int) and not isinstance(r.get(k), bool))
-                  for k in money_keys}
+        totals = {k: _cents_total(rows, k) for k in money_keys}
         footer = tuple(money(totals[k]) if k in totals else ("Total" if i == 0 else "") for i, k in enumerate(keys))
     return Shown("table", columns=tuple(_label_for(k, parts) for k in keys), rows=tuple(body), footer=footer)
+
+
+def _cents_total(rows: list[dict[str, Any]], key: str) -> int:
+    """The sum of a money column: whole cents only (a yes/no is not a number here)."""
+    return sum(value for row in rows if isinstance(value := row.get(key), int) and not isinstance(value, bool))
 
 
 def _size(n: int) -> str:
@@ -222,7 +244,7 @@ def _size(n: int) -> str:
     return f"{round(n / 1024)} KB" if n >= 1024 else f"{n} bytes"
 
 
-def show_answer(field: dict[str, Any], value: Any, files: list[dict[str, Any]] = (), *,
+def show_answer(field: Field, value: Any, files: Iterable[FileFacts] = (), *,
                 hide_identifying: bool = False) -> Shown:
     """The answer to one field, ready for a document (see Shown)."""
     kind = field.get("type", "")
@@ -269,7 +291,7 @@ class Section:
     items: list[Item] = dc_field(default_factory=list)
 
 
-def answer_sections(schema: dict[str, Any], answers: dict[str, Any], files: list[dict[str, Any]], *,
+def answer_sections(schema: Schema, answers: Answers, files: list[FileFacts], *,
                     hide_identifying: bool) -> list[Section]:
     """The form's sections with each answer shown; fields that take no answer (instructions) are left out."""
     sections = []
@@ -281,7 +303,9 @@ def answer_sections(schema: dict[str, Any], answers: dict[str, Any], files: list
             if not formdef.is_shown(schema, field, answers):
                 shown = Shown("empty", "Does not apply")
             else:
-                shown = show_answer(field, answers.get(field.get("key")), files, hide_identifying=hide_identifying)
+                key = field.get("key")
+                value = answers.get(key) if isinstance(key, str) else None
+                shown = show_answer(field, value, files, hide_identifying=hide_identifying)
             out.items.append(Item(clean(field.get("label", field.get("key", ""))), clean(field.get("key", "")),
                                   clean(field.get("help", "")), shown, clean(field.get("statement") or "")))
         sections.append(out)
@@ -290,23 +314,24 @@ def answer_sections(schema: dict[str, Any], answers: dict[str, Any], files: list
 
 # --- what is said about the document (title, receipt, when) ---------------------------------------------
 
-def document_meta(application: dict[str, Any], *, hide_identifying: bool, now: datetime | None = None) -> dict[str, Any]:
+def document_meta(application: ApplicationForUser, *, hide_identifying: bool,
+                  now: datetime | None = None) -> dict[str, Any]:
     """What the head of every document says: program, city (not for blind review), status, receipt."""
-    program: ProgramRecord = application["program"]
+    program = application.program
     tz = program.timezone
-    submitted_at = application.get("submitted_at")
-    receipt = application.get("receipt_number") or ""
+    submitted_at = application.submitted_at
+    receipt = application.receipt_number or ""
     meta = {
         "program_title": clean(program.title),
         "network_name": clean(program.network_name),
-        "city": "" if hide_identifying else clean(application.get("organisation_name") or ""),
-        "title": clean(application.get("title") or ""),
-        "status": clean(application["status"]).replace("_", " ").capitalize(),
-        "version": application.get("version"),
+        "city": "" if hide_identifying else clean(application.organisation_name or ""),
+        "title": clean(application.title or ""),
+        "status": clean(application.status).replace("_", " ").capitalize(),
+        "version": application.version,
         "receipt_number": clean(receipt),
         "submitted_utc": iso_utc(submitted_at) if receipt and submitted_at else "",
         "submitted_local": local_time(submitted_at, tz) if receipt and submitted_at else "",
-        "content_sha256": clean(application.get("content_sha256") or "") if receipt else "",
+        "content_sha256": clean(application.content_sha256 or "") if receipt else "",
         "timezone": clean(tz),
         "deadline_local": local_time(program.deadline_at, tz),
     }
@@ -484,8 +509,8 @@ def _write_atomically(directory: Path, name: str, content: bytes) -> Path:
     return directory / name
 
 
-async def application_pdf(actor: Actor, application: dict[str, Any], schema: dict[str, Any],
-                          files: list[dict[str, Any]], files_dir: Path, *, blind: bool) -> bytes:
+async def application_pdf(actor: Actor, application: ApplicationForUser, schema: Schema,
+                          files: list[FileFacts], files_dir: Path, *, blind: bool) -> bytes:
     """The PDF of a submitted application with its receipt, made once per distinct content and kept.
 
     Side effects, only when this content was never made before (or its file is gone): the PDF is written to
@@ -495,14 +520,14 @@ async def application_pdf(actor: Actor, application: dict[str, Any], schema: dic
     """
     variant = "blind" if blind else "full"
     meta = document_meta(application, hide_identifying=blind)
-    html = application_html(meta, answer_sections(schema, application["answers"], files, hide_identifying=blind))
-    name = application_pdf_name(application["id"], variant, html)
+    html = application_html(meta, answer_sections(schema, application.answers, files, hide_identifying=blind))
+    name = application_pdf_name(application.id, variant, html)
     stored = pdf.stored_path(files_dir, APPLICATION_PDFS, name)
     if stored is not None:
         return await asyncio.to_thread(stored.read_bytes)
     content = await asyncio.to_thread(pdf.render_pdf, html)
     async with write_transaction():
-        await audit.record(actor, "application.pdf_made", "application", application["id"], variant=variant,
+        await audit.record(actor, "application.pdf_made", "application", application.id, variant=variant,
                            pdf_sha256=hashlib.sha256(content).hexdigest(), receipt_number=meta["receipt_number"],
                            content_sha256=meta["content_sha256"])
     await asyncio.to_thread(_write_atomically, files_dir / APPLICATION_PDFS, name, content)
@@ -511,7 +536,7 @@ async def application_pdf(actor: Actor, application: dict[str, Any], schema: dic
 
 # --- the blank form -------------------------------------------------------------------------------------
 
-def field_limits(field: dict[str, Any]) -> list[str]:
+def field_limits(field: Field) -> list[str]:
     """What the form will accept, in words (shown under the label of the blank form)."""
     kind = field.get("type", "")
     notes: list[str] = []
@@ -580,7 +605,7 @@ def field_limits(field: dict[str, Any]) -> list[str]:
     return notes
 
 
-def _blank_lines(field: dict[str, Any]) -> int:
+def _blank_lines(field: Field) -> int:
     """How many ruled lines to leave for a text answer."""
     if field.get("type") != "long_text":
         return 1
@@ -588,12 +613,13 @@ def _blank_lines(field: dict[str, Any]) -> int:
     return max(4, min(words // 20, 24))
 
 
-def condition_note(field: dict[str, Any], schema: dict[str, Any] | None) -> str:
+def condition_note(field: Field, schema: Schema | None) -> str:
     """"Answer only if “Main focus” is Other": a conditional field (`show_if`) in words."""
     condition = field.get("show_if")
     if not isinstance(condition, dict) or schema is None:
         return ""
-    target = formdef.fields_by_key(schema).get(condition.get("field"))  # type: ignore[arg-type]
+    target_key = condition.get("field")
+    target = formdef.fields_by_key(schema).get(target_key) if isinstance(target_key, str) else None
     if target is None:
         return ""
     labels = dict(options_of(target))
@@ -602,7 +628,7 @@ def condition_note(field: dict[str, Any], schema: dict[str, Any] | None) -> str:
     return f"Answer only if “{clean(target.get('label', target['key']))}” is " + " or ".join(clean(w) for w in wanted)
 
 
-def blank_field(field: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
+def blank_field(field: Field, schema: Schema | None = None) -> dict[str, Any]:
     """A field of the blank form: what to draw (ruled lines, boxes to tick, an empty table) and its notes."""
     kind = field.get("type", "")
     parts = subfields(field)
@@ -640,7 +666,7 @@ def blank_field(field: dict[str, Any], schema: dict[str, Any] | None = None) -> 
     return view | {"lines": _blank_lines(field)}
 
 
-def _blank_field_or_lines(field: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+def _blank_field_or_lines(field: Field, schema: Schema) -> dict[str, Any]:
     """blank_field, or a few plain lines when the field's options are malformed (the schema is staff input:
     a bad limit must not make the public form fail)."""
     try:

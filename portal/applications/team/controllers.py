@@ -9,6 +9,7 @@ from litestar.params import FromPath
 
 from portal.applications.team import forms as team_forms, queries as team_queries, services as team_services
 from portal.applications.access import get_application_for
+from portal.applications.records import ApplicationForUser
 from portal.core.errors import Invalid
 from portal.web.auth import actor, current_user, optional_user
 from portal.web.forms import read_form, text
@@ -23,31 +24,32 @@ MESSAGES = {
 }
 
 
-async def team_context(request: Request, application: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    owner = await team_queries.get_user(application["created_by"])
-    members = await team_queries.list_members(application["id"])
-    manage = "manage" in application["rights"]
+async def team_context(request: Request[Any, Any, Any], application: ApplicationForUser,
+                       **overrides: Any) -> dict[str, Any]:
+    owner = await team_queries.get_user(application.created_by)
+    members = await team_queries.list_members(application.id)
+    manage = "manage" in application.rights
     return {
-        "application": application, "program": application["program"], "owner": owner, "members": members,
-        "invitations": await team_queries.list_pending_invitations(application["id"]) if manage else [],
-        "signer_id": application["team"]["signer_id"], "can_manage": manage, "errors": {}, "values": {},
-        "editors": [m for m in members if m["role"] == "editor"], "roles": team_services.ROLE_LABELS,
+        "application": application, "program": application.program, "owner": owner, "members": members,
+        "invitations": await team_queries.list_pending_invitations(application.id) if manage else [],
+        "signer_id": application.team.signer_id, "can_manage": manage, "errors": {}, "values": {},
+        "editors": [m for m in members if m.role == "editor"], "roles": team_services.ROLE_LABELS,
         "notice": MESSAGES.get(request.query_params.get("done", ""), ""),
     } | overrides
 
 
-def back_to_team(request: Request, application_id: int, done: str) -> Response:
+def back_to_team(request: Request[Any, Any, Any], application_id: int, done: str) -> Response[str]:
     return redirect(request, f"/applications/{application_id}/team?done={done}")
 
 
 @get("/applications/{application_id:int}/team", name="team:page")
-async def team_page(request: Request, application_id: FromPath[int]) -> Response:
+async def team_page(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[str]:
     application = await get_application_for(current_user(request), application_id, "team")
     return render(request, "applications/team/team.html", await team_context(request, application))
 
 
 @post("/applications/{application_id:int}/team/invitations", name="team:invite")
-async def invite(request: Request, application_id: FromPath[int]) -> Response:
+async def invite(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[str]:
     data = await read_form(request)
     application = await get_application_for(current_user(request), application_id, "manage")
     try:
@@ -62,14 +64,16 @@ async def invite(request: Request, application_id: FromPath[int]) -> Response:
 
 
 @post("/applications/{application_id:int}/team/invitations/{invitation_id:int}/revoke", name="team:revoke")
-async def revoke(request: Request, application_id: FromPath[int], invitation_id: FromPath[int]) -> Response:
+async def revoke(request: Request[Any, Any, Any], application_id: FromPath[int],
+                 invitation_id: FromPath[int]) -> Response[str]:
     await get_application_for(current_user(request), application_id, "manage")
     await team_services.revoke_invitation(actor(request), application_id, invitation_id)
     return back_to_team(request, application_id, "revoked")
 
 
 @post("/applications/{application_id:int}/team/members/{user_id:int}/role", name="team:role")
-async def change_role(request: Request, application_id: FromPath[int], user_id: FromPath[int]) -> Response:
+async def change_role(request: Request[Any, Any, Any], application_id: FromPath[int],
+                      user_id: FromPath[int]) -> Response[str]:
     data = await read_form(request)
     application = await get_application_for(current_user(request), application_id, "manage")
     try:
@@ -82,14 +86,15 @@ async def change_role(request: Request, application_id: FromPath[int], user_id: 
 
 
 @post("/applications/{application_id:int}/team/members/{user_id:int}/remove", name="team:remove")
-async def remove(request: Request, application_id: FromPath[int], user_id: FromPath[int]) -> Response:
+async def remove(request: Request[Any, Any, Any], application_id: FromPath[int],
+                 user_id: FromPath[int]) -> Response[str]:
     await get_application_for(current_user(request), application_id, "manage")
     await team_services.remove_member(actor(request), application_id, user_id)
     return back_to_team(request, application_id, "removed")
 
 
 @post("/applications/{application_id:int}/team/signer", name="team:signer")
-async def name_signer(request: Request, application_id: FromPath[int]) -> Response:
+async def name_signer(request: Request[Any, Any, Any], application_id: FromPath[int]) -> Response[str]:
     data = await read_form(request)
     application = await get_application_for(current_user(request), application_id, "manage")
     try:
@@ -101,7 +106,7 @@ async def name_signer(request: Request, application_id: FromPath[int]) -> Respon
 
 
 @get("/team-invitations/{token:str}", name="team:invitation")
-async def invitation_page(request: Request, token: FromPath[str]) -> Response:
+async def invitation_page(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[str]:
     invitation = await team_queries.find_invitation(token)
     state = team_queries.invitation_state(invitation)
     return render(request, "applications/team/invitation.html", {
@@ -111,7 +116,7 @@ async def invitation_page(request: Request, token: FromPath[str]) -> Response:
 
 
 @post("/team-invitations/{token:str}", name="team:accept")
-async def accept(request: Request, token: FromPath[str]) -> Response:
+async def accept(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[str]:
     user = current_user(request)
     application_id = await team_services.accept_invitation(actor(request), token,
                                                            request.app.state.settings.public_url)

@@ -92,14 +92,14 @@ async def ranked_ids(program_id: int) -> tuple[list[tuple[int, int | None]], str
     ranking = await panel_ranking(program_id)
     final = await final_ranking(program_id)
     if final:
-        return [(r["application"], r["final_rank"]) for r in final], "final", ranking
-    return [(r["id"], r["rank"]) for r in ranking.scored], "panel", ranking
+        return [(r.application, r.final_rank) for r in final], "final", ranking
+    return [(r.id, r.rank) for r in ranking.scored], "panel", ranking
 
 
 def reviews_needed(ranking: Ranking) -> int:
     """How many counted reviews an application should have before it is decided: the panel's reviews per
     application, at least one (and one when the program has no panel)."""
-    return max(1, int((ranking.panel or {}).get("reviews_per_application") or 0))
+    return max(1, ranking.panel.reviews_per_application if ranking.panel else 0)
 
 
 def decides_early(terms: BoardTerms) -> bool:
@@ -167,7 +167,8 @@ async def board(program_id: int) -> Board:
         if counted and line_at is None and (unit == "cents" or capacity > 0) and running > capacity:
             line_at = position
         side = ("above" if line_at is None else "below") if counted else ""
-        reviews = int(ranking.by_id.get(app_id, {}).get("n", 0))
+        ranking_row = ranking.by_id.get(app_id)
+        reviews = ranking_row.n if ranking_row is not None else 0
         open_ = application["status"] == "submitted" and state in ("undecided", "draft")
         rows.append(BoardRow(
             id=app_id, position=position, rank=ranks.get(app_id), title=application["title"],

@@ -16,6 +16,7 @@ from portal.core.errors import Conflict, Invalid
 from portal.programs.records import ProgramRecord
 from portal.reviews.assignment import queries as aq
 from portal.reviews.assignment import services
+from portal.reviews.records import PanelRecord
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
@@ -41,14 +42,14 @@ def form_id(data: dict[str, Any], key: str, message: str) -> int:
     return int(raw)
 
 
-async def _require_panel(request: Request, program_id: int) -> tuple[ProgramRecord, dict[str, Any]]:
+async def _require_panel(request: Request, program_id: int) -> tuple[ProgramRecord, PanelRecord]:
     program, panel = await aq.get_panel_for_staff(current_user(request), program_id)
     if panel is None:
         raise Conflict("This program has no review panel yet.")
     return program, panel
 
 
-async def _context(request: Request, program: ProgramRecord, panel: dict[str, Any] | None,
+async def _context(request: Request, program: ProgramRecord, panel: PanelRecord | None,
                    **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {"program": program, "panel": panel, "errors": {}, "values": {}, "notice": "",
                            "warning": "", "skipped": []}
@@ -61,10 +62,10 @@ async def _context(request: Request, program: ProgramRecord, panel: dict[str, An
         created, reviewers = _int_param(request, "created"), _int_param(request, "reviewers")
         ctx["notice"] = (f"Published: {created} assignment{'s' if created != 1 else ''} made, "
                          f"{reviewers} reviewer{'s' if reviewers != 1 else ''} notified by email.")
-        events = [e for e in await list_for("review_panel", panel["id"]) if e["action"] == "panel.assignment_published"]
+        events = [e for e in await list_for("review_panel", panel.id) if e["action"] == "panel.assignment_published"]
         if events:
-            names = {m["user"]: m["name"] for m in inputs.members}
-            titles = {a["id"]: a["title"] for a in inputs.applications}
+            names = {m.user: m.name for m in inputs.members}
+            titles = {a.id: a.title for a in inputs.applications}
             ctx["skipped"] = [{**s, "name": names.get(s["reviewer"], f"Reviewer {s['reviewer']}"),
                                "title": titles.get(s["application"], f"Application {s['application']}")}
                               for s in events[-1]["detail"].get("skipped", [])]
@@ -105,7 +106,7 @@ async def add_pair(request: Request, program_id: FromPath[int]) -> Response:
                 errors |= exc.errors
         if errors:
             raise Invalid(errors)
-        edit = await services.add_pair(actor(request), panel["id"], ids["application"], ids["reviewer"])
+        edit = await services.add_pair(actor(request), panel.id, ids["application"], ids["reviewer"])
     except Invalid as exc:
         values = {k: text(data, k, 12) for k in ("application", "reviewer")}
         ctx = await _context(request, program, panel, errors=exc.errors, values=values)
@@ -121,7 +122,7 @@ async def remove_pair(request: Request, program_id: FromPath[int]) -> Response:
     try:
         application_id = form_id(data, "application", "Choose a proposed pair to remove.")
         reviewer_id = form_id(data, "reviewer", "Choose a proposed pair to remove.")
-        await services.remove_pair(actor(request), panel["id"], application_id, reviewer_id)
+        await services.remove_pair(actor(request), panel.id, application_id, reviewer_id)
     except Invalid as exc:
         errors = {"pair": next(iter(exc.errors.values()))}
         ctx = await _context(request, program, panel, errors=errors)
@@ -134,7 +135,7 @@ async def remove_pair(request: Request, program_id: FromPath[int]) -> Response:
 @post("/staff/programs/{program_id:int}/panel/assignment/publish", name="panel:publish")
 async def publish(request: Request, program_id: FromPath[int]) -> Response:
     _, panel = await _require_panel(request, program_id)
-    outcome = await services.publish_proposal(actor(request), panel["id"],
+    outcome = await services.publish_proposal(actor(request), panel.id,
                                                          request.app.state.settings.public_url)
     if not outcome.done:
         return redirect(request, f"/staff/programs/{program_id}/panel/assignment?done=nothing")

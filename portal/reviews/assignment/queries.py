@@ -11,11 +11,13 @@ without case and extra spaces, equals a topic's value or label, or appears in a 
 
 from __future__ import annotations
 
+import copy
 import functools
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+
+import msgspec
 
 from portal.accounts.tables import User
 from portal.applications.tables import Application
@@ -26,6 +28,13 @@ from portal.programs.records import ProgramRecord
 from portal.programs.tables import FormVersion
 from portal.reviews.conflicts import queries as conflict_rules
 from portal.reviews import queries
+from portal.reviews.records import (
+    AssignableMember,
+    PanelRecord,
+    ProgramAssignment,
+    Proposal,
+    TopicApplication,
+)
 from portal.reviews.tables import Assignment, PanelMember, ReviewPreference
 
 TOPIC_KEY_PREFIXES = ("focus", "topic", "theme")
@@ -83,39 +92,39 @@ def _is_expert(terms: frozenset[str], topics: frozenset[str]) -> bool:
 class PanelInputs:
     """Everything the solver and the preview read, loaded in a handful of queries."""
 
-    panel: dict[str, Any]
-    applications: list[dict[str, Any]]  # id, title, city, topics
-    members: list[dict[str, Any]]  # user, name, email, capacity, expertise, terms
-    existing: list[dict[str, Any]]  # application, reviewer, reviewer name, status
+    panel: PanelRecord
+    applications: list[TopicApplication]
+    members: list[AssignableMember]
+    existing: list[ProgramAssignment]
     preferences: dict[tuple[int, int], str]
     conflicts: dict[tuple[int, int], str]
     expert_pairs: set[tuple[int, int]] = field(default_factory=set)
 
     @property
     def application_ids(self) -> list[int]:
-        return [a["id"] for a in self.applications]
+        return [a.id for a in self.applications]
 
     @property
     def member_ids(self) -> list[int]:
-        return [m["user"] for m in self.members]
+        return [m.user for m in self.members]
 
     @property
     def existing_pairs(self) -> set[tuple[int, int]]:
-        return {(e["application"], e["reviewer"]) for e in self.existing}
+        return {(e.application, e.reviewer) for e in self.existing}
 
 
-async def get_panel_for_staff(user: Principal, program_id: int) -> tuple[ProgramRecord, dict[str, Any] | None]:
+async def get_panel_for_staff(user: Principal, program_id: int) -> tuple[ProgramRecord, PanelRecord | None]:
     """The program (access as the staff program page: Forbidden for non-staff, NotFound for other networks'
     staff) and its review panel, or None when it has none yet."""
     program = await get_program_for_staff(user, program_id)
     return program, await queries.get_panel(program_id)
 
 
-async def list_panel_applications(program_id: int) -> list[dict[str, Any]]:
+async def list_panel_applications(program_id: int) -> list[TopicApplication]:
     """The panel's applications (submitted or later) with their city and topics, by id."""
     rows = await Application.select(
         Application.id, Application.title, Application.answers, Application.form_version,
-        Application.organisation.name, Application.organisation.state,
+        Application.organisation._.name, Application.organisation._.state,
     ).where(
         (Application.program == program_id) & Application.status.is_in(list(queries.REVIEWABLE_STATUSES))
     ).order_by(Application.id).output(load_json=True)
@@ -129,61 +138,54 @@ async def list_panel_applications(program_id: int) -> list[dict[str, Any]]:
     for r in rows:
         answers = r["answers"] if isinstance(r["answers"], dict) else {}
         city = r["organisation.name"] + (f", {r['organisation.state']}" if r["organisation.state"] else "")
-        result.append({"id": r["id"], "title": r["title"] or "Untitled application", "city": city,
-                       "topics": application_topics(schemas.get(r["form_version"], {}), answers)})
+        result.append(TopicApplication(id=r["id"], title=r["title"] or "Untitled application", city=city,
+                                       topics=application_topics(schemas.get(r["form_version"], {}), answers)))
     return result
 
 
-async def list_panel_members(panel_id: int) -> list[dict[str, Any]]:
+async def list_panel_members(panel_id: int) -> list[AssignableMember]:
     rows = await PanelMember.select(
-        PanelMember.id, PanelMember.user, PanelMember.user.name, PanelMember.user.email, PanelMember.capacity,
-        PanelMember.expertise,
-    ).where(PanelMember.panel == panel_id).order_by(PanelMember.user.name)
-    return [{"member_id": r["id"], "user": r["user"], "name": r["user.name"], "email": r["user.email"],
-             "capacity": r["capacity"], "expertise": r["expertise"], "terms": expertise_terms(r["expertise"])}
-            for r in rows]
+        PanelMember.id.as_alias("member_id"), PanelMember.user, PanelMember.user._.name.as_alias("name"),
+        PanelMember.user._.email.as_alias("email"), PanelMember.capacity, PanelMember.expertise,
+    ).where(PanelMember.panel == panel_id).order_by(PanelMember.user._.name)
+    return [AssignableMember(**r, terms=expertise_terms(r["expertise"])) for r in rows]
 
 
-async def list_program_assignments(program_id: int) -> list[dict[str, Any]]:
+async def list_program_assignments(program_id: int) -> list[ProgramAssignment]:
     rows = await Assignment.select(
-        Assignment.id, Assignment.application, Assignment.reviewer, Assignment.reviewer.name, Assignment.status,
-        Assignment.assigned_at, Assignment.submitted_at,
-    ).where(Assignment.application.program == program_id).order_by(Assignment.id)
-    for r in rows:
-        r["name"] = r.pop("reviewer.name")
-    return rows
+        Assignment.id, Assignment.application, Assignment.reviewer, Assignment.reviewer._.name.as_alias("name"),
+        Assignment.status, Assignment.assigned_at, Assignment.submitted_at,
+    ).where(Assignment.application._.program == program_id).order_by(Assignment.id)
+    return [ProgramAssignment(**r) for r in rows]
 
 
-async def load_inputs(panel: dict[str, Any]) -> PanelInputs:
-    applications = await list_panel_applications(panel["program"])
-    members = await list_panel_members(panel["id"])
-    existing = await list_program_assignments(panel["program"])
-    app_ids = [a["id"] for a in applications]
-    member_ids = [m["user"] for m in members]
+async def load_inputs(panel: PanelRecord) -> PanelInputs:
+    applications = await list_panel_applications(panel.program)
+    members = await list_panel_members(panel.id)
+    existing = await list_program_assignments(panel.program)
+    app_ids = [a.id for a in applications]
+    member_ids = [m.user for m in members]
     preferences: dict[tuple[int, int], str] = {}
     if app_ids and member_ids:
         for p in await ReviewPreference.select(
                 ReviewPreference.application, ReviewPreference.reviewer, ReviewPreference.level).where(
-                (ReviewPreference.application.program == panel["program"])
+                (ReviewPreference.application._.program == panel.program)
                 & ReviewPreference.reviewer.is_in(member_ids)):
             if p["level"] in ("eager", "willing", "not"):
                 preferences[(p["application"], p["reviewer"])] = p["level"]
     found = await conflict_rules.conflicts(app_ids, member_ids)
-    topic_sets = {a["id"]: frozenset(a["topics"]) for a in applications if a["topics"]}
-    expert = {(a, m["user"]) for m in members if m["terms"] for a, topics in topic_sets.items()
-              if _is_expert(frozenset(m["terms"]), topics)}
+    topic_sets = {a.id: frozenset(a.topics) for a in applications if a.topics}
+    expert = {(a, m.user) for m in members if m.terms for a, topics in topic_sets.items()
+              if _is_expert(frozenset(m.terms), topics)}
     return PanelInputs(panel, applications, members, existing, preferences, found, expert)
 
 
-def proposal_of(panel: dict[str, Any]) -> dict[str, Any]:
-    """The panel's proposal as a dict ({} when none), whether or not the JSON column was loaded."""
-    proposal = panel.get("proposal") or {}
-    if isinstance(proposal, str):
-        proposal = json.loads(proposal or "{}")
-    return proposal if isinstance(proposal, dict) else {}
+def proposal_of(panel: PanelRecord) -> Proposal:
+    """A copy of the panel's proposal ({} when none), to change and store again."""
+    return copy.deepcopy(panel.proposal)
 
 
-def proposal_pairs(panel: dict[str, Any]) -> list[tuple[int, int]]:
+def proposal_pairs(panel: PanelRecord) -> list[tuple[int, int]]:
     return [(int(a), int(r)) for a, r in proposal_of(panel).get("pairs", [])]
 
 
@@ -198,20 +200,21 @@ def build_preview(inputs: PanelInputs, page: int = 1) -> dict[str, Any]:
     hits; per application its reviewers (existing and proposed) and what is missing, with the solver's reason.
     Applications short of k come first; the list is paged."""
     panel = inputs.panel
-    k = panel["reviews_per_application"]
+    k = panel.reviews_per_application
     proposal = proposal_of(panel)
     pairs = proposal_pairs(panel)
     reasons = {int(u["application"]): u.get("reason", "") for u in proposal.get("unfilled", [])}
-    names = {m["user"]: m["name"] for m in inputs.members}
-    reviewers = {m["user"]: {**m, "existing": 0, "proposed": 0, "eager": 0, "unwanted": 0, "expert": 0}
-                 for m in inputs.members}
-    apps = {a["id"]: {**a, "existing": [], "proposed": []} for a in inputs.applications}
+    names = {m.user: m.name for m in inputs.members}
+    reviewers: dict[int, dict[str, Any]] = {
+        m.user: msgspec.structs.asdict(m) | {"existing": 0, "proposed": 0, "eager": 0, "unwanted": 0, "expert": 0}
+        for m in inputs.members}
+    apps: dict[int, dict[str, Any]] = {
+        a.id: msgspec.structs.asdict(a) | {"existing": [], "proposed": []} for a in inputs.applications}
     for e in inputs.existing:
-        if e["application"] in apps:
-            apps[e["application"]]["existing"].append({"reviewer": e["reviewer"], "name": e["name"],
-                                                       "status": e["status"]})
-        if e["reviewer"] in reviewers:
-            reviewers[e["reviewer"]]["existing"] += 1
+        if e.application in apps:
+            apps[e.application]["existing"].append({"reviewer": e.reviewer, "name": e.name, "status": e.status})
+        if e.reviewer in reviewers:
+            reviewers[e.reviewer]["existing"] += 1
     for a, r in pairs:
         if a in apps:
             apps[a]["proposed"].append({"reviewer": r, "name": names.get(r, f"Reviewer {r}"),
@@ -228,11 +231,11 @@ def build_preview(inputs: PanelInputs, page: int = 1) -> dict[str, Any]:
         row["load"] = row["existing"] + row["proposed"]
         row["over"] = row["load"] > row["capacity"]
     ordered = []
-    for a in apps.values():
-        a["missing"] = max(0, k - len(a["existing"]) - len(a["proposed"]))
-        a["reason"] = (reasons.get(a["id"]) or "A proposed reviewer was removed by hand.") if a["missing"] else ""
-        ordered.append(a)
-    ordered.sort(key=lambda a: (a["missing"] == 0, a["id"]))
+    for app in apps.values():
+        app["missing"] = max(0, k - len(app["existing"]) - len(app["proposed"]))
+        app["reason"] = (reasons.get(app["id"]) or "A proposed reviewer was removed by hand.") if app["missing"] else ""
+        ordered.append(app)
+    ordered.sort(key=lambda app: (app["missing"] == 0, app["id"]))
     pages = max(1, -(-len(ordered) // APPLICATIONS_PAGE_SIZE))
     page = min(max(page, 1), pages)
     start = (page - 1) * APPLICATIONS_PAGE_SIZE
@@ -240,9 +243,9 @@ def build_preview(inputs: PanelInputs, page: int = 1) -> dict[str, Any]:
         "k": k, "objective": OBJECTIVE, "proposal": proposal, "has_proposal": bool(proposal.get("computed_at")),
         "pairs_count": len(pairs), "reviewers": list(reviewers.values()),
         "applications": ordered[start:start + APPLICATIONS_PAGE_SIZE], "page": page, "pages": pages,
-        "unfilled_count": sum(1 for a in ordered if a["missing"]), "application_count": len(ordered),
-        "choices": [{"id": a["id"], "label": f"#{a['id']} {a['city']}: {a['title']}"} for a in inputs.applications],
-        "topic_fields": bool(inputs.applications) and any(a["topics"] for a in inputs.applications),
+        "unfilled_count": sum(1 for app in ordered if app["missing"]), "application_count": len(ordered),
+        "choices": [{"id": a.id, "label": f"#{a.id} {a.city}: {a.title}"} for a in inputs.applications],
+        "topic_fields": bool(inputs.applications) and any(a.topics for a in inputs.applications),
     }
 
 

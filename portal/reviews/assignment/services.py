@@ -21,29 +21,30 @@ from portal.programs.tables import Program
 from portal.reviews.assignment import solver
 from portal.reviews.assignment import queries as aq
 from portal.reviews.conflicts import queries as conflict_rules
+from portal.reviews.records import PanelRecord, Proposal, UnfilledEntry
 from portal.reviews.tables import Assignment, PanelMember, ReviewPanel
 
 INSERT_CHUNK = 500  # rows per INSERT: within both engines' bound-parameter limits
 
 
-async def _lock_panel(panel_id: int) -> dict[str, Any]:
+async def _lock_panel(panel_id: int) -> PanelRecord:
     """The panel row, re-read inside the write transaction (locked FOR UPDATE on PostgreSQL; SQLite's write
     transaction already holds the database)."""
     from piccolo.engine.postgres import PostgresEngine
 
     if isinstance(current_engine(), PostgresEngine):
         await ReviewPanel.raw("SELECT id FROM review_panel WHERE id = {} FOR UPDATE", panel_id)
-    panel = await ReviewPanel.select().where(ReviewPanel.id == panel_id).output(load_json=True).first()
-    if panel is None:
+    row = await ReviewPanel.select().where(ReviewPanel.id == panel_id).output(load_json=True).first()
+    if row is None:
         raise NotFound()
-    return panel
+    return PanelRecord.of(row)
 
 
-def _unfilled_entries(result: solver.Assignment, k: int) -> list[dict[str, Any]]:
+def _unfilled_entries(result: solver.Assignment, k: int) -> list[UnfilledEntry]:
     return [{"application": u.application_id, "missing": k - u.assigned, "reason": u.reason} for u in result.unfilled]
 
 
-async def compute_proposal(actor: Actor, panel: dict[str, Any]) -> dict[str, Any]:
+async def compute_proposal(actor: Actor, panel: PanelRecord) -> Proposal:
     """Run the solver over the panel's applications and members and store the result as the proposal.
 
     k is the panel's reviews per application; capacities and expertise from panel_member; conflicts (found and
@@ -52,23 +53,23 @@ async def compute_proposal(actor: Actor, panel: dict[str, Any]) -> dict[str, Any
     Writes: review_panel.proposal; audit `panel.assignment_computed`. Returns the stored proposal.
     """
     inputs = await aq.load_inputs(panel)
-    k = panel["reviews_per_application"]
-    reviewers = [solver.Reviewer(m["user"], max(0, m["capacity"])) for m in inputs.members]
+    k = panel.reviews_per_application
+    reviewers = [solver.Reviewer(m.user, max(0, m.capacity)) for m in inputs.members]
     result = await asyncio.to_thread(
         solver.assign, inputs.application_ids, reviewers, max(0, k), set(inputs.conflicts), inputs.preferences,
         inputs.expert_pairs, inputs.existing_pairs,
     )
-    proposal = {"pairs": [[a, r] for a, r in result.pairs], "unfilled": _unfilled_entries(result, k),
-                "computed_at": clock.now().isoformat()}
+    proposal: Proposal = {"pairs": [[a, r] for a, r in result.pairs], "unfilled": _unfilled_entries(result, k),
+                          "computed_at": clock.now().isoformat()}
     async with write_transaction():
-        await _lock_panel(panel["id"])
-        await ReviewPanel.update({ReviewPanel.proposal: proposal}).where(ReviewPanel.id == panel["id"])
-        await audit.record(actor, "panel.assignment_computed", "review_panel", panel["id"],
+        await _lock_panel(panel.id)
+        await ReviewPanel.update({ReviewPanel.proposal: proposal}).where(ReviewPanel.id == panel.id)
+        await audit.record(actor, "panel.assignment_computed", "review_panel", panel.id,
                            pairs=len(result.pairs), unfilled=len(result.unfilled), pair_cost=result.total_cost)
     return proposal
 
 
-def _update_unfilled(proposal: dict[str, Any], application_id: int, missing: int, reason: str) -> None:
+def _update_unfilled(proposal: Proposal, application_id: int, missing: int, reason: str) -> None:
     entries = [u for u in proposal.get("unfilled", []) if int(u["application"]) != application_id]
     if missing > 0:
         old = next((u for u in proposal.get("unfilled", []) if int(u["application"]) == application_id), None)
@@ -77,15 +78,16 @@ def _update_unfilled(proposal: dict[str, Any], application_id: int, missing: int
     proposal["unfilled"] = sorted(entries, key=lambda u: int(u["application"]))
 
 
-async def _pair_context(panel: dict[str, Any], application_id: int, reviewer_id: int) -> dict[str, Any]:
-    """What a hand edit checks: the application is the panel's, the reviewer a member of it."""
-    if application_id not in await aq.panel_application_ids(panel["program"]):
+async def _pair_context(panel: PanelRecord, application_id: int, reviewer_id: int) -> tuple[str, int]:
+    """What a hand edit checks: the application is the panel's, the reviewer a member of it. Returns the
+    reviewer's name and capacity."""
+    if application_id not in await aq.panel_application_ids(panel.program):
         raise Invalid({"application": "Choose an application of this panel (submitted or later)."})
-    member = await PanelMember.select(PanelMember.capacity, PanelMember.user.name).where(
-        (PanelMember.panel == panel["id"]) & (PanelMember.user == reviewer_id)).first()
+    member = await PanelMember.select(PanelMember.capacity, PanelMember.user._.name.as_alias("name")).where(
+        (PanelMember.panel == panel.id) & (PanelMember.user == reviewer_id)).first()
     if member is None:
         raise Invalid({"reviewer": "Choose a reviewer who is a member of this panel."})
-    return member
+    return member["name"], member["capacity"]
 
 
 @dataclass
@@ -107,21 +109,21 @@ async def add_pair(actor: Actor, panel_id: int, application_id: int, reviewer_id
         if not proposal.get("computed_at"):
             raise Invalid({"application": "Compute a proposal first; published assignments are added on the "
                                           "application's page."})
-        member = await _pair_context(panel, application_id, reviewer_id)
+        name, capacity = await _pair_context(panel, application_id, reviewer_id)
         reason = await conflict_rules.conflict_reason(reviewer_id, application_id)
         if reason:
-            raise Invalid({"reviewer": f"{member['user.name']} has a conflict of interest with this application "
+            raise Invalid({"reviewer": f"{name} has a conflict of interest with this application "
                                        f"({reason}) and cannot be assigned to it."})
         pairs = aq.proposal_pairs(panel)
         if (application_id, reviewer_id) in pairs or await Assignment.exists().where(
                 (Assignment.application == application_id) & (Assignment.reviewer == reviewer_id)):
-            raise Invalid({"reviewer": f"{member['user.name']} is already assigned or proposed for this application."})
+            raise Invalid({"reviewer": f"{name} is already assigned or proposed for this application."})
         pairs.append((application_id, reviewer_id))
         proposal["pairs"] = [[a, r] for a, r in sorted(pairs)]
         existing = await Assignment.select(Assignment.application, Assignment.reviewer).where(
-            (Assignment.application.program == panel["program"])
+            (Assignment.application._.program == panel.program)
             & ((Assignment.application == application_id) | (Assignment.reviewer == reviewer_id)))
-        k = panel["reviews_per_application"]
+        k = panel.reviews_per_application
         have = sum(1 for e in existing if e["application"] == application_id) + sum(
             1 for a, _ in pairs if a == application_id)
         _update_unfilled(proposal, application_id, k - have, "")
@@ -130,9 +132,8 @@ async def add_pair(actor: Actor, panel_id: int, application_id: int, reviewer_id
         await audit.record(actor, "panel.assignment_pair_added", "review_panel", panel_id,
                            application_id=application_id, reviewer_id=reviewer_id)
     edit = Edit()
-    if load > member["capacity"]:
-        edit.warning = (f"{member['user.name']} now has {load} applications, more than their capacity of "
-                        f"{member['capacity']}.")
+    if load > capacity:
+        edit.warning = f"{name} now has {load} applications, more than their capacity of {capacity}."
     return edit
 
 
@@ -150,7 +151,7 @@ async def remove_pair(actor: Actor, panel_id: int, application_id: int, reviewer
         proposal["pairs"] = [[a, r] for a, r in pairs]
         have = await Assignment.count().where(Assignment.application == application_id) + sum(
             1 for a, _ in pairs if a == application_id)
-        _update_unfilled(proposal, application_id, panel["reviews_per_application"] - have,
+        _update_unfilled(proposal, application_id, panel.reviews_per_application - have,
                          "A proposed reviewer was removed by hand.")
         await ReviewPanel.update({ReviewPanel.proposal: proposal}).where(ReviewPanel.id == panel_id)
         await audit.record(actor, "panel.assignment_pair_removed", "review_panel", panel_id,
@@ -162,7 +163,7 @@ class Published:
     done: bool = False  # False when there was nothing to publish
     created: int = 0
     reviewers: int = 0
-    skipped: list[dict[str, Any]] = field(default_factory=list)  # {"application", "reviewer", "reason"}
+    skipped: list[dict[str, object]] = field(default_factory=list)  # {"application", "reviewer", "reason"}
 
 
 async def publish_proposal(actor: Actor, panel_id: int, public_url: str) -> Published:
@@ -182,11 +183,11 @@ async def publish_proposal(actor: Actor, panel_id: int, public_url: str) -> Publ
         pairs = aq.proposal_pairs(panel)
         if not aq.proposal_of(panel).get("computed_at"):
             return outcome
-        applications = await aq.panel_application_ids(panel["program"])
+        applications = await aq.panel_application_ids(panel.program)
         members = {r["user"] for r in await PanelMember.select(PanelMember.user).where(PanelMember.panel == panel_id)}
         found = await conflict_rules.conflicts({a for a, _ in pairs}, {r for _, r in pairs})
         existing = {(e["application"], e["reviewer"]) for e in await Assignment.select(
-            Assignment.application, Assignment.reviewer).where(Assignment.application.program == panel["program"])}
+            Assignment.application, Assignment.reviewer).where(Assignment.application._.program == panel.program)}
         now = clock.now()
         rows: list[Assignment] = []
         per_reviewer: dict[int, int] = {}
@@ -209,13 +210,13 @@ async def publish_proposal(actor: Actor, panel_id: int, public_url: str) -> Publ
                            reviewers=len(per_reviewer), skipped=outcome.skipped[:200])
         if per_reviewer:
             program = await Program.select(Program.title, Program.timezone).where(
-                Program.id == panel["program"]).first()
+                Program.id == panel.program).first()
             users = await User.select(User.id, User.name, User.email).where(User.id.is_in(sorted(per_reviewer)))
             for user in users:
                 await queue_email(user["email"], "reviews_published", {
                     "name": user["name"], "count": per_reviewer[user["id"]], "program": program,
-                    "due_at": panel["due_at"], "link": f"{public_url}/reviews",
-                }, program=panel["program"])
+                    "due_at": panel.due_at, "link": f"{public_url}/reviews",
+                }, program=panel.program)
     outcome.done = True
     outcome.created = len(rows)
     outcome.reviewers = len(per_reviewer)

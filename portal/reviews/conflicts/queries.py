@@ -13,7 +13,7 @@ scores are left out of its aggregates.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable, TypedDict
 
 from portal.accounts.tables import Membership, User
 from portal.applications.tables import Application
@@ -41,9 +41,25 @@ def city_key(name: str, state: str = "") -> str:
     return ", ".join(parts)
 
 
-def found_reason(reviewer: dict[str, Any], applicant: dict[str, Any]) -> str | None:
-    """Why `reviewer` ({"email", "organisation_ids", "home_city"}) is conflicted on `applicant`
-    ({"organisation", "name", "state", "email_domain"}), from the data alone; None if not."""
+class ReviewerFacts(TypedDict):
+    """What the conflict rules know of a reviewer."""
+
+    email: str
+    organisation_ids: set[int]
+    home_city: str
+
+
+class ApplicantFacts(TypedDict):
+    """What the conflict rules know of an application's applicant organisation."""
+
+    organisation: int
+    name: str
+    state: str
+    email_domain: str
+
+
+def found_reason(reviewer: ReviewerFacts, applicant: ApplicantFacts) -> str | None:
+    """Why `reviewer` is conflicted on `applicant`, from the data alone; None if not."""
     if applicant["organisation"] in reviewer["organisation_ids"]:
         return MEMBER
     if reviewer.get("home_city") and city_key(reviewer["home_city"]) == city_key(applicant["name"], applicant["state"]):
@@ -54,12 +70,13 @@ def found_reason(reviewer: dict[str, Any], applicant: dict[str, Any]) -> str | N
     return None
 
 
-async def _reviewers(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+async def _reviewers(user_ids: Iterable[int]) -> dict[int, ReviewerFacts]:
     ids = sorted(set(user_ids))
     if not ids:
         return {}
     users = await User.select(User.id, User.email).where(User.id.is_in(ids))
-    reviewers = {u["id"]: {"email": u["email"], "organisation_ids": set(), "home_city": ""} for u in users}
+    reviewers: dict[int, ReviewerFacts] = {
+        u["id"]: {"email": u["email"], "organisation_ids": set(), "home_city": ""} for u in users}
     for m in await Membership.select(Membership.user, Membership.organisation).where(Membership.user.is_in(ids)):
         reviewers[m["user"]]["organisation_ids"].add(m["organisation"])
     for p in await PanelMember.select(PanelMember.user, PanelMember.home_city).where(PanelMember.user.is_in(ids)):
@@ -68,13 +85,13 @@ async def _reviewers(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return reviewers
 
 
-async def _applicants(application_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+async def _applicants(application_ids: Iterable[int]) -> dict[int, ApplicantFacts]:
     ids = sorted(set(application_ids))
     if not ids:
         return {}
     rows = await Application.select(
-        Application.id, Application.organisation, Application.organisation.name, Application.organisation.state,
-        Application.organisation.email_domain,
+        Application.id, Application.organisation, Application.organisation._.name,
+        Application.organisation._.state, Application.organisation._.email_domain,
     ).where(Application.id.is_in(ids))
     return {r["id"]: {"organisation": r["organisation"], "name": r["organisation.name"],
                       "state": r["organisation.state"], "email_domain": r["organisation.email_domain"]} for r in rows}

@@ -18,13 +18,17 @@ import csv
 import io
 import json
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
+
+from piccolo.columns.combination import Combinable
 
 from portal.applications import blind as blinding
 from portal.core.templating import iso_utc
 from portal.programs.tables import Criterion, FormVersion
 from portal.reviews import rules
 from portal.reviews.conflicts.queries import conflicts
+from portal.reviews.queries import list_criteria
+from portal.reviews.records import CriterionRow, ExportedReview, ScoreRecord
 from portal.reviews.tables import Assignment, Score
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -64,37 +68,41 @@ def _score_text(value: float | None) -> Any:
     return int(value) if float(value).is_integer() else float(value)
 
 
-async def _reviews(where: Any) -> list[dict[str, Any]]:
-    """Assignments matching `where` with their application, program and reviewer, conflicted pairs left out,
-    each with `scores` (criterion id -> {"value", "comment"})."""
+async def _reviews(where: Combinable) -> list[ExportedReview]:
+    """Assignments matching `where` with their application, program, reviewer and scores, conflicted pairs left
+    out."""
+    application = Assignment.application._
     rows = await Assignment.select(
-        Assignment.id, Assignment.application, Assignment.reviewer, Assignment.reviewer.name,
-        Assignment.reviewer.email, Assignment.status, Assignment.submitted_at, Assignment.comment,
-        Assignment.applicant_comment, Assignment.recommendation,
-        Assignment.application.title, Assignment.application.answers, Assignment.application.form_version,
-        Assignment.application.program, Assignment.application.program.title,
-        Assignment.application.program.slug, Assignment.application.organisation.name,
-        Assignment.application.organisation.state,
+        Assignment.id, Assignment.application, Assignment.reviewer,
+        Assignment.reviewer._.name.as_alias("reviewer_name"), Assignment.reviewer._.email.as_alias("reviewer_email"),
+        Assignment.status, Assignment.submitted_at, Assignment.comment, Assignment.applicant_comment,
+        Assignment.recommendation, application.title.as_alias("application_title"),
+        application.answers.as_alias("answers"), application.form_version.as_alias("form_version"),
+        application.program.as_alias("program"), application.program._.title.as_alias("program_title"),
+        application.program._.slug.as_alias("program_slug"),
+        application.organisation._.name.as_alias("organisation_name"),
+        application.organisation._.state.as_alias("organisation_state"),
     ).where(where).order_by(Assignment.application, Assignment.id).output(load_json=True)
     if not rows:
         return []
     conflicted = await conflicts({r["application"] for r in rows}, {r["reviewer"] for r in rows})
     rows = [r for r in rows if (r["application"], r["reviewer"]) not in conflicted]
-    scores = await Score.select(Score.assignment, Score.criterion, Score.value, Score.comment).where(
-        Score.assignment.is_in([r["id"] for r in rows] or [0]))
-    by_assignment: dict[int, dict[int, dict[str, Any]]] = {}
+    scores = await Score.select().where(Score.assignment.is_in([r["id"] for r in rows] or [0]))
+    by_assignment: dict[int, dict[int, ScoreRecord]] = {}
     for s in scores:
-        by_assignment.setdefault(s["assignment"], {})[s["criterion"]] = {"value": s["value"], "comment": s["comment"]}
-    schemas = await _schemas({r["application.form_version"] for r in rows})
+        by_assignment.setdefault(s["assignment"], {})[s["criterion"]] = ScoreRecord.of(s)
+    schemas = await _schemas({r["form_version"] for r in rows})
+    reviews = []
     for r in rows:
-        r["scores"] = by_assignment.get(r["id"], {})
-        r["schema"] = schemas.get(r["application.form_version"], {"sections": []})
-        if isinstance(r["application.answers"], str):
-            r["application.answers"] = json.loads(r["application.answers"] or "{}")
-    return rows
+        answers = r["answers"]
+        if isinstance(answers, str):
+            answers = json.loads(answers or "{}")
+        reviews.append(ExportedReview(**(r | {"answers": answers}), scores=by_assignment.get(r["id"], {}),
+                                      schema=schemas.get(r["form_version"], {"sections": []})))
+    return reviews
 
 
-async def _schemas(form_version_ids: set[int]) -> dict[int, dict[str, Any]]:
+async def _schemas(form_version_ids: set[int]) -> dict[int, dict[str, object]]:
     if not form_version_ids:
         return {}
     rows = await FormVersion.select(FormVersion.id, FormVersion.schema).where(
@@ -102,24 +110,24 @@ async def _schemas(form_version_ids: set[int]) -> dict[int, dict[str, Any]]:
     return {r["id"]: r["schema"] for r in rows}
 
 
-def _title(row: dict[str, Any], blind: bool) -> str:
+def _title(review: ExportedReview, blind: bool) -> str:
     if not blind:
-        return row["application.title"] or ""
-    return blinding.blind_title(row["schema"], {"id": row["application"], "title": row["application.title"],
-                                                "answers": row["application.answers"]},
-                                row["application.organisation.name"] or "")
+        return review.application_title or ""
+    return blinding.blind_title(review.schema, {"id": review.application, "title": review.application_title,
+                                                "answers": review.answers},
+                                review.organisation_name or "")
 
 
-def _applicant(row: dict[str, Any]) -> str:
-    state = row["application.organisation.state"]
-    return row["application.organisation.name"] + (f", {state}" if state else "")
+def _applicant(review: ExportedReview) -> str:
+    state = review.organisation_state
+    return review.organisation_name + (f", {state}" if state else "")
 
 
 async def panel_scores_csv(program_id: int, *, blind: bool) -> bytes:
     """One row per submitted review of the program's applications (conflicted reviewers' left out): the
     application, its applicant (not in the blind copy), the reviewer, each criterion's score and comment,
     the weighted score, the recommendation, the comments for the applicant and for staff, when submitted."""
-    criteria = await Criterion.select().where(Criterion.program == program_id).order_by(Criterion.position)
+    criteria = await list_criteria(program_id)
     rows = await _reviews((Assignment.application.program == program_id) & (Assignment.status == "submitted"))
     header = ["Application", "Title", *([] if blind else ["Applicant"]), "Reviewer"]
     for c in criteria:
@@ -128,14 +136,13 @@ async def panel_scores_csv(program_id: int, *, blind: bool) -> bytes:
                "Submitted (UTC)"]
     out = []
     for r in rows:
-        line: list[Any] = [r["application"], _title(r, blind), *([] if blind else [_applicant(r)]),
-                           r["reviewer.name"]]
+        line: list[Any] = [r.application, _title(r, blind), *([] if blind else [_applicant(r)]), r.reviewer_name]
         for c in criteria:
-            score = r["scores"].get(c["id"], {})
-            line += [_score_text(score.get("value")), score.get("comment", "")]
-        weighted = rules.review_score({k: v["value"] for k, v in r["scores"].items()}, criteria)
-        line += [weighted, RECOMMENDATIONS.get(r["recommendation"], r["recommendation"]), r["applicant_comment"],
-                 r["comment"], r["submitted_at"]]
+            score = r.scores.get(c["id"])
+            line += [_score_text(score.value if score else None), score.comment if score else ""]
+        weighted = rules.review_score({k: v.value for k, v in r.scores.items()}, criteria)
+        line += [weighted, RECOMMENDATIONS.get(r.recommendation, r.recommendation), r.applicant_comment,
+                 r.comment, r.submitted_at]
         out.append(line)
     return to_csv(header, out)
 
@@ -146,11 +153,11 @@ async def reviewer_reviews_csv(reviewer_id: int) -> bytes:
     (numbered: programs differ) with score and comment, weighted score, recommendation, comments, when
     submitted."""
     rows = await _reviews(Assignment.reviewer == reviewer_id)
-    program_ids = {r["application.program"] for r in rows}
+    program_ids = {r.program for r in rows}
     blind_programs = await blinding.blind_programs(program_ids)
-    criteria_rows = await Criterion.select().where(Criterion.program.is_in(sorted(program_ids) or [0])).order_by(
-        Criterion.position)
-    criteria: dict[int, list[dict[str, Any]]] = {}
+    criteria_rows = cast(list[CriterionRow], await Criterion.select().where(  # exactly CriterionRow's columns
+        Criterion.program.is_in(sorted(program_ids) or [0])).order_by(Criterion.position))
+    criteria: dict[int, list[CriterionRow]] = {}
     for c in criteria_rows:
         criteria.setdefault(c["program"], []).append(c)
     most = max((len(v) for v in criteria.values()), default=0)
@@ -161,18 +168,18 @@ async def reviewer_reviews_csv(reviewer_id: int) -> bytes:
                "Submitted (UTC)"]
     out = []
     for r in rows:
-        blind = r["application.program"] in blind_programs
-        mine = criteria.get(r["application.program"], [])
-        line: list[Any] = [r["application.program.title"], r["application"], _title(r, blind),
-                           HIDDEN if blind else _applicant(r), "Submitted" if r["status"] == "submitted" else "Draft"]
+        blind = r.program in blind_programs
+        mine = criteria.get(r.program, [])
+        line: list[Any] = [r.program_title, r.application, _title(r, blind),
+                           HIDDEN if blind else _applicant(r), "Submitted" if r.status == "submitted" else "Draft"]
         for n in range(most):
             if n < len(mine):
-                score = r["scores"].get(mine[n]["id"], {})
-                line += [mine[n]["name"], _score_text(score.get("value")), score.get("comment", "")]
+                score = r.scores.get(mine[n]["id"])
+                line += [mine[n]["name"], _score_text(score.value if score else None), score.comment if score else ""]
             else:
                 line += ["", "", ""]
-        weighted = rules.review_score({k: v["value"] for k, v in r["scores"].items()}, mine)
-        line += [weighted, RECOMMENDATIONS.get(r["recommendation"], r["recommendation"]), r["applicant_comment"],
-                 r["comment"], r["submitted_at"]]
+        weighted = rules.review_score({k: v.value for k, v in r.scores.items()}, mine)
+        line += [weighted, RECOMMENDATIONS.get(r.recommendation, r.recommendation), r.applicant_comment,
+                 r.comment, r.submitted_at]
         out.append(line)
     return to_csv(header, out)

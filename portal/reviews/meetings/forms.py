@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypedDict
 
 from portal.core.errors import Invalid
 from portal.reviews.meetings.rules import MAX_SHARE
@@ -31,7 +31,14 @@ def format_value(value: float) -> str:
     return f"{value:g}"
 
 
-def consensus(data: dict[str, Any], scale: Scale) -> dict[str, Any]:
+class Consensus(TypedDict):
+    score: float | None
+    note: str
+    minority: str
+    discussed: bool
+
+
+def consensus(data: dict[str, Any], scale: Scale) -> Consensus:
     """{"score": float | None, "note", "minority", "discussed": bool}; every error at once."""
     errors: dict[str, str] = {}
     raw = _raw(data, "consensus_score")

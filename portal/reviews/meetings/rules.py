@@ -23,9 +23,10 @@ This module holds the rules (pure functions); the meeting's reads are in queries
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Mapping, Sequence
 
 from portal.reviews.ranking.rules import RANK_PLACES, Scale
+from portal.reviews.records import FinalEntry, PanelOutcomeRecord, RankingRow
 
 DISCUSSION_ORDER = ("Discussion order: disputed applications in the top half of the ranking first (by rank), "
                     "then the other applications to discuss by rank, then those not discussed, then unscored ones")
@@ -44,39 +45,38 @@ def bottom_share(ranked_ids: list[int], percent: int) -> list[int]:
     return ranked_ids[len(ranked_ids) - count:] if count else []
 
 
-def discussion_order(rows: list[dict[str, Any]], statuses: Mapping[int, str]) -> list[int]:
+def discussion_order(rows: Sequence[RankingRow], statuses: Mapping[int, str]) -> list[int]:
     """Application ids in discussion order (see DISCUSSION_ORDER); `rows` are the ranking's, best first."""
-    scored = [r for r in rows if r["rank"] is not None]
-    top_half = {r["id"] for r in scored[:math.ceil(len(scored) / 2)]}
-    first = [r["id"] for r in scored if r["disputed"] and r["id"] in top_half
-             and statuses.get(r["id"]) != "not_discussed"]
-    rest = [r["id"] for r in scored if r["id"] not in first and statuses.get(r["id"]) != "not_discussed"]
-    triaged = [r["id"] for r in scored if statuses.get(r["id"]) == "not_discussed"]
-    unscored = [r["id"] for r in rows if r["rank"] is None]
+    scored = [r for r in rows if r.rank is not None]
+    top_half = {r.id for r in scored[:math.ceil(len(scored) / 2)]}
+    first = [r.id for r in scored if r.disputed and r.id in top_half and statuses.get(r.id) != "not_discussed"]
+    rest = [r.id for r in scored if r.id not in first and statuses.get(r.id) != "not_discussed"]
+    triaged = [r.id for r in scored if statuses.get(r.id) == "not_discussed"]
+    unscored = [r.id for r in rows if r.rank is None]
     return first + rest + triaged + unscored
 
 
-def final_order(rows: list[dict[str, Any]], outcomes: Mapping[int, Mapping[str, Any]],
-                scale: Scale) -> list[dict[str, Any]]:
-    """[{"id", "score", "basis" ("consensus" | "calibrated"), "not_discussed", "rank"}] best first (FINAL_RULE)."""
-    entries = []
+def final_order(rows: Sequence[RankingRow], outcomes: Mapping[int, PanelOutcomeRecord],
+                scale: Scale) -> list[FinalEntry]:
+    """The applications with a final score, best first, each with its rank (FINAL_RULE)."""
+    entries: list[tuple[int, float, str, bool]] = []  # id, score, basis, not discussed
     for row in rows:
-        outcome = outcomes.get(row["id"], {})
-        consensus = outcome.get("consensus_score")
-        if consensus is not None:
-            score, basis = float(consensus), "consensus"
-        elif row.get("calibrated") is not None:
-            score, basis = float(row["calibrated"]), "calibrated"
+        outcome = outcomes.get(row.id)
+        if outcome is not None and outcome.consensus_score is not None:
+            score, basis = float(outcome.consensus_score), "consensus"
+        elif row.calibrated is not None:
+            score, basis = float(row.calibrated), "calibrated"
         else:
             continue
-        entries.append({"id": row["id"], "score": score, "basis": basis,
-                        "not_discussed": outcome.get("status") == "not_discussed"})
+        entries.append((row.id, score, basis, outcome is not None and outcome.status == "not_discussed"))
     sign = 1 if scale.lower_is_better else -1
-    entries.sort(key=lambda e: (e["not_discussed"], sign * round(e["score"], RANK_PLACES), e["id"]))
-    previous, current = None, 0
-    for position, entry in enumerate(entries, start=1):
-        key = (entry["not_discussed"], round(entry["score"], RANK_PLACES))
+    entries.sort(key=lambda e: (e[3], sign * round(e[1], RANK_PLACES), e[0]))
+    ordered = []
+    previous: tuple[bool, float] | None = None
+    current = 0
+    for position, (app_id, score, basis, not_discussed) in enumerate(entries, start=1):
+        key = (not_discussed, round(score, RANK_PLACES))
         if key != previous:
             current, previous = position, key
-        entry["rank"] = current
-    return entries
+        ordered.append(FinalEntry(id=app_id, score=score, basis=basis, not_discussed=not_discussed, rank=current))
+    return ordered

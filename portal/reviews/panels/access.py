@@ -7,8 +7,6 @@ no part in.
 
 from __future__ import annotations
 
-from typing import Any
-
 from portal.applications.tables import Application
 from portal.applications.tables import TeamMember
 from portal.core.actor import Principal
@@ -16,6 +14,7 @@ from portal.core.errors import Forbidden, NotFound
 from portal.programs.rules import can_manage_program
 from portal.programs.tables import Program, ProgramFunder
 from portal.reviews import queries
+from portal.reviews.records import ApplicationSummary, PanelProgram
 
 FORBIDDEN = "The panel's ranking and meeting are for the program's staff."
 
@@ -34,27 +33,26 @@ async def takes_part(user: Principal, program_id: int) -> bool:
                                            & (TeamMember.application.program == program_id))
 
 
-async def get_program_for_panel_staff(user: Principal, program_id: int) -> dict[str, Any]:
+async def get_program_for_panel_staff(user: Principal, program_id: int) -> PanelProgram:
     """The program (with its panel under "panel", None without one) if `user` runs it."""
-    program = await Program.select(Program.id, Program.title, Program.slug, Program.status, Program.network,
+    row = await Program.select(Program.id, Program.title, Program.slug, Program.status, Program.network,
                                    Program.timezone).where(Program.id == program_id).first()
-    if program is None:
+    if row is None:
         raise NotFound()
-    if not can_manage_program(user, program["network"]):
+    if not can_manage_program(user, row["network"]):
         if await takes_part(user, program_id):
             raise Forbidden(FORBIDDEN)
         raise NotFound()
-    program["panel"] = await queries.get_panel(program_id)
-    return program
+    return PanelProgram(**row, panel=await queries.get_panel(program_id))
 
 
-async def get_meeting_application(program: dict[str, Any], application_id: int) -> dict[str, Any]:
+async def get_meeting_application(program: PanelProgram, application_id: int) -> ApplicationSummary:
     """An application of the program that the panel ranks (submitted or later); NotFound otherwise."""
-    if program["panel"] is None:
+    if program.panel is None:
         raise NotFound()
     row = await Application.select(Application.id, Application.title, Application.status).where(
-        (Application.id == application_id) & (Application.program == program["id"])
+        (Application.id == application_id) & (Application.program == program.id)
         & Application.status.is_in(list(queries.REVIEWABLE_STATUSES))).first()
     if row is None:
         raise NotFound()
-    return row
+    return ApplicationSummary(**row)

@@ -19,6 +19,7 @@ from portal.core.errors import Invalid, NotFound
 from portal.programs.access import get_program_for_staff
 from portal.programs.records import ProgramRecord
 from portal.reviews.panels import forms, queries, services
+from portal.reviews.records import CriterionRow, MemberProfile, PanelDetail
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
@@ -56,16 +57,16 @@ def _plain(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _settings_values(panel: dict[str, Any] | None, program: ProgramRecord) -> dict[str, str]:
+def _settings_values(panel: PanelDetail | None, program: ProgramRecord) -> dict[str, str]:
     if panel is None:
         return {"name": f"{program.title} review panel", "reviews_per_application": "3", "due_at": ""}
-    return {"name": panel["name"], "due_at": _local_input(panel["due_at"], program.timezone),
-            "blind": "yes" if panel["blind"] else "", "reviews_per_application": str(panel["reviews_per_application"]),
-            "overall_threshold": _plain(panel["overall_threshold"]),
-            "ask_recommendation": "yes" if panel["ask_recommendation"] else ""}
+    return {"name": panel.name, "due_at": _local_input(panel.due_at, program.timezone),
+            "blind": "yes" if panel.blind else "", "reviews_per_application": str(panel.reviews_per_application),
+            "overall_threshold": _plain(panel.overall_threshold),
+            "ask_recommendation": "yes" if panel.ask_recommendation else ""}
 
 
-def _criterion_values(c: dict[str, Any]) -> dict[str, str]:
+def _criterion_values(c: CriterionRow) -> dict[str, str]:
     return {"name": c["name"], "description": c["description"], "scale": forms.scale_of(c) or "",
             "weight": str(c["weight"]), "threshold": _plain(c["threshold"])}
 
@@ -76,16 +77,15 @@ def _kept(data: dict[str, Any], keys: tuple[str, ...], limit: int = 2000) -> dic
 
 async def _panel_page(program: ProgramRecord, **extra: Any) -> dict[str, Any]:
     panel = await queries.get_panel_of_program(program.id)
-    criteria = await queries.list_criteria(program.id)
-    for c in criteria:
-        c["scale_label"] = forms.scale_label(c)
+    rubric = await queries.list_criteria(program.id)
+    criteria = [dict(c) | {"scale_label": forms.scale_label(c)} for c in rubric]
     return {
         "program": program, "panel": panel, "criteria": criteria,
         "locked": await queries.rubric_locked(program.id), "locked_reason": services.RUBRIC_LOCKED,
         "scales": forms.SCALES, "values": _settings_values(panel, program), "errors": {},
-        "criterion_values": {str(c["id"]): _criterion_values(c) for c in criteria} | {"new": {"scale": "1-5"}},
+        "criterion_values": {str(c["id"]): _criterion_values(c) for c in rubric} | {"new": {"scale": "1-5"}},
         "criterion_errors": {}, "notice": "", "max_k": forms.MAX_REVIEWS_PER_APPLICATION,
-        "total_weight": sum(c["weight"] for c in criteria),
+        "total_weight": sum(c["weight"] for c in rubric),
         "identity_leaks": await blinding.list_identity_leaks(program.id),
     } | extra
 
@@ -112,21 +112,21 @@ async def panel_save(request: Request, program_id: FromPath[int]) -> Response:
     if panel is None:
         await services.create_panel(actor(request), program_id, values)
         return redirect(request, f"/staff/programs/{program_id}/panel?done=created")
-    await services.update_panel(actor(request), panel["id"], values)
+    await services.update_panel(actor(request), panel.id, values)
     return redirect(request, f"/staff/programs/{program_id}/panel?done=saved")
 
 
 @post("/staff/programs/{program_id:int}/panel/close", name="panels:close")
 async def panel_close(request: Request, program_id: FromPath[int]) -> Response:
     _, panel = await _staff_panel(request, program_id)
-    await services.set_panel_open(actor(request), panel["id"], is_open=False)
+    await services.set_panel_open(actor(request), panel.id, is_open=False)
     return redirect(request, f"/staff/programs/{program_id}/panel?done=closed#status")
 
 
 @post("/staff/programs/{program_id:int}/panel/reopen", name="panels:reopen")
 async def panel_reopen(request: Request, program_id: FromPath[int]) -> Response:
     _, panel = await _staff_panel(request, program_id)
-    await services.set_panel_open(actor(request), panel["id"], is_open=True)
+    await services.set_panel_open(actor(request), panel.id, is_open=True)
     return redirect(request, f"/staff/programs/{program_id}/panel?done=reopened#status")
 
 
@@ -185,7 +185,7 @@ async def criterion_move(request: Request, program_id: FromPath[int], criterion_
 # Staff: members, invitations, conflicts
 
 
-async def _staff_panel(request: Request, program_id: int) -> tuple[ProgramRecord, dict[str, Any]]:
+async def _staff_panel(request: Request, program_id: int) -> tuple[ProgramRecord, PanelDetail]:
     """(program, panel) for staff of the program; NotFound while the program has no panel."""
     program = await get_program_for_staff(current_user(request), program_id)
     panel = await queries.get_panel_of_program(program_id)
@@ -194,8 +194,8 @@ async def _staff_panel(request: Request, program_id: int) -> tuple[ProgramRecord
     return program, panel
 
 
-async def _members_page(program: ProgramRecord, panel: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    members = await queries.list_members(panel["id"], program.id)
+async def _members_page(program: ProgramRecord, panel: PanelDetail, **extra: Any) -> dict[str, Any]:
+    members = await queries.list_members(panel.id, program.id)
     return {
         "program": program, "panel": panel, "members": members,
         "invitations": await queries.list_pending_invitations(program.id),
@@ -250,7 +250,7 @@ async def panel_invite_revoke(request: Request, program_id: FromPath[int], invit
 @post("/staff/programs/{program_id:int}/panel/members/{user_id:int}", name="panels:member-save")
 async def member_save(request: Request, program_id: FromPath[int], user_id: FromPath[int]) -> Response:
     program, panel = await _staff_panel(request, program_id)
-    if not await queries.is_member(panel["id"], user_id):
+    if not await queries.is_member(panel.id, user_id):
         raise NotFound()
     data = await read_form(request)
     try:
@@ -259,14 +259,14 @@ async def member_save(request: Request, program_id: FromPath[int], user_id: From
         ctx = await _members_page(program, panel, member_values={user_id: _kept(data, ("capacity", "expertise"))},
                                   member_errors={user_id: exc.errors})
         return render(request, "reviews/panels/members.html", ctx, status_code=422)
-    await services.set_member_profile(actor(request), panel["id"], user_id, values)
+    await services.set_member_profile(actor(request), panel.id, user_id, values)
     return redirect(request, _members_url(program_id, "saved", f"#member-{user_id}"))
 
 
 @post("/staff/programs/{program_id:int}/panel/members/{user_id:int}/remove", name="panels:member-remove")
 async def member_remove(request: Request, program_id: FromPath[int], user_id: FromPath[int]) -> Response:
     _, panel = await _staff_panel(request, program_id)
-    await services.remove_member(actor(request), panel["id"], program_id, user_id)
+    await services.remove_member(actor(request), panel.id, program_id, user_id)
     return redirect(request, _members_url(program_id, "removed", "#members"))
 
 
@@ -276,8 +276,8 @@ async def conflict_record(request: Request, program_id: FromPath[int]) -> Respon
     data = await read_form(request)
     applications = await queries.list_panel_applications(program_id)
     try:
-        values = forms.staff_conflict(data, await queries.member_ids(panel["id"]),
-                                            [a["id"] for a in applications])
+        values = forms.staff_conflict(data, await queries.member_ids(panel.id),
+                                            [a.id for a in applications])
         removed = await services.declare_conflict(actor(request), panel, values["reviewer"],
                                                         values["application"], values["reason"], "staff",
                                                         request.app.state.settings.public_url)
@@ -298,8 +298,8 @@ async def my_panels(request: Request) -> Response:
     return render(request, "reviews/panels/index.html", {"panels": panels})
 
 
-async def _profile_page(panel: dict[str, Any], member: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    values = {"capacity": str(member["capacity"]), "expertise": member["expertise"], "home_city": member["home_city"]}
+async def _profile_page(panel: PanelDetail, member: MemberProfile, **extra: Any) -> dict[str, Any]:
+    values = {"capacity": str(member.capacity), "expertise": member.expertise, "home_city": member.home_city}
     return {"panel": panel, "member": member, "values": values, "errors": {}, "notice": "", "joined": False} | extra
 
 
@@ -331,7 +331,7 @@ async def profile_save(request: Request, panel_id: FromPath[int]) -> Response:
     return redirect(request, f"/panels/{panel_id}/applications?done=profile")
 
 
-async def _applications_page(panel: dict[str, Any], user_id: int, **extra: Any) -> dict[str, Any]:
+async def _applications_page(panel: PanelDetail, user_id: int, **extra: Any) -> dict[str, Any]:
     return {"panel": panel, "applications": await queries.list_applications_for_member(panel, user_id),
             "preferences": forms.PREFERENCES, "errors": {}, "values": {}, "notice": ""} | extra
 
@@ -352,7 +352,7 @@ async def preference_save(request: Request, panel_id: FromPath[int], application
         level = forms.preference(await read_form(request))
     except Invalid as exc:
         ctx = await _applications_page(panel, user.id, errors={application_id: exc.errors})
-        if not any(a["id"] == application_id for a in ctx["applications"]):
+        if not any(a.id == application_id for a in ctx["applications"]):
             raise NotFound()
         return render(request, "reviews/panels/applications.html", ctx, status_code=422)
     await services.set_preference(actor(request), panel, user.id, application_id, level)
@@ -369,7 +369,7 @@ async def conflict_declare(request: Request, panel_id: FromPath[int], applicatio
     except Invalid as exc:
         ctx = await _applications_page(panel, user.id, errors={application_id: exc.errors},
                                        values={application_id: {"reason": text(data, "reason", 2000)}})
-        if not any(a["id"] == application_id for a in ctx["applications"]):
+        if not any(a.id == application_id for a in ctx["applications"]):
             raise NotFound()
         return render(request, "reviews/panels/applications.html", ctx, status_code=422)
     await services.declare_conflict(actor(request), panel, user.id, application_id, reason, "reviewer",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Mapping
 
 from portal.core import clock
 from portal.core.errors import Invalid
@@ -34,7 +34,7 @@ SCALES: dict[str, dict[str, Any]] = {
 HOME_CITY = re.compile(r"^[^\W\d_][\w .'’-]{0,98}, ?[A-Za-z]{2}$")
 
 
-def scale_of(criterion: dict[str, Any]) -> str | None:
+def scale_of(criterion: Mapping[str, Any]) -> str | None:
     """The preset key a criterion's scale matches, or None for a scale set some other way."""
     for key, scale in SCALES.items():
         if (criterion["scale_min"], criterion["scale_max"], float(criterion["scale_step"]),
@@ -44,10 +44,10 @@ def scale_of(criterion: dict[str, Any]) -> str | None:
     return None
 
 
-def scale_label(criterion: dict[str, Any]) -> str:
+def scale_label(criterion: Mapping[str, Any]) -> str:
     key = scale_of(criterion)
     if key:
-        return SCALES[key]["label"]
+        return str(SCALES[key]["label"])
     best = criterion["scale_min"] if criterion["lower_is_better"] else criterion["scale_max"]
     return f"{criterion['scale_min']}–{criterion['scale_max']}, {best} is best"
 

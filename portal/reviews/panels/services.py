@@ -22,6 +22,7 @@ from portal.db import Duplicate, write_transaction
 from portal.programs.records import ProgramRecord
 from portal.programs.tables import Criterion, ProgramRole
 from portal.reviews.panels import queries
+from portal.reviews.records import ApplicationSummary, PanelDetail
 from portal.reviews.conflicts.queries import is_conflicted
 from portal.reviews.queries import REVIEWABLE_STATUSES
 from portal.reviews.tables import (
@@ -54,7 +55,7 @@ async def create_panel(actor: Actor, program_id: int, values: dict[str, Any]) ->
                 program=program_id, created_by=actor.user_id, created_at=clock.now(),
                 **{k: values[k] for k in _SETTINGS},
             )).returning(ReviewPanel.id)
-            panel_id = rows[0]["id"]
+            panel_id: int = rows[0]["id"]
             reviewers = await ProgramRole.select(ProgramRole.user).where(
                 (ProgramRole.program == program_id) & (ProgramRole.role == "reviewer"))
             if reviewers:
@@ -99,10 +100,10 @@ def _auditable(values: dict[str, Any]) -> dict[str, Any]:
 # Members and invitations
 
 
-def _invitation_context(program: ProgramRecord, panel: dict[str, Any] | None) -> dict[str, Any]:
+def _invitation_context(program: ProgramRecord, panel: PanelDetail | None) -> dict[str, Any]:
     context: dict[str, Any] = {"program_title": program.title}
     if panel is not None:
-        context |= {"panel_name": panel["name"], "due_at": panel["due_at"], "timezone": program.timezone}
+        context |= {"panel_name": panel.name, "due_at": panel.due_at, "timezone": program.timezone}
     return context
 
 
@@ -119,20 +120,20 @@ async def resend_invitation(actor: Actor, program: ProgramRecord, invitation_id:
     is stored, so the old one cannot be re-sent). Writes: the old invitation expired; a new invitation;
     audits `invitation.revoked` and `invitation.sent`; email `invitation`."""
     async with write_transaction():
-        old = await queries.get_pending_invitation(program.id, invitation_id)
+        email = await queries.get_pending_invitation(program.id, invitation_id)
         await Invitation.update({Invitation.expires_at: clock.now()}).where(Invitation.id == invitation_id)
         await audit.record(actor, "invitation.revoked", "invitation", invitation_id, resent=True)
-        return await invite_reviewer(actor, program, old["email"], public_url)
+        return await invite_reviewer(actor, program, email, public_url)
 
 
 async def revoke_invitation(actor: Actor, program_id: int, invitation_id: int) -> str:
     """Withdraw a pending invitation: its link stops working. Returns the address.
     Writes: invitation expires_at (now); audit `invitation.revoked`."""
     async with write_transaction():
-        old = await queries.get_pending_invitation(program_id, invitation_id)
+        email = await queries.get_pending_invitation(program_id, invitation_id)
         await Invitation.update({Invitation.expires_at: clock.now()}).where(Invitation.id == invitation_id)
-        await audit.record(actor, "invitation.revoked", "invitation", invitation_id, email=old["email"])
-    return old["email"]
+        await audit.record(actor, "invitation.revoked", "invitation", invitation_id, email=email)
+    return email
 
 
 @accounts_hooks.on_reviewer_joined
@@ -142,13 +143,14 @@ async def join_panel_of_program(actor: Actor, program_id: int, user_id: int) -> 
     one. Returns the panel id, or None.
     Writes: panel_member (once; capacity and expertise set afterwards by the reviewer); audit `panel.joined`."""
     async with write_transaction():
-        panel = await ReviewPanel.select(ReviewPanel.id).where(ReviewPanel.program == program_id).first()
-        if panel is None:
+        row = await ReviewPanel.select(ReviewPanel.id).where(ReviewPanel.program == program_id).first()
+        if row is None:
             return None
-        if not await queries.is_member(panel["id"], user_id):
-            await PanelMember.insert(PanelMember(panel=panel["id"], user=user_id, joined_at=clock.now()))
-            await audit.record(actor, "panel.joined", "review_panel", panel["id"], user_id=user_id)
-    return panel["id"]
+        panel_id: int = row["id"]
+        if not await queries.is_member(panel_id, user_id):
+            await PanelMember.insert(PanelMember(panel=panel_id, user=user_id, joined_at=clock.now()))
+            await audit.record(actor, "panel.joined", "review_panel", panel_id, user_id=user_id)
+    return panel_id
 
 
 async def set_member_profile(actor: Actor, panel_id: int, user_id: int, values: dict[str, Any]) -> None:
@@ -225,7 +227,8 @@ async def add_criterion(actor: Actor, program_id: int, values: dict[str, Any]) -
                                                 **{k: values[k] for k in _CRITERION})).returning(Criterion.id)
         await audit.record(actor, "rubric.criterion_added", "criterion", rows[0]["id"], program_id=program_id,
                            **{k: values[k] for k in _CRITERION})
-    return rows[0]["id"]
+    criterion_id: int = rows[0]["id"]
+    return criterion_id
 
 
 async def update_criterion(actor: Actor, program_id: int, criterion_id: int, values: dict[str, Any]) -> None:
@@ -280,15 +283,16 @@ async def move_criterion(actor: Actor, program_id: int, criterion_id: int, direc
 # Preferences and conflicts
 
 
-async def _panel_application(panel: dict[str, Any], application_id: int) -> dict[str, Any]:
-    application = await Application.select(Application.id, Application.title, Application.status).where(
-        (Application.id == application_id) & (Application.program == panel["program"])).first()
-    if application is None or application["status"] not in REVIEWABLE_STATUSES:
+async def _panel_application(panel: PanelDetail, application_id: int) -> ApplicationSummary:
+    """One of the panel's applications (its program's, submitted or later); NotFound otherwise."""
+    row = await Application.select(Application.id, Application.title, Application.status).where(
+        (Application.id == application_id) & (Application.program == panel.program)).first()
+    if row is None or row["status"] not in REVIEWABLE_STATUSES:
         raise NotFound()
-    return application
+    return ApplicationSummary(**row)
 
 
-async def set_preference(actor: Actor, panel: dict[str, Any], reviewer_id: int, application_id: int,
+async def set_preference(actor: Actor, panel: PanelDetail, reviewer_id: int, application_id: int,
                          level: str) -> None:
     """How keen a member is to review one of the panel's applications (eager | willing | not).
     Writes: review_preference (one per reviewer and application); audit `review.preference_set`.
@@ -312,7 +316,7 @@ async def set_preference(actor: Actor, panel: dict[str, Any], reviewer_id: int, 
         raise Conflict("Your preference was saved from another tab at the same moment. Reload and try again.")
 
 
-async def declare_conflict(actor: Actor, panel: dict[str, Any], reviewer_id: int, application_id: int,
+async def declare_conflict(actor: Actor, panel: PanelDetail, reviewer_id: int, application_id: int,
                            reason: str, source: str, public_url: str) -> bool:
     """Record a conflict of interest between a panel member and one of the panel's applications, declared by
     the reviewer (`source` "reviewer") or recorded by staff ("staff"). From then on the reviewer is never
@@ -330,7 +334,7 @@ async def declare_conflict(actor: Actor, panel: dict[str, Any], reviewer_id: int
             if source == "reviewer" and await is_conflicted(reviewer_id, application_id):
                 raise NotFound()  # not listed for them, so as far as they know it does not exist
             reviewer = await User.select(User.name, User.email).where(User.id == reviewer_id).first()
-            if reviewer is None or not await queries.is_member(panel["id"], reviewer_id):
+            if reviewer is None or not await queries.is_member(panel.id, reviewer_id):
                 raise Invalid({"reviewer": "Choose a member of the panel."})
             rows = await ReviewConflict.insert(ReviewConflict(
                 application=application_id, reviewer=reviewer_id, source=source, reason=reason,
@@ -347,14 +351,14 @@ async def declare_conflict(actor: Actor, panel: dict[str, Any], reviewer_id: int
             await audit.record(actor, "review.conflict_declared", "application", application_id,
                                conflict_id=rows[0]["id"], reviewer_id=reviewer_id, source=source,
                                removed_assignment=removed)
-            if source == "reviewer" and panel["program.contact_email"]:
-                await queue_email(panel["program.contact_email"], "conflict_declared", {
-                    "reviewer": reviewer["name"], "panel_name": panel["name"],
-                    "program_title": panel["program.title"],
-                    "application_title": application["title"] or "Untitled application", "reason": reason,
+            if source == "reviewer" and panel.program_contact_email:
+                await queue_email(panel.program_contact_email, "conflict_declared", {
+                    "reviewer": reviewer["name"], "panel_name": panel.name,
+                    "program_title": panel.program_title,
+                    "application_title": application.title or "Untitled application", "reason": reason,
                     "removed": removed is not None,
-                    "link": f"{public_url}/staff/programs/{panel['program']}/panel/members",
-                }, program=panel["program"], application=application_id)
+                    "link": f"{public_url}/staff/programs/{panel.program}/panel/members",
+                }, program=panel.program, application=application_id)
     except Duplicate:
         raise Conflict("A conflict of interest is already recorded for this reviewer and application.")
     return removed is not None

@@ -13,6 +13,7 @@ from portal.programs.records import ProgramRecord
 from portal.reviews.assignment.controllers import _require_panel, form_id
 from portal.reviews.assignment.queries import get_panel_for_staff
 from portal.reviews.progress import queries, services
+from portal.reviews.records import PanelRecord
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form
 from portal.web.render import redirect, render
@@ -20,13 +21,13 @@ from portal.web.render import redirect, render
 TEMPLATE = "reviews/progress/progress.html"
 
 
-async def _context(request: Request, program: ProgramRecord, panel: dict[str, Any] | None,
+async def _context(request: Request, program: ProgramRecord, panel: PanelRecord | None,
                    **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {"program": program, "panel": panel, "rows": [], "errors": {}, "notice": ""}
     if panel is not None:
         now = clock.now()
         ctx["rows"] = await queries.list_progress(panel, now)
-        ctx["past_due"] = panel["due_at"] is not None and now > clock.as_utc(panel["due_at"])
+        ctx["past_due"] = panel.due_at is not None and now > clock.as_utc(panel.due_at)
         raw = request.query_params.get("reminded", "")[:6]
         if raw.isdigit():
             count = int(raw)

@@ -4,12 +4,12 @@ reminded."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from portal.core import clock
 from portal.core.tables import AuditEvent
 from portal.db import to_datetime
 from portal.reviews.assignment import queries as aq
+from portal.reviews.records import PanelRecord, ProgressRow
 
 REMINDED = "review.reminded"
 
@@ -22,7 +22,8 @@ async def _last_activity(program_id: int) -> dict[int, datetime]:
         "JOIN review_assignment a ON a.id = e.object_id JOIN application p ON p.id = a.application "
         "WHERE e.object_type = 'review_assignment' AND e.actor_id = a.reviewer AND p.program = {} "
         "GROUP BY a.reviewer", program_id)
-    return {r["reviewer"]: clock.as_utc(to_datetime(r["last"])) for r in rows if r["last"] is not None}
+    last = {r["reviewer"]: to_datetime(r["last"]) for r in rows}
+    return {reviewer: clock.as_utc(at) for reviewer, at in last.items() if at is not None}
 
 
 async def last_reminded(panel_id: int) -> dict[int, datetime]:
@@ -41,33 +42,36 @@ async def last_reminded(panel_id: int) -> dict[int, datetime]:
     return result
 
 
-async def list_progress(panel: dict[str, Any], now: datetime | None = None) -> list[dict[str, Any]]:
+async def list_progress(panel: PanelRecord, now: datetime | None = None) -> list[ProgressRow]:
     """One row per panel member and per anyone else holding a review of the panel's applications: assigned,
     submitted, due (assigned and not submitted), overdue (due, once the panel's due date has passed), last
     activity (their last saved or submitted review, else their last submission time) and last reminded."""
     now = now or clock.now()
-    members = await aq.list_panel_members(panel["id"])
-    assignments = await aq.list_program_assignments(panel["program"])
-    rows: dict[int, dict[str, Any]] = {
-        m["user"]: {"reviewer": m["user"], "name": m["name"], "email": m["email"], "member": True,
-                    "assigned": 0, "submitted": 0, "last_activity": None} for m in members}
+    members = await aq.list_panel_members(panel.id)
+    assignments = await aq.list_program_assignments(panel.program)
+    people: dict[int, tuple[str, str, bool]] = {m.user: (m.name, m.email, True) for m in members}
+    assigned: dict[int, int] = dict.fromkeys(people, 0)
+    submitted: dict[int, int] = dict.fromkeys(people, 0)
+    last: dict[int, datetime] = {}
     for a in assignments:
-        row = rows.setdefault(a["reviewer"], {"reviewer": a["reviewer"], "name": a["name"], "email": "",
-                                              "member": False, "assigned": 0, "submitted": 0, "last_activity": None})
-        row["assigned"] += 1
-        if a["status"] == "submitted":
-            row["submitted"] += 1
-            if a["submitted_at"] is not None:
-                at = clock.as_utc(a["submitted_at"])
-                if row["last_activity"] is None or at > row["last_activity"]:
-                    row["last_activity"] = at
-    activity = await _last_activity(panel["program"])
-    reminded = await last_reminded(panel["id"])
-    due_at = clock.as_utc(panel["due_at"]) if panel.get("due_at") else None
-    for reviewer, row in rows.items():
-        if reviewer in activity and (row["last_activity"] is None or activity[reviewer] > row["last_activity"]):
-            row["last_activity"] = activity[reviewer]
-        row["due"] = row["assigned"] - row["submitted"]
-        row["overdue"] = row["due"] if due_at is not None and now > due_at else 0
-        row["last_reminded"] = reminded.get(reviewer)
-    return sorted(rows.values(), key=lambda r: (-r["overdue"], -r["due"], r["name"].lower()))
+        people.setdefault(a.reviewer, (a.name, "", False))
+        assigned[a.reviewer] = assigned.get(a.reviewer, 0) + 1
+        if a.status == "submitted":
+            submitted[a.reviewer] = submitted.get(a.reviewer, 0) + 1
+            if a.submitted_at is not None:
+                at = clock.as_utc(a.submitted_at)
+                if a.reviewer not in last or at > last[a.reviewer]:
+                    last[a.reviewer] = at
+    activity = await _last_activity(panel.program)
+    reminded = await last_reminded(panel.id)
+    due_at = clock.as_utc(panel.due_at) if panel.due_at else None
+    rows = []
+    for reviewer, (name, email, member) in people.items():
+        if reviewer in activity and (reviewer not in last or activity[reviewer] > last[reviewer]):
+            last[reviewer] = activity[reviewer]
+        due = assigned.get(reviewer, 0) - submitted.get(reviewer, 0)
+        rows.append(ProgressRow(
+            reviewer=reviewer, name=name, email=email, member=member, assigned=assigned.get(reviewer, 0),
+            submitted=submitted.get(reviewer, 0), due=due, overdue=due if due_at is not None and now > due_at else 0,
+            last_activity=last.get(reviewer), last_reminded=reminded.get(reviewer)))
+    return sorted(rows, key=lambda r: (-r.overdue, -r.due, r.name.lower()))

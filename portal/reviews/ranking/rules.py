@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Hashable, Iterable, Mapping
+from typing import Any, Hashable, Iterable, Mapping, Sequence
 
 from portal.reviews import rules
 from portal.reviews.ranking import aggregation
+from portal.reviews.records import PanelRecord, RankingRow, ReviewerStatsRow
 
 RANK_PLACES = 9  # means are compared rounded to this many decimals, so float noise does not split a tie
 THRESHOLD_METHOD = ("Threshold: the application passes when its mean reaches the panel's overall threshold and "
@@ -127,38 +128,39 @@ def offset_verdict(offset: float | None, scale: Scale) -> str:
 @dataclass
 class Ranking:
     program_id: int
-    panel: dict[str, Any] | None
-    criteria: list[dict[str, Any]]
+    panel: PanelRecord | None
+    criteria: Sequence[Mapping[str, Any]]
     scale: Scale
-    rows: list[dict[str, Any]]  # ranked first (by rank, then title), then unscored (by title)
-    reviewers: list[dict[str, Any]]  # reviewer statistics, harshest first
+    rows: list[RankingRow]  # ranked first (by rank, then title), then unscored (by title)
+    reviewers: list[ReviewerStatsRow]  # reviewer statistics, harshest first
     excluded: int  # submitted reviews left out because the reviewer is conflicted
     thresholds: bool = False  # the panel or a criterion has a threshold
-    by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
+    by_id: dict[int, RankingRow] = field(default_factory=dict)
 
     @property
-    def scored(self) -> list[dict[str, Any]]:
-        return [r for r in self.rows if r["rank"] is not None]
+    def scored(self) -> list[RankingRow]:
+        return [r for r in self.rows if r.rank is not None]
 
     @property
-    def unscored(self) -> list[dict[str, Any]]:
-        return [r for r in self.rows if r["rank"] is None]
+    def unscored(self) -> list[RankingRow]:
+        return [r for r in self.rows if r.rank is None]
 
     @property
     def nih(self) -> bool:
         return self.scale.lower_is_better
 
 
-def build_ranking(program_id: int, panel: dict[str, Any] | None, criteria: list[dict[str, Any]],
-                  applications: list[dict[str, Any]], reviews: list[aggregation.Review],
-                  per_criterion: Mapping[int, Mapping[int, list[float]]], names: Mapping[int, str],
-                  excluded: int = 0) -> Ranking:
+def build_ranking(program_id: int, overall: float | None, criteria: Sequence[Mapping[str, Any]],
+                  applications: Iterable[Mapping[str, Any]], reviews: list[aggregation.Review],
+                  per_criterion: Mapping[int, Mapping[int, list[float]]], names: Mapping[Hashable, str],
+                  excluded: int = 0, panel: PanelRecord | None = None) -> Ranking:
     """The ranking from rows already loaded (pure: the unit tests call it on worked examples).
 
-    `applications`: rows with id, title (and whatever the page shows); `reviews`: the counted reviews' weighted
-    scores; `per_criterion`: application -> criterion -> the counted reviews' values; `names`: reviewer names."""
+    `overall`: the panel's overall threshold (None: none); `applications`: rows with id and title, and the
+    city (organisation_name, organisation_state) and status the pages show; `reviews`: the counted reviews'
+    weighted scores; `per_criterion`: application -> criterion -> the counted reviews' values; `names`: reviewer
+    names; `panel`: the panel, kept on the ranking for its pages."""
     scale = scale_of(criteria)
-    overall = panel.get("overall_threshold") if panel else None
     by_app: dict[Hashable, list[float]] = {}
     for review in reviews:
         by_app.setdefault(review.application, []).append(review.score)
@@ -169,35 +171,36 @@ def build_ranking(program_id: int, panel: dict[str, Any] | None, criteria: list[
                    if scale.lower_is_better and means else {})
     calibrated = aggregation.calibrated_scores(reviews, scale.low, scale.high)
     thresholds = has_thresholds(overall, criteria)
+    unscored = aggregation.Summary(0, None, None, None)
     rows = []
     for application in applications:
         app_id = application["id"]
-        summary = summaries.get(app_id, aggregation.Summary(0, None, None, None))
-        row = dict(application) | {
-            "n": summary.n, "mean": summary.mean, "median": summary.median, "stdev": summary.stdev,
-            "calibrated": calibrated.get(app_id), "rank": ranks.get(app_id),
-            "disputed": aggregation.disagrees(summary.stdev, scale.low, scale.high),
-            "impact": aggregation.nih_impact(summary.mean) if scale.lower_is_better else None,
-            "percentile": percentiles.get(app_id),
-            "criterion_means": {c: sum(v) / len(v) for c, v in per_criterion.get(app_id, {}).items() if v},
-        }
-        if summary.mean is None or not thresholds:
-            row["passes"], row["failures"] = None, []
-        else:
-            row["failures"] = threshold_failures(summary.mean, row["criterion_means"], overall, criteria, scale)
-            row["passes"] = not row["failures"]
-        rows.append(row)
-    rows.sort(key=lambda r: rules.rank_order_key(r["rank"], r.get("title") or ""))
-    reviewers = []
-    for stats in aggregation.reviewer_stats(reviews):
-        reviewers.append({"id": stats.reviewer, "name": names.get(stats.reviewer, ""), "count": stats.count,
-                          "mean": stats.mean, "stdev": stats.stdev, "offset": stats.offset,
-                          "verdict": offset_verdict(stats.offset, scale)})
+        summary = summaries.get(app_id, unscored)
+        criterion_means = {c: sum(v) / len(v) for c, v in per_criterion.get(app_id, {}).items() if v}
+        failures: list[str] = []
+        passes: bool | None = None
+        if summary.mean is not None and thresholds:
+            failures = threshold_failures(summary.mean, criterion_means, overall, criteria, scale)
+            passes = not failures
+        rows.append(RankingRow(
+            id=app_id, title=application["title"], status=application.get("status", ""),
+            organisation_name=application.get("organisation_name", ""),
+            organisation_state=application.get("organisation_state", ""),
+            n=summary.n, mean=summary.mean, median=summary.median, stdev=summary.stdev,
+            calibrated=calibrated.get(app_id), rank=ranks.get(app_id),
+            disputed=aggregation.disagrees(summary.stdev, scale.low, scale.high),
+            impact=aggregation.nih_impact(summary.mean) if scale.lower_is_better else None,
+            percentile=percentiles.get(app_id), criterion_means=criterion_means, passes=passes, failures=failures))
+    rows.sort(key=lambda r: rules.rank_order_key(r.rank, r.title or ""))
+    reviewers = [ReviewerStatsRow(id=stats.reviewer, name=names.get(stats.reviewer, ""),
+                                  count=stats.count, mean=stats.mean, stdev=stats.stdev, offset=stats.offset,
+                                  verdict=offset_verdict(stats.offset, scale))
+                 for stats in aggregation.reviewer_stats(reviews)]
     # The harshest first in the rubric's own direction (aggregation sorts for a higher-is-better scale).
     if scale.lower_is_better:
-        reviewers.sort(key=lambda s: (s["offset"] is None, -(s["offset"] or 0.0), str(s["name"])))
+        reviewers.sort(key=lambda s: (s.offset is None, -(s.offset or 0.0), str(s.name)))
     return Ranking(program_id, panel, criteria, scale, rows, reviewers, excluded, thresholds,
-                   {r["id"]: r for r in rows})
+                   {r.id: r for r in rows})
 
 
 def methods(ranking: Ranking) -> list[str]:

@@ -14,6 +14,7 @@ from portal.applications import lifecycle
 from portal.applications import queries as application_queries
 from portal.applications import rules as application_rules
 from portal.applications.access import get_application_for
+from portal.applications.records import ApplicationForUser
 from portal.core import clock
 from portal.core.errors import Invalid
 from portal.staff.deadline import forms
@@ -28,19 +29,19 @@ DEADLINE_NOTICES = {"extended": "The new deadline is set and the city's team is 
                     "restored": "The withdrawal is undone and the city's team is told."}
 
 
-async def _deadline_page(application: dict[str, Any], **extra: Any) -> dict[str, Any]:
+async def _deadline_page(application: ApplicationForUser, **extra: Any) -> dict[str, Any]:
     """The staff page of one application's deadline and status: its extension, reopening, and history."""
-    program = application["program"]
-    extended = application["extended_deadline_at"]
+    program = application.program
+    extended = application.extended_deadline_at
     return {
         "application": application, "program": program,
         "deadline": application_rules.effective_deadline(program, extended),
         "accepting": application_rules.may_submit_at(program, extended, clock.now()),
-        "can_reopen": application_rules.can_transition(application["status"], "draft"),
-        "can_extend": application["status"] in lifecycle.EXTENDABLE,
-        "can_restore": application["status"] == "withdrawn",
-        "restores_to": application_rules.restored_status(application),
-        "history": await application_queries.list_status_history(application["id"]),
+        "can_reopen": application_rules.can_transition(application.status, "draft"),
+        "can_extend": application.status in lifecycle.EXTENDABLE,
+        "can_restore": application.status == "withdrawn",
+        "restores_to": application_rules.restored_status(application.receipt_number),
+        "history": await application_queries.list_status_history(application.id),
         "errors": {}, "values": {}, "reopen_errors": {}, "reopen_reason": "", "notice": "",
         "restore_errors": {}, "restore_reason": "",
     } | extra
@@ -58,7 +59,7 @@ async def staff_extend(request: PortalRequest, application_id: FromPath[int]) ->
     application = await get_application_for(current_user(request), application_id, "staff")
     data = await read_form(request)
     try:
-        deadline, reason = forms.extension(data, application["program"].timezone, clock.now())
+        deadline, reason = forms.extension(data, application.program.timezone, clock.now())
     except Invalid as exc:
         values = {"deadline": text(data, "deadline", 40), "reason": text(data, "reason", application_forms.MAX_REASON_CHARS)}
         ctx = await _deadline_page(application, errors=exc.errors, values=values)

@@ -269,7 +269,7 @@ async def test_meeting_finalise_saves_the_final_ranking(as_persona, world):
     final = await final_ranking(world["program"])
     # C's consensus 5 beats every calibrated mean; then A (0.85 z) and D (−0.07 z) by calibrated mean: A's low score
     # came from the harsh idle_reviewer. E has no score and no rank.
-    assert [(f["application"], f["final_rank"]) for f in final] == [(ids["c"], 1), (ids["a"], 2), (ids["d"], 3)]
+    assert [(f.application, f.final_rank) for f in final] == [(ids["c"], 1), (ids["a"], 2), (ids["d"], 3)]
     assert await AuditEvent.exists().where(AuditEvent.action == "panel.ranking_finalised")
     html = (await staff.get(meeting_url(world))).text
     saved = {app_id(r): cells(r)[1] for r in rows_of(html, "final-row")}
@@ -277,7 +277,7 @@ async def test_meeting_finalise_saves_the_final_ranking(as_persona, world):
     # Not discussed goes after everything else: the bottom two by raw mean are A and C, and C was discussed.
     await staff.post(meeting_url(world, "/share"), {"not_discussed_percent": "67"})
     await staff.post(meeting_url(world, "/finalise"), {})
-    assert [f["application"] for f in await final_ranking(world["program"])] == [ids["c"], ids["d"], ids["a"]]
+    assert [f.application for f in await final_ranking(world["program"])] == [ids["c"], ids["d"], ids["a"]]
 
 
 async def test_meeting_pages_through_the_discussion_order(as_persona, world, monkeypatch):
