@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import AsyncIterator
 
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.exceptions import HTTPException
 from litestar.plugins.htmx import HTMXPlugin
@@ -53,7 +53,7 @@ from portal.settings import ROOT, Settings, load_settings
 from portal.web.access_log import log_access
 from portal.web.errors import BodyTooLarge, handle_domain_error, handle_http_exception, handle_server_error
 from portal.web.headers import add_security_headers
-from portal.web.sessions import CsrfFailed, SessionMiddleware
+from portal.web.sessions import CsrfFailed, PortalRequest, SessionMiddleware
 from portal.web.two_factor import TwoFactorEnrolmentMiddleware
 
 MAX_BODY_BYTES = 60 * 1024 * 1024  # the largest application's files in one request, with room for the form
@@ -63,7 +63,7 @@ MAX_PATH_TEXT = 200
 MAX_ID = 2**31 - 1  # ids are SERIAL (int4) on PostgreSQL; SQLite refuses ints past 64 bits with a crash
 
 
-async def check_request(request: Request) -> None:
+async def check_request(request: PortalRequest) -> None:
     """Before any handler: refuse a failed CSRF check (found by the session middleware), and answer 404 for
     integer path parameters no row can have, so that no handler ever sends them to the database."""
     if request.scope.get("body_too_large"):  # the CSRF check could not read it either: 413, not "form expired"

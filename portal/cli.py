@@ -5,13 +5,19 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from typing import TYPE_CHECKING, Awaitable, Callable, TypeVar
 
 import click
+
+if TYPE_CHECKING:  # the commands import the portal inside themselves, as this module does not at load time
+    from portal.settings import Settings
+
+T = TypeVar("T")
 
 os.environ.setdefault("PICCOLO_CONF", "portal.piccolo_conf")
 
 
-def _settings():
+def _settings() -> Settings:
     from portal.settings import SettingsError, load_settings
 
     try:
@@ -42,7 +48,7 @@ def _public_url_follows(host: str, port: int) -> None:
         os.environ["PORTAL_PUBLIC_URL"] = local_url(host, port)
 
 
-async def _with_engine(settings, work):
+async def _with_engine(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     from portal import db
     from portal.awards.tranches import services  # noqa: F401  (a command that moves a payment moves its tranche too)
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 import aiosqlite
-from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
@@ -25,9 +24,12 @@ from portal.settings import DatabaseSettings, load_settings
 try:  # asyncpg is installed with the postgres extra; SQLite-only installs may lack it.
     from asyncpg.exceptions import UniqueViolationError as _PgUniqueViolation
 except ImportError:  # pragma: no cover
-    _PgUniqueViolation = ()  # type: ignore[assignment]
+    _PgUniqueViolation = ()
 
 SQLITE_BUSY_TIMEOUT_S = 30
+
+PortalEngine = PostgresEngine | SQLiteEngine
+"""The engines the portal runs on (Piccolo's `Engine` is generic in its transaction class)."""
 
 
 class Duplicate(Exception):
@@ -119,7 +121,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._opened -= len(idle)
 
 
-def engine_for(settings: DatabaseSettings) -> Engine:
+def engine_for(settings: DatabaseSettings) -> PortalEngine:
     if settings.engine == "postgres":
         return PostgresEngine(config={"dsn": settings.url}, log_queries=False)
     path = settings.url.removeprefix("sqlite:///")
@@ -127,11 +129,11 @@ def engine_for(settings: DatabaseSettings) -> Engine:
     return PooledSQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
 
 
-_engine: Engine | None = None
+_engine: PortalEngine | None = None
 """The engine in use; Piccolo finds it as `portal.piccolo_conf.DB`, which reads it from here."""
 
 
-def current_engine() -> Engine:
+def current_engine() -> PortalEngine:
     """The engine in use: the one for the settings in the environment, until `use_engine` replaces it (the
     tests run one process against SQLite and PostgreSQL in turn)."""
     global _engine
@@ -140,7 +142,7 @@ def current_engine() -> Engine:
     return _engine
 
 
-def use_engine(engine: Engine) -> None:
+def use_engine(engine: PortalEngine) -> None:
     """Point Piccolo (migrations and every table) at `engine`."""
     global _engine
     from portal.piccolo_app import ALL_TABLES  # the registry of tables; it imports no module that imports this one
@@ -152,7 +154,7 @@ def use_engine(engine: Engine) -> None:
         table._meta.db = engine
 
 
-async def open_engine(engine: Engine, pool_size: int) -> None:
+async def open_engine(engine: PortalEngine, pool_size: int) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=pool_size)
     elif isinstance(engine, SQLiteEngine):
@@ -163,7 +165,7 @@ async def open_engine(engine: Engine, pool_size: int) -> None:
             conn.execute("PRAGMA journal_mode=WAL")
 
 
-async def close_engine(engine: Engine) -> None:
+async def close_engine(engine: PortalEngine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
     elif isinstance(engine, PooledSQLiteEngine):
@@ -238,7 +240,7 @@ async def _transaction() -> AsyncIterator[None]:
         if "UNIQUE" in str(exc):
             raise Duplicate(str(exc)) from exc
         raise
-    except _PgUniqueViolation as exc:  # type: ignore[misc]
+    except _PgUniqueViolation as exc:
         raise Duplicate(str(exc)) from exc
 
 

@@ -25,7 +25,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portal.accounts import services as accounts
 from portal.accounts.tables import Organisation, User
@@ -50,6 +50,9 @@ from portal.reviews.tables import (
     ReviewPreference,
     Score,
 )
+
+if TYPE_CHECKING:
+    from portal.settings import Settings
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -456,7 +459,7 @@ def _basics(min_population: int) -> tuple[list[dict[str, Any]], list[dict[str, A
         _q("population", "number", "Population of the city (latest census estimate)"),
         _q("state", "select", "State", options=[{"value": c, "label": n} for c, n in US_STATES + US_TERRITORIES]),
     ]
-    rules = [
+    rules: list[dict[str, Any]] = [
         {"question": "municipal", "equals": "yes", "reason": "Only municipal governments can apply; counties, "
          "nonprofits and state agencies can take part as partners of a city."},
         {"question": "population", "min": min_population,
@@ -771,7 +774,8 @@ def _answers(program: str, city: str, city_name: str, owner: str, complete: bool
             "signer_name": f"Mayor of {town}",
             "attest": True,
         }
-        drop = ("target_families", "target_screenings", "signer_name", "attest", "partners", "budget")
+        drop: tuple[str, ...] = ("target_families", "target_screenings", "signer_name", "attest", "partners",
+                                 "budget")
     elif program == "city-innovation-ecosystems":
         intervention = ["open_procurement", "licensing", "one_stop_shop", "capital_access"][seed % 4]
         answers = {
@@ -897,7 +901,7 @@ class _Seeder:
         """Like accounts.services.create_user, with the demo password's hash computed once."""
         rows = await User.insert(User(email=email, name=name, password_hash=self.password_hash, is_admin=is_admin,
                                       created_at=self.now)).returning(User.id)
-        user_id = rows[0]["id"]
+        user_id: int = rows[0]["id"]
         await self.audit(self.now, None, "user.created", "user", user_id, is_admin=is_admin, demo=True)
         self.users[email] = user_id
         return user_id
@@ -1165,7 +1169,7 @@ async def seed_default_letter_templates() -> None:
     await seed_default_templates()
 
 
-def _files_dir(settings: Any) -> Path:
+def _files_dir(settings: Settings | None) -> Path:
     if settings is None:
         from portal.settings import load_settings
 
@@ -1173,7 +1177,7 @@ def _files_dir(settings: Any) -> Path:
     return settings.files_dir
 
 
-async def seed(settings: Any = None) -> bool:
+async def seed(settings: Settings | None = None) -> bool:
     """Load the demo into an empty database; returns False (and writes nothing) if it has data already.
 
     Side effects, in one write transaction: the organisations, users, memberships, programs (forms,
@@ -1184,7 +1188,7 @@ async def seed(settings: Any = None) -> bool:
     and for each award the story calls accepted its letter (a PDF under the settings' files directory), the
     signer's acceptance record and countersigned PDF. No email is sent.
     """
-    if getattr(settings, "production", False):  # the accounts share a published password
+    if settings is not None and settings.production:  # the accounts share a published password
         raise RuntimeError("The demo data is never loaded with PORTAL_ENV=production.")
     async with write_transaction():
         if not await _is_empty():

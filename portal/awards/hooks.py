@@ -10,12 +10,23 @@ touch an award (`portal/app.py`, `portal/demo.py`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from portal.core.actor import Actor
+
+
+class StoredLetter(Protocol):
+    """A stored letter as awards reads it (letters' `LetterRecord` is one): which file, and its SHA-256."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -26,10 +37,11 @@ class Letters:
     """(application id, kind) -> the letter's HTML, None if the application gets no such letter."""
     make_letter: Callable[[Actor | None, int, str, Path], Awaitable[int | None]]
     """(actor, application id, kind, files dir) -> a new stored letter's id (a letter row, the newest)."""
-    letters_of: Callable[[int, str], Awaitable[list[dict[str, Any]]]]
+    letters_of: Callable[[int, str], Awaitable[Sequence[StoredLetter]]]
     """(application id, kind) -> every stored letter of that kind, newest first."""
-    stored_letter: Callable[[Path, dict[str, Any]], bytes]
-    """(files dir, letter row) -> its PDF, checked: NotFound if the file is gone, Conflict if it changed."""
+    stored_letter: Callable[[Path, StoredLetter], bytes]
+    """(files dir, a letter of letters_of) -> its PDF, checked: NotFound if the file is gone, Conflict if it
+    changed."""
 
 
 _letters: list[Letters] = []

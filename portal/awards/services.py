@@ -190,7 +190,7 @@ async def letter_bytes(actor: Actor, award: AwardDetail, files_dir: Path) -> byt
         AwardAcceptance.award == award.id).first()
     signed = answered["letter_sha256"] if answered else None
     for made in await letters.letters_of(award.application, "award"):
-        if signed is not None and made["sha256"] != signed:
+        if signed is not None and made.sha256 != signed:
             continue
         try:
             return await asyncio.to_thread(letters.stored_letter, files_dir, made)  # Conflict if it was changed

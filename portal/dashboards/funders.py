@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.params import FromPath
 
 from portal.core.actor import Principal
@@ -12,6 +12,7 @@ from portal.core.errors import Forbidden
 from portal.dashboards import queries
 from portal.web.auth import current_user
 from portal.web.render import render
+from portal.web.sessions import PortalRequest
 
 
 async def section(user: Principal) -> tuple[str, dict[str, Any]] | None:
@@ -23,7 +24,7 @@ async def section(user: Principal) -> tuple[str, dict[str, Any]] | None:
 
 
 @get("/funder", name="funder:overview")
-async def overview(request: Request) -> Response:
+async def overview(request: PortalRequest) -> Response[str]:
     user = current_user(request)
     if not user.is_funder:
         raise Forbidden("This page is for the funders of a program.")
@@ -32,7 +33,7 @@ async def overview(request: Request) -> Response:
 
 
 @get("/funder/programs/{program_id:int}", name="funder:program")
-async def program_detail(request: Request, program_id: FromPath[int]) -> Response:
+async def program_detail(request: PortalRequest, program_id: FromPath[int]) -> Response[str]:
     program = await queries.get_funded_program_for(current_user(request), program_id)
     return render(request, "funder/program.html", {"program": program})
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import msgspec
 from piccolo.query.functions.aggregate import Count
 
 from portal.applications.tables import Application
@@ -16,6 +17,7 @@ from portal.awards.tables import Award
 from portal.awards.records import FunderAward
 from portal.core.actor import Principal
 from portal.core.errors import Forbidden, NotFound
+from portal.dashboards.records import FundedProgram, FundedProgramPage, FunderSummary
 from portal.payments.ledger import queries as ledger
 from portal.programs.tables import ProgramFunder
 from portal.reporting.queries import RECEIVED_STATUSES
@@ -26,35 +28,37 @@ NOT_SUBMITTED = ("draft", "withdrawn")
 COUNTED_AWARD_STATUSES = ("offered", "accepted")
 
 
-async def funded_programs(funder_ids: list[int], program_id: int | None = None) -> list[dict[str, Any]]:
+async def funded_programs(funder_ids: list[int], program_id: int | None = None) -> list[FundedProgram]:
     """The programs any of `funder_ids` funds (or just `program_id`, if they fund it), each once, with the
     amount those funders pledged."""
     if not funder_ids:
         return []
     query = ProgramFunder.select(
         ProgramFunder.program.as_alias("id"),
-        ProgramFunder.program.title.as_alias("title"),
-        ProgramFunder.program.slug.as_alias("slug"),
-        ProgramFunder.program.status.as_alias("status"),
-        ProgramFunder.program.offer_kind.as_alias("offer_kind"),
-        ProgramFunder.program.budget_cents.as_alias("budget_cents"),
-        ProgramFunder.program.network.name.as_alias("network_name"),
-        ProgramFunder.funder.name.as_alias("funder_name"),
+        ProgramFunder.program._.title.as_alias("title"),
+        ProgramFunder.program._.slug.as_alias("slug"),
+        ProgramFunder.program._.status.as_alias("status"),
+        ProgramFunder.program._.offer_kind.as_alias("offer_kind"),
+        ProgramFunder.program._.budget_cents.as_alias("budget_cents"),
+        ProgramFunder.program._.network._.name.as_alias("network_name"),
+        ProgramFunder.funder._.name.as_alias("funder_name"),
         ProgramFunder.pledged_cents,
-    ).where(ProgramFunder.funder.is_in(funder_ids)).order_by(ProgramFunder.program.title)
+    ).where(ProgramFunder.funder.is_in(funder_ids)).order_by(ProgramFunder.program._.title)
     if program_id is not None:
         query = query.where(ProgramFunder.program == program_id)
-    rows = await query
-    programs: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        program = programs.setdefault(row["id"], {
-            "id": row["id"], "title": row["title"], "slug": row["slug"], "status": row["status"],
-            "offer_kind": row["offer_kind"], "budget_cents": int(row["budget_cents"]),
-            "network_name": row["network_name"], "funder_names": [], "pledged_cents": 0,
-        })
-        program["funder_names"].append(row["funder_name"])
-        program["pledged_cents"] += int(row["pledged_cents"])
-    return list(programs.values())
+    by_program: dict[int, list[dict[str, Any]]] = {}  # one row per funder of the program, in title order
+    for row in await query:
+        by_program.setdefault(row["id"], []).append(row)
+    return [_funded_program(rows) for rows in by_program.values()]
+
+
+def _funded_program(rows: list[dict[str, Any]]) -> FundedProgram:
+    """The program of its rows of `funded_programs` (one per funder), with their names and pledges summed."""
+    first = rows[0]
+    return FundedProgram(id=first["id"], title=first["title"], slug=first["slug"], status=first["status"],
+                         offer_kind=first["offer_kind"], budget_cents=int(first["budget_cents"]),
+                         network_name=first["network_name"], funder_names=tuple(r["funder_name"] for r in rows),
+                         pledged_cents=sum(int(r["pledged_cents"]) for r in rows))
 
 
 async def count_submitted_applications(program_ids: list[int]) -> dict[int, int]:
@@ -73,11 +77,11 @@ async def list_awards(program_ids: list[int]) -> list[FunderAward]:
         return []
     rows = await Award.select(
         Award.id, Award.amount_cents, Award.ta_hours, Award.status, Award.start_date, Award.end_date,
-        Award.decided_at, Award.application.program.as_alias("program_id"),
-        Award.application.program.offer_kind.as_alias("offer_kind"),
-        Award.application.organisation.name.as_alias("city_name"),
-        Award.application.organisation.state.as_alias("city_state"),
-    ).where(Award.application.program.is_in(program_ids))
+        Award.decided_at, Award.application._.program.as_alias("program_id"),
+        Award.application._.program._.offer_kind.as_alias("offer_kind"),
+        Award.application._.organisation._.name.as_alias("city_name"),
+        Award.application._.organisation._.state.as_alias("city_state"),
+    ).where(Award.application._.program.is_in(program_ids))
     awards = [FunderAward.of(row) for row in rows]  # what each gives, in its own unit: `terms` (a seat, hours, money)
     awards.sort(key=lambda a: (-a.amount_cents, a.city_name))
     return awards
@@ -87,19 +91,19 @@ async def count_reports_received(program_ids: list[int]) -> dict[int, int]:
     """Follow-up reports received (submitted, approved or not), per program."""
     if not program_ids:
         return {}
-    rows = await Report.select(Report.award.application.program.as_alias("program_id"),
+    rows = await Report.select(Report.award._.application._.program.as_alias("program_id"),
                                Count(Report.id, alias="n")).where(
-        Report.award.application.program.is_in(program_ids) & Report.status.is_in(list(RECEIVED_STATUSES))
-    ).group_by(Report.award.application.program)
+        Report.award._.application._.program.is_in(program_ids) & Report.status.is_in(list(RECEIVED_STATUSES))
+    ).group_by(Report.award._.application._.program)
     return {r["program_id"]: int(r["n"]) for r in rows}
 
 
-async def summaries(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def summaries(programs: list[FundedProgram]) -> list[FunderSummary]:
     """Each program with its figures: applications, awards, total awarded, awards by city, reports.
 
     Four queries whatever the number of programs.
     """
-    ids = [p["id"] for p in programs]
+    ids = [p.id for p in programs]
     applications = await count_submitted_applications(ids)
     reports = await count_reports_received(ids)
     awards_by_program: dict[int, list[FunderAward]] = defaultdict(list)
@@ -107,20 +111,20 @@ async def summaries(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         awards_by_program[award.program_id].append(award)
     out = []
     for program in programs:
-        awards = awards_by_program[program["id"]]
+        awards = awards_by_program[program.id]
         counted = [a for a in awards if a.status in COUNTED_AWARD_STATUSES]
-        out.append({
-            **program,
-            "applications": applications.get(program["id"], 0),
-            "awards": awards,
-            "award_count": len(counted),
-            "awarded_cents": sum(a.amount_cents for a in counted),
-            "reports_received": reports.get(program["id"], 0),
-        })
+        out.append(FunderSummary(
+            **msgspec.structs.asdict(program),
+            applications=applications.get(program.id, 0),
+            awards=awards,
+            award_count=len(counted),
+            awarded_cents=sum(a.amount_cents for a in counted),
+            reports_received=reports.get(program.id, 0),
+        ))
     return out
 
 
-async def get_funded_program_for(user: Principal, program_id: int) -> dict[str, Any]:
+async def get_funded_program_for(user: Principal, program_id: int) -> FundedProgramPage:
     """One program the user's funder organisations fund, with its figures.
 
     Forbidden (403) for a signed-in user who is no funder; NotFound (404) for a program none of the
@@ -131,9 +135,8 @@ async def get_funded_program_for(user: Principal, program_id: int) -> dict[str, 
     programs = await funded_programs(user.funder_ids, program_id)
     if not programs:
         raise NotFound()
-    program = (await summaries(programs))[0]
+    summary = (await summaries(programs))[0]
     # Where the money is: the ledger's figures (docs/payments.md), paid out to cities and received from funders.
     money_ledger = await ledger.program_ledger(program_id)
-    program["ledger"] = money_ledger["totals"]
-    program["funds_received_cents"] = money_ledger["funds_received_cents"]
-    return program
+    return FundedProgramPage(**msgspec.structs.asdict(summary), ledger=money_ledger["totals"],
+                             funds_received_cents=money_ledger["funds_received_cents"])

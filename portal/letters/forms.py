@@ -39,7 +39,7 @@ def template_input(data: dict[str, Any]) -> tuple[str, str]:
     return subject, body
 
 
-async def checked_template(data: dict[str, Any], fields: dict[str, Any]) -> tuple[str, str, dict[str, Markup]]:
+async def checked_template(data: dict[str, Any], fields: dict[str, str]) -> tuple[str, str, dict[str, Markup]]:
     """(subject, body, both rendered with `fields`), each rendered in a child process with a time and memory
     limit; Invalid with every problem, those of rendering included (too slow, too big, refused operations)."""
     subject, body = template_input(data)

@@ -3,7 +3,7 @@ batches and stored letters."""
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from portal.applications.tables import Application
 from portal.awards.tables import Award
@@ -11,6 +11,7 @@ from portal.awards.decisions.tables import Decision
 from portal.awards.tranches.tables import Tranche
 from portal.core import clock
 from portal.core.templating import long_date, money
+from portal.letters.records import LetterBatchRecord, LetterFields, LetterRecord, LetterTemplateRecord
 from portal.letters.rendering import DEFAULTS, KINDS
 from portal.letters.tables import Letter, LetterBatch, LetterTemplate
 from portal.payments.tables import Payment
@@ -18,28 +19,30 @@ from portal.reporting.queries import list_reports_for_award
 from portal.reviews.conflicts.queries import conflicts
 from portal.reviews.tables import Assignment
 
+if TYPE_CHECKING:  # awards' services reach letters on use, not on import (see letter_fields)
+    from portal.awards.terms import AwardTerms
+
 BATCH_COLUMNS = (
     LetterBatch.id, LetterBatch.program, LetterBatch.kinds, LetterBatch.total, LetterBatch.done,
     LetterBatch.failed, LetterBatch.status, LetterBatch.error, LetterBatch.requested_at, LetterBatch.started_at,
-    LetterBatch.finished_at, LetterBatch.requested_by.name.as_alias("requested_by_name"),
+    LetterBatch.finished_at, LetterBatch.requested_by._.name.as_alias("requested_by_name"),
 )
 
 
-async def templates_for(program_id: int) -> dict[str, dict[str, Any]]:
+async def templates_for(program_id: int) -> dict[str, LetterTemplateRecord]:
     """The program's template of each kind (the default text where none is stored)."""
     rows = await LetterTemplate.select(
         LetterTemplate.kind, LetterTemplate.subject, LetterTemplate.body, LetterTemplate.updated_at,
     ).where(LetterTemplate.program == program_id)
-    stored = {r["kind"]: r for r in rows}
-    return {kind: stored.get(kind) or {"kind": kind, "subject": DEFAULTS[kind][0], "body": DEFAULTS[kind][1],
-                                       "updated_at": None}
+    stored = {r["kind"]: LetterTemplateRecord.of(r) for r in rows}
+    return {kind: stored.get(kind) or LetterTemplateRecord(kind=kind, subject=DEFAULTS[kind][0], body=DEFAULTS[kind][1])
             for kind in KINDS}
 
 
 # Which applications of a program get a letter of each kind. Pluggable: another module (e.g. a decision
 # board with a waitlist outcome) may replace or add an entry with `register_kind`.
 async def _awarded(program_id: int) -> list[int]:
-    rows = await Award.select(Award.application).where(Award.application.program == program_id)
+    rows = await Award.select(Award.application).where(Award.application._.program == program_id)
     return sorted(r["application"] for r in rows)
 
 
@@ -101,7 +104,7 @@ NO_SCHEDULE_YET = ("No payment schedule has been set yet. The program team will 
                    "any payment is made.")
 
 
-def payment_schedule(terms: Any, tranches: list[dict[str, Any]], payments: list[dict[str, Any]]) -> str:
+def payment_schedule(terms: AwardTerms, tranches: list[dict[str, Any]], payments: list[dict[str, Any]]) -> str:
     """The letter's payment schedule, from the stored records only: the tranches staff set; else the transfers
     already made (`payment` rows); else that no schedule is set yet. An award that pays no money (a cohort seat,
     technical assistance) says so. `terms` is the award's `portal.awards.terms.AwardTerms`."""
@@ -135,23 +138,25 @@ async def reviewer_comments(application_id: int) -> list[str]:
             if (application_id, r["reviewer"]) not in found and r["applicant_comment"].strip()]
 
 
-async def letter_fields(application_id: int, kind: str) -> dict[str, Any] | None:
+async def letter_fields(application_id: int, kind: str) -> LetterFields | None:
     """The merge fields of one letter, plus what the page around the body shows; None if the application is
     gone or (award letters) has no award."""
     app = await Application.select(
         Application.id, Application.title, Application.program,
-        Application.organisation.name.as_alias("city_name"), Application.organisation.state.as_alias("city_state"),
-        Application.program.title.as_alias("program_title"), Application.program.slug.as_alias("program_slug"),
-        Application.program.network.name.as_alias("network"),
-        Application.program.letter_signatory.as_alias("signatory"),
-        Application.program.contact_email.as_alias("contact_email"),
-        Application.program.timezone.as_alias("timezone"),
-        Application.program.offer_kind.as_alias("offer_kind"), Application.program.offer_text.as_alias("offer_text"),
+        Application.organisation._.name.as_alias("city_name"),
+        Application.organisation._.state.as_alias("city_state"),
+        Application.program._.title.as_alias("program_title"), Application.program._.slug.as_alias("program_slug"),
+        Application.program._.network._.name.as_alias("network"),
+        Application.program._.letter_signatory.as_alias("signatory"),
+        Application.program._.contact_email.as_alias("contact_email"),
+        Application.program._.timezone.as_alias("timezone"),
+        Application.program._.offer_kind.as_alias("offer_kind"),
+        Application.program._.offer_text.as_alias("offer_text"),
     ).where(Application.id == application_id).first()
     if app is None:
         return None
     city = app["city_name"] + (f", {app['city_state']}" if app["city_state"] else "")
-    fields: dict[str, Any] = {
+    fields: dict[str, str] = {
         "city": city, "program_title": app["program_title"], "network": app["network"],
         "application_title": app["title"] or "your application", "signatory": app["signatory"] or app["network"],
         "contact_email": app["contact_email"] or "the program team",
@@ -189,57 +194,64 @@ async def letter_fields(application_id: int, kind: str) -> dict[str, Any] | None
     if kind == "decline":
         comments = await reviewer_comments(application_id)
         fields["reviewer_comments"] = "\n\n".join(comments) or "The reviewers left no comments for you."
-    return {"fields": fields, "program_id": app["program"], "program_slug": app["program_slug"]}
+    return LetterFields(fields=fields, program_id=app["program"], program_slug=app["program_slug"])
 
 
-async def get_batch(program_id: int, batch_id: int) -> dict[str, Any] | None:
-    return await LetterBatch.select(*BATCH_COLUMNS).where(
+async def get_batch(program_id: int, batch_id: int) -> LetterBatchRecord | None:
+    row = await LetterBatch.select(*BATCH_COLUMNS).where(
         (LetterBatch.id == batch_id) & (LetterBatch.program == program_id)).first()
+    return LetterBatchRecord.of(row) if row else None
 
 
-async def list_batches(program_id: int, limit: int = 10) -> list[dict[str, Any]]:
-    return await LetterBatch.select(*BATCH_COLUMNS).where(LetterBatch.program == program_id).order_by(
+async def list_batches(program_id: int, limit: int = 10) -> list[LetterBatchRecord]:
+    rows = await LetterBatch.select(*BATCH_COLUMNS).where(LetterBatch.program == program_id).order_by(
         LetterBatch.id, ascending=False).limit(limit)
+    return [LetterBatchRecord.of(row) for row in rows]
 
 
-async def active_batch(program_id: int) -> dict[str, Any] | None:
-    return await LetterBatch.select(*BATCH_COLUMNS).where(
+async def active_batch(program_id: int) -> LetterBatchRecord | None:
+    row = await LetterBatch.select(*BATCH_COLUMNS).where(
         (LetterBatch.program == program_id) & LetterBatch.status.is_in(["queued", "running"])
     ).order_by(LetterBatch.id, ascending=False).first()
+    return LetterBatchRecord.of(row) if row else None
 
 
 LETTER_COLUMNS = (
     Letter.id, Letter.application, Letter.kind, Letter.file, Letter.sha256, Letter.created_at, Letter.batch,
-    Letter.application.title.as_alias("application_title"),
-    Letter.application.organisation.name.as_alias("city_name"),
-    Letter.application.program.as_alias("program_id"),
-    Letter.application.program.slug.as_alias("program_slug"),
+    Letter.application._.title.as_alias("application_title"),
+    Letter.application._.organisation._.name.as_alias("city_name"),
+    Letter.application._.program.as_alias("program_id"),
+    Letter.application._.program._.slug.as_alias("program_slug"),
 )
 
 
-async def list_letters(program_id: int, limit: int = 200) -> list[dict[str, Any]]:
+async def list_letters(program_id: int, limit: int = 200) -> list[LetterRecord]:
     """The newest letter of each application and kind in the program."""
-    rows = await Letter.select(*LETTER_COLUMNS).where(Letter.application.program == program_id).order_by(
+    rows = await Letter.select(*LETTER_COLUMNS).where(Letter.application._.program == program_id).order_by(
         Letter.id, ascending=False)
-    seen, result = set(), []
+    seen: set[tuple[int, str]] = set()
+    result: list[LetterRecord] = []
     for r in rows:
         if (r["application"], r["kind"]) not in seen:
             seen.add((r["application"], r["kind"]))
-            result.append(r)
+            result.append(LetterRecord.of(r))
     return result[:limit]
 
 
-async def get_letter(program_id: int, letter_id: int) -> dict[str, Any] | None:
-    return await Letter.select(*LETTER_COLUMNS).where(
-        (Letter.id == letter_id) & (Letter.application.program == program_id)).first()
+async def get_letter(program_id: int, letter_id: int) -> LetterRecord | None:
+    row = await Letter.select(*LETTER_COLUMNS).where(
+        (Letter.id == letter_id) & (Letter.application._.program == program_id)).first()
+    return LetterRecord.of(row) if row else None
 
 
-async def latest_letter(application_id: int, kind: str) -> dict[str, Any] | None:
-    return await Letter.select(*LETTER_COLUMNS).where(
+async def latest_letter(application_id: int, kind: str) -> LetterRecord | None:
+    row = await Letter.select(*LETTER_COLUMNS).where(
         (Letter.application == application_id) & (Letter.kind == kind)).order_by(Letter.id, ascending=False).first()
+    return LetterRecord.of(row) if row else None
 
 
-async def letters_of(application_id: int, kind: str) -> list[dict[str, Any]]:
+async def letters_of(application_id: int, kind: str) -> list[LetterRecord]:
     """Every stored letter of `kind` for the application, newest first."""
-    return await Letter.select(*LETTER_COLUMNS).where(
+    rows = await Letter.select(*LETTER_COLUMNS).where(
         (Letter.application == application_id) & (Letter.kind == kind)).order_by(Letter.id, ascending=False)
+    return [LetterRecord.of(row) for row in rows]

@@ -245,7 +245,7 @@ class _BoundConcat(NodeTransformer):
     """Turns every `~` join into the checked _concat filter (Jinja's own join is not an intercepted operator)."""
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)  # the joins inside it first (in place: it returns the node it was given)
         return nodes.Filter(nodes.List(node.nodes, lineno=node.lineno), "_concat", [], [], None, None,
                             lineno=node.lineno)
 
@@ -285,7 +285,8 @@ def _parse(source: str) -> nodes.Template:
             raise LetterTemplateError(TOO_LARGE)
     for node in tree.find_all(nodes.TemplateData):
         node.data = str(escape(node.data))  # the staff's literal text is text, never markup
-    return _BoundConcat().visit(tree)
+    _BoundConcat().visit(tree)  # in place below the root, which is a Template and stays one
+    return tree
 
 
 def check_syntax(source: str) -> None:

@@ -23,16 +23,18 @@ import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
+from piccolo.columns.combination import Or
 from piccolo.engine.postgres import PostgresEngine
 
+from portal.awards.hooks import StoredLetter
 from portal.core import audit, clock, pdf
 from portal.core.actor import Actor
 from portal.core.errors import Conflict, Invalid, NotFound
 from portal.core.templating import render
 from portal.db import Duplicate, current_engine, write_transaction
 from portal.letters import queries
+from portal.letters.records import ClaimedBatch, LetterTemplateRecord
 from portal.letters.rendering import DEFAULTS, KINDS, LetterTemplateError, render_text  # noqa: F401
 from portal.letters.tables import Letter, LetterBatch, LetterTemplate
 from portal.programs.records import ProgramRecord
@@ -95,14 +97,14 @@ async def save_template(actor: Actor, program_id: int, kind: str, subject: str, 
         await audit.record(actor, "letter_template.saved", "program", program_id, kind=kind)
 
 
-def letter_document(subject: str, body: str, fields: dict[str, Any]) -> str:
+def letter_document(subject: str, body: str, fields: dict[str, str]) -> str:
     """The whole letter as HTML: the staff's subject and body rendered (sandboxed) into the PDF template.
     LetterTemplateError if the template cannot be rendered."""
     return render("pdf/letter_document.html", {
         "subject": render_text(subject, fields), "body": render_text(body, fields), "fields": fields})
 
 
-def sample_fields(program: ProgramRecord) -> dict[str, Any]:
+def sample_fields(program: ProgramRecord) -> dict[str, str]:
     """Made-up merge fields for a preview, in the program's own unit (money, a seat, hours)."""
     from portal.awards.terms import AwardTerms
 
@@ -124,15 +126,15 @@ def sample_fields(program: ProgramRecord) -> dict[str, Any]:
     }
 
 
-async def letter_html(application_id: int, kind: str, templates: dict[str, dict[str, Any]] | None = None
+async def letter_html(application_id: int, kind: str, templates: dict[str, LetterTemplateRecord] | None = None
                       ) -> str | None:
     """The HTML of one application's letter of `kind`, from the database (`templates`: the program's, read
     once by a batch); None if it gets no such letter."""
     data = await queries.letter_fields(application_id, kind)
     if data is None:
         return None
-    template = (templates or await queries.templates_for(data["program_id"]))[kind]
-    return letter_document(template["subject"], template["body"], data["fields"])
+    template = (templates or await queries.templates_for(data.program_id))[kind]
+    return letter_document(template.subject, template.body, data.fields)
 
 
 async def _render_and_store(html: str, files_dir: Path, executor: Executor | None = None) -> tuple[str, str]:
@@ -146,16 +148,18 @@ async def _record(actor: Actor | None, application_id: int, kind: str, name: str
     async with write_transaction():
         rows = await Letter.insert(Letter(application=application_id, kind=kind, file=name, sha256=sha256,
                                           created_at=clock.now(), batch=batch_id)).returning(Letter.id)
+        letter_id: int = rows[0]["id"]
         if batch_id is not None:
             await LetterBatch.update({LetterBatch.done: LetterBatch.done + 1,
                                       LetterBatch.heartbeat_at: clock.now()}).where(LetterBatch.id == batch_id)
         elif actor is not None:
             await audit.record(actor, "letter.made", "application", application_id, kind=kind, sha256=sha256)
-    return rows[0]["id"]
+    return letter_id
 
 
 async def make_letter(actor: Actor | None, application_id: int, kind: str, files_dir: Path,
-                      batch_id: int | None = None, templates: dict[str, dict[str, Any]] | None = None) -> int | None:
+                      batch_id: int | None = None, templates: dict[str, LetterTemplateRecord] | None = None
+                      ) -> int | None:
     """Make and store one letter; returns the letter id, None if the application gets no such letter.
 
     Side effects: a file files_dir/letters/<random>.pdf; a `letter` row with its SHA-256; with a batch, the
@@ -168,15 +172,15 @@ async def make_letter(actor: Actor | None, application_id: int, kind: str, files
     return await _record(actor, application_id, kind, name, sha256, batch_id)
 
 
-def stored_letter(files_dir: Path, letter: dict[str, Any]) -> bytes:
-    """The stored PDF of a letter row, checked against its SHA-256: NotFound if the file is gone, Conflict
-    if it changed since it was made."""
-    path = pdf.stored_path(files_dir, LETTERS_DIR, letter["file"])
+def stored_letter(files_dir: Path, letter: StoredLetter) -> bytes:
+    """The stored PDF of a letter (a `LetterRecord`), checked against its SHA-256: NotFound if the file is gone,
+    Conflict if it changed since it was made."""
+    path = pdf.stored_path(files_dir, LETTERS_DIR, letter.file)
     if path is None:
         raise NotFound("The letter's file is missing. Make the letters again.")
     content = path.read_bytes()
-    if hashlib.sha256(content).hexdigest() != letter["sha256"]:
-        log.error("letter %s: stored file %s does not match its SHA-256", letter["id"], letter["file"])
+    if hashlib.sha256(content).hexdigest() != letter.sha256:
+        log.error("letter %s: stored file %s does not match its SHA-256", letter.id, letter.file)
         raise Conflict("The stored letter does not match the one that was made. Make the letters again.")
     return content
 
@@ -199,20 +203,20 @@ async def request_batch(actor: Actor, program_id: int, kinds: list[str]) -> int:
         rows = await LetterBatch.insert(LetterBatch(
             program=program_id, kinds=",".join(kinds), total=total, status="queued", requested_by=actor.user_id,
             requested_at=clock.now())).returning(LetterBatch.id)
-        batch_id = rows[0]["id"]
+        batch_id: int = rows[0]["id"]
         await audit.record(actor, "letter_batch.requested", "program", program_id, batch=batch_id, kinds=kinds,
                            total=total)
     kick()
     return batch_id
 
 
-def _claimable(stale_after: timedelta = STALE_AFTER):
+def _claimable(stale_after: timedelta = STALE_AFTER) -> Or:
     stale = clock.now() - stale_after
     return (LetterBatch.status == "queued") | (
         (LetterBatch.status == "running") & (LetterBatch.heartbeat_at < stale))
 
 
-async def claim_batch(stale_after: timedelta = STALE_AFTER) -> dict[str, Any] | None:
+async def claim_batch(stale_after: timedelta = STALE_AFTER) -> ClaimedBatch | None:
     """Claim the oldest queued (or abandoned running: no heartbeat for `stale_after`) batch for this worker, or
     None. Two workers never claim the same batch: see the module docstring."""
     if not await LetterBatch.exists().where(_claimable(stale_after)):
@@ -232,21 +236,21 @@ async def claim_batch(stale_after: timedelta = STALE_AFTER) -> dict[str, Any] | 
             LetterBatch.status: "running", LetterBatch.heartbeat_at: now, LetterBatch.started_at: now,
         }).where((LetterBatch.id == rows[0]["id"]) & _claimable(stale_after)).returning(
             LetterBatch.id, LetterBatch.program, LetterBatch.kinds, LetterBatch.requested_by)
-        return claimed[0] if claimed else None
+        return ClaimedBatch.of(claimed[0]) if claimed else None
 
 
-async def run_batch(batch: dict[str, Any], files_dir: Path, stop: asyncio.Event | None = None,
+async def run_batch(batch: ClaimedBatch, files_dir: Path, stop: asyncio.Event | None = None,
                     executor: Executor | None = None) -> None:
     """Make the batch's letters (resuming after those it has), then mark it done (or failed if every
     letter failed). Updates the batch's counts as it goes; one audit row `letter_batch.finished`."""
-    batch_id = batch["id"]
-    kinds = [k for k in batch["kinds"].split(",") if k in queries.TARGETS]
-    todo = await queries.targets(batch["program"], kinds)
+    batch_id = batch.id
+    kinds = [k for k in batch.kinds.split(",") if k in queries.TARGETS]
+    todo = await queries.targets(batch.program, kinds)
     made = {(r["application"], r["kind"]) for r in await Letter.select(Letter.application, Letter.kind).where(
         Letter.batch == batch_id)}
     await LetterBatch.update({LetterBatch.total: len(todo), LetterBatch.done: len(made & set(todo)),
                               LetterBatch.failed: 0}).where(LetterBatch.id == batch_id)
-    templates = await queries.templates_for(batch["program"])  # one round, one version of the templates
+    templates = await queries.templates_for(batch.program)  # one round, one version of the templates
     pending = [item for item in todo if item not in made]
     failed = 0
 
@@ -258,7 +262,7 @@ async def run_batch(batch: dict[str, Any], files_dir: Path, stop: asyncio.Event 
                                   LetterBatch.error: f"{item[1]} letter of application {item[0]}: {exc}"[:2000]}
                                  ).where(LetterBatch.id == batch_id)
 
-    def prepare(item: tuple[int, str]) -> asyncio.Task:
+    def prepare(item: tuple[int, str]) -> asyncio.Task[str | None]:
         return asyncio.create_task(letter_html(item[0], item[1], templates))
 
     # A pipeline: while WeasyPrint renders letter i (in the renderer process, or a thread), the next letter's
@@ -308,7 +312,7 @@ async def run_batch(batch: dict[str, Any], files_dir: Path, stop: asyncio.Event 
     async with write_transaction():
         await LetterBatch.update({LetterBatch.status: status, LetterBatch.finished_at: clock.now()}).where(
             LetterBatch.id == batch_id)
-        await audit.record(Actor(user=None), "letter_batch.finished", "program", batch["program"], batch=batch_id,
+        await audit.record(Actor(user=None), "letter_batch.finished", "program", batch.program, batch=batch_id,
                            status=status, failed=failed)
 
 
@@ -321,9 +325,9 @@ async def process_next_batch(files_dir: Path, stop: asyncio.Event | None = None,
     try:
         await run_batch(batch, files_dir, stop, executor)
     except Exception as exc:
-        log.exception("letter batch %s failed", batch["id"])
+        log.exception("letter batch %s failed", batch.id)
         await LetterBatch.update({LetterBatch.status: "failed", LetterBatch.finished_at: clock.now(),
-                                  LetterBatch.error: str(exc)[:2000]}).where(LetterBatch.id == batch["id"])
+                                  LetterBatch.error: str(exc)[:2000]}).where(LetterBatch.id == batch.id)
     return True
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.params import FromPath
 
 from portal.applications import queries as application_queries
@@ -24,10 +24,11 @@ from portal.staff.mail import queries as mail_queries
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
+from portal.web.sessions import PortalRequest
 
 
 @get("/staff", name="staff:home")
-async def staff_home(request: Request) -> Response:
+async def staff_home(request: PortalRequest) -> Response[str]:
     user = current_user(request)
     require_staff(user)
     programs = await queries.list_staff_programs(user)
@@ -50,19 +51,19 @@ async def _program_page(program: ProgramRecord, **extra: Any) -> dict[str, Any]:
 
 
 @get("/staff/programs/{program_id:int}", name="staff:program")
-async def staff_program(request: Request, program_id: FromPath[int]) -> Response:
+async def staff_program(request: PortalRequest, program_id: FromPath[int]) -> Response[str]:
     program = await get_program_for_staff(current_user(request), program_id)
     ctx = await _program_page(program, invited=request.query_params.get("invited", "")[:320])
     return render(request, "staff/program.html", ctx)
 
 
 @post("/staff/programs/{program_id:int}/invitations", name="staff:invite")
-async def staff_invite(request: Request, program_id: FromPath[int]) -> Response:
+async def staff_invite(request: PortalRequest, program_id: FromPath[int]) -> Response[str]:
     program = await get_program_for_staff(current_user(request), program_id)
     data = await read_form(request)
     funders = await queries.list_program_funders(program_id)
     try:
-        values = forms.invitation(data, [f["id"] for f in funders])
+        values = forms.invitation(data, [f.id for f in funders])
     except Invalid as exc:
         kept = {k: text(data, k, 320) for k in ("email", "role", "funder_id")}
         ctx = await _program_page(program, values=kept, errors=exc.errors)
@@ -73,7 +74,7 @@ async def staff_invite(request: Request, program_id: FromPath[int]) -> Response:
 
 
 @post("/staff/programs/{program_id:int}/grace", name="staff:grace")
-async def staff_grace(request: Request, program_id: FromPath[int]) -> Response:
+async def staff_grace(request: PortalRequest, program_id: FromPath[int]) -> Response[str]:
     program = await get_program_for_staff(current_user(request), program_id)
     data = await read_form(request)
     try:
@@ -100,14 +101,14 @@ async def _application_page(user: Principal, application: ReviewedApplication, *
 
 
 @get("/staff/applications/{application_id:int}", name="staff:application")
-async def staff_application(request: Request, application_id: FromPath[int]) -> Response:
+async def staff_application(request: PortalRequest, application_id: FromPath[int]) -> Response[str]:
     user = current_user(request)
     application = await queries.get_application_for_staff(user, application_id)
     return render(request, "staff/application.html", await _application_page(user, application))
 
 
 @post("/staff/applications/{application_id:int}/assignments", name="staff:assign")
-async def staff_assign(request: Request, application_id: FromPath[int]) -> Response:
+async def staff_assign(request: PortalRequest, application_id: FromPath[int]) -> Response[str]:
     user = current_user(request)
     application = await queries.get_application_for_staff(user, application_id)
     data = await read_form(request)
@@ -122,7 +123,7 @@ async def staff_assign(request: Request, application_id: FromPath[int]) -> Respo
 
 
 @post("/staff/assignments/{assignment_id:int}/delete", name="staff:unassign")
-async def staff_unassign(request: Request, assignment_id: FromPath[int]) -> Response:
+async def staff_unassign(request: PortalRequest, assignment_id: FromPath[int]) -> Response[str]:
     await queries.get_assignment_for_staff(current_user(request), assignment_id)
     application_id = await review_services.remove_assignment(actor(request), assignment_id)
     return redirect(request, f"/staff/applications/{application_id}#assignments")

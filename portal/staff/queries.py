@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import msgspec
 
+from portal.accounts.records import OrganisationRecord
 from portal.applications.access import get_application_for
 from portal.applications.tables import Application
 from portal.core.actor import Principal
@@ -19,6 +21,7 @@ from portal.reviews.ranking import queries as ranking
 from portal.reviews import rules as review_rules
 from portal.reviews.records import ApplicationScores, ReviewedApplication
 from portal.reviews.tables import Assignment
+from portal.staff.records import ApplicationCounts, StaffProgram
 
 
 async def get_application_for_staff(user: Principal, application_id: int) -> ReviewedApplication:
@@ -35,51 +38,53 @@ async def get_application_for_staff(user: Principal, application_id: int) -> Rev
 async def get_assignment_for_staff(user: Principal, assignment_id: int) -> dict[str, Any]:
     require_staff(user)
     assignment = await Assignment.select(
-        Assignment.id, Assignment.application, Assignment.status, Assignment.application.program.network,
+        Assignment.id, Assignment.application, Assignment.status, Assignment.application._.program._.network,
     ).where(Assignment.id == assignment_id).first()
     if assignment is None or not can_manage_program(user, assignment["application.program.network"]):
         raise NotFound()
     return assignment
 
 
-async def list_staff_programs(user: Principal) -> list[dict[str, Any]]:
+async def list_staff_programs(user: Principal) -> list[StaffProgram]:
     """The programs of the user's networks (every program for admins) with application counts:
     drafts, submitted (submitted or later), reviewed (at least one submitted review) and awarded."""
     query = Program.select(Program.id, Program.title, Program.status, Program.deadline_at, Program.timezone,
-                           Program.network.name).order_by(Program.deadline_at)
+                           Program.network._.name.as_alias("network_name")).order_by(Program.deadline_at)
     if not user.is_admin:
         if not user.network_ids:
             return []
         query = query.where(Program.network.is_in(user.network_ids))
     programs = await query
     ids = [p["id"] for p in programs]
-    counts: dict[int, dict[str, int]] = {pid: {"drafts": 0, "submitted": 0, "reviewed": 0, "awarded": 0} for pid in ids}
+    drafts: Counter[int] = Counter()
+    submitted: Counter[int] = Counter()
+    reviewed: Counter[int] = Counter()
+    awarded: Counter[int] = Counter()
     if ids:
         apps = await Application.select(Application.program, Application.status).where(Application.program.is_in(ids))
         for a in apps:
-            c = counts[a["program"]]
             if a["status"] == "draft":
-                c["drafts"] += 1
+                drafts[a["program"]] += 1
             elif a["status"] in review_queries.REVIEWABLE_STATUSES:
-                c["submitted"] += 1
+                submitted[a["program"]] += 1
             if a["status"] == "awarded":
-                c["awarded"] += 1
-        reviewed = await Assignment.select(Assignment.application, Assignment.application.program).where(
-            Assignment.application.program.is_in(ids) & (Assignment.status == "submitted")
+                awarded[a["program"]] += 1
+        rows = await Assignment.select(Assignment.application, Assignment.application._.program).where(
+            Assignment.application._.program.is_in(ids) & (Assignment.status == "submitted")
         )
-        seen = {(r["application.program"], r["application"]) for r in reviewed}
+        seen = {(r["application.program"], r["application"]) for r in rows}
         for program_id, _ in seen:
-            counts[program_id]["reviewed"] += 1
-    for p in programs:
-        p["counts"] = counts[p["id"]]
-    return programs
+            reviewed[program_id] += 1
+    return [StaffProgram(**p, counts=ApplicationCounts(drafts=drafts[p["id"]], submitted=submitted[p["id"]],
+                                                       reviewed=reviewed[p["id"]], awarded=awarded[p["id"]]))
+            for p in programs]
 
 
 async def list_program_applications(program_id: int) -> list[dict[str, Any]]:
     """The program's applications submitted or later, with scores and rank, best rank first."""
     rows = await Application.select(
         Application.id, Application.title, Application.status, Application.requested_cents,
-        Application.submitted_at, Application.organisation.name, Application.organisation.state,
+        Application.submitted_at, Application.organisation._.name, Application.organisation._.state,
     ).where((Application.program == program_id) & Application.status.is_in(list(review_queries.REVIEWABLE_STATUSES)))
     scores = await ranking.scores_for_program(program_id)
     empty = ApplicationScores(weighted_mean=None, reviews_done=0, reviews_assigned=0, rank=None)
@@ -89,11 +94,12 @@ async def list_program_applications(program_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-async def list_program_funders(program_id: int) -> list[dict[str, Any]]:
-    rows = await ProgramFunder.select(ProgramFunder.funder.id, ProgramFunder.funder.name).where(
+async def list_program_funders(program_id: int) -> list[OrganisationRecord]:
+    """The funder organisations of the program, by name."""
+    rows = await ProgramFunder.select(*ProgramFunder.funder.all_columns()).where(
         ProgramFunder.program == program_id
-    ).order_by(ProgramFunder.funder.name)
-    return [{"id": r["funder.id"], "name": r["funder.name"]} for r in rows]
+    ).order_by(ProgramFunder.funder._.name)
+    return [OrganisationRecord.of({key.removeprefix("funder."): value for key, value in row.items()}) for row in rows]
 
 
 async def reviewer_choices(program_id: int, application: ReviewedApplication) -> list[dict[str, Any]]:

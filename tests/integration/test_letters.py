@@ -189,7 +189,7 @@ async def test_a_batch_is_claimed_by_one_worker_only(world):
     row = await LetterBatch.select(LetterBatch.status).where(LetterBatch.id == rows[0]["id"]).first()
     assert row["status"] in ("running", "done")
     if mine:
-        assert mine[0]["id"] == rows[0]["id"]
+        assert mine[0].id == rows[0]["id"]
         assert await services.claim_batch() is None  # a running batch with a fresh heartbeat stays with its worker
 
 
@@ -279,6 +279,8 @@ async def test_waitlist_letters_follow_the_decision_board_and_award_letters_name
         Tranche(award=award_id, position=2, amount_cents=1_500_000, trigger="on_report_approval", report_kind="interim"),
         Tranche(award=award_id, position=3, amount_cents=500_000, trigger="on_date", due_date=date(2027, 6, 30)),
     )
-    fields = (await letter_queries.letter_fields(world["application_a"], "award"))["fields"]
+    letter = await letter_queries.letter_fields(world["application_a"], "award")
+    assert letter is not None
+    fields = letter.fields
     assert fields["payment_schedule"].splitlines() == [
         "$30,000 on acceptance", "$15,000 once the interim report is approved", "$5,000 on June 30, 2027"]

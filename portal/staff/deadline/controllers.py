@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.params import FromPath
 
 from portal.applications import forms as application_forms
@@ -21,6 +21,7 @@ from portal.staff.deadline import forms
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
+from portal.web.sessions import PortalRequest
 
 
 DEADLINE_NOTICES = {"extended": "The new deadline is set and the city's team is told.",
@@ -47,14 +48,14 @@ async def _deadline_page(application: ApplicationForUser, **extra: Any) -> dict[
 
 
 @get("/staff/applications/{application_id:int}/deadline", name="staff:deadline")
-async def staff_deadline(request: Request, application_id: FromPath[int]) -> Response:
+async def staff_deadline(request: PortalRequest, application_id: FromPath[int]) -> Response[str]:
     application = await get_application_for(current_user(request), application_id, "staff")
     notice = DEADLINE_NOTICES.get(request.query_params.get("done", ""), "")
     return render(request, "staff/deadline/deadline.html", await _deadline_page(application, notice=notice))
 
 
 @post("/staff/applications/{application_id:int}/extension", name="staff:extend")
-async def staff_extend(request: Request, application_id: FromPath[int]) -> Response:
+async def staff_extend(request: PortalRequest, application_id: FromPath[int]) -> Response[str]:
     application = await get_application_for(current_user(request), application_id, "staff")
     data = await read_form(request)
     try:
@@ -68,8 +69,8 @@ async def staff_extend(request: Request, application_id: FromPath[int]) -> Respo
     return redirect(request, f"/staff/applications/{application_id}/deadline?done=extended")
 
 
-async def _act_with_reason(request: Request, application_id: int, action: str, noun: str,
-                           service: Callable[..., Awaitable[Any]], done: str) -> Response:
+async def _act_with_reason(request: PortalRequest, application_id: int, action: str, noun: str,
+                           service: Callable[..., Awaitable[Any]], done: str) -> Response[str]:
     """Reopen or restore: the reason checked (the deadline page again with its error, 422), then the service."""
     application = await get_application_for(current_user(request), application_id, "staff")
     data = await read_form(request)
@@ -85,13 +86,13 @@ async def _act_with_reason(request: Request, application_id: int, action: str, n
 
 
 @post("/staff/applications/{application_id:int}/reopen", name="staff:reopen")
-async def staff_reopen(request: Request, application_id: FromPath[int]) -> Response:
+async def staff_reopen(request: PortalRequest, application_id: FromPath[int]) -> Response[str]:
     return await _act_with_reason(request, application_id, "reopen", "reopening", lifecycle.reopen_application,
                                   "reopened")
 
 
 @post("/staff/applications/{application_id:int}/restore", name="staff:restore")
-async def staff_restore(request: Request, application_id: FromPath[int]) -> Response:
+async def staff_restore(request: PortalRequest, application_id: FromPath[int]) -> Response[str]:
     return await _act_with_reason(request, application_id, "restore", "restoration", lifecycle.restore_application,
                                   "restored")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.params import FromPath
 
 from portal.core import mail
@@ -15,6 +15,7 @@ from portal.staff.mail import queries
 from portal.web.auth import actor, current_user
 from portal.web.forms import read_form, text
 from portal.web.render import redirect, render
+from portal.web.sessions import PortalRequest
 
 
 OUTBOX_NOTICES = {"requeued": "The email is queued again and will be sent shortly.",
@@ -42,7 +43,7 @@ UNDELIVERED_NOTICES = {
 
 
 @get("/staff/programs/{program_id:int}/undelivered", name="staff:undelivered")
-async def staff_undelivered(request: Request, program_id: FromPath[int]) -> Response:
+async def staff_undelivered(request: PortalRequest, program_id: FromPath[int]) -> Response[str]:
     program = await get_program_for_staff(current_user(request), program_id)
     return render(request, "staff/mail/undelivered.html", {
         "program": program, "emails": await queries.list_program_mail_trouble(program_id),
@@ -51,7 +52,7 @@ async def staff_undelivered(request: Request, program_id: FromPath[int]) -> Resp
 
 
 @post("/staff/programs/{program_id:int}/undelivered/send-again", name="staff:undelivered-send-again")
-async def staff_undelivered_send_again(request: Request, program_id: FromPath[int]) -> Response:
+async def staff_undelivered_send_again(request: PortalRequest, program_id: FromPath[int]) -> Response[str]:
     await get_program_for_staff(current_user(request), program_id)
     email_id = _email_id(await read_form(request))
     requeued = await mail.requeue_email(actor(request), email_id, program=program_id)
@@ -60,21 +61,21 @@ async def staff_undelivered_send_again(request: Request, program_id: FromPath[in
 
 
 @post("/staff/programs/{program_id:int}/undelivered/send-all-again", name="staff:undelivered-send-all-again")
-async def staff_undelivered_send_all_again(request: Request, program_id: FromPath[int]) -> Response:
+async def staff_undelivered_send_all_again(request: PortalRequest, program_id: FromPath[int]) -> Response[str]:
     await get_program_for_staff(current_user(request), program_id)
     count = await mail.requeue_failed_emails(actor(request), program=program_id)
     done = "sent-all-again" if count else "none-failed"
     return redirect(request, f"/staff/programs/{program_id}/undelivered?done={done}")
 
 
-def _require_admin(request: Request) -> None:
+def _require_admin(request: PortalRequest) -> None:
     # Administrators only: the outbox holds password-reset and invitation links, which are credentials.
     if not current_user(request).is_admin:
         raise Forbidden("The outbox is for administrators: it holds sign-in links.")
 
 
 @get("/admin/outbox", name="admin:outbox")
-async def staff_outbox(request: Request) -> Response:
+async def staff_outbox(request: PortalRequest) -> Response[str]:
     _require_admin(request)
     raw = request.query_params.get("page", "1")
     messages, page, pages = await queries.list_outbox(int(raw[:6]) if raw.isdigit() else 1)
@@ -85,14 +86,14 @@ async def staff_outbox(request: Request) -> Response:
 
 
 @post("/admin/outbox/requeue", name="admin:outbox-requeue")
-async def staff_outbox_requeue(request: Request) -> Response:
+async def staff_outbox_requeue(request: PortalRequest) -> Response[str]:
     _require_admin(request)
     requeued = await mail.requeue_email(actor(request), _email_id(await read_form(request)))
     return redirect(request, f"/admin/outbox?done={'requeued' if requeued else 'not-failed'}")
 
 
 @post("/admin/outbox/requeue-failed", name="admin:outbox-requeue-failed")
-async def staff_outbox_requeue_failed(request: Request) -> Response:
+async def staff_outbox_requeue_failed(request: PortalRequest) -> Response[str]:
     _require_admin(request)
     count = await mail.requeue_failed_emails(actor(request))
     return redirect(request, f"/admin/outbox?done={'requeued-all' if count else 'none-failed'}")

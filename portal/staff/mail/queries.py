@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from piccolo.columns.combination import Or
+
 from portal.applications.tables import Application
 from portal.core.mail import kind_label
 from portal.core.tables import OutboundEmail
@@ -27,7 +29,7 @@ async def list_outbox(page: int) -> tuple[list[dict[str, Any]], int, int]:
     return rows, page, pages
 
 
-def _mail_trouble():
+def _mail_trouble() -> Or:
     """Failed emails, and delayed ones (queued again after a failed attempt)."""
     return (OutboundEmail.status == "failed") | ((OutboundEmail.status == "queued") & (OutboundEmail.attempts > 0))
 

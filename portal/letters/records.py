@@ -1,0 +1,91 @@
+"""Letters, their templates and their batches as the rest of the portal sees them: typed, immutable records built
+once from a row as Piccolo hands it back (the pattern of portal/payments/records.py; docs/architecture.md, "Types").
+A read that joins columns returns a record named for what its caller gets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+
+class LetterRecord(msgspec.Struct, frozen=True):
+    """A stored letter (every column of `letter`) with what the letters page and its file name show of its
+    application: its title, the city and the program (`queries.LETTER_COLUMNS`)."""
+
+    id: int
+    application: int
+    kind: str  # award | decline | waitlist
+    file: str  # its name under files_dir/letters/
+    sha256: str
+    created_at: datetime
+    batch: int | None
+    application_title: str
+    city_name: str
+    program_id: int
+    program_slug: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> LetterRecord:
+        """The record of a row with the columns of `queries.LETTER_COLUMNS`."""
+        return cls(**row)
+
+
+class LetterTemplateRecord(msgspec.Struct, frozen=True):
+    """A program's letter template of one kind: the stored one, or the default text where none is stored (then
+    `updated_at` is None), or what staff just typed (re-shown with its problems, not saved)."""
+
+    kind: str
+    subject: str
+    body: str
+    updated_at: datetime | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> LetterTemplateRecord:
+        """The record of a row with the columns kind, subject, body and updated_at of `letter_template`."""
+        return cls(**row)
+
+
+class LetterBatchRecord(msgspec.Struct, frozen=True):
+    """A round of letters as its progress bar shows it: every column of `letter_batch` but the worker's
+    heartbeat, and the name of whoever asked for it (`queries.BATCH_COLUMNS`)."""
+
+    id: int
+    program: int
+    kinds: str  # comma-separated letter kinds, e.g. "award,decline"
+    total: int
+    done: int
+    failed: int
+    status: str  # queued | running | done | failed
+    error: str
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    requested_by_name: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> LetterBatchRecord:
+        """The record of a row with the columns of `queries.BATCH_COLUMNS`."""
+        return cls(**row)
+
+
+class ClaimedBatch(msgspec.Struct, frozen=True):
+    """A batch a worker has just claimed (`services.claim_batch`): what it needs to make the letters."""
+
+    id: int
+    program: int
+    kinds: str
+    requested_by: int
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ClaimedBatch:
+        return cls(**row)
+
+
+class LetterFields(msgspec.Struct, frozen=True):
+    """The merge fields of one letter (`queries.letter_fields`: name -> text) and its program."""
+
+    fields: dict[str, str]
+    program_id: int
+    program_slug: str
