@@ -82,7 +82,7 @@ def _answer_keys(schema: object) -> set[str] | None:
         fields = section.get("fields") if isinstance(section, dict) else None
         for field in fields if isinstance(fields, list) else []:
             if (isinstance(field, dict) and isinstance(field.get("key"), str)
-                    and field.get("type") not in formdef.NO_ANSWER_TYPES):
+                    and not (isinstance(field.get("type"), str) and field["type"] in formdef.NO_ANSWER_TYPES)):
                 keys.add(field["key"])
     return keys
 

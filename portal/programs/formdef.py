@@ -25,8 +25,9 @@ The API:
   incomplete but never malformed) and says what is malformed; with `keys`, only those top-level fields.
 - `submission_errors(schema, answers, files)` says everything that stops a submission, at once.
 - `posted_field_keys(schema, form_data)`, `section_field_keys(schema, section_key)` say which fields a post
-  or a step holds; `requested_cents(schema, answers)` reads the amount requested; `check_schema(schema)`
-  lists what is wrong with a schema itself.
+  or a step holds; `requested_cents(schema, answers)` reads the amount requested;
+  `schema_problems(schema, kind)` lists what is wrong with a schema itself, each with its path (hostile input
+  from a form builder included; the caps are the MAX_* constants), and `check_schema(schema)` its messages.
 
 Nothing here raises on hostile input: every function takes whatever a browser may post (lists where a
 string is expected, huge values, NUL bytes) and answers with values and error messages.
@@ -196,6 +197,8 @@ MAX_OPTION_VALUE_CHARS = 200
 MAX_ROWS_LIMIT = MAX_ROW_INDEX + 1  # rows past this could never be posted
 MAX_CHARS_LIMIT = 100_000
 CHOICE_TYPES = frozenset({"select", "multi_select"})
+# Text a form shows is plain text (Jinja escapes it); a tag in it is a mistake or an attack, never meant.
+MARKUP_RE = re.compile(r"<\s*/?\s*[A-Za-z!?]")
 COUNT_LIMITS = ("max_chars", "max_words", "min_rows", "max_rows", "min_choices", "max_choices")
 LIMIT_PAIRS = (("min_rows", "max_rows"), ("min_choices", "max_choices"), ("min_cents", "max_cents"), ("min", "max"))
 # Report forms have no table for files (portal/reporting/services.py), so a report form cannot ask for one.
@@ -225,7 +228,7 @@ def _is_text(value: object, most: int) -> bool:
 
 def text_problems(owner: dict[str, Any], name: str, path: str, what: str, most: int,
                    required: bool = False) -> list[Problem]:
-    """A label, title or help: a string of at most `most` characters (never escaped by us: Jinja escapes it)."""
+    """A label, title or help: plain text (no HTML tags) of at most `most` characters."""
     value = owner.get(name)
     where = f"{path}.{name}" if path else name
     if value is None or value == "":
@@ -234,6 +237,8 @@ def text_problems(owner: dict[str, Any], name: str, path: str, what: str, most: 
         return [Problem(where, f"{what}: {name} must be text.")]
     if len(value) > most:
         return [Problem(where, f"{what}: {name} is longer than {most:,} characters.")]
+    if MARKUP_RE.search(value):
+        return [Problem(where, f"{what}: {name} must be plain text, without HTML tags.")]
     return []
 
 
@@ -391,7 +396,8 @@ def _condition_problems(field: dict[str, Any], path: str, key: str, order: dict[
     if target is None or name == key:
         return [Problem(f"{where}.field", f"Field {key!r}: show_if names an unknown field {show_value(name)}.")]
     assert isinstance(name, str)
-    target_type = target.get("type")
+    found_type = target.get("type")
+    target_type = found_type if isinstance(found_type, str) else ""  # a malformed type is reported on the target
     if target_type in NO_ANSWER_TYPES:
         return [Problem(f"{where}.field", f"Field {key!r}: show_if cannot depend on {name!r}, which has no answer.")]
     problems: list[Problem] = []
@@ -448,7 +454,7 @@ def schema_problems(schema: object, kind: str = "application") -> list[Problem]:
     if not isinstance(schema, dict) or not isinstance(schema.get("sections"), list):
         return [Problem("sections", "The form needs a list of sections.")]
     problems: list[Problem] = []
-    if kind not in SCHEMA_KINDS:
+    if not isinstance(kind, str) or kind not in SCHEMA_KINDS:
         problems.append(Problem("", f"Unknown kind of form {show_value(kind)}."))
     total = schema.get("max_total_bytes")
     if total is not None and (not _is_int(total) or total < 0):
