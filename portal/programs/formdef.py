@@ -392,10 +392,9 @@ def _condition_problems(field: dict[str, Any], path: str, key: str, order: dict[
     if not isinstance(condition, dict) or ("equals" not in condition and not isinstance(condition.get("in"), list)):
         return [Problem(where, f"Field {key!r}: show_if needs a field and `equals` or `in`.")]
     name = condition.get("field")
-    target = by_key.get(name) if isinstance(name, str) else None
-    if target is None or name == key:
+    if not isinstance(name, str) or name not in by_key or name == key:
         return [Problem(f"{where}.field", f"Field {key!r}: show_if names an unknown field {show_value(name)}.")]
-    assert isinstance(name, str)
+    target = by_key[name]
     found_type = target.get("type")
     target_type = found_type if isinstance(found_type, str) else ""  # a malformed type is reported on the target
     if target_type in NO_ANSWER_TYPES:
