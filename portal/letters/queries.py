@@ -11,7 +11,9 @@ from portal.awards.decisions.tables import Decision
 from portal.awards.tranches.tables import Tranche
 from portal.core import clock
 from portal.core.templating import long_date, money
-from portal.letters.records import LetterBatchRecord, LetterFields, LetterRecord, LetterTemplateRecord
+from portal.letters.records import (
+    LetterBatchRecord, LetterFields, LetterRecord, LetterTemplateRecord, MadeTransfer, ScheduledTranche,
+)
 from portal.letters.rendering import DEFAULTS, KINDS
 from portal.letters.tables import Letter, LetterBatch, LetterTemplate
 from portal.payments.tables import Payment
@@ -88,14 +90,21 @@ TRIGGER_WORDS = {"on_acceptance": "on acceptance", "on_report_approval": "once t
                  "on_date": "on {date}"}
 
 
-def _tranche_schedule(tranches: list[dict[str, Any]]) -> str:
+async def scheduled_tranches(award_id: int) -> list[ScheduledTranche]:
+    """The award's tranches in their order, as its letter states them."""
+    rows = await Tranche.select(Tranche.amount_cents, Tranche.trigger, Tranche.report_kind, Tranche.due_date).where(
+        Tranche.award == award_id).order_by(Tranche.position)
+    return [ScheduledTranche(**row) for row in rows]
+
+
+def _tranche_schedule(tranches: list[ScheduledTranche]) -> str:
     """The award's tranches in words, e.g. "$30,000 on acceptance" and "$20,000 once the interim report is
     approved"."""
     lines = []
     for t in tranches:
-        when = TRIGGER_WORDS.get(t["trigger"], t["trigger"]).format(
-            report=t["report_kind"] or "final", date=long_date(t["due_date"]) if t["due_date"] else "a date to be set")
-        lines.append(f"{money(t['amount_cents'])} {when}")
+        when = TRIGGER_WORDS.get(t.trigger, t.trigger).format(
+            report=t.report_kind or "final", date=long_date(t.due_date) if t.due_date else "a date to be set")
+        lines.append(f"{money(t.amount_cents)} {when}")
     return "\n".join(lines)
 
 
@@ -104,7 +113,7 @@ NO_SCHEDULE_YET = ("No payment schedule has been set yet. The program team will 
                    "any payment is made.")
 
 
-def payment_schedule(terms: AwardTerms, tranches: list[dict[str, Any]], payments: list[dict[str, Any]]) -> str:
+def payment_schedule(terms: AwardTerms, tranches: list[ScheduledTranche], payments: list[MadeTransfer]) -> str:
     """The letter's payment schedule, from the stored records only: the tranches staff set; else the transfers
     already made (`payment` rows); else that no schedule is set yet. An award that pays no money (a cohort seat,
     technical assistance) says so. `terms` is the award's `portal.awards.terms.AwardTerms`."""
@@ -117,11 +126,11 @@ def payment_schedule(terms: AwardTerms, tranches: list[dict[str, Any]], payments
     return NO_SCHEDULE_YET
 
 
-def _schedule(payments: list[dict[str, Any]]) -> str:
+def _schedule(payments: list[MadeTransfer]) -> str:
     lines = []
     for p in payments:
-        when = f"paid {long_date(p['paid_at'])}" if p["paid_at"] else p["status"]
-        lines.append(f"{money(p['amount_cents'])} ({when})")
+        when = f"paid {long_date(p.paid_at)}" if p.paid_at else p.status
+        lines.append(f"{money(p.amount_cents)} ({when})")
     return "\n".join(lines)
 
 
@@ -169,10 +178,10 @@ async def letter_fields(application_id: int, kind: str) -> LetterFields | None:
                                    Award.end_date, Award.decided_at).where(Award.application == application_id).first()
         if award is None:
             return None
-        payments = await Payment.select(Payment.amount_cents, Payment.status, Payment.paid_at).where(
-            (Payment.award_id == award["id"]) & (Payment.kind == "transfer")).order_by(Payment.id)
-        tranches = await Tranche.select(Tranche.amount_cents, Tranche.trigger, Tranche.report_kind,
-                                        Tranche.due_date).where(Tranche.award == award["id"]).order_by(Tranche.position)
+        payments = [MadeTransfer(**row) for row in await Payment.select(
+            Payment.amount_cents, Payment.status, Payment.paid_at,
+        ).where((Payment.award_id == award["id"]) & (Payment.kind == "transfer")).order_by(Payment.id)]
+        tranches = await scheduled_tranches(award["id"])
         reports = await list_reports_for_award(award["id"])
         from portal.awards.terms import terms_of  # awards' services reach letters on use, not on import
 

@@ -4,7 +4,7 @@ A read that joins columns returns a record named for what its caller gets."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
@@ -89,3 +89,20 @@ class LetterFields(msgspec.Struct, frozen=True):
     fields: dict[str, str]
     program_id: int
     program_slug: str
+
+
+class ScheduledTranche(msgspec.Struct, frozen=True):
+    """A tranche as an award letter states it (`queries.payment_schedule`): how much, and when it is released."""
+
+    amount_cents: int
+    trigger: str  # on_acceptance | on_report_approval | on_date
+    report_kind: str  # interim | final, for on_report_approval
+    due_date: date | None  # for on_date
+
+
+class MadeTransfer(msgspec.Struct, frozen=True):
+    """A transfer already made under an award without tranches, as its letter states it."""
+
+    amount_cents: int
+    status: str
+    paid_at: datetime | None

@@ -34,7 +34,7 @@ from portal.core.errors import Conflict, Invalid, NotFound
 from portal.core.templating import render
 from portal.db import Duplicate, current_engine, write_transaction
 from portal.letters import queries
-from portal.letters.records import ClaimedBatch, LetterTemplateRecord
+from portal.letters.records import ClaimedBatch, LetterTemplateRecord, ScheduledTranche
 from portal.letters.rendering import DEFAULTS, KINDS, LetterTemplateError, render_text  # noqa: F401
 from portal.letters.tables import Letter, LetterBatch, LetterTemplate
 from portal.programs.records import ProgramRecord
@@ -111,7 +111,7 @@ def sample_fields(program: ProgramRecord) -> dict[str, str]:
     kind = program.offer_kind or "cash"
     terms = AwardTerms(kind=kind, amount_cents=2_500_000 if kind in ("cash", "travel") else 0,
                        ta_hours=40 if kind == "ta_hours" else 0)
-    tranche = [{"amount_cents": terms.amount_cents, "trigger": "on_acceptance", "report_kind": "", "due_date": None}]
+    tranche = [ScheduledTranche(amount_cents=terms.amount_cents, trigger="on_acceptance", report_kind="", due_date=None)]
     return {
         "city": "Springfield, IL", "program_title": program.title, "network": program.network_name,
         "application_title": "Safe streets near schools", "date": "December 1, 2026",

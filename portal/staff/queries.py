@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
-
 import msgspec
 
 from portal.accounts.records import OrganisationRecord
@@ -21,7 +19,9 @@ from portal.reviews.ranking import queries as ranking
 from portal.reviews import rules as review_rules
 from portal.reviews.records import ApplicationScores, ReviewedApplication
 from portal.reviews.tables import Assignment
-from portal.staff.records import ApplicationCounts, StaffProgram
+from portal.staff.records import (
+    ApplicationCounts, ReviewerChoice, StaffApplicationRow, StaffAssignment, StaffProgram,
+)
 
 
 async def get_application_for_staff(user: Principal, application_id: int) -> ReviewedApplication:
@@ -35,14 +35,15 @@ async def get_application_for_staff(user: Principal, application_id: int) -> Rev
     return application
 
 
-async def get_assignment_for_staff(user: Principal, assignment_id: int) -> dict[str, Any]:
+async def get_assignment_for_staff(user: Principal, assignment_id: int) -> StaffAssignment:
     require_staff(user)
-    assignment = await Assignment.select(
-        Assignment.id, Assignment.application, Assignment.status, Assignment.application._.program._.network,
+    row = await Assignment.select(
+        Assignment.id, Assignment.application, Assignment.status,
+        Assignment.application._.program._.network.as_alias("network"),
     ).where(Assignment.id == assignment_id).first()
-    if assignment is None or not can_manage_program(user, assignment["application.program.network"]):
+    if row is None or not can_manage_program(user, row["network"]):
         raise NotFound()
-    return assignment
+    return StaffAssignment(**row)
 
 
 async def list_staff_programs(user: Principal) -> list[StaffProgram]:
@@ -80,18 +81,19 @@ async def list_staff_programs(user: Principal) -> list[StaffProgram]:
             for p in programs]
 
 
-async def list_program_applications(program_id: int) -> list[dict[str, Any]]:
+async def list_program_applications(program_id: int) -> list[StaffApplicationRow]:
     """The program's applications submitted or later, with scores and rank, best rank first."""
     rows = await Application.select(
         Application.id, Application.title, Application.status, Application.requested_cents,
-        Application.submitted_at, Application.organisation._.name, Application.organisation._.state,
+        Application.submitted_at, Application.organisation._.name.as_alias("city_name"),
+        Application.organisation._.state.as_alias("city_state"),
     ).where((Application.program == program_id) & Application.status.is_in(list(review_queries.REVIEWABLE_STATUSES)))
     scores = await ranking.scores_for_program(program_id)
     empty = ApplicationScores(weighted_mean=None, reviews_done=0, reviews_assigned=0, rank=None)
-    for row in rows:
-        row.update(msgspec.structs.asdict(scores.get(row["id"], empty)))
-    rows.sort(key=lambda r: review_rules.rank_order_key(r["rank"], r["organisation.name"] + r["title"]))
-    return rows
+    applications = [StaffApplicationRow(**row, **msgspec.structs.asdict(scores.get(row["id"], empty)))
+                    for row in rows]
+    applications.sort(key=lambda a: review_rules.rank_order_key(a.rank, a.city_name + a.title))
+    return applications
 
 
 async def list_program_funders(program_id: int) -> list[OrganisationRecord]:
@@ -102,13 +104,10 @@ async def list_program_funders(program_id: int) -> list[OrganisationRecord]:
     return [OrganisationRecord.of({key.removeprefix("funder."): value for key, value in row.items()}) for row in rows]
 
 
-async def reviewer_choices(program_id: int, application: ReviewedApplication) -> list[dict[str, Any]]:
-    """The program's reviewers, each marked `conflicted` on this application (found or declared:
-    portal/reviews/conflicts/queries.py) with the reason in `conflict_reason`."""
+async def reviewer_choices(program_id: int, application: ReviewedApplication) -> list[ReviewerChoice]:
+    """The program's reviewers, each with the reason they may not review this application (`conflict_reason`,
+    found or declared: portal/reviews/conflicts/queries.py; "" if none)."""
     reviewers = await review_queries.list_program_reviewers(program_id)
     found = await conflicts.conflicts([application.id], [r.id for r in reviewers])
-    choices = []
-    for r in reviewers:
-        reason = found.get((application.id, r.id), "")
-        choices.append(msgspec.structs.asdict(r) | {"conflict_reason": reason, "conflicted": bool(reason)})
-    return choices
+    return [ReviewerChoice(id=r.id, name=r.name, email=r.email, conflict_reason=found.get((application.id, r.id), ""))
+            for r in reviewers]

@@ -29,3 +29,43 @@ class StaffProgram(msgspec.Struct, frozen=True):
     timezone: str
     network_name: str
     counts: ApplicationCounts
+
+
+class StaffApplicationRow(msgspec.Struct, frozen=True):
+    """A row of a program's submitted applications on the staff program page (`queries.list_program_applications`):
+    the application, its city, and its scores (reviews' `ApplicationScores`)."""
+
+    id: int
+    title: str
+    status: str
+    requested_cents: int | None
+    submitted_at: datetime | None
+    city_name: str
+    city_state: str
+    weighted_mean: float | None
+    reviews_done: int
+    reviews_assigned: int
+    rank: int | None
+
+
+class ReviewerChoice(msgspec.Struct, frozen=True):
+    """A reviewer of the program as staff may assign them to one application: `conflict_reason` says why not
+    (a conflict found from the data or declared: portal/reviews/conflicts/queries.py), "" if none."""
+
+    id: int
+    name: str
+    email: str
+    conflict_reason: str
+
+    @property
+    def conflicted(self) -> bool:
+        return bool(self.conflict_reason)
+
+
+class StaffAssignment(msgspec.Struct, frozen=True):
+    """A review assignment as the staff's unassign action loads it, with the network that runs its program."""
+
+    id: int
+    application: int
+    status: str
+    network: int

@@ -16,6 +16,7 @@ from portal.awards.tranches.tables import Tranche
 from portal.core.templating import money
 from portal.demo import DEMO_PASSWORD, seed
 from portal.letters.queries import _tranche_schedule
+from portal.letters.records import ScheduledTranche
 
 SHOWN = {"offered": "Offered", "accepted": "Accepted", "declined": "Turned down"}
 
@@ -75,8 +76,9 @@ async def test_demo_every_letter_states_its_stored_schedule_and_no_other_figures
     for row in await Award.select(Award.id).order_by(Award.id):
         award = await queries.get_award(row["id"])
         terms = award.terms
-        tranches = await Tranche.select(Tranche.amount_cents, Tranche.trigger, Tranche.report_kind,
-                                        Tranche.due_date).where(Tranche.award == award.id).order_by(Tranche.position)
+        tranches = [ScheduledTranche(**row) for row in await Tranche.select(
+            Tranche.amount_cents, Tranche.trigger, Tranche.report_kind, Tranche.due_date,
+        ).where(Tranche.award == award.id).order_by(Tranche.position)]
         text = pdf_text((await admin.get(f"/awards/{award.id}/letter.pdf")).content)
         assert f"What the award gives: {terms.summary}" in text, award.id
         if not terms.is_paid:
@@ -86,7 +88,7 @@ async def test_demo_every_letter_states_its_stored_schedule_and_no_other_figures
         else:
             assert "Payment schedule: No payment schedule has been set yet." in text
         # Every sum of money in the letter is the award's, a tranche's, or in the program's published offer.
-        allowed = {money(award.amount_cents)} | {money(t["amount_cents"]) for t in tranches}
+        allowed = {money(award.amount_cents)} | {money(t.amount_cents) for t in tranches}
         allowed |= set(re.findall(r"\$[\d,]+", award.offer_text))
         assert set(re.findall(r"\$[\d,]+", text)) <= allowed, (award.id, text)
         assert "%" not in text and "$0" not in text, award.id

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.payments.records import PaymentRecord
 from portal.payments.tables import Payment
 from portal.programs.rules import PAID_OFFER_KINDS
 from portal.programs.tables import Program, ProgramFunder
@@ -75,15 +76,13 @@ async def program_ledger(program_id: int) -> dict[str, Any]:
             "unanswered": await unanswered_transfers(program_id)}
 
 
-async def unanswered_transfers(program_id: int) -> list[dict[str, Any]]:
+async def unanswered_transfers(program_id: int) -> list[PaymentRecord]:
     """The program's Stripe transfers sent and not answered (Stripe unreachable; retried automatically, or past
     the retry period and needing attention), oldest first, with the last error."""
-    return await Payment.select(
-        Payment.id, Payment.award_id, Payment.tranche_id, Payment.amount_cents, Payment.send_error,
-        Payment.retry_at, Payment.attention_at, Payment.send_attempts,
-    ).where((Payment.program == program_id) & (Payment.kind == "transfer") & (Payment.rail == "stripe")
+    rows = await Payment.select().where((Payment.program == program_id) & (Payment.kind == "transfer") & (Payment.rail == "stripe")
             & (Payment.status == "released") & Payment.stripe_id.is_null()
             & (Payment.send_error.is_not_null() | Payment.attention_at.is_not_null())).order_by(Payment.id)
+    return [PaymentRecord.of(row) for row in rows]
 
 
 async def funds_received_cents(program_id: int) -> int:
