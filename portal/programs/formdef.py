@@ -25,8 +25,9 @@ The API:
   incomplete but never malformed) and says what is malformed; with `keys`, only those top-level fields.
 - `submission_errors(schema, answers, files)` says everything that stops a submission, at once.
 - `posted_field_keys(schema, form_data)`, `section_field_keys(schema, section_key)` say which fields a post
-  or a step holds; `requested_cents(schema, answers)` reads the amount requested; `check_schema(schema)`
-  lists what is wrong with a schema itself.
+  or a step holds; `requested_cents(schema, answers)` reads the amount requested;
+  `schema_problems(schema, kind)` lists what is wrong with a schema itself, each with its path (hostile input
+  from a form builder included; the caps are the MAX_* constants), and `check_schema(schema)` its messages.
 
 Nothing here raises on hostile input: every function takes whatever a browser may post (lists where a
 string is expected, huge values, NUL bytes) and answers with values and error messages.
@@ -40,6 +41,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator, Protocol, TypedDict, TypeGuard
 from urllib.parse import urlsplit
+
+import msgspec
 
 # Types whose answer is one value typed or chosen in one input (also the sub-fields a group may have).
 SCALAR_TYPES = frozenset({"short_text", "long_text", "number", "currency", "percentage", "date", "email",
@@ -181,98 +184,345 @@ def min_rows(field: Field) -> int:
 
 # --- checking a schema ----------------------------------------------------------------------------------
 
-def check_schema(schema: Schema) -> list[str]:
-    """What is wrong with a schema itself (for the staff who write forms); empty when it is sound."""
-    if not isinstance(schema, dict) or not isinstance(schema.get("sections"), list):
-        return ["The form needs a list of sections."]
-    problems: list[str] = []
-    seen: set[str] = set()
-    section_keys: set[str] = set()
-    for section in schema["sections"]:
-        if not isinstance(section, dict) or not isinstance(section.get("fields", []), list):
-            problems.append("Every section needs a key, a title and a list of fields.")
+# What a form may hold at most (docs/forms.md, "What the form engine refuses"): a builder may be fed anything.
+MAX_SCHEMA_BYTES = 512 * 1024  # the whole schema as JSON
+MAX_SECTIONS = 50
+MAX_FIELDS = 200  # top-level fields in the whole form
+MAX_SUB_FIELDS = 50  # sub-fields of one repeating group
+MAX_OPTIONS = 200  # options of a choice field, categories of a budget table
+MAX_LABEL_CHARS = 500  # a label, a section title, an option's label
+MAX_HELP_CHARS = 2_000  # help under a field or a section
+MAX_TEXT_CHARS = 20_000  # the text of an instructions block
+MAX_OPTION_VALUE_CHARS = 200
+MAX_ROWS_LIMIT = MAX_ROW_INDEX + 1  # rows past this could never be posted
+MAX_CHARS_LIMIT = 100_000
+CHOICE_TYPES = frozenset({"select", "multi_select"})
+# Text a form shows is plain text (Jinja escapes it); a tag in it is a mistake or an attack, never meant.
+MARKUP_RE = re.compile(r"<\s*/?\s*[A-Za-z!?]")
+COUNT_LIMITS = ("max_chars", "max_words", "min_rows", "max_rows", "min_choices", "max_choices")
+LIMIT_PAIRS = (("min_rows", "max_rows"), ("min_choices", "max_choices"), ("min_cents", "max_cents"), ("min", "max"))
+# Report forms have no table for files (portal/reporting/services.py), so a report form cannot ask for one.
+REPORT_REFUSED_TYPES = frozenset({"file"})
+SCHEMA_KINDS = frozenset({"application", "report"})
+
+
+class Problem(msgspec.Struct, frozen=True):
+    """One thing wrong with a form schema or an eligibility spec: where (`sections[1].fields[3].options[0]`,
+    `questions[2]`, `rules[0].in[1]`) and what, in a sentence for the staff who write forms."""
+
+    path: str
+    message: str
+
+
+def json_size(value: object) -> int | None:
+    """The size of `value` as JSON, or None if it is not JSON (a set, a non-string key, an int past 64 bits)."""
+    try:
+        return len(msgspec.json.encode(value))
+    except (TypeError, ValueError, OverflowError, RecursionError, msgspec.EncodeError):
+        return None
+
+
+def _is_text(value: object, most: int) -> bool:
+    return isinstance(value, str) and len(value) <= most
+
+
+def text_problems(owner: dict[str, Any], name: str, path: str, what: str, most: int,
+                   required: bool = False) -> list[Problem]:
+    """A label, title or help: plain text (no HTML tags) of at most `most` characters."""
+    value = owner.get(name)
+    where = f"{path}.{name}" if path else name
+    if value is None or value == "":
+        return [Problem(where, f"{what} needs a {name}.")] if required else []
+    if not isinstance(value, str):
+        return [Problem(where, f"{what}: {name} must be text.")]
+    if len(value) > most:
+        return [Problem(where, f"{what}: {name} is longer than {most:,} characters.")]
+    if MARKUP_RE.search(value):
+        return [Problem(where, f"{what}: {name} must be plain text, without HTML tags.")]
+    return []
+
+
+def option_problems(field: dict[str, Any], name: str, path: str, what: str) -> list[Problem]:
+    """The options (or budget categories) a field declares: objects with a value and a label, each value once."""
+    found = field.get(name)
+    if found is None:
+        return []
+    if not isinstance(found, list):
+        return [Problem(f"{path}.{name}", f"{what}: {name} must be a list of value and label.")]
+    problems: list[Problem] = []
+    if len(found) > MAX_OPTIONS:
+        problems.append(Problem(f"{path}.{name}", f"{what} has {len(found):,} {name}; at most {MAX_OPTIONS} are allowed."))
+    values: set[str] = set()
+    for index, option in enumerate(found[:MAX_OPTIONS]):
+        where = f"{path}.{name}[{index}]"
+        if not isinstance(option, dict):
+            problems.append(Problem(where, f"{what}: every option must be an object with a value and a label."))
             continue
-        skey = str(section.get("key", ""))
-        if not KEY_RE.fullmatch(skey) or skey == "review":
-            problems.append(f"Section key {skey!r} must be lower-case letters, digits and _ (and not 'review').")
-        if skey in section_keys:
-            problems.append(f"Section key {skey!r} is used twice.")
-        section_keys.add(skey)
-        if not section.get("title"):
-            problems.append(f"Section {skey!r} needs a title.")
-        for field in section.get("fields", []):
-            if not isinstance(field, dict):
-                problems.append(f"Section {skey!r} has a field that is not an object.")
-                continue
-            key = str(field.get("key", ""))
-            if not KEY_RE.fullmatch(key) or key in RESERVED_KEYS:
-                problems.append(f"Field key {key!r} must be lower-case letters, digits and _ (and not a reserved name).")
-            if key in seen:
-                problems.append(f"Field key {key!r} is used twice.")
-            seen.add(key)
-            problems += _field_problems(field, key)
-    by_key = fields_by_key(schema)
-    for field in iter_fields(schema):
-        problems += _condition_problems(field, by_key)
-    if sum(1 for f in iter_fields(schema) if f.get("requested_amount")) > 1:
-        problems.append("Only one currency field or budget table can be the amount requested.")
+        value = option.get("value")
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or not 0 < len(str(value)) <= MAX_OPTION_VALUE_CHARS:
+            problems.append(Problem(f"{where}.value", f"{what}: an option's value must be text or a whole number "
+                                                      f"(1 to {MAX_OPTION_VALUE_CHARS} characters)."))
+        elif str(value) in values:
+            problems.append(Problem(f"{where}.value", f"{what}: option value {str(value)!r} is used twice."))
+        else:
+            values.add(str(value))
+        problems += text_problems(option, "label", where, f"{what}, option {index + 1}", MAX_LABEL_CHARS, required=True)
     return problems
 
 
-def _field_problems(field: Field, key: str) -> list[str]:
-    kind = field.get("type")
-    problems: list[str] = []
-    if kind not in FIELD_TYPES:
-        return [f"Field {key!r} has an unknown type {kind!r}."]
-    if not field.get("label"):
-        problems.append(f"Field {key!r} needs a label.")
-    if kind in {"select", "multi_select"} and not _options(field):
-        problems.append(f"Field {key!r} needs options (a list of value and label).")
-    if kind == "instructions" and not (field.get("text") or field.get("help")):
-        problems.append(f"Instructions {key!r} need a text.")
-    if field.get("requested_amount") and kind not in {"currency", "budget"}:
-        problems.append(f"Field {key!r}: only a currency field or a budget table can be the amount requested.")
-    for name in ("max_chars", "max_words", "min_rows", "max_rows", "min_choices", "max_choices"):
+def _limit_problems(field: dict[str, Any], path: str, what: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for name in COUNT_LIMITS:
         value = field.get(name)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            problems.append(f"Field {key!r}: {name} must be a whole number of at least 0.")
-    if field.get("min_rows") and field.get("max_rows") and field["min_rows"] > field["max_rows"]:
-        problems.append(f"Field {key!r}: min_rows is more than max_rows.")
-    if kind == "budget" and not budget_categories(field):
-        problems.append(f"Budget table {key!r} needs categories (a list of value and label).")
-    if kind == "group":
-        subs = sub_fields(field)
-        if not subs:
-            problems.append(f"Repeating group {key!r} needs sub-fields.")
-        sub_keys = [str(s.get("key", "")) for s in subs]
-        if len(set(sub_keys)) != len(sub_keys):
-            problems.append(f"Repeating group {key!r} uses a sub-field key twice.")
-        for sub in subs:
-            skey = str(sub.get("key", ""))
-            if not KEY_RE.fullmatch(skey):
-                problems.append(f"Sub-field key {key}.{skey} must be lower-case letters, digits and _.")
-            if sub.get("type") not in GROUP_SUB_TYPES:
-                problems.append(f"Sub-field {key}.{skey} has a type a group cannot hold: {sub.get('type')!r}.")
-            elif sub.get("type") == "select" and not _options(sub):
-                problems.append(f"Sub-field {key}.{skey} needs options.")
-            if not sub.get("label"):
-                problems.append(f"Sub-field {key}.{skey} needs a label.")
+        if value is not None and (not _is_int(value) or value < 0):
+            problems.append(Problem(f"{path}.{name}", f"{what}: {name} must be a whole number of at least 0."))
+    for name, most in (("max_rows", MAX_ROWS_LIMIT), ("max_chars", MAX_CHARS_LIMIT)):
+        value = field.get(name)
+        if _is_int(value) and value > most:
+            problems.append(Problem(f"{path}.{name}", f"{what}: {name} may be at most {most:,}."))
+    for name in ("min_cents", "max_cents", "max_bytes"):
+        value = field.get(name)
+        if value is not None and (not _is_int(value) or value < 0):
+            problems.append(Problem(f"{path}.{name}", f"{what}: {name} must be a whole number of at least 0."))
+    for name in ("min", "max"):
+        value = field.get(name)
+        if value is not None and not _is_number(value):
+            problems.append(Problem(f"{path}.{name}", f"{what}: {name} must be a number."))
+    for low, high in LIMIT_PAIRS:
+        lowest, highest = field.get(low), field.get(high)
+        if _is_number(lowest) and _is_number(highest) and lowest > highest:
+            problems.append(Problem(f"{path}.{low}", f"{what}: {low} is more than {high}."))
     return problems
 
 
-def _condition_problems(field: Field, by_key: dict[str, Field]) -> list[str]:
+def _field_problems(field: dict[str, Any], path: str, key: str, kind: str) -> list[Problem]:
+    """The problems of one top-level field other than its key and its condition."""
+    what = f"Field {key!r}"
+    ftype = field.get("type")
+    if not isinstance(ftype, str) or ftype not in FIELD_TYPES:
+        return [Problem(f"{path}.type", f"Field {key!r} has an unknown type {show_value(ftype)}.")]
+    if kind == "report" and ftype in REPORT_REFUSED_TYPES:
+        return [Problem(f"{path}.type", f"Field {key!r}: a report form cannot ask for a file.")]
+    problems = text_problems(field, "label", path, what, MAX_LABEL_CHARS, required=True)
+    problems += text_problems(field, "help", path, what, MAX_HELP_CHARS)
+    if ftype in CHOICE_TYPES and not _options(field):
+        problems.append(Problem(f"{path}.options", f"Field {key!r} needs options (a list of value and label)."))
+    problems += option_problems(field, "options", path, what)
+    if ftype == "instructions":
+        if not (field.get("text") or field.get("help")):
+            problems.append(Problem(f"{path}.text", f"Instructions {key!r} need a text."))
+        problems += text_problems(field, "text", path, what, MAX_TEXT_CHARS)
+    if field.get("requested_amount") and ftype not in {"currency", "budget"}:
+        problems.append(Problem(f"{path}.requested_amount",
+                                f"Field {key!r}: only a currency field or a budget table can be the amount requested."))
+    problems += _limit_problems(field, path, what)
+    accept = field.get("accept")
+    if accept is not None and (not isinstance(accept, list) or not all(_is_text(a, 200) for a in accept)):
+        problems.append(Problem(f"{path}.accept", f"{what}: accept must be a list of MIME types."))
+    if ftype == "budget" and not budget_categories(field):
+        problems.append(Problem(f"{path}.categories",
+                                f"Budget table {key!r} needs categories (a list of value and label)."))
+    problems += option_problems(field, "categories", path, what)
+    if ftype == "group":
+        problems += _group_problems(field, path, key)
+    return problems
+
+
+def _group_problems(field: dict[str, Any], path: str, key: str) -> list[Problem]:
+    found = field.get("fields")
+    if found is not None and not isinstance(found, list):
+        return [Problem(f"{path}.fields", f"Repeating group {key!r}: fields must be a list of sub-fields.")]
+    subs = found or []
+    problems: list[Problem] = []
+    if not sub_fields(field):
+        problems.append(Problem(f"{path}.fields", f"Repeating group {key!r} needs sub-fields."))
+    if len(subs) > MAX_SUB_FIELDS:
+        problems.append(Problem(f"{path}.fields", f"Repeating group {key!r} has {len(subs):,} sub-fields; "
+                                                  f"at most {MAX_SUB_FIELDS} are allowed."))
+    sub_keys = [key_name(s.get("key", "")) for s in sub_fields(field)]
+    if len(set(sub_keys)) != len(sub_keys):
+        problems.append(Problem(f"{path}.fields", f"Repeating group {key!r} uses a sub-field key twice."))
+    for index, sub in enumerate(subs[:MAX_SUB_FIELDS]):
+        where = f"{path}.fields[{index}]"
+        if not isinstance(sub, dict):
+            problems.append(Problem(where, f"Repeating group {key!r} has a sub-field that is not an object."))
+            continue
+        raw = sub.get("key", "")
+        skey = key_name(raw)
+        what = f"Sub-field {key}.{skey}"
+        if not isinstance(raw, str) or not KEY_RE.fullmatch(raw):
+            problems.append(Problem(f"{where}.key", f"{what} must be lower-case letters, digits and _."))
+        stype = sub.get("type")
+        if not isinstance(stype, str) or stype not in GROUP_SUB_TYPES:
+            problems.append(Problem(f"{where}.type", f"{what} has a type a group cannot hold: {show_value(stype)}."))
+        elif stype == "select" and not _options(sub):
+            problems.append(Problem(f"{where}.options", f"{what} needs options."))
+        problems += option_problems(sub, "options", where, what)
+        if not sub.get("label"):
+            problems.append(Problem(f"{where}.label", f"{what} needs a label."))
+        else:
+            problems += text_problems(sub, "label", where, what, MAX_LABEL_CHARS)
+        problems += text_problems(sub, "help", where, what, MAX_HELP_CHARS)
+        problems += _limit_problems(sub, where, what)
+        if "show_if" in sub:
+            problems.append(Problem(f"{where}.show_if", f"{what}: show_if is not supported inside a repeating group."))
+    return problems
+
+
+def show_value(value: object) -> str:
+    """A value for a message: repr, cut short (a hostile key may be half a megabyte)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def key_name(key: object) -> str:
+    """A key as a message names it: itself if it is short text (cut short if long), else its kind: <list>."""
+    if isinstance(key, str):
+        return key if len(key) <= 80 else key[:77] + "..."
+    return f"<{type(key).__name__}>"
+
+
+def _condition_problems(field: dict[str, Any], path: str, key: str, order: dict[str, int],
+                        by_key: dict[str, dict[str, Any]]) -> list[Problem]:
+    """A field's show_if: names an answer-bearing field earlier in the form, with values that field can take."""
     condition = field.get("show_if")
     if condition is None:
         return []
-    key = field["key"]
+    where = f"{path}.show_if"
     if not isinstance(condition, dict) or ("equals" not in condition and not isinstance(condition.get("in"), list)):
-        return [f"Field {key!r}: show_if needs a field and `equals` or `in`."]
-    target = by_key.get(condition.get("field"))  # type: ignore[arg-type]
-    if target is None or target is field:
-        return [f"Field {key!r}: show_if names an unknown field {condition.get('field')!r}."]
-    if target.get("type") in NO_ANSWER_TYPES:
-        return [f"Field {key!r}: show_if cannot depend on {target['key']!r}, which has no answer."]
-    return []
+        return [Problem(where, f"Field {key!r}: show_if needs a field and `equals` or `in`.")]
+    name = condition.get("field")
+    if not isinstance(name, str) or name not in by_key or name == key:
+        return [Problem(f"{where}.field", f"Field {key!r}: show_if names an unknown field {show_value(name)}.")]
+    target = by_key[name]
+    found_type = target.get("type")
+    target_type = found_type if isinstance(found_type, str) else ""  # a malformed type is reported on the target
+    if target_type in NO_ANSWER_TYPES:
+        return [Problem(f"{where}.field", f"Field {key!r}: show_if cannot depend on {name!r}, which has no answer.")]
+    problems: list[Problem] = []
+    if order[name] > order[key]:
+        problems.append(Problem(f"{where}.field", f"Field {key!r}: show_if depends on {name!r}, which comes later "
+                                                  "in the form; a condition may only look back."))
+    wanted = [condition["equals"]] if "equals" in condition else list(condition["in"])
+    values_at = [f"{where}.equals"] if "equals" in condition else [f"{where}.in[{i}]" for i in range(len(wanted))]
+    if len(wanted) > MAX_OPTIONS:
+        return problems + [Problem(f"{where}.in", f"Field {key!r}: show_if lists more than {MAX_OPTIONS} values.")]
+    for value, at in zip(wanted, values_at):
+        if target_type in CHOICE_TYPES:
+            if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) not in _option_values(target):
+                problems.append(Problem(at, f"Field {key!r}: show_if value {show_value(value)} is not one of the "
+                                            f"options of {name!r}."))
+        elif target_type == "yes_no" or target_type in BOX_TYPES:
+            if not isinstance(value, bool):
+                problems.append(Problem(at, f"Field {key!r}: show_if on {name!r} takes true or false, "
+                                            f"not {show_value(value)}."))
+        elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            problems.append(Problem(at, f"Field {key!r}: show_if value {show_value(value)} must be text or a number."))
+    return problems
+
+
+def _cycle_problems(targets: dict[str, str], paths: dict[str, str]) -> list[Problem]:
+    """Conditions that depend on each other in a loop (a -> b -> a): such fields could never be shown."""
+    problems: list[Problem] = []
+    reported: set[str] = set()
+    for start in targets:
+        chain = [start]
+        current = targets.get(start)
+        while current is not None and current not in chain and len(chain) <= len(targets):
+            chain.append(current)
+            current = targets.get(current)
+        if current == start and start not in reported and len(chain) > 1:
+            reported.update(chain)
+            loop = " -> ".join([*chain, start])
+            problems.append(Problem(f"{paths[start]}.show_if.field", f"Fields {loop} show each other only in a "
+                                                                     "loop: none of them could ever be shown."))
+    return problems
+
+
+def schema_problems(schema: object, kind: str = "application") -> list[Problem]:
+    """Everything wrong with a form schema, at once, each with where it is; [] when the schema is sound.
+
+    Takes any JSON-like value (a form builder's post, a file pasted in) and never raises. `kind` is
+    "application" or "report" (a report form cannot ask for files). A schema over MAX_SCHEMA_BYTES, or not
+    JSON at all, gets that one problem only: nothing in it is read."""
+    size = json_size(schema)
+    if size is None:
+        return [Problem("", "The form is not JSON (objects, lists, text, numbers, true, false and null only).")]
+    if size > MAX_SCHEMA_BYTES:
+        return [Problem("", f"The form is {size:,} bytes as JSON; at most {MAX_SCHEMA_BYTES:,} are allowed.")]
+    if not isinstance(schema, dict) or not isinstance(schema.get("sections"), list):
+        return [Problem("sections", "The form needs a list of sections.")]
+    problems: list[Problem] = []
+    if not isinstance(kind, str) or kind not in SCHEMA_KINDS:
+        problems.append(Problem("", f"Unknown kind of form {show_value(kind)}."))
+    total = schema.get("max_total_bytes")
+    if total is not None and (not _is_int(total) or total < 0):
+        problems.append(Problem("max_total_bytes", "max_total_bytes must be a whole number of at least 0."))
+    found_sections: list[Any] = schema["sections"]
+    if len(found_sections) > MAX_SECTIONS:
+        problems.append(Problem("sections", f"The form has {len(found_sections):,} sections; "
+                                            f"at most {MAX_SECTIONS} are allowed."))
+    field_count = sum(len(s["fields"]) for s in found_sections if isinstance(s, dict) and isinstance(s.get("fields"), list))
+    if field_count > MAX_FIELDS:
+        problems.append(Problem("sections", f"The form has {field_count:,} fields; at most {MAX_FIELDS} are allowed."))
+    seen: set[str] = set()
+    section_keys: set[str] = set()
+    fields: list[tuple[str, str, dict[str, Any]]] = []  # (path, key, field) of every field with a sound key
+    requested = 0
+    for index, section in enumerate(found_sections[:MAX_SECTIONS]):
+        spath = f"sections[{index}]"
+        if not isinstance(section, dict) or not isinstance(section.get("fields", []), list):
+            where = f"{spath}.fields" if isinstance(section, dict) else spath
+            problems.append(Problem(where, "Every section needs a key, a title and a list of fields."))
+            continue
+        raw = section.get("key", "")
+        skey = key_name(raw)
+        if not isinstance(raw, str) or not KEY_RE.fullmatch(raw) or raw == "review":
+            problems.append(Problem(f"{spath}.key", f"Section key {skey!r} must be lower-case letters, digits "
+                                                    "and _ (and not 'review')."))
+        elif raw in section_keys:
+            problems.append(Problem(f"{spath}.key", f"Section key {skey!r} is used twice."))
+        section_keys.add(skey)
+        if not section.get("title"):
+            problems.append(Problem(f"{spath}.title", f"Section {skey!r} needs a title."))
+        else:
+            problems += text_problems(section, "title", spath, f"Section {skey!r}", MAX_LABEL_CHARS)
+        problems += text_problems(section, "help", spath, f"Section {skey!r}", MAX_HELP_CHARS)
+        for findex, field in enumerate(section.get("fields", [])[:MAX_FIELDS]):
+            fpath = f"{spath}.fields[{findex}]"
+            if not isinstance(field, dict):
+                problems.append(Problem(fpath, f"Section {skey!r} has a field that is not an object."))
+                continue
+            raw = field.get("key", "")
+            key = key_name(raw)
+            if not isinstance(raw, str) or not KEY_RE.fullmatch(raw) or raw in RESERVED_KEYS:
+                problems.append(Problem(f"{fpath}.key", f"Field key {key!r} must be lower-case letters, digits "
+                                                        "and _ (and not a reserved name)."))
+            elif raw in seen:
+                problems.append(Problem(f"{fpath}.key", f"Field key {key!r} is used twice."))
+            else:
+                seen.add(raw)
+                fields.append((fpath, raw, field))
+            problems += _field_problems(field, fpath, key, kind)
+            requested += bool(field.get("requested_amount"))
+    order = {key: position for position, (_, key, _) in enumerate(fields)}
+    by_key = {key: field for _, key, field in fields}
+    targets: dict[str, str] = {}
+    for fpath, key, field in fields:
+        problems += _condition_problems(field, fpath, key, order, by_key)
+        condition = field.get("show_if")
+        if isinstance(condition, dict) and isinstance(condition.get("field"), str) and condition["field"] in by_key:
+            targets[key] = condition["field"]
+    problems += _cycle_problems(targets, {key: fpath for fpath, key, _ in fields})
+    if requested > 1:
+        problems.append(Problem("sections", "Only one currency field or budget table can be the amount requested."))
+    return problems
+
+
+def check_schema(schema: Schema) -> list[str]:
+    """What is wrong with a schema itself (for the staff who write forms); empty when it is sound. The messages
+    of schema_problems, which also says where each problem is."""
+    return [problem.message for problem in schema_problems(schema)]
 
 
 # --- conditions -----------------------------------------------------------------------------------------
@@ -662,7 +912,7 @@ def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

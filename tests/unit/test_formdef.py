@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portal.core.templating import environment
 from portal.programs import formdef
+from tests.factories.hostile_json import JSON, mutated
 
 FIELDS = [
     {"key": "title", "type": "short_text", "label": "Title", "required": True, "max_chars": 10},
@@ -666,3 +669,188 @@ def test_typed_entries_lists_every_input_with_its_label():
             "intro": "x", "rate": ""}
     assert formdef.typed_entries(FULL, data) == {"Name": "Ann", "Address (city)": "X", "Areas": "a, c",
                                                  "Budget (row 1, amount)": "5"}
+
+
+# --- a hostile schema (issue 13): every problem, with where it is, and never an exception ----------------------
+
+def one_section(*fields: object) -> dict:
+    return {"sections": [{"key": "s", "title": "S", "fields": list(fields)}]}
+
+
+def problems_of(schema: object, kind: str = "application") -> list[tuple[str, str]]:
+    return [(p.path, p.message) for p in formdef.schema_problems(schema, kind)]
+
+
+TEXT = {"type": "short_text", "label": "T"}
+YES_NO = {"type": "yes_no", "label": "Y"}
+PICK = {"type": "select", "label": "P", "options": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}]}
+ROW = [{"key": "name", "type": "short_text", "label": "Name"}]
+
+
+def test_schema_problems_survives_a_condition_on_a_field_of_a_malformed_type():
+    schema = one_section({**TEXT, "key": "a", "type": ["x"]}, {**TEXT, "key": "b", "show_if": {"field": "a", "equals": "x"}})
+    assert problems_of(schema) == [("sections[0].fields[0].type", "Field 'a' has an unknown type ['x'].")]
+
+
+def test_schema_problems_refuses_a_limit_that_is_not_a_number():
+    group = {"key": "g", "type": "group", "label": "G", "min_rows": 1, "max_rows": "x", "fields": ROW}
+    assert problems_of(one_section(group)) == [
+        ("sections[0].fields[0].max_rows", "Field 'g': max_rows must be a whole number of at least 0.")]
+
+
+def test_schema_problems_refuses_limits_the_wrong_way_round():
+    assert problems_of(one_section({"key": "n", "type": "number", "label": "N", "min": 10, "max": 1},
+                                   {**PICK, "key": "m", "type": "multi_select", "min_choices": 2, "max_choices": 1})) == [
+        ("sections[0].fields[0].min", "Field 'n': min is more than max."),
+        ("sections[0].fields[1].min_choices", "Field 'm': min_choices is more than max_choices.")]
+
+
+def test_schema_problems_refuses_fields_that_are_null():
+    assert problems_of({"sections": [{"key": "s", "title": "S", "fields": None}]}) == [
+        ("sections[0].fields", "Every section needs a key, a title and a list of fields.")]
+
+
+def test_schema_problems_refuses_a_list_as_a_key():
+    assert problems_of(one_section({**TEXT, "key": ["a"]})) == [
+        ("sections[0].fields[0].key",
+         "Field key '<list>' must be lower-case letters, digits and _ (and not a reserved name).")]
+
+
+def test_schema_problems_refuses_a_list_as_the_field_of_a_condition():
+    assert problems_of(one_section({**TEXT, "key": "a", "show_if": {"field": ["b"], "equals": "x"}})) == [
+        ("sections[0].fields[0].show_if.field", "Field 'a': show_if names an unknown field ['b'].")]
+
+
+@pytest.mark.parametrize("key", ["two words", "<b>x</b>", '" onmouseover="alert(1)', "A", "", "x" * 81])
+def test_schema_problems_refuses_keys_with_spaces_or_html(key):
+    assert problems_of(one_section({**TEXT, "key": key})) == [
+        ("sections[0].fields[0].key",
+         f"Field key {formdef.key_name(key)!r} must be lower-case letters, digits and _ (and not a reserved name).")]
+
+
+def test_schema_problems_refuses_html_in_labels_and_help():
+    schema = one_section({**TEXT, "key": "a", "label": "<script>alert(1)</script>", "help": "<img src=x onerror=y>"},
+                         {**TEXT, "key": "b", "label": "Budget < $10,000"})
+    assert problems_of(schema) == [
+        ("sections[0].fields[0].label", "Field 'a': label must be plain text, without HTML tags."),
+        ("sections[0].fields[0].help", "Field 'a': help must be plain text, without HTML tags.")]
+
+
+def test_schema_problems_caps_labels_and_help():
+    schema = one_section({**TEXT, "key": "a", "label": "x" * (formdef.MAX_LABEL_CHARS + 1),
+                          "help": "x" * (formdef.MAX_HELP_CHARS + 1)})
+    assert problems_of(schema) == [
+        ("sections[0].fields[0].label", "Field 'a': label is longer than 500 characters."),
+        ("sections[0].fields[0].help", "Field 'a': help is longer than 2,000 characters.")]
+
+
+def test_schema_problems_caps_options():
+    options = [{"value": str(n), "label": f"Option {n}"} for n in range(10_000)]
+    assert problems_of(one_section({**PICK, "key": "p", "options": options})) == [
+        ("sections[0].fields[0].options", "Field 'p' has 10,000 options; at most 200 are allowed.")]
+
+
+def test_schema_problems_checks_every_option():
+    options = [{"value": "a", "label": "A"}, "b", {"value": "a", "label": "Again"}, {"value": ["c"], "label": "C"},
+               {"value": "d"}]
+    assert problems_of(one_section({**PICK, "key": "p", "options": options})) == [
+        ("sections[0].fields[0].options[1]", "Field 'p': every option must be an object with a value and a label."),
+        ("sections[0].fields[0].options[2].value", "Field 'p': option value 'a' is used twice."),
+        ("sections[0].fields[0].options[3].value",
+         "Field 'p': an option's value must be text or a whole number (1 to 200 characters)."),
+        ("sections[0].fields[0].options[4].label", "Field 'p', option 5 needs a label.")]
+
+
+def test_schema_problems_caps_fields():
+    fields = [{**TEXT, "key": f"f{n}"} for n in range(formdef.MAX_FIELDS + 1)]
+    assert problems_of(one_section(*fields)) == [("sections", "The form has 201 fields; at most 200 are allowed.")]
+
+
+def test_schema_problems_refuses_a_schema_of_5_mb_and_reads_nothing_in_it():
+    schema = one_section({"key": "a b", "type": "long_text", "label": "x" * 5_000_000})
+    [(path, message)] = problems_of(schema)
+    assert (path, message.endswith("bytes as JSON; at most 524,288 are allowed.")) == ("", True)
+
+
+def test_schema_problems_refuses_conditions_in_a_cycle():
+    schema = one_section({**YES_NO, "key": "a", "show_if": {"field": "b", "equals": True}},
+                         {**YES_NO, "key": "b", "show_if": {"field": "a", "equals": True}})
+    assert problems_of(schema) == [
+        ("sections[0].fields[0].show_if.field",
+         "Field 'a': show_if depends on 'b', which comes later in the form; a condition may only look back."),
+        ("sections[0].fields[0].show_if.field",
+         "Fields a -> b -> a show each other only in a loop: none of them could ever be shown.")]
+
+
+def test_schema_problems_refuses_a_condition_on_a_later_field():
+    schema = one_section({**TEXT, "key": "a", "show_if": {"field": "b", "equals": "a"}}, {**PICK, "key": "b"})
+    assert problems_of(schema) == [
+        ("sections[0].fields[0].show_if.field",
+         "Field 'a': show_if depends on 'b', which comes later in the form; a condition may only look back.")]
+
+
+def test_schema_problems_refuses_a_condition_value_that_is_not_an_option():
+    schema = one_section({**PICK, "key": "p"}, {**TEXT, "key": "t", "show_if": {"field": "p", "in": ["a", "z"]}},
+                         {**YES_NO, "key": "y"}, {**TEXT, "key": "u", "show_if": {"field": "y", "equals": "yes"}})
+    assert problems_of(schema) == [
+        ("sections[0].fields[1].show_if.in[1]", "Field 't': show_if value 'z' is not one of the options of 'p'."),
+        ("sections[0].fields[3].show_if.equals", "Field 'u': show_if on 'y' takes true or false, not 'yes'.")]
+
+
+def test_schema_problems_refuses_conditions_inside_a_group():
+    rows = [*ROW, {"key": "role", "type": "short_text", "label": "Role", "show_if": {"field": "name", "equals": "x"}}]
+    assert problems_of(one_section({"key": "g", "type": "group", "label": "G", "fields": rows})) == [
+        ("sections[0].fields[0].fields[1].show_if",
+         "Sub-field g.role: show_if is not supported inside a repeating group.")]
+
+
+def test_schema_problems_refuses_files_in_a_report_form():
+    schema = one_section({"key": "f", "type": "file", "label": "F"})
+    assert problems_of(schema) == []
+    assert problems_of(schema, "report") == [
+        ("sections[0].fields[0].type", "Field 'f': a report form cannot ask for a file.")]
+
+
+def test_schema_problems_reports_every_problem_at_once():
+    schema = {"sections": [{"key": "s", "title": 7, "fields": [
+        {**TEXT, "key": "a", "type": "colour"}, {**TEXT, "key": "a", "label": None}, 5]}, "x"]}
+    assert problems_of(schema) == [
+        ("sections[0].title", "Section 's': title must be text."),
+        ("sections[0].fields[0].type", "Field 'a' has an unknown type 'colour'."),
+        ("sections[0].fields[1].key", "Field key 'a' is used twice."),
+        ("sections[0].fields[1].label", "Field 'a' needs a label."),
+        ("sections[0].fields[2]", "Section 's' has a field that is not an object."),
+        ("sections[1]", "Every section needs a key, a title and a list of fields.")]
+
+
+def test_check_schema_is_the_messages_of_schema_problems():
+    schema = one_section({**TEXT, "key": "a", "show_if": {"field": "b", "equals": "a"}}, {**PICK, "key": "b"})
+    assert formdef.check_schema(schema) == [p.message for p in formdef.schema_problems(schema)] != []
+
+
+def test_every_demo_and_factory_schema_has_no_problems():
+    from portal.demo import FORMS, REPORT_FORMS
+    from tests.factories import APPLICATION_SCHEMA, REPORT_SCHEMA
+    from tests.factories.blind import BLIND_SCHEMA
+
+    for slug, schema in FORMS.items():
+        assert (slug, formdef.schema_problems(schema)) == (slug, [])
+    for slug, schema in REPORT_FORMS.items():
+        assert (slug, formdef.schema_problems(schema, "report")) == (slug, [])
+    for schema in (APPLICATION_SCHEMA, BLIND_SCHEMA, FULL, SCHEMA):
+        assert formdef.schema_problems(schema) == []
+    assert formdef.schema_problems(REPORT_SCHEMA, "report") == []
+
+
+def _demo_schemas() -> list[object]:
+    from portal.demo import FORMS, REPORT_FORMS
+
+    return [*FORMS.values(), *REPORT_FORMS.values(), FULL]
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON | mutated(_demo_schemas()), st.sampled_from(["application", "report", "other"]))
+def test_schema_problems_never_raises_on_any_json(schema, kind):
+    problems = formdef.schema_problems(schema, kind)
+    assert all(isinstance(p.path, str) and isinstance(p.message, str) and p.message for p in problems)
+    assert formdef.check_schema(schema) == [p.message for p in formdef.schema_problems(schema)]
