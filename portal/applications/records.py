@@ -18,6 +18,8 @@ from typing import Any, Protocol, Self
 
 import msgspec
 
+from portal.core.records import Record
+
 from portal import db
 from portal.programs.records import ProgramRecord
 
@@ -181,7 +183,7 @@ class ListedApplication(ApplicationRow, frozen=True):
     reports_due: Sequence[ReportDue]  # the award's reports not yet submitted, soonest first
 
 
-class ApplicationFileRecord(msgspec.Struct, frozen=True):
+class ApplicationFileRecord(Record, frozen=True):
     """Every column of `application_file`."""
 
     id: int
@@ -194,10 +196,6 @@ class ApplicationFileRecord(msgspec.Struct, frozen=True):
     sha256: str
     uploaded_by: int
     uploaded_at: datetime
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Self:
-        return cls(**row)
 
 
 class NeutralFile(msgspec.Struct, frozen=True):

@@ -9,15 +9,17 @@ award gives is its `terms` (portal/awards/terms.py), computed from the record's 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Any
 
 import msgspec
+
+from portal.core.records import Record
 
 from portal import db
 from portal.awards.terms import AwardTerms
 
 
-class AwardRecord(msgspec.Struct, frozen=True):
+class AwardRecord(Record, frozen=True):
     """Every column of `award` (portal/awards/tables.py)."""
 
     id: int
@@ -32,11 +34,6 @@ class AwardRecord(msgspec.Struct, frozen=True):
     decided_at: datetime
     letter_file: str
     letter_sha256: str
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Self:
-        """The record of a row as Piccolo hands it back (dates and times as such)."""
-        return cls(**row)
 
 
 class AwardDetail(AwardRecord, frozen=True):
@@ -119,7 +116,7 @@ class Recipient(msgspec.Struct, frozen=True):
     name: str
 
 
-class AwardAcceptanceRecord(msgspec.Struct, frozen=True):
+class AwardAcceptanceRecord(Record, frozen=True):
     """Every column of `award_acceptance`: the grantee's answer to an award."""
 
     id: int
@@ -134,10 +131,6 @@ class AwardAcceptanceRecord(msgspec.Struct, frozen=True):
     letter_sha256: str  # the award letter the signer read
     countersigned_file: str
     countersigned_sha256: str
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Self:
-        return cls(**row)
 
 
 class AcceptanceDetail(AwardAcceptanceRecord, frozen=True):

@@ -5,12 +5,13 @@ A read that joins columns returns a record named for what its caller gets."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 import msgspec
 
+from portal.core.records import Record
 
-class LetterRecord(msgspec.Struct, frozen=True):
+
+class LetterRecord(Record, frozen=True):
     """A stored letter (every column of `letter`) with what the letters page and its file name show of its
     application: its title, the city and the program (`queries.LETTER_COLUMNS`)."""
 
@@ -26,13 +27,8 @@ class LetterRecord(msgspec.Struct, frozen=True):
     program_id: int
     program_slug: str
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> LetterRecord:
-        """The record of a row with the columns of `queries.LETTER_COLUMNS`."""
-        return cls(**row)
 
-
-class LetterTemplateRecord(msgspec.Struct, frozen=True):
+class LetterTemplateRecord(Record, frozen=True):
     """A program's letter template of one kind: the stored one, or the default text where none is stored (then
     `updated_at` is None), or what staff just typed (re-shown with its problems, not saved)."""
 
@@ -41,13 +37,8 @@ class LetterTemplateRecord(msgspec.Struct, frozen=True):
     body: str
     updated_at: datetime | None = None
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> LetterTemplateRecord:
-        """The record of a row with the columns kind, subject, body and updated_at of `letter_template`."""
-        return cls(**row)
 
-
-class LetterBatchRecord(msgspec.Struct, frozen=True):
+class LetterBatchRecord(Record, frozen=True):
     """A round of letters as its progress bar shows it: every column of `letter_batch` but the worker's
     heartbeat, and the name of whoever asked for it (`queries.BATCH_COLUMNS`)."""
 
@@ -64,23 +55,14 @@ class LetterBatchRecord(msgspec.Struct, frozen=True):
     finished_at: datetime | None
     requested_by_name: str
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> LetterBatchRecord:
-        """The record of a row with the columns of `queries.BATCH_COLUMNS`."""
-        return cls(**row)
 
-
-class ClaimedBatch(msgspec.Struct, frozen=True):
+class ClaimedBatch(Record, frozen=True):
     """A batch a worker has just claimed (`services.claim_batch`): what it needs to make the letters."""
 
     id: int
     program: int
     kinds: str
     requested_by: int
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> ClaimedBatch:
-        return cls(**row)
 
 
 class LetterFields(msgspec.Struct, frozen=True):

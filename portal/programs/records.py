@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import msgspec
 
+from portal.core.records import Record
+
 from portal import db
 from portal.core import clock
 from portal.programs.formdef import Schema
@@ -38,7 +40,7 @@ class ProgramSchedule(msgspec.Struct, frozen=True):
     grace_minutes: int
 
 
-class ProgramRecord(msgspec.Struct, frozen=True):
+class ProgramRecord(Record, frozen=True):
     """Every column of `program` (portal/programs/tables.py) but `eligibility` (a JSON document, read by
     `queries.get_eligibility`), and the name of the network that runs it, which every page about one program
     shows."""
@@ -68,11 +70,6 @@ class ProgramRecord(msgspec.Struct, frozen=True):
     award_end: date | None
     contact_email: str
     created_at: datetime
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> ProgramRecord:
-        """The record of a row with the columns of `queries.PROGRAM_COLUMNS` (Piccolo hands back datetimes)."""
-        return cls(**row)
 
 
 class PublicProgram(msgspec.Struct, frozen=True):
@@ -104,7 +101,7 @@ class PublicProgram(msgspec.Struct, frozen=True):
         return cls(**(row | {"opens_at": opens_at, "deadline_at": deadline_at, "is_open": is_open}))
 
 
-class FormVersionRecord(msgspec.Struct, frozen=True):
+class FormVersionRecord(Record, frozen=True):
     """Every column of `form_version`: one version of a program's application or report form, its schema (a JSON
     document: portal/programs/formdef.py) loaded."""
 
@@ -116,13 +113,8 @@ class FormVersionRecord(msgspec.Struct, frozen=True):
     schema: Schema
     created_at: datetime
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> FormVersionRecord:
-        """The record of a `FormVersion.select().output(load_json=True)` row."""
-        return cls(**row)
 
-
-class CriterionRecord(msgspec.Struct, frozen=True):
+class CriterionRecord(Record, frozen=True):
     """Every column of `criterion`: one criterion of a program's weighted rubric."""
 
     id: int
@@ -137,7 +129,3 @@ class CriterionRecord(msgspec.Struct, frozen=True):
     lower_is_better: bool
     threshold: float | None  # a review's score on this criterion must reach it (None: no threshold)
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> CriterionRecord:
-        """The record of a `Criterion.select()` row."""
-        return cls(**row)

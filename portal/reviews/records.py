@@ -15,6 +15,8 @@ from typing import Any, Hashable, TypedDict
 
 import msgspec
 
+from portal.core.records import Record
+
 from portal import db
 from portal.applications.records import ApplicationFileRecord, NeutralFile
 
@@ -75,7 +77,7 @@ class AssignmentRecord(msgspec.Struct, frozen=True):
                              "submitted_at": db.to_datetime(row["submitted_at"])}))
 
 
-class ScoreRecord(msgspec.Struct, frozen=True):
+class ScoreRecord(Record, frozen=True):
     """Every column of `review_score`: one criterion's score in one review."""
 
     id: int
@@ -83,10 +85,6 @@ class ScoreRecord(msgspec.Struct, frozen=True):
     criterion: int
     value: float
     comment: str
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> ScoreRecord:
-        return cls(**row)
 
 
 class ReviewRevisionRecord(msgspec.Struct, frozen=True):

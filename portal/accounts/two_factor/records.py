@@ -4,12 +4,14 @@ portal/accounts/records.py), built from the rows Piccolo hands back."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
+from portal.core.records import Record
 
-class TotpFactorRecord(msgspec.Struct, frozen=True):
+
+class TotpFactorRecord(Record, frozen=True):
     """A `totp_factor` row: an authenticator app's shared secret, confirmed or not."""
 
     id: int
@@ -19,13 +21,8 @@ class TotpFactorRecord(msgspec.Struct, frozen=True):
     last_used_step: int
     created_at: datetime
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> TotpFactorRecord:
-        """The record of a `totp_factor` row (every column, as `TotpFactor.select()` returns it)."""
-        return cls(**row)
 
-
-class PasskeyRecord(msgspec.Struct, frozen=True):
+class PasskeyRecord(Record, frozen=True):
     """A `passkey` row: a WebAuthn credential's id and public key (base64url) and its signature counter."""
 
     id: int
@@ -36,11 +33,6 @@ class PasskeyRecord(msgspec.Struct, frozen=True):
     name: str
     created_at: datetime
     last_used_at: datetime | None
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> PasskeyRecord:
-        """The record of a `passkey` row (every column, as `Passkey.select()` returns it)."""
-        return cls(**row)
 
 
 class PasskeySummary(msgspec.Struct, frozen=True):
@@ -61,7 +53,7 @@ class Factors(msgspec.Struct, frozen=True):
     recovery_codes: int  # unused ones
 
 
-class ChallengeRecord(msgspec.Struct, frozen=True):
+class ChallengeRecord(Record, frozen=True):
     """A `two_factor_challenge` row: a sign-in whose second step is pending (purpose `sign_in`), or a passkey
     enrolment under way (`passkey_enrol`), with the WebAuthn challenge the browser must sign, if any."""
 
@@ -73,7 +65,3 @@ class ChallengeRecord(msgspec.Struct, frozen=True):
     created_at: datetime
     expires_at: datetime
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> ChallengeRecord:
-        """The record of a `two_factor_challenge` row (every column, as `TwoFactorChallenge.select()` returns it)."""
-        return cls(**row)

@@ -7,12 +7,13 @@ one on the invitee's dashboard)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self
 
 import msgspec
 
+from portal.core.records import Record
 
-class TeamMemberRecord(msgspec.Struct, frozen=True):
+
+class TeamMemberRecord(Record, frozen=True):
     """Every column of `application_member` (portal/applications/tables.py, `TeamMember`)."""
 
     id: int
@@ -22,10 +23,6 @@ class TeamMemberRecord(msgspec.Struct, frozen=True):
     is_signer: bool
     added_by: int | None
     created_at: datetime
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Self:
-        return cls(**row)
 
 
 class MemberRow(msgspec.Struct, frozen=True):
@@ -47,7 +44,7 @@ class Person(msgspec.Struct, frozen=True):
     email: str
 
 
-class InvitationRecord(msgspec.Struct, frozen=True):
+class InvitationRecord(Record, frozen=True):
     """Every column of `application_invitation` (portal/applications/team/tables.py)."""
 
     id: int
@@ -61,10 +58,6 @@ class InvitationRecord(msgspec.Struct, frozen=True):
     accepted_at: datetime | None
     accepted_by: int | None
     revoked_at: datetime | None
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Self:
-        return cls(**row)
 
 
 class FoundInvitation(InvitationRecord, frozen=True):
@@ -98,7 +91,7 @@ class InvitationForInvitee(msgspec.Struct, frozen=True):
     program_title: str
 
 
-class SignatureRecord(msgspec.Struct, frozen=True):
+class SignatureRecord(Record, frozen=True):
     """Every column of `application_signature` (portal/applications/team/tables.py)."""
 
     id: int
@@ -109,10 +102,6 @@ class SignatureRecord(msgspec.Struct, frozen=True):
     signed_at: datetime
     ip_address: str
     receipt_number: str
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Self:
-        return cls(**row)
 
 
 class Signed(msgspec.Struct, frozen=True):

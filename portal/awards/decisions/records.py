@@ -6,12 +6,13 @@ queries.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 import msgspec
 
+from portal.core.records import Record
 
-class DecisionRecord(msgspec.Struct, frozen=True):
+
+class DecisionRecord(Record, frozen=True):
     """Every column of `decision`: one application's draft (or released) decision on the decision board."""
 
     id: int
@@ -26,11 +27,6 @@ class DecisionRecord(msgspec.Struct, frozen=True):
     updated_at: datetime
     released_at: datetime | None
     award_id: int | None
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> DecisionRecord:
-        """From `Decision.select()` (every column)."""
-        return cls(**row)
 
 
 class BoardTerms(msgspec.Struct, frozen=True):
