@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 
 from portal.applications.signing import Attestation, attestation_errors, normalise_name
 from portal.core.errors import Invalid
@@ -149,7 +149,8 @@ def test_every_demo_and_factory_spec_has_no_problems_against_its_form():
     assert eligibility.spec_problems(ELIGIBILITY, APPLICATION_SCHEMA) == []
 
 
-@settings(max_examples=300, deadline=None)
+# No timing in the outcome: no deadline per example, and no health check on how fast examples are generated.
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(JSON | mutated([*DEMO_ELIGIBILITY.values(), ELIGIBILITY]), JSON | mutated(list(FORMS.values())))
 def test_spec_problems_never_raises_on_any_json(spec, schema):
     problems = eligibility.spec_problems(spec, schema)

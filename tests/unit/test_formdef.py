@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.core.templating import environment
@@ -848,7 +848,8 @@ def _demo_schemas() -> list[object]:
     return [*FORMS.values(), *REPORT_FORMS.values(), FULL]
 
 
-@settings(max_examples=300, deadline=None)
+# No timing in the outcome: no deadline per example, and no health check on how fast examples are generated.
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(JSON | mutated(_demo_schemas()), st.sampled_from(["application", "report", "other"]))
 def test_schema_problems_never_raises_on_any_json(schema, kind):
     problems = formdef.schema_problems(schema, kind)
