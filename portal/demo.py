@@ -566,6 +566,11 @@ class ProgramSpec:
 def program_specs(now: datetime) -> list[ProgramSpec]:
     today = now.date()
     chicago, new_york, denver = "America/Chicago", "America/New_York", "America/Denver"
+
+    def local_today(zone: str) -> date:
+        """Today where the program runs: "closes in 3 days" counts from the city's date, not UTC's."""
+        return now.astimezone(clock.zone(zone)).date()
+
     return [
         ProgramSpec(
             slug="healthy-babies", network="mayors-innovation-project",
@@ -577,7 +582,7 @@ def program_specs(now: datetime) -> list[ProgramSpec]:
                          "partners, your budget, and the outcomes you will measure."),
             offer_kind="cash", offer_text="A grant of $10,000 to $75,000 for 12 months, and a peer-learning cohort.",
             budget_cents=60_000_000, max_award_cents=7_500_000, status="open",
-            opens_at=now - timedelta(days=40), deadline_at=_local(today + timedelta(days=3), 17, 0, chicago),
+            opens_at=now - timedelta(days=40), deadline_at=_local(local_today(chicago) + timedelta(days=3), 17, 0, chicago),
             timezone=chicago, signatory="Maya Thompson, Program Director, Mayors Innovation Project",
             conditions=("Funds are spent on the approved plan within the award period. The interim and final "
                         "reports (the final one with outcome metrics) are due as the reporting schedule says."),
@@ -594,7 +599,7 @@ def program_specs(now: datetime) -> list[ProgramSpec]:
                          "local partners."),
             offer_kind="cash", offer_text="Seed funding up to $50,000 plus up to 100 hours of technical assistance.",
             budget_cents=50_000_000, max_award_cents=5_000_000, status="open",
-            opens_at=now - timedelta(days=25), deadline_at=_local(today + timedelta(days=20), 23, 59, new_york),
+            opens_at=now - timedelta(days=25), deadline_at=_local(local_today(new_york) + timedelta(days=20), 23, 59, new_york),
             timezone=new_york, signatory="Daniel Ortiz, Program Director, National League of Cities",
             conditions="The mayor announces the commitment publicly within 90 days and reports progress on it.",
             award_start=date(today.year + 1, 2, 1), award_end=date(today.year + 2, 1, 31),
@@ -627,7 +632,7 @@ def program_specs(now: datetime) -> list[ProgramSpec]:
                          "institution or the chamber of commerce). Applications are decided as they arrive."),
             offer_kind="travel", offer_text="A travel stipend of up to $7,500 for a team of three.",
             budget_cents=9_000_000, max_award_cents=750_000, status="open",
-            opens_at=now - timedelta(days=60), deadline_at=_local(today + timedelta(days=45), 17, 0, new_york),
+            opens_at=now - timedelta(days=60), deadline_at=_local(local_today(new_york) + timedelta(days=45), 17, 0, new_york),
             timezone=new_york, signatory="Priya Raman, Program Director, National Resource Network",
             conditions="Receipts for travel are kept; a short report on actions taken is due after the convening.",
             award_start=today - timedelta(days=5), award_end=today + timedelta(days=120),
